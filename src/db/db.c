@@ -1,0 +1,494 @@
+/*
+ * db.c - the backend-neutral half of the storage interface: URL dispatch, the connection
+ * pool (mutex + condition variable, lazy connect, bounded wait), migrations, and the thin
+ * public wrappers that forward to the backend vtable (db_sqlite.c, db_postgres.c).
+ */
+#include "db/db.h"
+
+#include "core/err.h"
+#include "core/str.h"
+#include "db/db_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const DB_MIGRATIONS_TABLE_SQL =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    "version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)";
+
+void db_redact(char *dst, size_t size, const char *msg, const char *secret)
+{
+    if (size == 0)
+        return;
+    size_t out = 0;
+    size_t secret_len = secret ? strlen(secret) : 0;
+    const char *p = msg ? msg : "";
+    while (*p && out + 1 < size) {
+        if (secret_len > 0 && strncmp(p, secret, secret_len) == 0) {
+            for (const char *m = "***"; *m && out + 1 < size; m++)
+                dst[out++] = *m;
+            p += secret_len;
+            continue;
+        }
+        dst[out++] = *p++;
+    }
+    while (out > 0 && (dst[out - 1] == '\n' || dst[out - 1] == '\r' || dst[out - 1] == ' '))
+        out--;
+    dst[out] = '\0';
+}
+
+void db_conn_set_error(DbConn *conn, const char *msg)
+{
+    db_redact(conn->errmsg, sizeof(conn->errmsg), msg, conn->db->secret);
+}
+
+/* Picks the backend from the URL scheme. Returns 0 or -EINVAL. */
+static int db_backend_for_url(const char *url, const DbBackend **ret_backend)
+{
+    if (str_has_prefix(url, "postgres://") || str_has_prefix(url, "postgresql://")) {
+        *ret_backend = &db_postgres_backend;
+        return 0;
+    }
+    if (str_has_prefix(url, "sqlite:") || !strstr(url, "://")) {
+        *ret_backend = &db_sqlite_backend;
+        return 0;
+    }
+    return -EINVAL;
+}
+
+static void db_free(Db *db)
+{
+    if (!db)
+        return;
+    free(db->target);
+    free(db->describe);
+    if (db->secret) {
+        explicit_bzero(db->secret, strlen(db->secret));
+        free(db->secret);
+    }
+    free(db);
+}
+
+int db_open(const char *url, int pool_size, Db **ret_db)
+{
+    const DbBackend *backend = NULL;
+    if (!url || !*url || pool_size < 1 || pool_size > LIMIT_DB_POOL_MAX)
+        return -EINVAL;
+    int r = db_backend_for_url(url, &backend);
+    if (r < 0)
+        return r;
+
+    Db *db = calloc(1, sizeof(*db));
+    if (!db)
+        return -ENOMEM;
+    db->kind = backend->kind;
+    db->backend = backend;
+    db->pool_size = pool_size;
+    db->acquire_timeout_ms = DB_ACQUIRE_TIMEOUT_MS;
+    r = backend->configure(db, url);
+    if (r < 0)
+        goto out_free;
+
+    pthread_condattr_t attr;
+    if (pthread_condattr_init(&attr) != 0) {
+        r = -ENOMEM;
+        goto out_free;
+    }
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    int cr = pthread_cond_init(&db->cond, &attr);
+    pthread_condattr_destroy(&attr);
+    if (cr != 0) {
+        r = -ENOMEM;
+        goto out_free;
+    }
+    if (pthread_mutex_init(&db->mu, NULL) != 0) {
+        r = -ENOMEM;
+        goto out_cond;
+    }
+
+    /* One connection at once, so that a wrong URL or a server that is down fails here. */
+    DbConn *first = NULL;
+    r = backend->conn_open(db, &first);
+    if (r < 0)
+        goto out_mutex;
+    db->idle[db->n_idle++] = first;
+    db->n_open = 1;
+    *ret_db = db;
+    return 0;
+
+out_mutex:
+    pthread_mutex_destroy(&db->mu);
+out_cond:
+    pthread_cond_destroy(&db->cond);
+out_free:
+    db_free(db);
+    return r;
+}
+
+void db_close(Db *db)
+{
+    if (!db)
+        return;
+    /* Every DbConn has been released (db.h), so every open connection is idle. */
+    for (int i = 0; i < db->n_idle; i++)
+        db->backend->conn_close(db->idle[i]);
+    pthread_mutex_destroy(&db->mu);
+    pthread_cond_destroy(&db->cond);
+    db_free(db);
+}
+
+DbKind db_kind(const Db *db)
+{
+    return db->kind;
+}
+
+const char *db_describe(const Db *db)
+{
+    return db->describe;
+}
+
+/* Computes the absolute CLOCK_MONOTONIC time `ms` from now. */
+static struct timespec db_deadline(int ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
+/* Gives a connection slot back after a connection was closed or failed to open. */
+static void db_drop_slot(Db *db)
+{
+    pthread_mutex_lock(&db->mu);
+    db->n_open--;
+    pthread_cond_signal(&db->cond);
+    pthread_mutex_unlock(&db->mu);
+}
+
+int db_acquire(Db *db, DbConn **ret_conn)
+{
+    DbConn *conn = NULL;
+    bool must_open = false;
+    struct timespec deadline = db_deadline(db->acquire_timeout_ms);
+
+    pthread_mutex_lock(&db->mu);
+    for (;;) {
+        if (db->n_idle > 0) {
+            conn = db->idle[--db->n_idle];
+            break;
+        }
+        if (db->n_open < db->pool_size) {
+            db->n_open++; /* reserve the slot; connect outside the lock */
+            must_open = true;
+            break;
+        }
+        int w = pthread_cond_timedwait(&db->cond, &db->mu, &deadline);
+        if (w == ETIMEDOUT && db->n_idle == 0 && db->n_open >= db->pool_size) {
+            pthread_mutex_unlock(&db->mu);
+            return ERR_DB_BUSY;
+        }
+    }
+    pthread_mutex_unlock(&db->mu);
+
+    int r;
+    if (must_open) {
+        r = db->backend->conn_open(db, &conn);
+        if (r < 0)
+            goto out_drop;
+    } else {
+        r = db->backend->conn_check(conn);
+        if (r < 0)
+            goto out_close;
+    }
+    conn->errmsg[0] = '\0';
+    *ret_conn = conn;
+    return 0;
+
+out_close:
+    db->backend->conn_close(conn);
+out_drop:
+    db_drop_slot(db);
+    return r;
+}
+
+void db_release(DbConn *conn)
+{
+    if (!conn)
+        return;
+    Db *db = conn->db;
+    db->backend->conn_quiesce(conn);
+    if (db->backend->conn_in_transaction(conn))
+        (void)db->backend->exec(conn, "ROLLBACK");
+    pthread_mutex_lock(&db->mu);
+    db->idle[db->n_idle++] = conn;
+    pthread_cond_signal(&db->cond);
+    pthread_mutex_unlock(&db->mu);
+}
+
+/* Runs `sql` (no parameters) and reads one integer from its first row into *ret_value. */
+static int db_query_int64(DbConn *conn, const char *sql, int64_t *ret_value)
+{
+    DbStmt *stmt = NULL;
+    int r = db_prepare(conn, sql, &stmt);
+    if (r < 0)
+        return r;
+    r = db_step(stmt);
+    if (r == DB_DONE) {
+        db_conn_set_error(conn, "query returned no row");
+        r = ERR_DB;
+    }
+    if (r < 0)
+        goto out_finalize;
+    int64_t value = db_column_int64(stmt, 0);
+    *ret_value = value;
+    r = 0;
+out_finalize:
+    db_finalize(stmt);
+    return r;
+}
+
+int db_ping(Db *db)
+{
+    DbConn *conn = NULL;
+    int64_t one = 0;
+    if (db_acquire(db, &conn) < 0)
+        return ERR_DB;
+    int r = db_query_int64(conn, "SELECT 1", &one);
+    db_release(conn);
+    return r < 0 || one != 1 ? ERR_DB : 0;
+}
+
+/* Applies migration `m` unless another process did already. Sets *ret_applied to 1 or 0. */
+static int db_migrate_one(DbConn *conn, const DbMigration *m, int *ret_applied)
+{
+    DbStmt *stmt = NULL;
+    int64_t present = 0;
+    int r = conn->db->backend->exec(conn, conn->db->backend->begin_write_sql);
+    if (r < 0)
+        return r;
+
+    r = db_prepare(conn, "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", &stmt);
+    if (r < 0)
+        goto out_rollback;
+    r = db_bind_int64(stmt, 1, m->version);
+    if (r < 0)
+        goto out_finalize;
+    r = db_step(stmt);
+    if (r == DB_ROW)
+        present = db_column_int64(stmt, 0);
+    else if (r == DB_DONE)
+        r = ERR_DB;
+    if (r < 0)
+        goto out_finalize;
+    db_finalize(stmt);
+    stmt = NULL;
+
+    if (present) {
+        r = db_commit(conn);
+        if (r < 0)
+            goto out_rollback;
+        *ret_applied = 0;
+        return 0;
+    }
+
+    r = db_exec(conn, m->sql);
+    if (r < 0)
+        goto out_rollback;
+    r = db_prepare(conn, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                   &stmt);
+    if (r < 0)
+        goto out_rollback;
+    r = db_bind_int64(stmt, 1, m->version);
+    if (r == 0)
+        r = db_bind_int64(stmt, 2, (int64_t)time(NULL));
+    if (r == 0)
+        r = db_step(stmt);
+    if (r < 0)
+        goto out_finalize;
+    db_finalize(stmt);
+    stmt = NULL;
+    r = db_commit(conn);
+    if (r < 0)
+        goto out_rollback;
+    *ret_applied = 1;
+    return 0;
+
+out_finalize:
+    db_finalize(stmt);
+out_rollback:
+    if (conn->db->backend->conn_in_transaction(conn))
+        (void)conn->db->backend->exec(conn, "ROLLBACK");
+    return r;
+}
+
+int db_migrate(Db *db, int *ret_applied)
+{
+    DbConn *conn = NULL;
+    int applied = 0;
+    int r = db_acquire(db, &conn);
+    if (r < 0)
+        return ERR_DB;
+    const DbBackend *backend = db->backend;
+    r = backend->migrate_lock(conn);
+    if (r < 0)
+        goto out_release;
+    r = db_exec(conn, DB_MIGRATIONS_TABLE_SQL);
+    if (r < 0)
+        goto out_unlock;
+    for (size_t i = 0; i < *backend->migrations_count; i++) {
+        int one = 0;
+        r = db_migrate_one(conn, &backend->migrations[i], &one);
+        if (r < 0)
+            goto out_unlock;
+        applied += one;
+    }
+    *ret_applied = applied;
+    r = 0;
+out_unlock:
+    backend->migrate_unlock(conn);
+out_release:
+    db_release(conn);
+    return r < 0 ? ERR_DB : 0;
+}
+
+int db_schema_version(Db *db, int *ret_version)
+{
+    DbConn *conn = NULL;
+    int64_t exists = 0;
+    int64_t version = 0;
+    int r = db_acquire(db, &conn);
+    if (r < 0)
+        return r;
+    r = db_query_int64(conn, db->backend->has_migrations_sql, &exists);
+    if (r < 0)
+        goto out_release;
+    if (exists) {
+        r = db_query_int64(conn, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                           &version);
+        if (r < 0)
+            goto out_release;
+    }
+    *ret_version = (int)version;
+out_release:
+    db_release(conn);
+    return r;
+}
+
+int db_exec(DbConn *conn, const char *sql)
+{
+    return conn->db->backend->exec(conn, sql);
+}
+
+int db_begin(DbConn *conn)
+{
+    return conn->db->backend->exec(conn, "BEGIN");
+}
+
+int db_begin_write(DbConn *conn)
+{
+    return conn->db->backend->exec(conn, conn->db->backend->begin_write_sql);
+}
+
+int db_commit(DbConn *conn)
+{
+    return conn->db->backend->exec(conn, "COMMIT");
+}
+
+int db_rollback(DbConn *conn)
+{
+    return conn->db->backend->exec(conn, "ROLLBACK");
+}
+
+int db_prepare(DbConn *conn, const char *sql, DbStmt **ret_stmt)
+{
+    if (!sql) {
+        db_conn_set_error(conn, "no SQL");
+        return ERR_DB;
+    }
+    if (strlen(sql) > DB_SQL_MAX) {
+        db_conn_set_error(conn, "SQL text too long");
+        return ERR_DB;
+    }
+    return conn->db->backend->prepare(conn, sql, ret_stmt);
+}
+
+int db_bind_text(DbStmt *stmt, int idx, const char *value)
+{
+    if (!value)
+        return stmt->conn->db->backend->bind_null(stmt, idx);
+    return stmt->conn->db->backend->bind_text(stmt, idx, value);
+}
+
+int db_bind_int64(DbStmt *stmt, int idx, int64_t value)
+{
+    return stmt->conn->db->backend->bind_int64(stmt, idx, value);
+}
+
+int db_bind_double(DbStmt *stmt, int idx, double value)
+{
+    return stmt->conn->db->backend->bind_double(stmt, idx, value);
+}
+
+int db_bind_null(DbStmt *stmt, int idx)
+{
+    return stmt->conn->db->backend->bind_null(stmt, idx);
+}
+
+int db_step(DbStmt *stmt)
+{
+    return stmt->conn->db->backend->step(stmt);
+}
+
+int db_reset(DbStmt *stmt)
+{
+    return stmt->conn->db->backend->reset(stmt);
+}
+
+int db_column_count(DbStmt *stmt)
+{
+    return stmt->conn->db->backend->column_count(stmt);
+}
+
+bool db_column_is_null(DbStmt *stmt, int col)
+{
+    return stmt->conn->db->backend->column_is_null(stmt, col);
+}
+
+const char *db_column_text(DbStmt *stmt, int col)
+{
+    return stmt->conn->db->backend->column_text(stmt, col);
+}
+
+int64_t db_column_int64(DbStmt *stmt, int col)
+{
+    return stmt->conn->db->backend->column_int64(stmt, col);
+}
+
+double db_column_double(DbStmt *stmt, int col)
+{
+    return stmt->conn->db->backend->column_double(stmt, col);
+}
+
+int64_t db_changes(DbStmt *stmt)
+{
+    return stmt->conn->db->backend->changes(stmt);
+}
+
+void db_finalize(DbStmt *stmt)
+{
+    if (!stmt)
+        return;
+    stmt->conn->db->backend->finalize(stmt);
+}
+
+const char *db_errmsg(DbConn *conn)
+{
+    return conn ? conn->errmsg : "";
+}

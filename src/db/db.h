@@ -1,0 +1,115 @@
+/*
+ * db.h - the storage interface: one API, two real backends (SQLite and PostgreSQL).
+ *
+ * A Db is a pool of connections opened from a URL: "sqlite:/path/file.db" (or a plain path)
+ * selects SQLite (WAL, foreign keys, busy timeout); "postgres://..." or "postgresql://..."
+ * selects PostgreSQL through libpq. SQL is written once with `?` placeholders; the
+ * PostgreSQL backend rewrites them to $1, $2, ... Both backends accept the same dialect for
+ * everything outside migrations: INSERT ... ON CONFLICT, RETURNING, row values in keyset
+ * paging `(a, b) > (?, ?)`, COALESCE, LIMIT.
+ *
+ * Threads: db_open/db_close from one thread; db_acquire/db_release from any thread (the
+ * pool is guarded by a mutex and blocks up to a timeout when empty). A DbConn and the
+ * DbStmts made from it belong to one thread until released.
+ * This folder is the only place that includes sqlite3.h or libpq-fe.h.
+ */
+#ifndef SWAZ_DB_DB_H
+#define SWAZ_DB_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct Db Db;
+typedef struct DbConn DbConn;
+typedef struct DbStmt DbStmt;
+
+typedef enum { DB_KIND_SQLITE, DB_KIND_POSTGRES } DbKind;
+
+/* db_step() results besides negative errors. */
+enum { DB_DONE = 0, DB_ROW = 1 };
+
+/* Opens a pool of up to `pool_size` connections (1..LIMIT_DB_POOL_MAX) to `url`, opening
+ * one connection at once to fail early. Returns 0, -EINVAL (bad URL) or ERR_DB.
+ * Caller frees with db_close(). */
+int db_open(const char *url, int pool_size, Db **ret_db);
+
+/* Closes every connection. All DbConns must have been released. db_close(NULL) is a no-op. */
+void db_close(Db *db);
+
+/* Returns the backend of the pool. */
+DbKind db_kind(const Db *db);
+
+/* Returns a short description of the URL with any password removed, e.g.
+ * "postgres://swaz@127.0.0.1:5432/swaz" or "sqlite:/var/lib/swaz/swaz.db". Borrowed until
+ * db_close(). */
+const char *db_describe(const Db *db);
+
+/* Borrows a connection from the pool, reconnecting it if the server dropped it. Blocks
+ * up to 10 s when every connection is in use. Returns 0, ERR_DB_BUSY (timeout) or ERR_DB.
+ * Give it back with db_release(). */
+int db_acquire(Db *db, DbConn **ret_conn);
+
+/* Returns a connection to the pool; an open transaction is rolled back. NULL is a no-op. */
+void db_release(DbConn *conn);
+
+/* Checks that the database answers (SELECT 1 on a pooled connection). 0 or ERR_DB. */
+int db_ping(Db *db);
+
+/* Applies every migration newer than the schema's version, each in its own transaction,
+ * and records it in schema_migrations. Safe to call concurrently from several processes
+ * (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock). Writes the number applied to
+ * *ret_applied. Returns 0 or ERR_DB. */
+int db_migrate(Db *db, int *ret_applied);
+
+/* Returns the schema version (highest applied migration) or a negative error. */
+int db_schema_version(Db *db, int *ret_version);
+
+/* Runs SQL without parameters or results (may hold several statements on SQLite).
+ * Returns 0 or ERR_DB / ERR_DB_BUSY / ERR_CONFLICT (unique violation). */
+int db_exec(DbConn *conn, const char *sql);
+
+/* Transactions. db_begin_write() takes the write lock at once on SQLite (BEGIN IMMEDIATE)
+ * so that a writer never fails half-way with SQLITE_BUSY. */
+int db_begin(DbConn *conn);
+int db_begin_write(DbConn *conn);
+int db_commit(DbConn *conn);
+int db_rollback(DbConn *conn);
+
+/* Prepares one statement with `?` placeholders. Returns 0 or ERR_DB.
+ * Caller frees with db_finalize(). */
+int db_prepare(DbConn *conn, const char *sql, DbStmt **ret_stmt);
+
+/* Binds parameter `idx` (1-based). Text is copied. Returns 0, -EINVAL (bad index) or
+ * -ENOMEM. */
+int db_bind_text(DbStmt *stmt, int idx, const char *value);
+int db_bind_int64(DbStmt *stmt, int idx, int64_t value);
+int db_bind_double(DbStmt *stmt, int idx, double value);
+int db_bind_null(DbStmt *stmt, int idx);
+
+/* Executes the statement (on the first call) and advances to the next row. Returns DB_ROW
+ * while a row is available, DB_DONE at the end, or ERR_DB / ERR_DB_BUSY / ERR_CONFLICT. */
+int db_step(DbStmt *stmt);
+
+/* Clears the bindings and results so the statement can be bound and stepped again. */
+int db_reset(DbStmt *stmt);
+
+/* Column accessors for the current row (0-based). Text is borrowed until the next
+ * db_step(), db_reset() or db_finalize(); NULL for SQL NULL. */
+int db_column_count(DbStmt *stmt);
+bool db_column_is_null(DbStmt *stmt, int col);
+const char *db_column_text(DbStmt *stmt, int col);
+int64_t db_column_int64(DbStmt *stmt, int col);
+double db_column_double(DbStmt *stmt, int col);
+
+/* Number of rows changed by the last INSERT/UPDATE/DELETE stepped to DB_DONE. */
+int64_t db_changes(DbStmt *stmt);
+
+/* Frees the statement. db_finalize(NULL) is a no-op. */
+void db_finalize(DbStmt *stmt);
+
+/* Returns the last error message of the connection (never holding a password), for logs.
+ * Borrowed until the next call on `conn`. */
+const char *db_errmsg(DbConn *conn);
+
+#endif

@@ -1,0 +1,377 @@
+/*
+ * db_sqlite.c - the SQLite backend of db.h.
+ *
+ * One sqlite3 handle per pool slot, opened without SQLite's own mutexes (NOMUTEX): the pool
+ * hands a connection to one thread at a time. Every connection runs with journal_mode=WAL,
+ * foreign_keys=ON, busy_timeout=5000 and synchronous=NORMAL. Errors map to ERR_DB_BUSY
+ * (BUSY/LOCKED), ERR_CONFLICT (UNIQUE/PRIMARY KEY constraint) or ERR_DB.
+ */
+#include "core/err.h"
+#include "core/str.h"
+#include "db/db_internal.h"
+
+#include <sqlite3.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct DbSqliteConn {
+    DbConn base;
+    sqlite3 *handle;
+} DbSqliteConn;
+
+typedef struct DbSqliteStmt {
+    DbStmt base;
+    sqlite3_stmt *st;
+    bool has_row;    /* the last step returned a row */
+    bool done;       /* stepped to the end; db_reset() runs it again */
+    int64_t changes; /* rows changed, captured when the statement reached DB_DONE */
+} DbSqliteStmt;
+
+/* Busy timeout first: switching to WAL needs a lock another connection may hold. */
+static const char *const DB_SQLITE_PRAGMAS = "PRAGMA busy_timeout = 5000;"
+                                             "PRAGMA foreign_keys = ON;"
+                                             "PRAGMA synchronous = NORMAL;";
+
+static sqlite3 *db_sqlite_handle(DbConn *conn)
+{
+    return ((DbSqliteConn *)conn)->handle;
+}
+
+static DbSqliteStmt *db_sqlite_stmt(DbStmt *stmt)
+{
+    return (DbSqliteStmt *)stmt;
+}
+
+/* Maps an extended SQLite result code to a project error. */
+static int db_sqlite_map(int rc)
+{
+    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+        return ERR_DB_BUSY;
+    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+        return ERR_CONFLICT;
+    return ERR_DB;
+}
+
+/* Records the connection's current error message and returns the mapped `rc`. */
+static int db_sqlite_fail(DbConn *conn, int rc)
+{
+    db_conn_set_error(conn, sqlite3_errmsg(db_sqlite_handle(conn)));
+    return db_sqlite_map(rc);
+}
+
+static int db_sqlite_configure(Db *db, const char *url)
+{
+    const char *path = url;
+    if (str_has_prefix(url, "sqlite://")) {
+        path = url + strlen("sqlite://"); /* sqlite:///abs/path.db; no host part */
+        if (path[0] != '/')
+            return -EINVAL;
+    } else if (str_has_prefix(url, "sqlite:")) {
+        path = url + strlen("sqlite:");
+    }
+    if (!*path || strcmp(path, ":memory:") == 0 || str_has_prefix(path, "file:"))
+        return -EINVAL;
+
+    size_t len = strlen(path);
+    db->target = strdup(path);
+    db->describe = malloc(len + sizeof("sqlite:"));
+    if (!db->target || !db->describe)
+        return -ENOMEM;
+    memcpy(db->describe, "sqlite:", strlen("sqlite:"));
+    memcpy(db->describe + strlen("sqlite:"), path, len + 1);
+    return 0;
+}
+
+/* Checks that the journal is in WAL mode (switching to it if needed). 0 or ERR_DB. */
+static int db_sqlite_enable_wal(sqlite3 *h)
+{
+    sqlite3_stmt *st = NULL;
+    int r = ERR_DB;
+    if (sqlite3_prepare_v2(h, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK)
+        return ERR_DB;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *mode = sqlite3_column_text(st, 0);
+        if (mode && strcmp((const char *)mode, "wal") == 0)
+            r = 0;
+    }
+    sqlite3_finalize(st);
+    return r;
+}
+
+static int db_sqlite_conn_open(Db *db, DbConn **ret_conn)
+{
+    sqlite3 *h = NULL;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    int r = ERR_DB;
+
+    DbSqliteConn *conn = calloc(1, sizeof(*conn));
+    if (!conn)
+        return -ENOMEM;
+    if (sqlite3_open_v2(db->target, &h, flags, NULL) != SQLITE_OK)
+        goto out_close;
+    sqlite3_extended_result_codes(h, 1);
+    if (sqlite3_exec(h, DB_SQLITE_PRAGMAS, NULL, NULL, NULL) != SQLITE_OK)
+        goto out_close;
+    if (db_sqlite_enable_wal(h) < 0)
+        goto out_close;
+
+    conn->base.db = db;
+    conn->handle = h;
+    *ret_conn = &conn->base;
+    return 0;
+
+out_close:
+    sqlite3_close(h); /* NULL is a no-op */
+    free(conn);
+    return r;
+}
+
+static void db_sqlite_conn_close(DbConn *conn)
+{
+    if (!conn)
+        return;
+    sqlite3_close_v2(db_sqlite_handle(conn));
+    free(conn);
+}
+
+static int db_sqlite_conn_check(DbConn *conn)
+{
+    (void)conn; /* a file does not drop the connection */
+    return 0;
+}
+
+static bool db_sqlite_conn_in_transaction(DbConn *conn)
+{
+    return sqlite3_get_autocommit(db_sqlite_handle(conn)) == 0;
+}
+
+static void db_sqlite_conn_quiesce(DbConn *conn)
+{
+    sqlite3 *h = db_sqlite_handle(conn);
+    for (sqlite3_stmt *st = sqlite3_next_stmt(h, NULL); st; st = sqlite3_next_stmt(h, st))
+        sqlite3_reset(st);
+}
+
+static int db_sqlite_exec(DbConn *conn, const char *sql)
+{
+    sqlite3 *h = db_sqlite_handle(conn);
+    if (sqlite3_exec(h, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return db_sqlite_fail(conn, sqlite3_extended_errcode(h));
+    return 0;
+}
+
+static int db_sqlite_migrate_lock(DbConn *conn)
+{
+    (void)conn; /* each migration runs under BEGIN IMMEDIATE, which serialises writers */
+    return 0;
+}
+
+static void db_sqlite_migrate_unlock(DbConn *conn)
+{
+    (void)conn;
+}
+
+static int db_sqlite_prepare(DbConn *conn, const char *sql, DbStmt **ret_stmt)
+{
+    sqlite3 *h = db_sqlite_handle(conn);
+    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *extra = NULL;
+    const char *tail = NULL;
+    int r;
+
+    int rc = sqlite3_prepare_v2(h, sql, -1, &st, &tail);
+    if (rc != SQLITE_OK)
+        return db_sqlite_fail(conn, rc);
+    if (!st) {
+        db_conn_set_error(conn, "empty SQL statement");
+        return ERR_DB;
+    }
+    /* One statement only: what follows may be blanks and comments, nothing else. */
+    if (tail && *tail) {
+        rc = sqlite3_prepare_v2(h, tail, -1, &extra, NULL);
+        sqlite3_finalize(extra);
+        if (rc != SQLITE_OK || extra) {
+            db_conn_set_error(conn, "more than one SQL statement");
+            r = ERR_DB;
+            goto out_finalize;
+        }
+    }
+
+    DbSqliteStmt *stmt = calloc(1, sizeof(*stmt));
+    if (!stmt) {
+        r = -ENOMEM;
+        goto out_finalize;
+    }
+    stmt->base.conn = conn;
+    stmt->st = st;
+    *ret_stmt = &stmt->base;
+    return 0;
+
+out_finalize:
+    sqlite3_finalize(st);
+    return r;
+}
+
+/* Maps the result of a sqlite3_bind_* call. */
+static int db_sqlite_bind_result(int rc)
+{
+    if (rc == SQLITE_OK)
+        return 0;
+    return rc == SQLITE_NOMEM ? -ENOMEM : -EINVAL;
+}
+
+static int db_sqlite_check_index(DbSqliteStmt *s, int idx)
+{
+    return idx >= 1 && idx <= sqlite3_bind_parameter_count(s->st) ? 0 : -EINVAL;
+}
+
+static int db_sqlite_bind_text(DbStmt *stmt, int idx, const char *value)
+{
+    DbSqliteStmt *s = db_sqlite_stmt(stmt);
+    if (db_sqlite_check_index(s, idx) < 0)
+        return -EINVAL;
+    return db_sqlite_bind_result(sqlite3_bind_text(s->st, idx, value, -1, SQLITE_TRANSIENT));
+}
+
+static int db_sqlite_bind_int64(DbStmt *stmt, int idx, int64_t value)
+{
+    DbSqliteStmt *s = db_sqlite_stmt(stmt);
+    if (db_sqlite_check_index(s, idx) < 0)
+        return -EINVAL;
+    return db_sqlite_bind_result(sqlite3_bind_int64(s->st, idx, value));
+}
+
+static int db_sqlite_bind_double(DbStmt *stmt, int idx, double value)
+{
+    DbSqliteStmt *s = db_sqlite_stmt(stmt);
+    if (db_sqlite_check_index(s, idx) < 0)
+        return -EINVAL;
+    return db_sqlite_bind_result(sqlite3_bind_double(s->st, idx, value));
+}
+
+static int db_sqlite_bind_null(DbStmt *stmt, int idx)
+{
+    DbSqliteStmt *s = db_sqlite_stmt(stmt);
+    if (db_sqlite_check_index(s, idx) < 0)
+        return -EINVAL;
+    return db_sqlite_bind_result(sqlite3_bind_null(s->st, idx));
+}
+
+static int db_sqlite_step(DbStmt *stmt)
+{
+    DbSqliteStmt *s = db_sqlite_stmt(stmt);
+    if (s->done)
+        return DB_DONE;
+    int rc = sqlite3_step(s->st);
+    if (rc == SQLITE_ROW) {
+        s->has_row = true;
+        return DB_ROW;
+    }
+    s->has_row = false;
+    if (rc == SQLITE_DONE) {
+        s->done = true;
+        s->changes = sqlite3_stmt_readonly(s->st) ? 0 : sqlite3_changes64(sqlite3_db_handle(s->st));
+        return DB_DONE;
+    }
+    return db_sqlite_fail(stmt->conn, rc);
+}
+
+static int db_sqlite_reset(DbStmt *stmt)
+{
+    DbSqliteStmt *s = db_sqlite_stmt(stmt);
+    sqlite3_reset(s->st); /* repeats the last step's error, already reported */
+    sqlite3_clear_bindings(s->st);
+    s->has_row = false;
+    s->done = false;
+    s->changes = 0;
+    return 0;
+}
+
+static int db_sqlite_column_count(DbStmt *stmt)
+{
+    return sqlite3_column_count(db_sqlite_stmt(stmt)->st);
+}
+
+/* True if `col` names a column of the current row. */
+static bool db_sqlite_valid_column(DbSqliteStmt *s, int col)
+{
+    return s->has_row && col >= 0 && col < sqlite3_column_count(s->st);
+}
+
+static bool db_sqlite_column_is_null(DbStmt *stmt, int col)
+{
+    DbSqliteStmt *s = db_sqlite_stmt(stmt);
+    if (!db_sqlite_valid_column(s, col))
+        return true;
+    return sqlite3_column_type(s->st, col) == SQLITE_NULL;
+}
+
+static const char *db_sqlite_column_text(DbStmt *stmt, int col)
+{
+    DbSqliteStmt *s = db_sqlite_stmt(stmt);
+    if (!db_sqlite_valid_column(s, col))
+        return NULL;
+    return (const char *)sqlite3_column_text(s->st, col);
+}
+
+static int64_t db_sqlite_column_int64(DbStmt *stmt, int col)
+{
+    DbSqliteStmt *s = db_sqlite_stmt(stmt);
+    if (!db_sqlite_valid_column(s, col))
+        return 0;
+    return sqlite3_column_int64(s->st, col);
+}
+
+static double db_sqlite_column_double(DbStmt *stmt, int col)
+{
+    DbSqliteStmt *s = db_sqlite_stmt(stmt);
+    if (!db_sqlite_valid_column(s, col))
+        return 0.0;
+    return sqlite3_column_double(s->st, col);
+}
+
+static int64_t db_sqlite_changes(DbStmt *stmt)
+{
+    return db_sqlite_stmt(stmt)->changes;
+}
+
+static void db_sqlite_finalize(DbStmt *stmt)
+{
+    DbSqliteStmt *s = db_sqlite_stmt(stmt);
+    sqlite3_finalize(s->st);
+    free(s);
+}
+
+const DbBackend db_sqlite_backend = {
+    .kind = DB_KIND_SQLITE,
+    .begin_write_sql = "BEGIN IMMEDIATE",
+    .has_migrations_sql = "SELECT COUNT(*) FROM sqlite_master "
+                          "WHERE type = 'table' AND name = 'schema_migrations'",
+    .migrations = db_migrations_sqlite,
+    .migrations_count = &db_migrations_sqlite_count,
+    .configure = db_sqlite_configure,
+    .conn_open = db_sqlite_conn_open,
+    .conn_close = db_sqlite_conn_close,
+    .conn_check = db_sqlite_conn_check,
+    .conn_in_transaction = db_sqlite_conn_in_transaction,
+    .conn_quiesce = db_sqlite_conn_quiesce,
+    .exec = db_sqlite_exec,
+    .migrate_lock = db_sqlite_migrate_lock,
+    .migrate_unlock = db_sqlite_migrate_unlock,
+    .prepare = db_sqlite_prepare,
+    .bind_text = db_sqlite_bind_text,
+    .bind_int64 = db_sqlite_bind_int64,
+    .bind_double = db_sqlite_bind_double,
+    .bind_null = db_sqlite_bind_null,
+    .step = db_sqlite_step,
+    .reset = db_sqlite_reset,
+    .column_count = db_sqlite_column_count,
+    .column_is_null = db_sqlite_column_is_null,
+    .column_text = db_sqlite_column_text,
+    .column_int64 = db_sqlite_column_int64,
+    .column_double = db_sqlite_column_double,
+    .changes = db_sqlite_changes,
+    .finalize = db_sqlite_finalize,
+};
