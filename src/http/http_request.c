@@ -1,0 +1,137 @@
+/*
+ * http_request.c - the accessors a handler uses on HttpRequest and HttpResponse.
+ *
+ * A response is only a description (status, headers, one body) kept in the request arena;
+ * http_server.c turns it into a libmicrohttpd response after the handler returns. The
+ * request's `impl` is its MHD_Connection (NULL in tests that build a request by hand).
+ */
+#include "http/http_internal.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *http_request_header(const HttpRequest *req, const char *name)
+{
+    if (!req->impl)
+        return NULL;
+    return MHD_lookup_connection_value((struct MHD_Connection *)req->impl, MHD_HEADER_KIND, name);
+}
+
+const char *http_request_query(const HttpRequest *req, const char *name)
+{
+    return http_params_get(&req->query, name);
+}
+
+void http_response_init(HttpResponse *res, Arena *arena)
+{
+    memset(res, 0, sizeof(*res));
+    res->arena = arena;
+    res->status = 200;
+    res->tail = &res->headers;
+    res->fd = -1;
+}
+
+void http_response_drop_body(HttpResponse *res)
+{
+    if (res->fd >= 0)
+        close(res->fd);
+    http_live_abandon(res->live); /* never attached: its producer must stop */
+    res->fd = -1;
+    res->live = NULL;
+    res->kind = HTTP_BODY_NONE;
+    res->data = NULL;
+    res->length = 0;
+    res->offset = 0;
+    res->content_type = NULL;
+}
+
+void http_response_clear(HttpResponse *res)
+{
+    http_response_drop_body(res);
+    res->headers = NULL;
+    res->tail = &res->headers;
+}
+
+void http_response_status(HttpResponse *res, int status)
+{
+    res->status = status;
+}
+
+int http_response_header(HttpResponse *res, const char *name, const char *value)
+{
+    if (name[0] == '\0' || strpbrk(name, "\r\n:") || strpbrk(value, "\r\n"))
+        return -EINVAL;
+    HttpHeaderLine *line = arena_alloc(res->arena, sizeof(*line));
+    if (!line)
+        return -ENOMEM;
+    line->name = arena_strdup(res->arena, name);
+    line->value = arena_strdup(res->arena, value);
+    if (!line->name || !line->value)
+        return -ENOMEM;
+    line->next = NULL;
+    *res->tail = line;
+    res->tail = &line->next;
+    return 0;
+}
+
+/* Copies the content type for a new body. Returns 0 or -ENOMEM. */
+static int response_content_type(HttpResponse *res, const char *content_type, const char **ret_type)
+{
+    const char *copy = NULL;
+    if (content_type) {
+        if (strpbrk(content_type, "\r\n"))
+            return -EINVAL;
+        copy = arena_strdup(res->arena, content_type);
+        if (!copy)
+            return -ENOMEM;
+    }
+    *ret_type = copy;
+    return 0;
+}
+
+int http_response_body(HttpResponse *res, const char *content_type, const void *data, size_t len)
+{
+    const char *type = NULL;
+    int rc = response_content_type(res, content_type, &type);
+    if (rc < 0)
+        return rc;
+    http_response_drop_body(res);
+    res->kind = HTTP_BODY_MEM;
+    res->content_type = type;
+    res->data = len ? data : "";
+    res->length = len;
+    return 0;
+}
+
+int http_response_fd(HttpResponse *res, const char *content_type, int fd, uint64_t offset,
+                     uint64_t length)
+{
+    const char *type = NULL;
+    int rc = response_content_type(res, content_type, &type);
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    http_response_drop_body(res);
+    res->kind = HTTP_BODY_FD;
+    res->content_type = type;
+    res->fd = fd;
+    res->offset = offset;
+    res->length = length;
+    return 0;
+}
+
+int http_response_live(HttpResponse *res, const char *content_type, HttpLive *live)
+{
+    const char *type = NULL;
+    int rc = response_content_type(res, content_type, &type);
+    if (rc < 0)
+        return rc;
+    http_response_drop_body(res);
+    http_live_ref(live);
+    res->kind = HTTP_BODY_LIVE;
+    res->content_type = type;
+    res->live = live;
+    return 0;
+}

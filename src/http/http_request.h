@@ -1,0 +1,69 @@
+/*
+ * http_request.h - what a handler sees of a request, and how it answers.
+ *
+ * The server builds one HttpRequest per request, with an arena freed when the response has
+ * been sent; every string here is Arena-owned or borrowed until then. A handler runs on
+ * one of the server's threads and describes its answer on the HttpResponse: a status,
+ * headers, and one body kind - bytes in memory, a file descriptor (sent with sendfile), or a
+ * live producer (HttpLive). Nothing here exposes libmicrohttpd.
+ */
+#ifndef SWAZ_HTTP_REQUEST_H
+#define SWAZ_HTTP_REQUEST_H
+
+#include "core/arena.h"
+#include "core/limits.h"
+#include "http/http_query.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct HttpLive HttpLive;
+typedef struct HttpResponse HttpResponse;
+
+typedef struct HttpRequest {
+    Arena *arena;                                /* freed when the response completes */
+    const char *method;                          /* "GET", "HEAD", "POST", ... */
+    bool is_head;                                /* HEAD: the server sends headers only */
+    const char *path;                            /* decoded path without the query string */
+    const char *params[LIMIT_HTTP_ROUTE_PARAMS]; /* route placeholders, in pattern order */
+    int n_params;
+    HttpParams query;      /* query string parameters */
+    const char *body;      /* request body (POST/PUT/PATCH/DELETE), NUL-terminated, or NULL */
+    size_t body_len;       /* at most LIMIT_HTTP_BODY_BYTES; larger bodies get 413 */
+    const char *peer_addr; /* textual address of the TCP peer */
+    void *app;             /* the server's application context (HttpServerConfig.app) */
+    void *impl;            /* private to http/ */
+} HttpRequest;
+
+/* Returns the value of request header `name` (case-insensitive) or NULL. Borrowed until
+ * the response completes. */
+const char *http_request_header(const HttpRequest *req, const char *name);
+
+/* Returns the first query parameter `name` or NULL. */
+const char *http_request_query(const HttpRequest *req, const char *name);
+
+/* Sets the status code (default 200). */
+void http_response_status(HttpResponse *res, int status);
+
+/* Adds a response header; both strings are copied. Returns 0, -EINVAL (CR/LF in either,
+ * an empty name or a ':' in it) or -ENOMEM. */
+int http_response_header(HttpResponse *res, const char *name, const char *value);
+
+/* Body from memory: `data` must stay valid until the response completes (use the request
+ * arena). Sets Content-Type (copied; NULL: none). Returns 0, or -EINVAL / -ENOMEM for a
+ * content type with CR/LF or no room to copy it. */
+int http_response_body(HttpResponse *res, const char *content_type, const void *data, size_t len);
+
+/* Body of `length` bytes from `fd` at `offset`, sent with sendfile. Takes ownership of fd
+ * (closed when the response completes, or at once on error). Returns 0, -EINVAL or
+ * -ENOMEM (content type as for http_response_body). */
+int http_response_fd(HttpResponse *res, const char *content_type, int fd, uint64_t offset,
+                     uint64_t length);
+
+/* Body produced by another thread through `live` (chunked; no Content-Length). Takes one
+ * reference to `live` on success. Returns 0, -EINVAL or -ENOMEM (content type as above).
+ * Setting a body replaces (and releases) any body set before. */
+int http_response_live(HttpResponse *res, const char *content_type, HttpLive *live);
+
+#endif

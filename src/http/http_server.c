@@ -1,0 +1,818 @@
+/*
+ * http_server.c - libmicrohttpd glue: request lifecycle, limits, header deadline, stop.
+ *
+ * One Exchange per request, created by the URI log callback (which sees the raw target:
+ * 414 and the query string are decided there) and freed by NOTIFY_COMPLETED after the one
+ * access-log line. The access handler checks the head on its first call, buffers a body on
+ * the upload calls, and routes and answers on the last call (never on the first for a
+ * good request: libmicrohttpd would then close the connection). One ConnSlot per TCP
+ * connection feeds the watchdog thread that shuts down connections whose request head
+ * does not arrive in time; a slot is unlinked in NOTIFY_CONNECTION CLOSED, which
+ * libmicrohttpd calls before it closes the socket, so the watchdog never touches a reused
+ * descriptor. See docs/internals/http.md.
+ */
+#include "http/http_server.h"
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/str.h"
+#include "http/http_internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SERVER_WATCHDOG_PERIOD_MS 200
+#define SERVER_DISCARD_MAX        ((uint64_t)LIMIT_HTTP_BODY_BYTES * 4) /* then drop the link */
+#define SERVER_LOG_TARGET_BYTES   1024
+#define SERVER_PLAIN_TYPE         "text/plain; charset=utf-8"
+
+/* One TCP connection, for the header deadline. */
+typedef struct ConnSlot {
+    int fd;
+    bool awaiting_head; /* guarded by HttpServer.conn_mu */
+    bool shut;          /* guarded by HttpServer.conn_mu */
+    int64_t since_ms;   /* guarded by HttpServer.conn_mu: monotonic start of the wait */
+    struct ConnSlot *prev;
+    struct ConnSlot *next;
+} ConnSlot;
+
+/* One request; libmicrohttpd's *con_cls. Used by the connection's thread only. */
+typedef struct Exchange {
+    HttpServer *server;
+    struct MHD_Connection *conn;
+    Arena *arena;
+    HttpRequest req;
+    HttpResponse res;
+    int64_t started_ms;
+    const char *target; /* raw request target (Arena-owned, maybe shortened) for the log */
+    int early_status;   /* decided before the head was complete (414, 400), else 0 */
+    bool head_seen;
+    bool has_body;
+    bool body_too_big;
+    uint64_t body_seen;
+    Buf body;
+    int status;        /* queued status, 0 before */
+    uint64_t body_len; /* memory or fd body length */
+    HttpLive *live;    /* a reference kept to count the bytes sent */
+} Exchange;
+
+struct HttpServer {
+    HttpServerConfig cfg;
+    struct MHD_Daemon *daemon;
+    uint16_t port;
+    int64_t deadline_ms;
+    atomic_int in_flight; /* requests between the URI callback and NOTIFY_COMPLETED */
+    HttpLiveList lives;
+    pthread_mutex_t conn_mu;
+    ConnSlot *conns; /* guarded by conn_mu */
+    bool stopping;   /* guarded by conn_mu */
+    pthread_cond_t watchdog_cv;
+    pthread_t watchdog;
+};
+
+static const char *const server_secret_params[] = {
+    "p", "t", "s", "apiKey", "token", "password", "jwt", "refresh",
+};
+
+static int64_t server_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- plain responses and queueing ---- */
+
+static const char *server_plain_text(int status)
+{
+    switch (status) {
+    case 400:
+        return "400 Bad Request\n";
+    case 404:
+        return "404 Not Found\n";
+    case 405:
+        return "405 Method Not Allowed\n";
+    case 413:
+        return "413 Content Too Large\n";
+    case 414:
+        return "414 URI Too Long\n";
+    case 431:
+        return "431 Request Header Fields Too Large\n";
+    case 500:
+        return "500 Internal Server Error\n";
+    default:
+        return "Error\n";
+    }
+}
+
+/* Replaces whatever the response held with a short text/plain body for `status`. */
+static void server_plain(Exchange *x, int status)
+{
+    HttpResponse *res = &x->res;
+    const char *text = server_plain_text(status);
+    http_response_clear(res);
+    res->status = status;
+    res->kind = HTTP_BODY_MEM;
+    res->content_type = SERVER_PLAIN_TYPE;
+    res->data = text;
+    res->length = strlen(text);
+}
+
+/* Turns the response description into a libmicrohttpd response and queues it. */
+static enum MHD_Result server_queue(Exchange *x, bool close_after)
+{
+    HttpResponse *res = &x->res;
+    struct MHD_Response *r = NULL;
+    if (res->status < 100 || res->status > 599) {
+        log_error("http: handler set invalid status %d", res->status);
+        server_plain(x, 500);
+    }
+    switch (res->kind) {
+    case HTTP_BODY_NONE:
+        r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        break;
+    case HTTP_BODY_MEM:
+        r = MHD_create_response_from_buffer((size_t)res->length, (void *)(uintptr_t)res->data,
+                                            MHD_RESPMEM_PERSISTENT);
+        break;
+    case HTTP_BODY_FD:
+        if (res->length == 0) {
+            http_response_drop_body(res);
+            r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        } else {
+            r = MHD_create_response_from_fd_at_offset64(res->length, res->fd, res->offset);
+            if (r)
+                res->fd = -1; /* libmicrohttpd closes it when the response is destroyed */
+        }
+        break;
+    case HTTP_BODY_LIVE:
+        x->live = res->live;
+        http_live_ref(x->live);
+        r = http_live_mhd_response(res->live, x->conn, &x->server->lives);
+        res->live = NULL;
+        break;
+    }
+    uint64_t len = res->kind == HTTP_BODY_LIVE ? 0 : res->length;
+    if (!r) {
+        log_error("http: cannot build a response (out of memory)");
+        http_live_unref(x->live);
+        x->live = NULL;
+        server_plain(x, 500);
+        len = res->length;
+        r = MHD_create_response_from_buffer((size_t)len, (void *)(uintptr_t)res->data,
+                                            MHD_RESPMEM_PERSISTENT);
+        if (!r)
+            return MHD_NO;
+    }
+    for (const HttpHeaderLine *h = res->headers; h; h = h->next) {
+        if (MHD_add_response_header(r, h->name, h->value) != MHD_YES)
+            log_warn("http: response header %s refused", h->name);
+    }
+    if (res->content_type)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    if (close_after)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result ret = MHD_queue_response(x->conn, (unsigned)res->status, r);
+    MHD_destroy_response(r);
+    if (ret == MHD_YES) {
+        x->status = res->status;
+        x->body_len = x->req.is_head ? 0 : len;
+    }
+    return ret;
+}
+
+/* ---- routing ---- */
+
+static void server_allow(const HttpServer *s, const char *path, char *scratch, char *out,
+                         size_t cap)
+{
+    static const char *const methods[] = {"GET",   "HEAD",   "POST",   "PUT",
+                                          "PATCH", "DELETE", "OPTIONS"};
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+        const char *params[LIMIT_HTTP_ROUTE_PARAMS];
+        int n = 0;
+        bool known = false;
+        if (!http_router_match(s->cfg.router, methods[i], path, scratch, params, &n, &known))
+            continue;
+        int k = snprintf(out + o, cap - o, "%s%s", o ? ", " : "", methods[i]);
+        if (k < 0 || (size_t)k >= cap - o)
+            break;
+        o += (size_t)k;
+    }
+}
+
+static enum MHD_Result server_not_found(HttpServer *s, Exchange *x, int status, char *scratch)
+{
+    HttpResponse *res = &x->res;
+    http_response_clear(res);
+    res->status = status;
+    int rc = -1;
+    if (s->cfg.not_found) {
+        rc = s->cfg.not_found(&x->req, res, status);
+        if (rc < 0)
+            log_error("http: not-found handler failed: %s", err_str(rc));
+    }
+    if (rc < 0)
+        server_plain(x, status);
+    if (status == 405) {
+        char allow[96];
+        server_allow(s, x->req.path, scratch, allow, sizeof(allow));
+        http_response_header(res, "Allow", allow);
+    }
+    return server_queue(x, false);
+}
+
+static enum MHD_Result server_dispatch(HttpServer *s, Exchange *x)
+{
+    HttpRequest *req = &x->req;
+    if (x->has_body) {
+        req->body = x->body.data ? x->body.data : "";
+        req->body_len = x->body.len;
+    }
+    char *scratch = arena_alloc(x->arena, strlen(req->path) + 1);
+    if (!scratch) {
+        server_plain(x, 500);
+        return server_queue(x, false);
+    }
+    bool known = false;
+    const HttpRoute *route = http_router_match(s->cfg.router, req->method, req->path, scratch,
+                                               req->params, &req->n_params, &known);
+    if (!route)
+        return server_not_found(s, x, known ? 405 : 404, scratch);
+    int rc = route->handler(req, &x->res);
+    if (rc < 0) {
+        log_error("http: handler for %s %s failed: %s", req->method, route->pattern, err_str(rc));
+        server_plain(x, 500);
+    }
+    return server_queue(x, false);
+}
+
+/* ---- header deadline bookkeeping ---- */
+
+static ConnSlot *server_slot(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static void server_slot_set(HttpServer *s, struct MHD_Connection *conn, bool awaiting)
+{
+    ConnSlot *slot = server_slot(conn);
+    if (!slot)
+        return;
+    pthread_mutex_lock(&s->conn_mu);
+    slot->awaiting_head = awaiting;
+    slot->since_ms = server_now_ms();
+    pthread_mutex_unlock(&s->conn_mu);
+}
+
+static void server_notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                                     enum MHD_ConnectionNotificationCode code)
+{
+    HttpServer *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        ConnSlot *slot = calloc(1, sizeof(*slot));
+        if (!slot || !ci) {
+            free(slot);
+            log_warn("http: no header deadline for a connection (out of memory)");
+            return;
+        }
+        slot->fd = ci->connect_fd;
+        slot->awaiting_head = true;
+        slot->since_ms = server_now_ms();
+        pthread_mutex_lock(&s->conn_mu);
+        slot->next = s->conns;
+        if (s->conns)
+            s->conns->prev = slot;
+        s->conns = slot;
+        pthread_mutex_unlock(&s->conn_mu);
+        *socket_context = slot;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        ConnSlot *slot = *socket_context;
+        if (!slot)
+            return;
+        pthread_mutex_lock(&s->conn_mu);
+        if (slot->prev)
+            slot->prev->next = slot->next;
+        else
+            s->conns = slot->next;
+        if (slot->next)
+            slot->next->prev = slot->prev;
+        pthread_mutex_unlock(&s->conn_mu);
+        free(slot);
+        *socket_context = NULL;
+    }
+}
+
+static void *server_watchdog(void *arg)
+{
+    HttpServer *s = arg;
+    pthread_mutex_lock(&s->conn_mu);
+    while (!s->stopping) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += SERVER_WATCHDOG_PERIOD_MS * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->watchdog_cv, &s->conn_mu, &ts);
+        int64_t now = server_now_ms();
+        for (ConnSlot *c = s->conns; c; c = c->next) {
+            if (c->awaiting_head && !c->shut && now - c->since_ms >= s->deadline_ms) {
+                /* The slot is still linked, so libmicrohttpd has not closed fd yet. */
+                shutdown(c->fd, SHUT_RDWR);
+                c->shut = true;
+                log_debug("http: connection dropped: no request head within %" PRId64 " s",
+                          s->deadline_ms / 1000);
+            }
+        }
+    }
+    pthread_mutex_unlock(&s->conn_mu);
+    return NULL;
+}
+
+/* ---- request lifecycle ---- */
+
+static const char *server_peer(Arena *arena, struct MHD_Connection *conn)
+{
+    char text[INET6_ADDRSTRLEN] = "-";
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr) {
+        if (ci->client_addr->sa_family == AF_INET) {
+            struct sockaddr_in in4;
+            memcpy(&in4, ci->client_addr, sizeof(in4));
+            inet_ntop(AF_INET, &in4.sin_addr, text, sizeof(text));
+        } else if (ci->client_addr->sa_family == AF_INET6) {
+            struct sockaddr_in6 in6;
+            memcpy(&in6, ci->client_addr, sizeof(in6));
+            inet_ntop(AF_INET6, &in6.sin6_addr, text, sizeof(text));
+        }
+    }
+    const char *copy = arena_strdup(arena, text);
+    return copy ? copy : "-";
+}
+
+static void server_exchange_free(Exchange *x)
+{
+    http_response_clear(&x->res);
+    http_live_unref(x->live);
+    buf_free(&x->body);
+    arena_free(x->arena);
+    free(x);
+}
+
+static void *server_uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    HttpServer *s = cls;
+    Exchange *x = calloc(1, sizeof(*x));
+    if (!x)
+        return NULL;
+    x->arena = arena_new(LIMIT_HTTP_ARENA_BYTES);
+    if (!x->arena) {
+        free(x);
+        return NULL;
+    }
+    x->server = s;
+    x->conn = conn;
+    x->started_ms = server_now_ms();
+    buf_init(&x->body, LIMIT_HTTP_BODY_BYTES);
+    http_response_init(&x->res, x->arena);
+    x->req.arena = x->arena;
+    x->req.app = s->cfg.app;
+    x->req.impl = conn;
+    x->req.method = "-";
+    x->req.path = "";
+    x->req.peer_addr = server_peer(x->arena, conn);
+
+    size_t len = strnlen(uri, LIMIT_HTTP_URL_BYTES + 1);
+    if (len > LIMIT_HTTP_URL_BYTES) {
+        x->early_status = 414;
+        x->target = arena_printf(x->arena, "%.200s...", uri);
+    } else {
+        x->target = arena_strndup(x->arena, uri, len);
+        const char *q = x->target ? memchr(x->target, '?', len) : NULL;
+        if (!x->target) {
+            x->early_status = 500;
+        } else if (q) {
+            size_t qlen = len - (size_t)(q + 1 - x->target);
+            int rc = http_query_parse(x->arena, q + 1, qlen, &x->req.query);
+            if (rc < 0)
+                x->early_status = rc == -ENOMEM ? 500 : 400;
+        }
+    }
+    if (!x->target)
+        x->target = "-";
+    atomic_fetch_add(&s->in_flight, 1);
+    return x;
+}
+
+static enum MHD_Result server_count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                           const char *value)
+{
+    size_t *total = cls;
+    (void)kind;
+    *total += strlen(key) + (value ? strlen(value) : 0) + 4; /* ": " and CRLF */
+    return MHD_YES;
+}
+
+static bool server_is_body_method(const char *method)
+{
+    return strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
+           strcmp(method, "PATCH") == 0 || strcmp(method, "DELETE") == 0;
+}
+
+/* The request head is complete: check it against the limits. */
+static enum MHD_Result server_first_call(HttpServer *s, Exchange *x, const char *url,
+                                         const char *method)
+{
+    struct MHD_Connection *conn = x->conn;
+    x->head_seen = true;
+    server_slot_set(s, conn, false);
+    const char *m = arena_strdup(x->arena, method);
+    x->req.method = m ? m : method;
+    x->req.is_head = strcmp(method, "HEAD") == 0;
+    x->req.path = url;
+
+    int status = x->early_status;
+    if (status == 0) {
+        size_t total = 0;
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, server_count_header, &total);
+        if (total > LIMIT_HTTP_HEADER_BYTES)
+            status = 431;
+    }
+    const char *te =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    const char *cl =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (status == 0 && te && cl)
+        status = 400; /* request smuggling shape: never guess which one framing is */
+    uint64_t declared = 0;
+    if (status == 0 && cl && str_to_uint64(cl, &declared) == 0 && declared > LIMIT_HTTP_BODY_BYTES)
+        status = 413;
+    if (status != 0) {
+        /* Answering on the first call makes libmicrohttpd close after the response and
+         * discard any body: what these errors want. */
+        server_plain(x, status);
+        return server_queue(x, true);
+    }
+    x->has_body = server_is_body_method(method);
+    return MHD_YES;
+}
+
+static enum MHD_Result server_upload(Exchange *x, const char *data, size_t *size)
+{
+    size_t n = *size;
+    *size = 0;
+    x->body_seen += n;
+    if (!x->body_too_big) {
+        if (x->has_body) {
+            int rc = buf_append(&x->body, data, n);
+            if (rc == ERR_LIMIT) {
+                x->body_too_big = true;
+                buf_free(&x->body);
+            } else if (rc < 0) {
+                return MHD_NO;
+            }
+        } else if (x->body_seen > LIMIT_HTTP_BODY_BYTES) {
+            x->body_too_big = true;
+        }
+    }
+    /* A response cannot be queued while upload data is handed over: drain to the end and
+     * answer 413 then, unless the client keeps sending far past the limit. */
+    if (x->body_too_big && x->body_seen > SERVER_DISCARD_MAX)
+        return MHD_NO;
+    return MHD_YES;
+}
+
+static enum MHD_Result server_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                     const char *method, const char *version,
+                                     const char *upload_data, size_t *upload_data_size,
+                                     void **con_cls)
+{
+    HttpServer *s = cls;
+    Exchange *x = *con_cls;
+    (void)conn;
+    (void)version;
+    if (!x)
+        return MHD_NO; /* the URI callback ran out of memory */
+    if (!x->head_seen)
+        return server_first_call(s, x, url, method);
+    if (*upload_data_size > 0)
+        return server_upload(x, upload_data, upload_data_size);
+    if (x->body_too_big) {
+        server_plain(x, 413);
+        return server_queue(x, true);
+    }
+    return server_dispatch(s, x);
+}
+
+/* ---- access log ---- */
+
+typedef struct LogOut {
+    char *buf;
+    size_t cap;
+    size_t len;
+    bool full;
+} LogOut;
+
+static void log_out_bytes(LogOut *o, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < n && !o->full; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool plain = c > 0x20 && c < 0x7f && c != '"';
+        size_t need = plain ? 1 : 3;
+        if (o->len + need + 4 > o->cap) {
+            memcpy(o->buf + o->len, "...", 4);
+            o->len += 3;
+            o->full = true;
+            return;
+        }
+        if (plain) {
+            o->buf[o->len++] = (char)c;
+        } else {
+            o->buf[o->len++] = '%';
+            o->buf[o->len++] = hex[c >> 4];
+            o->buf[o->len++] = hex[c & 15];
+        }
+        o->buf[o->len] = '\0';
+    }
+}
+
+static bool server_is_secret(Arena *arena, const char *key, size_t len)
+{
+    const char *name = http_query_decode(arena, key, len, 1, 32);
+    if (!name) {
+        /* Undecodable: redact if it could hide one of the names behind an escape. */
+        return memchr(key, '%', len) != NULL;
+    }
+    for (size_t i = 0; i < sizeof(server_secret_params) / sizeof(server_secret_params[0]); i++)
+        if (strcasecmp(name, server_secret_params[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Writes the target with the values of credential parameters replaced by "***". */
+static void server_log_target(Exchange *x, char *buf, size_t cap)
+{
+    LogOut o = {.buf = buf, .cap = cap};
+    buf[0] = '\0';
+    const char *t = x->target;
+    const char *q = strchr(t, '?');
+    log_out_bytes(&o, t, q ? (size_t)(q - t) : strlen(t));
+    if (!q)
+        return;
+    log_out_bytes(&o, "?", 1);
+    const char *p = q + 1;
+    for (;;) {
+        const char *amp = strchr(p, '&');
+        size_t plen = amp ? (size_t)(amp - p) : strlen(p);
+        const char *eq = memchr(p, '=', plen);
+        size_t klen = eq ? (size_t)(eq - p) : plen;
+        log_out_bytes(&o, p, klen);
+        if (eq) {
+            log_out_bytes(&o, "=", 1);
+            if (server_is_secret(x->arena, p, klen))
+                log_out_bytes(&o, "***", 3);
+            else
+                log_out_bytes(&o, eq + 1, plen - klen - 1);
+        }
+        if (!amp)
+            break;
+        log_out_bytes(&o, "&", 1);
+        p = amp + 1;
+    }
+}
+
+static void server_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                             enum MHD_RequestTerminationCode toe)
+{
+    HttpServer *s = cls;
+    Exchange *x = *con_cls;
+    server_slot_set(s, conn, true);
+    if (!x)
+        return;
+    *con_cls = NULL;
+    int status = x->status;
+    if (status == 0) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_HTTP_STATUS);
+        if (ci)
+            status = (int)ci->http_status;
+    }
+    uint64_t bytes = 0;
+    if (x->live)
+        bytes = http_live_sent(x->live);
+    else if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        bytes = x->body_len;
+    char target[SERVER_LOG_TARGET_BYTES];
+    server_log_target(x, target, sizeof(target));
+    log_info("ACCESS %s %s %s %d %" PRIu64 " %" PRId64 "ms", x->req.peer_addr, x->req.method,
+             target, status, bytes, server_now_ms() - x->started_ms);
+    server_exchange_free(x);
+    atomic_fetch_sub(&s->in_flight, 1);
+}
+
+__attribute__((format(printf, 2, 0))) static void server_mhd_log(void *cls, const char *fmt,
+                                                                 va_list ap)
+{
+    char line[512];
+    (void)cls;
+    int n = vsnprintf(line, sizeof(line), fmt, ap);
+    if (n < 0)
+        return;
+    size_t len = strnlen(line, sizeof(line));
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+        line[--len] = '\0';
+    log_warn("http: libmicrohttpd: %s", line);
+}
+
+/* ---- start and stop ---- */
+
+typedef union ServerAddr {
+    struct sockaddr sa;
+    struct sockaddr_in in4;
+    struct sockaddr_in6 in6;
+    struct sockaddr_storage ss;
+} ServerAddr;
+
+static int server_listen(const char *address, uint16_t port, int *ret_fd, uint16_t *ret_port)
+{
+    ServerAddr addr;
+    socklen_t alen;
+    memset(&addr, 0, sizeof(addr));
+    if (inet_pton(AF_INET, address, &addr.in4.sin_addr) == 1) {
+        addr.in4.sin_family = AF_INET;
+        addr.in4.sin_port = htons(port);
+        alen = sizeof(addr.in4);
+    } else if (inet_pton(AF_INET6, address, &addr.in6.sin6_addr) == 1) {
+        addr.in6.sin6_family = AF_INET6;
+        addr.in6.sin6_port = htons(port);
+        alen = sizeof(addr.in6);
+    } else {
+        return -EINVAL;
+    }
+    int rc;
+    int fd = socket(addr.sa.sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -errno;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (addr.sa.sa_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    if (bind(fd, &addr.sa, alen) < 0 || listen(fd, SOMAXCONN) < 0) {
+        rc = -errno;
+        goto out_close;
+    }
+    alen = sizeof(addr);
+    if (getsockname(fd, &addr.sa, &alen) < 0) {
+        rc = -errno;
+        goto out_close;
+    }
+    *ret_port = ntohs(addr.sa.sa_family == AF_INET ? addr.in4.sin_port : addr.in6.sin6_port);
+    *ret_fd = fd;
+    return 0;
+
+out_close:
+    close(fd);
+    return rc;
+}
+
+static unsigned server_default(unsigned v, unsigned def)
+{
+    return v ? v : def;
+}
+
+int http_server_start(const HttpServerConfig *cfg, HttpServer **ret_server)
+{
+    if (!cfg->address || !cfg->router || cfg->threads > LIMIT_THREADS_MAX ||
+        cfg->max_connections > LIMIT_CONN_TOTAL_MAX)
+        return -EINVAL;
+    int rc = -ENOMEM;
+    HttpServer *s = calloc(1, sizeof(*s));
+    if (!s)
+        goto out;
+    s->cfg = *cfg;
+    s->cfg.threads = server_default(cfg->threads, 1);
+    s->cfg.max_connections = server_default(cfg->max_connections, LIMIT_CONN_TOTAL_MAX);
+    s->cfg.per_ip_connections = server_default(cfg->per_ip_connections, LIMIT_CONN_PER_IP_DEFAULT);
+    s->cfg.timeout_s = server_default(cfg->timeout_s, LIMIT_CONN_TIMEOUT_S_DEFAULT);
+    s->deadline_ms =
+        (int64_t)server_default(cfg->header_deadline_s, LIMIT_HTTP_HEADER_DEADLINE_S) * 1000;
+    atomic_init(&s->in_flight, 0);
+
+    rc = http_live_list_init(&s->lives);
+    if (rc < 0)
+        goto out_free;
+    rc = -pthread_mutex_init(&s->conn_mu, NULL);
+    if (rc < 0)
+        goto out_live_list;
+    pthread_condattr_t attr;
+    rc = -pthread_condattr_init(&attr);
+    if (rc < 0)
+        goto out_mutex;
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    rc = -pthread_cond_init(&s->watchdog_cv, &attr);
+    pthread_condattr_destroy(&attr);
+    if (rc < 0)
+        goto out_mutex;
+
+    int fd = -1;
+    rc = server_listen(cfg->address, cfg->port, &fd, &s->port);
+    if (rc < 0)
+        goto out_cond;
+
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    if (strchr(cfg->address, ':'))
+        flags |= MHD_USE_IPv6;
+    /* A pool of one is no pool: repeat an option instead of passing THREAD_POOL_SIZE. */
+    bool pool = s->cfg.threads > 1;
+    s->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, server_access, s, MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log,
+        (void *)s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+        pool ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)(pool ? s->cfg.threads : s->cfg.max_connections), MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)s->cfg.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned int)s->cfg.per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)s->cfg.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)LIMIT_HTTP_CONN_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, server_completed, (void *)s,
+        MHD_OPTION_NOTIFY_CONNECTION, server_notify_connection, (void *)s,
+        MHD_OPTION_URI_LOG_CALLBACK, server_uri_log, (void *)s, MHD_OPTION_END);
+    if (!s->daemon) {
+        /* libmicrohttpd may already have closed fd on this path: leak it rather than risk
+         * closing a descriptor reused by another thread. Start-up fails anyway. */
+        rc = -EINVAL;
+        goto out_cond;
+    }
+    rc = -pthread_create(&s->watchdog, NULL, server_watchdog, s);
+    if (rc < 0)
+        goto out_daemon;
+    *ret_server = s;
+    return 0;
+
+out_daemon:
+    MHD_stop_daemon(s->daemon);
+out_cond:
+    pthread_cond_destroy(&s->watchdog_cv);
+out_mutex:
+    pthread_mutex_destroy(&s->conn_mu);
+out_live_list:
+    http_live_list_destroy(&s->lives);
+out_free:
+    free(s);
+out:
+    return rc;
+}
+
+uint16_t http_server_port(const HttpServer *server)
+{
+    return server->port;
+}
+
+void http_server_stop(HttpServer *server, unsigned grace_ms)
+{
+    if (!server)
+        return;
+    MHD_socket listen_fd = MHD_quiesce_daemon(server->daemon);
+    int64_t end = server_now_ms() + grace_ms;
+    while (atomic_load(&server->in_flight) > 0 && server_now_ms() < end) {
+        struct timespec ts = {0, 5 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    /* A suspended connection must be resumed before MHD_stop_daemon: cancelling the live
+     * pipes resumes theirs, and their readers then end the bodies with an error. */
+    http_live_list_cancel_all(&server->lives);
+    MHD_stop_daemon(server->daemon);
+    if (listen_fd != MHD_INVALID_SOCKET)
+        close(listen_fd);
+
+    pthread_mutex_lock(&server->conn_mu);
+    server->stopping = true;
+    pthread_cond_signal(&server->watchdog_cv);
+    pthread_mutex_unlock(&server->conn_mu);
+    pthread_join(server->watchdog, NULL);
+
+    pthread_cond_destroy(&server->watchdog_cv);
+    pthread_mutex_destroy(&server->conn_mu);
+    http_live_list_destroy(&server->lives);
+    free(server);
+}

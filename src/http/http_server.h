@@ -1,0 +1,49 @@
+/*
+ * http_server.h - the HTTP/1.1 server on libmicrohttpd.
+ *
+ * epoll with an internal thread pool; per-IP and total connection limits; an inactivity
+ * timeout plus our own deadline for a request's head to arrive whole (slow-loris); limits on
+ * URL, headers and body from core/limits.h; requests with both Transfer-Encoding and
+ * Content-Length refused (400, close). Each request gets an arena, is routed, handled on a
+ * pool thread, and logged in one access-log line when its response completes (method, path
+ * with credential parameters redacted, status, bytes, duration). Start and stop from one
+ * thread (app/); handlers run on the pool threads.
+ */
+#ifndef SWAZ_HTTP_SERVER_H
+#define SWAZ_HTTP_SERVER_H
+
+#include "http/http_router.h"
+
+#include <stdint.h>
+
+typedef struct HttpServerConfig {
+    const char *address;         /* IPv4 or IPv6 literal to bind, e.g. "127.0.0.1" */
+    uint16_t port;               /* 0: an ephemeral port (see http_server_port()) */
+    unsigned threads;            /* size of the thread pool, 1..LIMIT_THREADS_MAX (0: 1) */
+    unsigned max_connections;    /* total, <= LIMIT_CONN_TOTAL_MAX (0: that maximum) */
+    unsigned per_ip_connections; /* concurrent connections from one address
+                                    (0: LIMIT_CONN_PER_IP_DEFAULT) */
+    unsigned timeout_s;          /* inactivity timeout (0: LIMIT_CONN_TIMEOUT_S_DEFAULT) */
+    unsigned header_deadline_s;  /* seconds for a request head to arrive whole, counted from
+                                    the connection's start or its previous response
+                                    (0: LIMIT_HTTP_HEADER_DEADLINE_S; tests shorten it) */
+    const HttpRouter *router;    /* borrowed; outlives the server */
+    void *app;                   /* handed to handlers as req->app */
+    int (*not_found)(HttpRequest *req, HttpResponse *res, int status); /* 404/405 body, or NULL */
+} HttpServerConfig;
+
+typedef struct HttpServer HttpServer;
+
+/* Binds and starts serving. Returns 0, -EADDRINUSE, -EINVAL or -ENOMEM.
+ * Caller stops and frees with http_server_stop(). */
+int http_server_start(const HttpServerConfig *cfg, HttpServer **ret_server);
+
+/* Returns the bound TCP port. */
+uint16_t http_server_port(const HttpServer *server);
+
+/* Stops accepting, lets in-flight responses finish for up to `grace_ms`, cancels live
+ * producers and suspended connections, then stops the threads and frees the server.
+ * NULL is a no-op. */
+void http_server_stop(HttpServer *server, unsigned grace_ms);
+
+#endif
