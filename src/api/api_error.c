@@ -1,0 +1,47 @@
+/* api_error.c - error responses of the native API. */
+#include "api/api_error.h"
+
+#include "api/api_json.h"
+#include "core/err.h"
+
+#include <jansson.h>
+
+int api_error(HttpRequest *req, HttpResponse *res, int status, const char *code,
+              const char *message)
+{
+    json_t *body = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message);
+    return api_json_respond(req, res, status, body);
+}
+
+int api_error_from(HttpRequest *req, HttpResponse *res, int err)
+{
+    switch (err) {
+    case -ENOENT:
+        return api_error(req, res, 404, "not_found", "not found");
+    case -EINVAL:
+    case ERR_PARSE:
+        return api_error(req, res, 400, "bad_request", err_str(err));
+    case ERR_LIMIT:
+        return api_error(req, res, 400, "limit_exceeded", err_str(err));
+    case ERR_AUTH:
+        return api_error(req, res, 401, "unauthorized", err_str(err));
+    case ERR_FORBIDDEN:
+        return api_error(req, res, 403, "forbidden", err_str(err));
+    case ERR_CONFLICT:
+        return api_error(req, res, 409, "conflict", err_str(err));
+    case ERR_DB_BUSY:
+        http_response_header(res, "Retry-After", "1");
+        return api_error(req, res, 503, "busy", "the database is busy; try again");
+    case ERR_DB:
+        return api_error(req, res, 503, "database_unavailable", "the database is unavailable");
+    default:
+        return api_error(req, res, 500, "internal", "internal error");
+    }
+}
+
+int api_error_not_found(HttpRequest *req, HttpResponse *res, int status)
+{
+    if (status == 405)
+        return api_error(req, res, 405, "method_not_allowed", "method not allowed");
+    return api_error(req, res, 404, "not_found", "no such endpoint");
+}

@@ -1,0 +1,20 @@
+/*
+ * api_json.h - JSON responses built with jansson and serialised into the request arena.
+ * Any server thread.
+ */
+#ifndef SWAZ_API_JSON_H
+#define SWAZ_API_JSON_H
+
+#include "http/http_request.h"
+
+#include <jansson.h>
+
+/* Serialises `body` (reference stolen; NULL means out of memory) as the response with
+ * `status` and Content-Type application/json. Returns 0 or -ENOMEM. */
+int api_json_respond(HttpRequest *req, HttpResponse *res, int status, json_t *body);
+
+/* Returns a JSON string for `s` (NULL -> null); never fails the caller: invalid UTF-8
+ * is repaired. New reference. */
+json_t *api_json_string(HttpRequest *req, const char *s);
+
+#endif

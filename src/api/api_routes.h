@@ -1,0 +1,15 @@
+/*
+ * api_routes.h - the table of every endpoint, one line each.
+ * Read-only data; any thread.
+ */
+#ifndef SWAZ_API_ROUTES_H
+#define SWAZ_API_ROUTES_H
+
+#include "http/http_router.h"
+
+#include <stddef.h>
+
+/* Returns the route table (static) and writes its length to *ret_count. */
+const HttpRoute *api_routes(size_t *ret_count);
+
+#endif

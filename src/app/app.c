@@ -1,0 +1,103 @@
+/* app.c - start-up steps shared by the subcommands. */
+#include "app/app.h"
+
+#include "core/err.h"
+#include "core/str.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int app_config(Config *cfg, int argc, char **argv, char **envp, const char *const *allowed_switches,
+               const char *usage, ConfigArgs *ret_args)
+{
+    char err[1024];
+    int r = config_load(cfg, argc, argv, envp, allowed_switches, ret_args, err, sizeof(err));
+    if (r < 0) {
+        fprintf(stderr, "swaz %s: %s\n", argv[0], err);
+        return r;
+    }
+    if (ret_args->help) {
+        fputs(usage, stdout);
+        fputc('\n', stdout);
+        config_print_help(stdout);
+        return 1;
+    }
+    log_set_level(cfg->log_level);
+    return 0;
+}
+
+/* mkdir -p with mode 0700 for the folders we create. */
+static int app_mkdirs(const char *path)
+{
+    char buf[LIMIT_PATH_BYTES];
+    if (str_copy(buf, path, sizeof(buf)) >= sizeof(buf))
+        return -ENAMETOOLONG;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+            return -errno;
+        *p = '/';
+    }
+    if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+int app_db_open(const Config *cfg, Db **ret_db, int *ret_applied)
+{
+    int r = app_mkdirs(cfg->data_dir);
+    if (r < 0) {
+        fprintf(stderr, "swaz: cannot create data dir %s: %s\n", cfg->data_dir, err_str(r));
+        return r;
+    }
+    Db *db;
+    r = db_open(cfg->database_url, (int)cfg->db_pool, &db);
+    if (r < 0) {
+        fprintf(stderr, "swaz: cannot open the database: %s\n", err_str(r));
+        return r;
+    }
+    int applied = 0;
+    r = db_migrate(db, &applied);
+    if (r < 0) {
+        fprintf(stderr, "swaz: database migration failed on %s: %s\n", db_describe(db), err_str(r));
+        db_close(db);
+        return r;
+    }
+    if (ret_applied)
+        *ret_applied = applied;
+    *ret_db = db;
+    return 0;
+}
+
+size_t app_folders(const Config *cfg, LibraryFolder *folders, char (*names)[LIMIT_PATH_BYTES],
+                   char (*paths)[LIMIT_PATH_BYTES])
+{
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->n_music_dirs; i++) {
+        char *abs = realpath(cfg->music_dirs[i], NULL);
+        str_copy(paths[n], abs ? abs : cfg->music_dirs[i], LIMIT_PATH_BYTES);
+        free(abs);
+        const char *base = strrchr(paths[n], '/');
+        base = base && base[1] ? base + 1 : paths[n];
+        str_copy(names[n], base, LIMIT_PATH_BYTES);
+        /* Names are unique: a second "music" becomes "music-2". */
+        for (int k = 2; k < 100; k++) {
+            bool clash = false;
+            for (size_t j = 0; j < n; j++)
+                clash |= strcmp(names[j], names[n]) == 0;
+            if (!clash)
+                break;
+            snprintf(names[n], LIMIT_PATH_BYTES, "%.200s-%d", base, k);
+        }
+        folders[n].name = names[n];
+        folders[n].path = paths[n];
+        n++;
+    }
+    return n;
+}

@@ -1,0 +1,111 @@
+/*
+ * cmd_scan.c - `swaz scan`. On a terminal one status line is redrawn in place (files,
+ * files/s, counts); otherwise a plain line is printed every few seconds. SIGINT/SIGTERM
+ * stop the scan after the current file, keeping what was written.
+ */
+#include "app/cmd_scan.h"
+
+#include "app/app.h"
+#include "core/err.h"
+#include "media/media_probe.h"
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char cmd_scan_usage[] =
+    "usage: swaz scan [options]\n"
+    "Scans the music folders once: new and changed files are read, removed ones marked "
+    "missing.";
+
+static atomic_bool scan_stop; /* signal flag */
+
+static void scan_on_signal(int sig)
+{
+    (void)sig;
+    atomic_store(&scan_stop, true);
+}
+
+typedef struct ScanView {
+    bool tty;
+    double started;
+    double last_line;
+} ScanView;
+
+static double scan_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void scan_show_error(void *ctx, const char *path, int err)
+{
+    ScanView *v = ctx;
+    fprintf(stderr, "%sskipped %s: %s\n", v->tty ? "\r\033[K" : "", path, err_str(err));
+}
+
+static void scan_show_progress(void *ctx, const LibraryScanStats *st)
+{
+    ScanView *v = ctx;
+    double now = scan_now();
+    double rate = now > v->started ? (double)st->seen / (now - v->started) : 0.0;
+    if (v->tty) {
+        fprintf(stderr, "\r\033[K%lld files  %.0f files/s  %lld new  %lld changed  %lld errors",
+                (long long)st->seen, rate, (long long)st->added, (long long)st->updated,
+                (long long)st->errors);
+    } else if (now - v->last_line >= 2.0) {
+        fprintf(stderr, "scan: %lld files, %.0f files/s, %lld new, %lld changed, %lld errors\n",
+                (long long)st->seen, rate, (long long)st->added, (long long)st->updated,
+                (long long)st->errors);
+        v->last_line = now;
+    }
+}
+
+int cmd_scan(int argc, char **argv, char **envp)
+{
+    Config cfg;
+    ConfigArgs args;
+    int r = app_config(&cfg, argc, argv, envp, NULL, cmd_scan_usage, &args);
+    if (r != 0)
+        return r > 0 ? APP_EXIT_OK : APP_EXIT_USAGE;
+    if (cfg.n_music_dirs == 0) {
+        fprintf(stderr, "swaz scan: no music folder configured (music_dirs / SWAZ_MUSIC_DIRS)\n");
+        return APP_EXIT_USAGE;
+    }
+    media_init();
+    Db *db;
+    if (app_db_open(&cfg, &db, NULL) < 0)
+        return APP_EXIT_FAIL;
+
+    struct sigaction sa = {0};
+    sa.sa_handler = scan_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    static LibraryFolder folders[LIMIT_MUSIC_DIRS];
+    static char names[LIMIT_MUSIC_DIRS][LIMIT_PATH_BYTES];
+    static char paths[LIMIT_MUSIC_DIRS][LIMIT_PATH_BYTES];
+    size_t n = app_folders(&cfg, folders, names, paths);
+
+    ScanView view = {isatty(STDERR_FILENO) == 1, scan_now(), scan_now()};
+    LibraryScanObserver obs = {scan_show_error, scan_show_progress, &view};
+    LibraryScanStats st;
+    r = library_scan(db, folders, n, &obs, &scan_stop, &st);
+    double secs = scan_now() - view.started;
+    fprintf(stderr,
+            "%s%s: %lld files in %.1f s: %lld new, %lld changed, %lld unchanged, "
+            "%lld missing, %lld errors\n",
+            view.tty ? "\r\033[K" : "", r == -ECANCELED ? "scan cancelled" : "scan done",
+            (long long)st.seen, secs, (long long)st.added, (long long)st.updated,
+            (long long)st.unchanged, (long long)st.missing, (long long)st.errors);
+    db_close(db);
+    if (r < 0 && r != -ECANCELED) {
+        fprintf(stderr, "swaz scan: %s\n", err_str(r));
+        return APP_EXIT_FAIL;
+    }
+    return r == -ECANCELED ? APP_EXIT_FAIL : APP_EXIT_OK;
+}

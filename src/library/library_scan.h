@@ -1,0 +1,60 @@
+/*
+ * library_scan.h - the scanner: walks music folders and keeps the songs table in step.
+ *
+ * For each configured folder (a "library") it registers the folder, walks it (skipping
+ * dot-entries and folders holding a `.swazignore`), re-reads only files whose size or mtime
+ * changed, writes in short batched transactions (retrying while the database is busy),
+ * and marks songs whose files are gone as missing. A folder that cannot be opened is
+ * reported and its songs are left alone (an unmounted disk must not empty the library).
+ * Memory is bounded by one batch. Runs on the calling thread; one scan at a time.
+ */
+#ifndef SWAZ_LIBRARY_SCAN_H
+#define SWAZ_LIBRARY_SCAN_H
+
+#include "core/arena.h"
+#include "db/db.h"
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct LibraryFolder {
+    const char *name; /* unique display name */
+    const char *path; /* absolute path of the folder */
+} LibraryFolder;
+
+typedef struct LibraryScanStats {
+    int64_t folders; /* music folders walked */
+    int64_t seen;    /* audio files found */
+    int64_t added;   /* new songs */
+    int64_t updated; /* songs re-read because their file changed */
+    int64_t unchanged;
+    int64_t missing; /* songs newly marked missing */
+    int64_t errors;  /* files or folders that could not be read */
+} LibraryScanStats;
+
+typedef struct LibraryScanObserver {
+    /* A file or folder could not be read (`err` negative); the scan goes on. */
+    void (*error)(void *ctx, const char *path, int err);
+    /* Called every few dozen files and at the end with the counts so far. */
+    void (*progress)(void *ctx, const LibraryScanStats *stats);
+    void *ctx;
+} LibraryScanObserver;
+
+/* Scans `n` folders into `db`. `observer` and `cancel` may be NULL; when *cancel becomes
+ * true the scan stops after the current file, commits what it has and returns -ECANCELED.
+ * Writes the counts to *ret_stats (also on -ECANCELED). Returns 0, -ECANCELED or ERR_DB. */
+int library_scan(Db *db, const LibraryFolder *folders, size_t n,
+                 const LibraryScanObserver *observer, const atomic_bool *cancel,
+                 LibraryScanStats *ret_stats);
+
+/* Computes the stable id of a song, album or artist: lowercase hex of a keyed hash of
+ * `kind` and the parts. Writes LIBRARY_ID_LEN+1 bytes into `out`. */
+#define LIBRARY_ID_LEN 24
+void library_id(const char *kind, const char *const *parts, size_t n, char *out);
+
+/* Returns the sort key of a name: lowercase ASCII, a leading "the " removed. Arena-owned,
+ * or NULL when out of memory. */
+const char *library_sort_key(Arena *arena, const char *name);
+
+#endif
