@@ -39,9 +39,23 @@ int api_error_from(HttpRequest *req, HttpResponse *res, int err)
     }
 }
 
-int api_error_not_found(HttpRequest *req, HttpResponse *res, int status)
+int api_error_page(HttpRequest *req, HttpResponse *res, int status)
 {
-    if (status == 405)
-        return api_error(req, res, 405, "method_not_allowed", "method not allowed");
-    return api_error(req, res, 404, "not_found", "no such endpoint");
+    static const struct {
+        int status;
+        const char *code;
+        const char *message;
+    } pages[] = {
+        {400, "bad_request", "malformed request"},
+        {404, "not_found", "no such endpoint"},
+        {405, "method_not_allowed", "method not allowed"},
+        {413, "payload_too_large", "request body too large"},
+        {414, "uri_too_long", "request URL too long"},
+        {431, "headers_too_large", "request headers too large"},
+    };
+    for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+        if (pages[i].status == status)
+            return api_error(req, res, status, pages[i].code, pages[i].message);
+    }
+    return api_error(req, res, status, "internal", "internal error");
 }

@@ -16,7 +16,8 @@ int api_error(HttpRequest *req, HttpResponse *res, int status, const char *code,
 /* Answers the error that `err` (negative errno or ERR_*) stands for. Returns 0. */
 int api_error_from(HttpRequest *req, HttpResponse *res, int err);
 
-/* Router fallback for unknown paths (404) and wrong methods (405). Returns 0. */
-int api_error_not_found(HttpRequest *req, HttpResponse *res, int status);
+/* The body of every status the HTTP server answers itself: unknown paths (404), wrong
+ * methods (405), malformed or oversized requests (400, 413, 414, 431). Returns 0. */
+int api_error_page(HttpRequest *req, HttpResponse *res, int status);
 
 #endif

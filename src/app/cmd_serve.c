@@ -134,7 +134,7 @@ int cmd_serve(int argc, char **argv, char **envp)
         .timeout_s = cfg.timeout_s,
         .router = router,
         .app = &ctx,
-        .not_found = api_error_not_found,
+        .error_page = api_error_page,
     };
     HttpServer *server;
     if ((r = http_server_start(&hc, &server)) < 0) {

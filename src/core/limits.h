@@ -36,11 +36,12 @@
 #define LIMIT_ID_BYTES     128  /* an object id in a URL */
 
 /* Library and tags. */
-#define LIMIT_TAG_BYTES  4096 /* one tag value kept from a file */
-#define LIMIT_PATH_BYTES 4096
-#define LIMIT_SCAN_DEPTH 64  /* nested folders below a music folder */
-#define LIMIT_SCAN_BATCH 200 /* songs written per transaction */
-#define LIMIT_MUSIC_DIRS 64
+#define LIMIT_TAG_BYTES      4096 /* one tag value kept from a file */
+#define LIMIT_SORT_KEY_BYTES 256  /* sort keys are cut here, so cursors stay short */
+#define LIMIT_PATH_BYTES     4096
+#define LIMIT_SCAN_DEPTH     64  /* nested folders below a music folder */
+#define LIMIT_SCAN_BATCH     200 /* songs written per transaction */
+#define LIMIT_MUSIC_DIRS     64
 
 /* Configuration file. */
 #define LIMIT_CONFIG_FILE_BYTES (256 * 1024)

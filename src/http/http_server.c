@@ -129,6 +129,24 @@ static void server_plain(Exchange *x, int status)
     res->length = strlen(text);
 }
 
+/* Answers a status the server decides itself (400, 404, 405, 413, 414, 431, 500) with the
+ * application's error body (cfg.error_page), or a plain one when there is none or it fails. */
+static void server_error(Exchange *x, int status)
+{
+    HttpResponse *res = &x->res;
+    const HttpServerConfig *cfg = &x->server->cfg;
+    http_response_clear(res);
+    res->status = status;
+    int rc = -1;
+    if (cfg->error_page && x->req.arena) {
+        rc = cfg->error_page(&x->req, res, status);
+        if (rc < 0)
+            log_error("http: error page for %d failed: %s", status, err_str(rc));
+    }
+    if (rc < 0 || res->status != status)
+        server_plain(x, status);
+}
+
 /* Turns the response description into a libmicrohttpd response and queues it. */
 static enum MHD_Result server_queue(Exchange *x, bool close_after)
 {
@@ -218,16 +236,7 @@ static void server_allow(const HttpServer *s, const char *path, char *scratch, c
 static enum MHD_Result server_not_found(HttpServer *s, Exchange *x, int status, char *scratch)
 {
     HttpResponse *res = &x->res;
-    http_response_clear(res);
-    res->status = status;
-    int rc = -1;
-    if (s->cfg.not_found) {
-        rc = s->cfg.not_found(&x->req, res, status);
-        if (rc < 0)
-            log_error("http: not-found handler failed: %s", err_str(rc));
-    }
-    if (rc < 0)
-        server_plain(x, status);
+    server_error(x, status);
     if (status == 405) {
         char allow[96];
         server_allow(s, x->req.path, scratch, allow, sizeof(allow));
@@ -256,7 +265,7 @@ static enum MHD_Result server_dispatch(HttpServer *s, Exchange *x)
     int rc = route->handler(req, &x->res);
     if (rc < 0) {
         log_error("http: handler for %s %s failed: %s", req->method, route->pattern, err_str(rc));
-        server_plain(x, 500);
+        server_error(x, 500);
     }
     return server_queue(x, false);
 }
@@ -471,7 +480,7 @@ static enum MHD_Result server_first_call(HttpServer *s, Exchange *x, const char 
     if (status != 0) {
         /* Answering on the first call makes libmicrohttpd close after the response and
          * discard any body: what these errors want. */
-        server_plain(x, status);
+        server_error(x, status);
         return server_queue(x, true);
     }
     x->has_body = server_is_body_method(method);
@@ -519,7 +528,7 @@ static enum MHD_Result server_access(void *cls, struct MHD_Connection *conn, con
     if (*upload_data_size > 0)
         return server_upload(x, upload_data, upload_data_size);
     if (x->body_too_big) {
-        server_plain(x, 413);
+        server_error(x, 413);
         return server_queue(x, true);
     }
     return server_dispatch(s, x);

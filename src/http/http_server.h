@@ -29,7 +29,9 @@ typedef struct HttpServerConfig {
                                     (0: LIMIT_HTTP_HEADER_DEADLINE_S; tests shorten it) */
     const HttpRouter *router;    /* borrowed; outlives the server */
     void *app;                   /* handed to handlers as req->app */
-    int (*not_found)(HttpRequest *req, HttpResponse *res, int status); /* 404/405 body, or NULL */
+    /* Writes the body of a status the server answers itself (400, 404, 405, 413, 414, 431,
+     * 500 after a failed handler); NULL or a negative return: a plain-text body. */
+    int (*error_page)(HttpRequest *req, HttpResponse *res, int status);
 } HttpServerConfig;
 
 typedef struct HttpServer HttpServer;

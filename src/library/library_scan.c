@@ -74,7 +74,13 @@ const char *library_sort_key(Arena *arena, const char *name)
 {
     if (strncasecmp(name, "the ", 4) == 0 && name[4])
         name += 4;
-    char *s = arena_strdup(arena, name);
+    size_t n = strlen(name);
+    if (n > LIMIT_SORT_KEY_BYTES) {
+        n = LIMIT_SORT_KEY_BYTES;
+        while (n && ((unsigned char)name[n] & 0xC0) == 0x80)
+            n--; /* cut on a UTF-8 boundary */
+    }
+    char *s = arena_strndup(arena, name, n);
     if (!s)
         return NULL;
     for (char *p = s; *p; p++) {

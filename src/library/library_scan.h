@@ -53,8 +53,8 @@ int library_scan(Db *db, const LibraryFolder *folders, size_t n,
 #define LIBRARY_ID_LEN 24
 void library_id(const char *kind, const char *const *parts, size_t n, char *out);
 
-/* Returns the sort key of a name: lowercase ASCII, a leading "the " removed. Arena-owned,
- * or NULL when out of memory. */
+/* Returns the sort key of a name: lowercase ASCII, a leading "the " removed, cut to
+ * LIMIT_SORT_KEY_BYTES on a UTF-8 boundary. Arena-owned, or NULL when out of memory. */
 const char *library_sort_key(Arena *arena, const char *name);
 
 #endif

@@ -252,7 +252,7 @@ static Fixture *fixture_new_threads(unsigned deadline_s, bool with_not_found, un
         .timeout_s = 30,
         .header_deadline_s = deadline_s,
         .router = f->router,
-        .not_found = with_not_found ? not_found_json : NULL,
+        .error_page = with_not_found ? not_found_json : NULL,
     };
     assert_int_equal(http_server_start(&cfg, &f->server), 0);
     f->port = http_server_port(f->server);

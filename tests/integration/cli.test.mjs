@@ -1,0 +1,260 @@
+// The command line: help, version, configuration (file < env < flag, errors exit 2),
+// migrate, user management and scan.
+
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import {
+    startServer, swazCli, swazBin, swazEnv, run, freePort, tempDir, createDatabase, testLibrary,
+    allSongs, requireBinary, backend,
+} from './lib/server.mjs';
+import { TEST_SONGS, NOT_SONGS } from './lib/library.mjs';
+
+/** Runs swaz with a clean environment plus `env`; a server that wrongly starts is killed. */
+function swaz(args, { env = {}, input, timeoutMs = 10000 } = {}) {
+    requireBinary();
+    return run(swazBin, args, { env: swazEnv(null, env), input, timeoutMs });
+}
+
+/** True when nothing accepts connections on 127.0.0.1:port. */
+function refused(port) {
+    return new Promise((resolve) => {
+        const s = net.connect({ host: '127.0.0.1', port });
+        s.on('connect', () => {
+            s.destroy();
+            resolve(false);
+        });
+        s.on('error', () => resolve(true));
+    });
+}
+
+describe('help and version', () => {
+    for (const args of [['--help'], ['serve', '--help'], ['scan', '--help'],
+        ['migrate', '--help'], ['user', '--help']]) {
+        test(`swaz ${args.join(' ')} prints usage and exits 0`, async () => {
+            const res = await swaz(args);
+            assert.equal(res.code, 0, `exit ${res.code}; stderr: ${res.stderr}`);
+            assert.match(res.stdout + res.stderr, /usage/i);
+        });
+    }
+
+    test('swaz serve --help lists the options', async () => {
+        const res = await swaz(['serve', '--help']);
+        for (const opt of ['--config', '--listen', '--data-dir', '--music-dirs', '--database-url',
+            '--redis-url', '--threads', '--log-level']) {
+            assert.ok(res.stdout.includes(opt), `serve --help does not mention ${opt}`);
+        }
+    });
+
+    test('swaz version prints a version', async () => {
+        const res = await swaz(['version']);
+        assert.equal(res.code, 0, res.stderr);
+        assert.match(res.stdout, /\d+\.\d+\.\d+/);
+    });
+
+    test('an unknown subcommand exits non-zero with usage on stderr', async () => {
+        const res = await swaz(['frobnicate']);
+        assert.notEqual(res.code, 0);
+        assert.ok(res.stderr.length > 0);
+    });
+});
+
+describe('configuration errors exit 2 and name the key', () => {
+    let dir;
+    let port;
+    before(async () => {
+        dir = tempDir('swaz-cfg-');
+        port = await freePort();
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    /** Runs `swaz serve` expecting exit 2 with `key` in stderr. */
+    async function expectConfigError(args, env, key) {
+        const res = await swaz(['serve', '--data-dir', path.join(dir, 'data'), ...args], { env });
+        assert.ok(!res.timedOut, `swaz ${args.join(' ')} started serving instead of failing`);
+        assert.equal(res.code, 2, `exit ${res.code}; stderr: ${res.stderr}`);
+        assert.ok(res.stderr.toLowerCase().includes(key),
+            `stderr does not name ${key}: ${JSON.stringify(res.stderr)}`);
+    }
+
+    test('unknown key in the config file', async () => {
+        const file = path.join(dir, 'unknown.conf');
+        fs.writeFileSync(file, `listen = 127.0.0.1:${port}\nbogus_key = 1\n`);
+        await expectConfigError(['--config', file], {}, 'bogus_key');
+    });
+
+    test('bad value in the config file', async () => {
+        const file = path.join(dir, 'badvalue.conf');
+        fs.writeFileSync(file, `listen = 127.0.0.1:${port}\nthreads = lots\n`);
+        await expectConfigError(['--config', file], {}, 'threads');
+    });
+
+    test('--threads abc', async () => {
+        await expectConfigError(['--listen', `127.0.0.1:${port}`, '--threads', 'abc'], {},
+            'threads');
+    });
+
+    test('SWAZ_THREADS=0', async () => {
+        await expectConfigError(['--listen', `127.0.0.1:${port}`], { SWAZ_THREADS: '0' },
+            'threads');
+    });
+
+    test('--log-level loud', async () => {
+        await expectConfigError(['--listen', `127.0.0.1:${port}`, '--log-level', 'loud'], {},
+            'log');
+    });
+
+    test('--listen without a port', async () => {
+        await expectConfigError(['--listen', 'nonsense'], {}, 'listen');
+    });
+});
+
+describe('configuration precedence: file < env < flag', () => {
+    let dir;
+    let library;
+    before(async () => {
+        dir = tempDir('swaz-prec-');
+        library = await testLibrary();
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    test('file sets port A, env port B, flag port C -> serves on C only', async () => {
+        const [a, b, c] = [await freePort(), await freePort(), await freePort()];
+        const file = path.join(dir, 'abc.conf');
+        fs.writeFileSync(file, `# test config\nlisten = 127.0.0.1:${a}\nlog_level = info\n`);
+        const server = await startServer({
+            listenFlag: false,
+            port: c,
+            args: ['--config', file, '--listen', `127.0.0.1:${c}`],
+            env: { SWAZ_LISTEN: `127.0.0.1:${b}` },
+            minSongs: 0,
+        });
+        try {
+            assert.ok(await refused(a), `also listening on the file's port ${a}`);
+            assert.ok(await refused(b), `also listening on the env's port ${b}`);
+        } finally {
+            await server.stop();
+        }
+    });
+
+    test('file sets port A and the dirs, env port B -> serves the file\'s library on B',
+        async () => {
+            const [a, b] = [await freePort(), await freePort()];
+            const data = path.join(dir, 'data-from-file');
+            const file = path.join(dir, 'ab.conf');
+            fs.writeFileSync(file, [
+                `listen = 127.0.0.1:${a}`,
+                `data_dir = ${data}`,
+                `music_dirs = ${library}`,
+                'threads = 2',
+                'log_level = info',
+                '',
+            ].join('\n'));
+            const server = await startServer({
+                listenFlag: false,
+                dirFlags: false,
+                port: b,
+                dataDir: data,
+                args: ['--config', file],
+                env: { SWAZ_LISTEN: `127.0.0.1:${b}` },
+            });
+            try {
+                assert.ok(await refused(a), `listening on the file's port ${a}`);
+                // SQLite keeps its database in data_dir; on PostgreSQL it may still be empty.
+                if (backend === 'sqlite') {
+                    assert.ok(fs.existsSync(data) && fs.readdirSync(data).length > 0,
+                        'data_dir from the config file unused');
+                }
+            } finally {
+                await server.stop();
+            }
+        });
+});
+
+describe('migrate, user management, scan', () => {
+    let dataDir;
+    let db;
+    let ctx;
+    before(async () => {
+        dataDir = tempDir('swaz-cli-');
+        db = await createDatabase();
+        ctx = { dataDir, dbUrl: db.url };
+    });
+    after(async () => {
+        await db?.drop();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    test('swaz migrate applies migrations and is idempotent', async () => {
+        for (let i = 0; i < 2; i++) {
+            const res = await swazCli(['migrate'], ctx);
+            assert.equal(res.code, 0, `run ${i + 1}: ${res.stderr}`);
+        }
+    });
+
+    /** Long tokens of an output: candidates for a printed password. */
+    const tokens = (s) => s.split(/\s+/).map((t) => t.replace(/^["'`]|["'`.,]$/g, ''))
+        .filter((t) => t.length >= 12);
+
+    test('swaz user add/list/passwd/delete', async () => {
+        const add = await swazCli(['user', 'add', 'alice'], ctx);
+        assert.equal(add.code, 0, add.stderr);
+        const pw = tokens(add.stdout);
+        assert.ok(pw.length > 0, `no generated password printed: ${JSON.stringify(add.stdout)}`);
+
+        const admin = await swazCli(['user', 'add', 'root-admin', '--admin'], ctx);
+        assert.equal(admin.code, 0, admin.stderr);
+
+        const list = await swazCli(['user', 'list'], ctx);
+        assert.equal(list.code, 0, list.stderr);
+        assert.match(list.stdout, /\balice\b/);
+        assert.match(list.stdout, /\broot-admin\b/);
+        for (const p of pw) assert.ok(!list.stdout.includes(p), 'user list shows a password');
+
+        const fromStdin = await swazCli(['user', 'passwd', 'alice'], { ...ctx,
+            input: 'correct horse battery staple\n' });
+        assert.equal(fromStdin.code, 0, fromStdin.stderr);
+        assert.ok(!fromStdin.stdout.includes('correct horse'), 'passwd echoes the password');
+
+        const generated = await swazCli(['user', 'passwd', 'root-admin'], { ...ctx, input: '' });
+        assert.equal(generated.code, 0, generated.stderr);
+        assert.ok(tokens(generated.stdout).length > 0,
+            `no generated password printed: ${JSON.stringify(generated.stdout)}`);
+
+        const del = await swazCli(['user', 'delete', 'alice'], ctx);
+        assert.equal(del.code, 0, del.stderr);
+        const after2 = await swazCli(['user', 'list'], ctx);
+        assert.equal(after2.code, 0, after2.stderr);
+        assert.doesNotMatch(after2.stdout, /\balice\b/);
+        assert.match(after2.stdout, /\broot-admin\b/);
+    });
+
+    test('swaz scan twice stores the same songs, ignores .hidden/, survives hostile files',
+        async () => {
+            const library = await testLibrary();
+            const scanEnv = { ...ctx, env: { SWAZ_MUSIC_DIRS: library }, timeoutMs: 60000 };
+            const listing = [];
+            for (let i = 0; i < 2; i++) {
+                const res = await swazCli(['scan'], scanEnv);
+                assert.equal(res.code, 0, `scan ${i + 1}: ${res.stderr}`);
+                const server = await startServer({ dataDir, db, musicDirs: [library],
+                    minSongs: TEST_SONGS.length });
+                try {
+                    const songs = await allSongs(server.port);
+                    listing.push(songs.map((s) => `${s.id} ${s.path}`).sort());
+                    const paths = songs.map((s) => s.path);
+                    for (const want of TEST_SONGS) {
+                        assert.ok(paths.includes(want.path), `scan ${i + 1}: no ${want.path}`);
+                    }
+                    for (const bad of NOT_SONGS) {
+                        assert.ok(!paths.includes(bad), `scan ${i + 1}: ${bad} stored`);
+                    }
+                } finally {
+                    await server.stop();
+                }
+            }
+            assert.deepEqual(listing[1], listing[0], 'ids or paths changed on the second scan');
+        });
+});
