@@ -13,11 +13,15 @@
 
 #include <stdint.h>
 
+typedef struct LibraryService LibraryService;
+
 typedef struct ApiContext {
     Db *db;
-    RedisClient *redis;  /* NULL when REDIS_URL is not configured */
-    const char *version; /* the server's version string */
-    int64_t started_ms;  /* CLOCK_MONOTONIC at start-up, in milliseconds */
+    const char *data_dir;  /* caches (covers, ...) live below it */
+    LibraryService *scans; /* the scan service; NULL in contexts without one */
+    RedisClient *redis;    /* NULL when REDIS_URL is not configured */
+    const char *version;   /* the server's version string */
+    int64_t started_ms;    /* CLOCK_MONOTONIC at start-up, in milliseconds */
 } ApiContext;
 
 /* Milliseconds on CLOCK_MONOTONIC. */

@@ -94,7 +94,13 @@ int cmd_scan(int argc, char **argv, char **envp)
     ScanView view = {isatty(STDERR_FILENO) == 1, scan_now(), scan_now()};
     LibraryScanObserver obs = {scan_show_error, scan_show_progress, &view};
     LibraryScanStats st;
-    r = library_scan(db, folders, n, &obs, &scan_stop, &st);
+    LibraryScanOptions opts = {cfg.artist_separators,
+                               cfg.cover_priority,
+                               cfg.scan_workers,
+                               (int64_t)cfg.purge_after_s,
+                               NULL,
+                               0};
+    r = library_scan(db, folders, n, &opts, &obs, &scan_stop, &st);
     double secs = scan_now() - view.started;
     fprintf(stderr,
             "%s%s: %lld files in %.1f s: %lld new, %lld changed, %lld unchanged, "

@@ -34,6 +34,7 @@ typedef struct ServeScan {
     char names[LIMIT_MUSIC_DIRS][LIMIT_PATH_BYTES];
     char paths[LIMIT_MUSIC_DIRS][LIMIT_PATH_BYTES];
     size_t n_folders;
+    LibraryScanOptions opts;
     atomic_bool cancel;
 } ServeScan;
 
@@ -49,7 +50,8 @@ static void *serve_scan_main(void *arg)
     LibraryScanObserver obs = {serve_scan_error, NULL, NULL};
     LibraryScanStats st;
     log_info("scan: started on %zu music folder(s)", scan->n_folders);
-    int r = library_scan(scan->db, scan->folders, scan->n_folders, &obs, &scan->cancel, &st);
+    int r = library_scan(scan->db, scan->folders, scan->n_folders, &scan->opts, &obs, &scan->cancel,
+                         &st);
     if (r < 0 && r != -ECANCELED)
         log_error("scan: failed: %s", err_str(r));
     log_info("scan: %s: %lld files, %lld added, %lld updated, %lld unchanged, %lld missing, "
@@ -116,7 +118,7 @@ int cmd_serve(int argc, char **argv, char **envp)
         goto out_db;
     }
 
-    ApiContext ctx = {db, redis, SWAZ_VERSION, api_monotonic_ms()};
+    ApiContext ctx = {db, cfg.data_dir, NULL, redis, SWAZ_VERSION, api_monotonic_ms()};
     size_t n_routes;
     const HttpRoute *routes = api_routes(&n_routes);
     HttpRouter *router;
@@ -153,6 +155,12 @@ int cmd_serve(int argc, char **argv, char **envp)
         if (scan) {
             scan->db = db;
             scan->n_folders = app_folders(&cfg, scan->folders, scan->names, scan->paths);
+            scan->opts = (LibraryScanOptions){cfg.artist_separators,
+                                              cfg.cover_priority,
+                                              cfg.scan_workers,
+                                              (int64_t)cfg.purge_after_s,
+                                              NULL,
+                                              0};
             if (pthread_create(&scan_thread, NULL, serve_scan_main, scan) != 0) {
                 log_error("cannot start the scan thread");
                 free(scan);

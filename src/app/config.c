@@ -19,6 +19,7 @@
 
 typedef enum {
     CONFIG_STR,
+    CONFIG_TEXT,
     CONFIG_UINT,
     CONFIG_BOOL,
     CONFIG_LISTEN,
@@ -67,6 +68,22 @@ static const ConfigSetting config_settings[] = {
      "scan the music folders in the background when serve starts"},
     {"log_level", "SWAZ_LOG_LEVEL", CONFIG_LEVEL, CFG_FIELD(log_level), 0, 0, "info",
      "debug, info, warn or error"},
+    {"artist_separators", "SWAZ_ARTIST_SEPARATORS", CONFIG_TEXT, CFG_FIELD(artist_separators), 0, 0,
+     " / |; | feat. | ft. ",
+     "how artist tags are split when no multi-valued ARTISTS tag exists ('|'-separated)"},
+    {"cover_priority", "SWAZ_COVER_PRIORITY", CONFIG_TEXT, CFG_FIELD(cover_priority), 0, 0,
+     "cover.*, folder.*, front.*, embedded",
+     "where album art comes from, first match wins (file patterns and 'embedded')"},
+    {"watch", "SWAZ_WATCH", CONFIG_BOOL, CFG_FIELD(watch), 0, 0, "true",
+     "rescan folders that change on disk (inotify)"},
+    {"watch_debounce", "SWAZ_WATCH_DEBOUNCE", CONFIG_UINT, CFG_FIELD(watch_debounce_s), 1, 3600,
+     "5", "seconds of quiet before a changed folder is rescanned"},
+    {"scan_interval", "SWAZ_SCAN_INTERVAL", CONFIG_UINT, CFG_FIELD(scan_interval_s), 0, 30 * 86400,
+     "0", "seconds between scheduled full scans (0: none)"},
+    {"scan_workers", "SWAZ_SCAN_WORKERS", CONFIG_UINT, CFG_FIELD(scan_workers), 1, 64, "2",
+     "folders read in parallel while scanning"},
+    {"purge_after", "SWAZ_PURGE_AFTER", CONFIG_UINT, CFG_FIELD(purge_after_s), 0, 3650u * 86400u,
+     "604800", "seconds a missing song is kept (with its play counts) before it is deleted"},
 };
 
 #define CONFIG_N_SETTINGS (sizeof(config_settings) / sizeof(config_settings[0]))
@@ -160,6 +177,12 @@ static int config_set(Config *cfg, const ConfigSetting *s, const char *v, const 
     switch (s->type) {
     case CONFIG_STR:
         if (!*v || strlen(v) >= s->size)
+            r = -EINVAL;
+        else
+            str_copy(field, v, s->size);
+        break;
+    case CONFIG_TEXT:
+        if (strlen(v) >= s->size)
             r = -EINVAL;
         else
             str_copy(field, v, s->size);

@@ -38,6 +38,13 @@ typedef struct Config {
     unsigned shutdown_grace_s;
     bool scan_on_start;
     LogLevel log_level;
+    char artist_separators[512]; /* '|'-separated, e.g. " / |; | feat. | ft. " */
+    char cover_priority[512];    /* ','-separated, e.g. "cover.*, folder.*, embedded" */
+    bool watch;                  /* inotify on the music folders */
+    unsigned watch_debounce_s;
+    unsigned scan_interval_s; /* 0: no scheduled scans */
+    unsigned scan_workers;    /* folders scanned in parallel */
+    unsigned purge_after_s;   /* missing songs are deleted after this long */
 } Config;
 
 /* What is left on the command line once settings are taken out. */

@@ -582,10 +582,11 @@ static int scan_folder(Scan *s, const LibraryFolder *f)
     return r;
 }
 
-int library_scan(Db *db, const LibraryFolder *folders, size_t n,
+int library_scan(Db *db, const LibraryFolder *folders, size_t n, const LibraryScanOptions *opts,
                  const LibraryScanObserver *observer, const atomic_bool *cancel,
                  LibraryScanStats *ret_stats)
 {
+    (void)opts;
     Scan *s = calloc(1, sizeof(*s));
     if (!s)
         return -ENOMEM;

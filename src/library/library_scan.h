@@ -33,6 +33,24 @@ typedef struct LibraryScanStats {
     int64_t errors;  /* files or folders that could not be read */
 } LibraryScanStats;
 
+/* How a scan reads tags and pictures and how it treats files that are gone. */
+typedef struct LibraryScanOptions {
+    const char *artist_separators; /* '|'-separated; "" splits nothing */
+    const char *cover_priority;    /* ','-separated patterns and "embedded" */
+    unsigned workers;              /* folders read in parallel, >= 1 */
+    int64_t purge_after_s;         /* missing songs older than this are deleted */
+    /* Absolute paths of folders inside the libraries to rescan (with their subfolders);
+     * NULL: every folder of every library. Songs outside them are left alone. */
+    const char *const *only_paths;
+    size_t n_only_paths;
+} LibraryScanOptions;
+
+/* The defaults: the configuration's defaults, one worker, purge after 7 days. */
+#define LIBRARY_SCAN_OPTIONS_DEFAULT                                                               \
+    {                                                                                              \
+        " / |; | feat. | ft. ", "cover.*, folder.*, front.*, embedded", 1, 7 * 86400, NULL, 0      \
+    }
+
 typedef struct LibraryScanObserver {
     /* A file or folder could not be read (`err` negative); the scan goes on. */
     void (*error)(void *ctx, const char *path, int err);
@@ -41,10 +59,11 @@ typedef struct LibraryScanObserver {
     void *ctx;
 } LibraryScanObserver;
 
-/* Scans `n` folders into `db`. `observer` and `cancel` may be NULL; when *cancel becomes
+/* Scans `n` folders into `db` as `opts` says (NULL: LIBRARY_SCAN_OPTIONS_DEFAULT).
+ * `observer` and `cancel` may be NULL; when *cancel becomes
  * true the scan stops after the current file, commits what it has and returns -ECANCELED.
  * Writes the counts to *ret_stats (also on -ECANCELED). Returns 0, -ECANCELED or ERR_DB. */
-int library_scan(Db *db, const LibraryFolder *folders, size_t n,
+int library_scan(Db *db, const LibraryFolder *folders, size_t n, const LibraryScanOptions *opts,
                  const LibraryScanObserver *observer, const atomic_bool *cancel,
                  LibraryScanStats *ret_stats);
 

@@ -99,7 +99,7 @@ static void scan_case(const char *url, const char *dir)
     LibraryScanObserver obs = {on_error, NULL, &errs};
     LibraryScanStats st;
 
-    assert_int_equal(library_scan(db, folders, 2, &obs, NULL, &st), 0);
+    assert_int_equal(library_scan(db, folders, 2, NULL, &obs, NULL, &st), 0);
     assert_int_equal(st.seen, 6);
     assert_int_equal(st.added, 5);
     assert_int_equal(st.errors, 2); /* broken.mp3 and the missing folder */
@@ -150,7 +150,7 @@ static void scan_case(const char *url, const char *dir)
     db_release(c);
 
     /* A no-change rescan reads nothing and keeps ids. */
-    assert_int_equal(library_scan(db, folders, 1, NULL, NULL, &st), 0);
+    assert_int_equal(library_scan(db, folders, 1, NULL, NULL, NULL, &st), 0);
     assert_int_equal(st.unchanged, 5);
     assert_int_equal(st.added + st.updated + st.missing, 0);
 
@@ -158,7 +158,7 @@ static void scan_case(const char *url, const char *dir)
     wav(music, "The Band/First/01 a.wav", "Zebra Two", "The Band", "First", "1");
     snprintf(p, sizeof(p), "%s/Other/untitled.wav", music);
     assert_int_equal(unlink(p), 0);
-    assert_int_equal(library_scan(db, folders, 1, NULL, NULL, &st), 0);
+    assert_int_equal(library_scan(db, folders, 1, NULL, NULL, NULL, &st), 0);
     assert_int_equal(st.updated, 1);
     assert_int_equal(st.missing, 1);
     assert_int_equal(count_songs(db, "missing = 0"), 4);
@@ -169,7 +169,7 @@ static void scan_case(const char *url, const char *dir)
 
     /* Cancelling stops at once and reports it. */
     atomic_bool cancel = true;
-    assert_int_equal(library_scan(db, folders, 1, NULL, &cancel, &st), -ECANCELED);
+    assert_int_equal(library_scan(db, folders, 1, NULL, NULL, &cancel, &st), -ECANCELED);
     arena_free(a);
     db_close(db);
 }

@@ -1,6 +1,7 @@
--- 0001: libraries (music folders), artists, albums, songs, users.
--- Ids of artists, albums and songs are opaque stable strings computed by the scanner.
--- Times are Unix seconds. Sort keys are lowercase names without a leading article.
+-- 0001: the library model (libraries, folders, artists, albums, songs, genres, covers,
+-- search) and users. Ids of folders, artists, albums, songs, genres and covers are opaque
+-- stable strings computed by the scanner (library_id()). Times are Unix seconds. Sort keys
+-- are lowercase, without a leading article, cut to 256 bytes (library_sort_key()).
 CREATE TABLE libraries (
     id          INTEGER PRIMARY KEY,
     name        TEXT NOT NULL UNIQUE,
@@ -9,63 +10,201 @@ CREATE TABLE libraries (
     scanned_at  INTEGER
 );
 
-CREATE TABLE artists (
+-- Folders as they are on disk; `hash` covers the names, sizes and mtimes of the entries
+-- the scanner looks at, so an unchanged folder is not re-read.
+CREATE TABLE folders (
     id          TEXT PRIMARY KEY,
+    library_id  INTEGER NOT NULL REFERENCES libraries (id) ON DELETE CASCADE,
+    path        TEXT NOT NULL,            -- relative to the library; '' for its root
+    parent_id   TEXT REFERENCES folders (id) ON DELETE CASCADE,
     name        TEXT NOT NULL,
     sort_name   TEXT NOT NULL,
-    mbid        TEXT,
-    created_at  INTEGER NOT NULL,
+    hash        TEXT NOT NULL DEFAULT '',
+    cover_id    TEXT,
+    missing     INTEGER NOT NULL DEFAULT 0,
+    seen_at     INTEGER NOT NULL DEFAULT 0,
+    updated_at  INTEGER NOT NULL,
+    UNIQUE (library_id, path)
+);
+CREATE INDEX folders_parent ON folders (parent_id, sort_name, id);
+
+-- Pictures: a file in a folder (kind 'file') or a picture embedded in an audio file
+-- (kind 'embedded'). `path` is relative to the library.
+CREATE TABLE covers (
+    id          TEXT PRIMARY KEY,
+    library_id  INTEGER NOT NULL REFERENCES libraries (id) ON DELETE CASCADE,
+    kind        TEXT NOT NULL,
+    path        TEXT NOT NULL,
+    size        INTEGER NOT NULL DEFAULT 0,
+    mtime       INTEGER NOT NULL DEFAULT 0,
     updated_at  INTEGER NOT NULL
+);
+
+CREATE TABLE artists (
+    id           TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    sort_name    TEXT NOT NULL,
+    mbid         TEXT,
+    image_id     TEXT,                    -- a covers row (artist.* file)
+    album_count  INTEGER NOT NULL DEFAULT 0,
+    song_count   INTEGER NOT NULL DEFAULT 0,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
 );
 CREATE INDEX artists_sort ON artists (sort_name, id);
 
 CREATE TABLE albums (
-    id            TEXT PRIMARY KEY,
-    name          TEXT NOT NULL,
-    sort_name     TEXT NOT NULL,
-    artist_id     TEXT REFERENCES artists (id) ON DELETE SET NULL,
-    album_artist  TEXT NOT NULL DEFAULT '',
-    year          INTEGER,
-    mbid          TEXT,
-    created_at    INTEGER NOT NULL,
-    updated_at    INTEGER NOT NULL
+    id                  TEXT PRIMARY KEY,
+    name                TEXT NOT NULL,
+    sort_name           TEXT NOT NULL,
+    artist_id           TEXT REFERENCES artists (id) ON DELETE SET NULL, -- first album artist
+    album_artist        TEXT NOT NULL DEFAULT '',                        -- display name
+    artist_sort         TEXT NOT NULL DEFAULT '',                        -- its sort key
+    year                INTEGER,
+    original_year       INTEGER,
+    release_date        TEXT NOT NULL DEFAULT '',
+    compilation         INTEGER NOT NULL DEFAULT 0,
+    genre               TEXT NOT NULL DEFAULT '',                        -- first genre
+    mbid                TEXT,                                            -- MusicBrainz album id
+    mbid_release_group  TEXT,
+    cover_id            TEXT,
+    song_count          INTEGER NOT NULL DEFAULT 0,
+    disc_count          INTEGER NOT NULL DEFAULT 0,
+    duration_ms         INTEGER NOT NULL DEFAULT 0,
+    created_at          INTEGER NOT NULL,
+    updated_at          INTEGER NOT NULL
 );
 CREATE INDEX albums_sort ON albums (sort_name, id);
+CREATE INDEX albums_artist_sort ON albums (artist_sort, sort_name, id);
+CREATE INDEX albums_year ON albums (year, sort_name, id);
+CREATE INDEX albums_created ON albums (created_at, id);
 CREATE INDEX albums_artist ON albums (artist_id);
 
 CREATE TABLE songs (
-    id            TEXT PRIMARY KEY,
-    library_id    INTEGER NOT NULL REFERENCES libraries (id) ON DELETE CASCADE,
-    path          TEXT NOT NULL,
-    size          INTEGER NOT NULL,
-    mtime         INTEGER NOT NULL,
-    format        TEXT NOT NULL,
-    codec         TEXT NOT NULL DEFAULT '',
-    duration_ms   INTEGER NOT NULL DEFAULT 0,
-    bitrate       INTEGER NOT NULL DEFAULT 0,
-    sample_rate   INTEGER NOT NULL DEFAULT 0,
-    channels      INTEGER NOT NULL DEFAULT 0,
-    title         TEXT NOT NULL,
-    sort_title    TEXT NOT NULL,
-    artist        TEXT NOT NULL DEFAULT '',
-    album         TEXT NOT NULL DEFAULT '',
-    album_artist  TEXT NOT NULL DEFAULT '',
-    genre         TEXT NOT NULL DEFAULT '',
-    track_no      INTEGER,
-    disc_no       INTEGER,
-    year          INTEGER,
-    mbid          TEXT,
-    artist_id     TEXT REFERENCES artists (id) ON DELETE SET NULL,
-    album_id      TEXT REFERENCES albums (id) ON DELETE SET NULL,
-    missing       INTEGER NOT NULL DEFAULT 0,
-    seen_at       INTEGER NOT NULL DEFAULT 0,
-    created_at    INTEGER NOT NULL,
-    updated_at    INTEGER NOT NULL,
+    id                  TEXT PRIMARY KEY,
+    library_id          INTEGER NOT NULL REFERENCES libraries (id) ON DELETE CASCADE,
+    folder_id           TEXT REFERENCES folders (id) ON DELETE SET NULL,
+    path                TEXT NOT NULL,
+    size                INTEGER NOT NULL,
+    mtime               INTEGER NOT NULL,
+    format              TEXT NOT NULL,
+    codec               TEXT NOT NULL DEFAULT '',
+    duration_ms         INTEGER NOT NULL DEFAULT 0,
+    bitrate             INTEGER NOT NULL DEFAULT 0,
+    sample_rate         INTEGER NOT NULL DEFAULT 0,
+    bit_depth           INTEGER NOT NULL DEFAULT 0,
+    channels            INTEGER NOT NULL DEFAULT 0,
+    title               TEXT NOT NULL,
+    sort_title          TEXT NOT NULL,
+    artist              TEXT NOT NULL DEFAULT '',   -- display (as tagged)
+    album               TEXT NOT NULL DEFAULT '',
+    album_artist        TEXT NOT NULL DEFAULT '',
+    sort_artist         TEXT NOT NULL DEFAULT '',   -- sort-name tags as found
+    sort_album          TEXT NOT NULL DEFAULT '',
+    sort_album_artist   TEXT NOT NULL DEFAULT '',
+    genre               TEXT NOT NULL DEFAULT '',   -- first genre
+    track_no            INTEGER,
+    track_total         INTEGER,
+    disc_no             INTEGER,
+    disc_total          INTEGER,
+    disc_subtitle       TEXT NOT NULL DEFAULT '',
+    year                INTEGER,
+    original_year       INTEGER,
+    release_date        TEXT NOT NULL DEFAULT '',
+    compilation         INTEGER NOT NULL DEFAULT 0,
+    mbid                TEXT,                       -- MusicBrainz release track id
+    mbid_recording      TEXT,
+    mbid_album          TEXT,
+    mbid_artist         TEXT,
+    mbid_album_artist   TEXT,
+    mbid_release_group  TEXT,
+    rg_track_gain       REAL,
+    rg_track_peak       REAL,
+    rg_album_gain       REAL,
+    rg_album_peak       REAL,
+    comment             TEXT NOT NULL DEFAULT '',
+    lyrics              TEXT NOT NULL DEFAULT '',   -- from a sibling .lrc, else embedded
+    lyrics_synced       INTEGER NOT NULL DEFAULT 0,
+    bpm                 INTEGER,
+    label               TEXT NOT NULL DEFAULT '',
+    identity            TEXT NOT NULL DEFAULT '',   -- tag identity + audio facts, for moves
+    artist_id           TEXT REFERENCES artists (id) ON DELETE SET NULL, -- first artist
+    album_id            TEXT REFERENCES albums (id) ON DELETE SET NULL,
+    cover_id            TEXT,
+    missing             INTEGER NOT NULL DEFAULT 0,
+    missing_since       INTEGER,
+    seen_at             INTEGER NOT NULL DEFAULT 0,
+    created_at          INTEGER NOT NULL,
+    updated_at          INTEGER NOT NULL,
     UNIQUE (library_id, path)
 );
 CREATE INDEX songs_sort ON songs (sort_title, id);
 CREATE INDEX songs_album ON songs (album_id, disc_no, track_no);
 CREATE INDEX songs_artist ON songs (artist_id);
+CREATE INDEX songs_folder ON songs (folder_id, path);
+CREATE INDEX songs_identity ON songs (identity);
+CREATE INDEX songs_mbid ON songs (mbid);
+CREATE INDEX songs_created ON songs (created_at, id);
+
+-- Every artist of a song / album, in tag order (role: 'artist' for song_artists).
+CREATE TABLE song_artists (
+    song_id    TEXT NOT NULL REFERENCES songs (id) ON DELETE CASCADE,
+    artist_id  TEXT NOT NULL REFERENCES artists (id) ON DELETE CASCADE,
+    position   INTEGER NOT NULL,
+    PRIMARY KEY (song_id, artist_id)
+);
+CREATE INDEX song_artists_artist ON song_artists (artist_id, song_id);
+
+CREATE TABLE album_artists (
+    album_id   TEXT NOT NULL REFERENCES albums (id) ON DELETE CASCADE,
+    artist_id  TEXT NOT NULL REFERENCES artists (id) ON DELETE CASCADE,
+    position   INTEGER NOT NULL,
+    PRIMARY KEY (album_id, artist_id)
+);
+CREATE INDEX album_artists_artist ON album_artists (artist_id, album_id);
+
+CREATE TABLE genres (
+    id           TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    sort_name    TEXT NOT NULL,
+    song_count   INTEGER NOT NULL DEFAULT 0,
+    album_count  INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX genres_sort ON genres (sort_name, id);
+
+CREATE TABLE song_genres (
+    song_id   TEXT NOT NULL REFERENCES songs (id) ON DELETE CASCADE,
+    genre_id  TEXT NOT NULL REFERENCES genres (id) ON DELETE CASCADE,
+    PRIMARY KEY (song_id, genre_id)
+);
+CREATE INDEX song_genres_genre ON song_genres (genre_id, song_id);
+
+CREATE TABLE album_genres (
+    album_id  TEXT NOT NULL REFERENCES albums (id) ON DELETE CASCADE,
+    genre_id  TEXT NOT NULL REFERENCES genres (id) ON DELETE CASCADE,
+    PRIMARY KEY (album_id, genre_id)
+);
+CREATE INDEX album_genres_genre ON album_genres (genre_id, album_id);
+
+-- Files the scanner could not read, with why; cleared when the file reads again or goes.
+CREATE TABLE scan_errors (
+    library_id  INTEGER NOT NULL REFERENCES libraries (id) ON DELETE CASCADE,
+    path        TEXT NOT NULL,
+    message     TEXT NOT NULL,
+    at          INTEGER NOT NULL,
+    PRIMARY KEY (library_id, path)
+);
+
+-- Full-text search over artists, albums and songs (kind 'artist' | 'album' | 'song').
+-- `name` is the object's own name; `extra` the names around it (artist and album of a song).
+CREATE VIRTUAL TABLE search USING fts5 (
+    kind UNINDEXED,
+    item_id UNINDEXED,
+    name,
+    extra,
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '1 2 3'
+);
 
 CREATE TABLE users (
     id             TEXT PRIMARY KEY,
