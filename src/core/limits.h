@@ -36,8 +36,13 @@
 #define LIMIT_ID_BYTES     128  /* an object id in a URL */
 
 /* Library and tags. */
-#define LIMIT_TAG_BYTES      4096 /* one tag value kept from a file */
-#define LIMIT_SORT_KEY_BYTES 256  /* sort keys are cut here, so cursors stay short */
+#define LIMIT_TAG_BYTES      4096               /* one tag value kept from a file */
+#define LIMIT_SORT_KEY_BYTES 256                /* sort keys are cut here, so cursors stay short */
+#define LIMIT_LRC_LINES      5000               /* lines of one lyrics file */
+#define LIMIT_LRC_BYTES      (512 * 1024)       /* a sibling .lrc file, read whole */
+#define LIMIT_PICTURE_BYTES  (16 * 1024 * 1024) /* an embedded or folder picture we read */
+#define LIMIT_IMAGE_PIXELS   (50 * 1000 * 1000) /* cover input, checked from its header */
+#define LIMIT_COVER_SIZE_MAX 1024               /* largest cover edge we produce */
 #define LIMIT_PATH_BYTES     4096
 #define LIMIT_SCAN_DEPTH     64  /* nested folders below a music folder */
 #define LIMIT_SCAN_BATCH     200 /* songs written per transaction */
