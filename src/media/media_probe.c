@@ -2,15 +2,18 @@
  * media_probe.c - container and tag probing with libavformat.
  *
  * find_stream_info() decodes frames and is slow; it runs only when the container header
- * lacks the sample rate, channels or duration. Tags are looked up in the container's
- * dictionary first, then in the audio stream's (Ogg and Opus keep them there).
+ * lacks the sample rate, channels or duration. Every tag of the container's dictionary,
+ * then of the audio stream's (Ogg and Opus keep them there), is copied in order; the
+ * convenience fields look keys up in that list.
  */
 #include "media/media_probe.h"
 
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/str.h"
+#include "core/utf8.h"
 
+#include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/dict.h>
 
@@ -61,7 +64,8 @@ static const char *media_format_name(const char *demuxer, enum AVCodecID codec)
     return demuxer;
 }
 
-/* Returns an Arena-owned, trimmed copy of `s` cut to LIMIT_TAG_BYTES on a UTF-8 boundary. */
+/* Returns an Arena-owned, trimmed, valid UTF-8 copy of `s` cut to LIMIT_TAG_BYTES on a
+ * UTF-8 boundary, or NULL when out of memory. */
 static const char *media_tag_copy(Arena *arena, const char *s)
 {
     while (*s && isspace((unsigned char)*s))
@@ -74,20 +78,61 @@ static const char *media_tag_copy(Arena *arena, const char *s)
         while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
             n--;
     }
-    return arena_strndup(arena, s, n);
+    const char *copy = arena_strndup(arena, s, n);
+    if (!copy)
+        return NULL;
+    const char *fixed = utf8_repair(arena, copy);
+    if (!fixed || fixed == copy || strlen(fixed) <= LIMIT_TAG_BYTES)
+        return fixed;
+    /* U+FFFD is longer than the bytes it replaces: cut again, now on valid UTF-8. */
+    n = LIMIT_TAG_BYTES;
+    while (n && ((unsigned char)fixed[n] & 0xC0) == 0x80)
+        n--;
+    return arena_strndup(arena, fixed, n);
 }
 
-static const char *media_tag(Arena *arena, const AVDictionary *a, const AVDictionary *b,
-                             const char *const *keys)
+/* Copies every entry of `dict` onto tags[*n] (at most MEDIA_PROBE_MAX_TAGS). -ENOMEM. */
+static int media_tags_add(Arena *arena, const AVDictionary *dict, MediaTag *tags, size_t *n)
+{
+    const AVDictionaryEntry *e = NULL;
+    while (*n < MEDIA_PROBE_MAX_TAGS && (e = av_dict_get(dict, "", e, AV_DICT_IGNORE_SUFFIX))) {
+        if (!e->key || !e->value)
+            continue;
+        const char *key = media_tag_copy(arena, e->key);
+        const char *value = media_tag_copy(arena, e->value);
+        if (!key || !value)
+            return -ENOMEM;
+        tags[*n].key = key;
+        tags[*n].value = value;
+        (*n)++;
+    }
+    return 0;
+}
+
+/* Returns the first non-empty value of the first of `keys` present (any case), or "". */
+static const char *media_tag(const MediaTag *tags, size_t n, const char *const *keys)
 {
     for (const char *const *k = keys; *k; k++) {
-        const AVDictionaryEntry *e = av_dict_get(a, *k, NULL, 0);
-        if (!e)
-            e = av_dict_get(b, *k, NULL, 0);
-        if (e && e->value && *e->value)
-            return media_tag_copy(arena, e->value);
+        for (size_t i = 0; i < n; i++) {
+            if (strcasecmp(tags[i].key, *k) == 0 && *tags[i].value)
+                return tags[i].value;
+        }
     }
     return "";
+}
+
+/* Bits per sample of a lossless codec (flac, alac, pcm, wavpack...); 0 for lossy ones. */
+static int media_bit_depth(const AVCodecParameters *par)
+{
+    const AVCodecDescriptor *d = avcodec_descriptor_get(par->codec_id);
+    if (!d || !(d->props & AV_CODEC_PROP_LOSSLESS))
+        return 0;
+    int bits = par->bits_per_raw_sample;
+    if (bits <= 0)
+        bits = par->bits_per_coded_sample;
+    if (bits <= 0)
+        bits = av_get_bits_per_sample(par->codec_id);
+    return bits > 0 && bits <= 64 ? bits : 0;
 }
 
 /* Leading integer of "3", "3/12", "2004-05-01"; 0 when there is none or it is absurd. */
@@ -149,22 +194,26 @@ int media_probe(const char *path, Arena *arena, MediaInfo *ret_info)
     info.bitrate_kbps = bps > 0 ? (int)((bps + 500) / 1000) : 0;
     info.sample_rate = par->sample_rate;
     info.channels = par->ch_layout.nb_channels;
+    info.bit_depth = media_bit_depth(par);
 
-    const AVDictionary *a = fmt->metadata, *b = st->metadata;
-    info.title = media_tag(arena, a, b, k_title);
-    info.artist = media_tag(arena, a, b, k_artist);
-    info.album = media_tag(arena, a, b, k_album);
-    info.album_artist = media_tag(arena, a, b, k_album_artist);
-    info.genre = media_tag(arena, a, b, k_genre);
-    info.mbid = media_tag(arena, a, b, k_mbid);
-    info.track = media_leading_int(media_tag(arena, a, b, k_track), 100000);
-    info.disc = media_leading_int(media_tag(arena, a, b, k_disc), 1000);
-    info.year = media_leading_int(media_tag(arena, a, b, k_date), 9999);
-    if (!info.title || !info.artist || !info.album || !info.album_artist || !info.genre ||
-        !info.mbid) {
+    MediaTag *tags = arena_calloc(arena, MEDIA_PROBE_MAX_TAGS, sizeof(*tags));
+    size_t n = 0;
+    if (!tags || media_tags_add(arena, fmt->metadata, tags, &n) < 0 ||
+        media_tags_add(arena, st->metadata, tags, &n) < 0) {
         r = -ENOMEM;
         goto out_close;
     }
+    info.tags = tags;
+    info.n_tags = n;
+    info.title = media_tag(tags, n, k_title);
+    info.artist = media_tag(tags, n, k_artist);
+    info.album = media_tag(tags, n, k_album);
+    info.album_artist = media_tag(tags, n, k_album_artist);
+    info.genre = media_tag(tags, n, k_genre);
+    info.mbid = media_tag(tags, n, k_mbid);
+    info.track = media_leading_int(media_tag(tags, n, k_track), 100000);
+    info.disc = media_leading_int(media_tag(tags, n, k_disc), 1000);
+    info.year = media_leading_int(media_tag(tags, n, k_date), 9999);
     for (unsigned i = 0; i < fmt->nb_streams; i++) {
         if (fmt->streams[i]->disposition & AV_DISPOSITION_ATTACHED_PIC)
             info.has_picture = true;

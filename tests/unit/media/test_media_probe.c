@@ -1,6 +1,7 @@
 /* test_media_probe.c - probing real files written by the test: facts, tags, hostile input. */
 #include "core/err.h"
 #include "core/limits.h"
+#include "core/utf8.h"
 #include "media/media_probe.h"
 
 #include <setjmp.h>
@@ -112,6 +113,47 @@ static void test_hostile_files(void **state)
     free(dir);
 }
 
+/* Looks a raw tag up by key (exact case); NULL when absent. */
+static const char *raw_tag(const MediaInfo *mi, const char *key)
+{
+    for (size_t i = 0; i < mi->n_tags; i++) {
+        if (strcmp(mi->tags[i].key, key) == 0)
+            return mi->tags[i].value;
+    }
+    return NULL;
+}
+
+static void test_raw_tags_and_bit_depth(void **state)
+{
+    (void)state;
+    char *dir = testutil_tmpdir();
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/raw.wav", dir);
+    const char *info[] = {"INAM", " Title ",  "IART", "Bad \xff\xfe bytes", "ICMT", "note",
+                          "IGNR", "Rock;Pop", NULL};
+    testutil_write_wav(path, 0.5, info);
+    Arena *a = arena_new(1 << 20);
+    MediaInfo mi;
+    assert_int_equal(media_probe(path, a, &mi), 0);
+    assert_int_equal(mi.bit_depth, 16);
+    assert_true(mi.n_tags >= 4 && mi.n_tags <= MEDIA_PROBE_MAX_TAGS);
+    for (size_t i = 0; i < mi.n_tags; i++) {
+        assert_true(utf8_valid(mi.tags[i].key, strlen(mi.tags[i].key)));
+        assert_true(utf8_valid(mi.tags[i].value, strlen(mi.tags[i].value)));
+        assert_true(strlen(mi.tags[i].value) <= LIMIT_TAG_BYTES);
+    }
+    /* libavformat's RIFF INFO names: INAM title, IART artist, ICMT comment, IGNR genre. */
+    assert_string_equal(raw_tag(&mi, "title"), "Title");
+    assert_string_equal(raw_tag(&mi, "artist"), "Bad \xef\xbf\xbd\xef\xbf\xbd bytes");
+    assert_string_equal(raw_tag(&mi, "comment"), "note");
+    assert_string_equal(raw_tag(&mi, "genre"), "Rock;Pop");
+    assert_string_equal(mi.title, "Title");
+    assert_string_equal(mi.genre, "Rock;Pop");
+    arena_free(a);
+    testutil_rmrf(dir);
+    free(dir);
+}
+
 static void test_content_types(void **state)
 {
     (void)state;
@@ -125,9 +167,8 @@ static void test_content_types(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_wav_with_tags),
-        cmocka_unit_test(test_long_tag_is_cut),
-        cmocka_unit_test(test_hostile_files),
+        cmocka_unit_test(test_wav_with_tags), cmocka_unit_test(test_long_tag_is_cut),
+        cmocka_unit_test(test_hostile_files), cmocka_unit_test(test_raw_tags_and_bit_depth),
         cmocka_unit_test(test_content_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
