@@ -1,12 +1,11 @@
 /*
- * library_scan.h - the scanner: walks music folders and keeps the songs table in step.
+ * library_scan.h - the scanner: keeps the library tables in step with the music folders.
  *
- * For each configured folder (a "library") it registers the folder, walks it (skipping
- * dot-entries and folders holding a `.swazignore`), re-reads only files whose size or mtime
- * changed, writes in short batched transactions (retrying while the database is busy),
- * and marks songs whose files are gone as missing. A folder that cannot be opened is
- * reported and its songs are left alone (an unmounted disk must not empty the library).
- * Memory is bounded by one batch. Runs on the calling thread; one scan at a time.
+ * Walks each library, hashes every folder's entries, re-reads only changed folders with
+ * opts->workers threads, writes through one writer thread in short batched transactions
+ * (songs, artists, albums, genres, folders, covers, scan_errors, search, aggregates), keeps
+ * ids stable across moves, marks vanished songs missing and purges old ones. See
+ * docs/internals/scanner.md. One scan at a time per database; called from one thread.
  */
 #ifndef SWAZ_LIBRARY_SCAN_H
 #define SWAZ_LIBRARY_SCAN_H
@@ -31,6 +30,11 @@ typedef struct LibraryScanStats {
     int64_t unchanged;
     int64_t missing; /* songs newly marked missing */
     int64_t errors;  /* files or folders that could not be read */
+    /* Added for the scan service's ETA (D2 fills them in): audio files found by the walk
+     * phase (0 while unknown), and files actually re-read. */
+    int64_t total;
+    int64_t probed;
+    int64_t moved; /* new files that took over the id of a missing song (moves, renames) */
 } LibraryScanStats;
 
 /* How a scan reads tags and pictures and how it treats files that are gone. */
@@ -51,6 +55,7 @@ typedef struct LibraryScanOptions {
         " / |; | feat. | ft. ", "cover.*, folder.*, front.*, embedded", 1, 7 * 86400, NULL, 0      \
     }
 
+/* Callbacks run on the caller's thread or on the scan's writer thread, never two at once. */
 typedef struct LibraryScanObserver {
     /* A file or folder could not be read (`err` negative); the scan goes on. */
     void (*error)(void *ctx, const char *path, int err);

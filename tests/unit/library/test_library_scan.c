@@ -1,7 +1,8 @@
 /*
  * test_library_scan.c - the scanner on a generated folder tree, on SQLite and PostgreSQL:
  * first scan, no-change rescan, changed file, removed file, hidden and ignored folders,
- * unreadable files, stable ids, keyset paging, cursors.
+ * unreadable files, stable ids, keyset paging, cursors; and the full model: artists, albums,
+ * genres, folders, covers, lyrics, scan_errors, search, aggregates, moves, purge, only_paths.
  */
 #include "core/err.h"
 #include "library/library_scan.h"
@@ -186,6 +187,248 @@ static void test_scan_postgres(void **state)
     testutil_on_backend(TESTUTIL_POSTGRES, scan_case);
 }
 
+/* Returns the first column of the first row of `sql` as an integer (-1 when no row). */
+static int64_t q_int(Db *db, const char *sql)
+{
+    DbConn *c;
+    assert_int_equal(db_acquire(db, &c), 0);
+    DbStmt *st;
+    assert_int_equal(db_prepare(c, sql, &st), 0);
+    int r = db_step(st);
+    assert_true(r == DB_ROW || r == DB_DONE);
+    int64_t n = r == DB_ROW ? db_column_int64(st, 0) : -1;
+    db_finalize(st);
+    db_release(c);
+    return n;
+}
+
+/* Copies the first column of the first row of `sql` as text into `out` ("" when none). */
+static void q_text(Db *db, const char *sql, char *out, size_t size)
+{
+    DbConn *c;
+    assert_int_equal(db_acquire(db, &c), 0);
+    DbStmt *st;
+    assert_int_equal(db_prepare(c, sql, &st), 0);
+    int r = db_step(st);
+    out[0] = '\0';
+    if (r == DB_ROW && db_column_text(st, 0))
+        snprintf(out, size, "%s", db_column_text(st, 0));
+    db_finalize(st);
+    db_release(c);
+}
+
+static void wav_tags(const char *dir, const char *rel, const char *const *info)
+{
+    char p[1024];
+    snprintf(p, sizeof(p), "%s/%s", dir, rel);
+    testutil_write_wav(p, 0.2, info);
+}
+
+static void model_case(const char *url, const char *dir)
+{
+    media_init();
+    char music[1024], p[2048], q[2048];
+    snprintf(music, sizeof(music), "%s/music", dir);
+    assert_int_equal(mkdir(music, 0755), 0);
+    mk(music, "Alpha");
+    mk(music, "Alpha/Album1");
+    mk(music, "Comp");
+    mk(music, "Broken");
+    wav_tags(music, "Alpha/Album1/01.wav",
+             (const char *const[]){"INAM", "One", "IART", "A1 / A2", "TPE2", "A1", "IPRD", "Album1",
+                                   "IPRT", "1", "IGNR", "Rock;Pop", "ICRD", "2001", NULL});
+    wav_tags(music, "Alpha/Album1/02.wav",
+             (const char *const[]){"INAM", "Two", "IART", "A1", "TPE2", "A1", "IPRD", "Album1",
+                                   "IPRT", "2", "IGNR", "Rock", "ICRD", "2001", NULL});
+    snprintf(p, sizeof(p), "%s/Alpha/Album1/Cover.JPG", music);
+    testutil_write_file(p, "jpeg", 4);
+    snprintf(p, sizeof(p), "%s/Alpha/artist.jpg", music);
+    testutil_write_file(p, "jpeg", 4);
+    snprintf(p, sizeof(p), "%s/Alpha/Album1/01.lrc", music);
+    testutil_write_file(p, "[00:01.00]hello\n[00:02.00]world\n", 32);
+    wav_tags(music, "Comp/c1.wav",
+             (const char *const[]){"INAM", "C1", "IART", "X", "IPRD", "Comp Album", "TCMP", "1",
+                                   "IPRT", "1", NULL});
+    wav_tags(music, "Comp/c2.wav",
+             (const char *const[]){"INAM", "C2", "IART", "Y", "IPRD", "Comp Album", "TCMP", "1",
+                                   "IPRT", "2", NULL});
+    snprintf(p, sizeof(p), "%s/Broken/b.mp3", music);
+    testutil_write_file(p, "garbage", 7);
+
+    Db *db;
+    assert_int_equal(db_open(url, 4, &db), 0);
+    int applied;
+    assert_int_equal(db_migrate(db, &applied), 0);
+    LibraryFolder folders[] = {{"music", music}};
+    LibraryScanOptions opts = LIBRARY_SCAN_OPTIONS_DEFAULT;
+    opts.workers = 2;
+    LibraryScanStats st;
+    char t1[128], t2[128];
+
+    /* First scan: every table. */
+    assert_int_equal(library_scan(db, folders, 1, &opts, NULL, NULL, &st), 0);
+    assert_int_equal(st.total, 5);
+    assert_int_equal(st.seen, 5);
+    assert_int_equal(st.added, 4);
+    assert_int_equal(st.errors, 1);
+    assert_int_equal(st.probed, 5);
+    assert_int_equal(q_int(db, "SELECT COUNT(*) FROM scan_errors WHERE path = 'Broken/b.mp3'"), 1);
+    assert_int_equal(q_int(db, "SELECT COUNT(*) FROM song_artists sa JOIN songs s ON s.id = "
+                               "sa.song_id WHERE s.title = 'One'"),
+                     2);
+    assert_int_equal(q_int(db, "SELECT COUNT(*) FROM albums WHERE name = 'Comp Album' AND "
+                               "album_artist = 'Various Artists' AND compilation = 1"),
+                     1);
+    assert_int_equal(q_int(db, "SELECT song_count FROM albums WHERE name = 'Comp Album'"), 2);
+    assert_int_equal(q_int(db, "SELECT COUNT(*) FROM artists WHERE name = 'Various Artists'"), 1);
+    assert_int_equal(q_int(db, "SELECT song_count FROM genres WHERE name = 'Rock'"), 2);
+    assert_int_equal(q_int(db, "SELECT song_count FROM genres WHERE name = 'Pop'"), 1);
+    assert_int_equal(q_int(db, "SELECT album_count FROM genres WHERE name = 'Pop'"), 1);
+    assert_int_equal(q_int(db, "SELECT COUNT(*) FROM album_genres ag JOIN albums a ON a.id = "
+                               "ag.album_id WHERE a.name = 'Album1'"),
+                     2);
+    assert_int_equal(q_int(db, "SELECT song_count FROM albums WHERE name = 'Album1'"), 2);
+    assert_int_equal(q_int(db, "SELECT disc_count FROM albums WHERE name = 'Album1'"), 1);
+    assert_int_equal(q_int(db, "SELECT year FROM albums WHERE name = 'Album1'"), 2001);
+    assert_true(q_int(db, "SELECT duration_ms FROM albums WHERE name = 'Album1'") >= 300);
+    q_text(db, "SELECT genre FROM albums WHERE name = 'Album1'", t1, sizeof(t1));
+    assert_string_equal(t1, "Rock");
+    assert_int_equal(q_int(db, "SELECT song_count FROM artists WHERE name = 'A1'"), 2);
+    assert_int_equal(q_int(db, "SELECT song_count FROM artists WHERE name = 'A2'"), 1);
+    /* Folders with parent links. */
+    assert_int_equal(q_int(db, "SELECT COUNT(*) FROM folders"), 5);
+    assert_int_equal(q_int(db, "SELECT COUNT(*) FROM folders WHERE path = '' AND parent_id IS "
+                               "NULL"),
+                     1);
+    assert_int_equal(q_int(db, "SELECT COUNT(*) FROM folders c JOIN folders p ON p.id = "
+                               "c.parent_id WHERE c.path = 'Alpha/Album1' AND p.path = 'Alpha'"),
+                     1);
+    assert_int_equal(q_int(db, "SELECT COUNT(*) FROM folders c JOIN folders p ON p.id = "
+                               "c.parent_id WHERE c.path = 'Alpha' AND p.path = ''"),
+                     1);
+    /* Covers: the folder's file, the album's and the songs' cover, the artist image. */
+    q_text(db, "SELECT id FROM covers WHERE kind = 'file' AND path = 'Alpha/Album1/Cover.JPG'", t1,
+           sizeof(t1));
+    assert_true(t1[0] != '\0');
+    q_text(db, "SELECT cover_id FROM albums WHERE name = 'Album1'", t2, sizeof(t2));
+    assert_string_equal(t1, t2);
+    q_text(db, "SELECT cover_id FROM folders WHERE path = 'Alpha/Album1'", t2, sizeof(t2));
+    assert_string_equal(t1, t2);
+    q_text(db, "SELECT cover_id FROM songs WHERE title = 'Two'", t2, sizeof(t2));
+    assert_string_equal(t1, t2);
+    assert_int_equal(q_int(db, "SELECT COUNT(*) FROM artists a JOIN covers c ON c.id = a.image_id "
+                               "WHERE c.path = 'Alpha/artist.jpg'"),
+                     1);
+    /* Lyrics from the sibling .lrc. */
+    assert_int_equal(q_int(db, "SELECT lyrics_synced FROM songs WHERE title = 'One'"), 1);
+    q_text(db, "SELECT lyrics FROM songs WHERE title = 'One'", t1, sizeof(t1));
+    assert_non_null(strstr(t1, "hello"));
+    /* Search rows. */
+    assert_int_equal(q_int(db, "SELECT COUNT(*) FROM search WHERE kind = 'song'"), 4);
+    assert_int_equal(q_int(db, "SELECT COUNT(*) FROM search WHERE kind = 'album'"), 2);
+    assert_int_equal(q_int(db, "SELECT COUNT(*) FROM search WHERE kind = 'artist'"),
+                     q_int(db, "SELECT COUNT(*) FROM artists"));
+    q_text(db, "SELECT extra FROM search WHERE kind = 'song' AND name = 'Two'", t1, sizeof(t1));
+    assert_non_null(strstr(t1, "Album1"));
+    assert_non_null(strstr(t1, "A1"));
+
+    /* No change: nothing probed but the broken file (its folder has an error). */
+    assert_int_equal(library_scan(db, folders, 1, &opts, NULL, NULL, &st), 0);
+    assert_int_equal(st.probed, 1);
+    assert_int_equal(st.unchanged, 4);
+    assert_int_equal(st.added + st.updated + st.missing, 0);
+
+    /* The broken file is fixed: its error row goes. */
+    wav(music, "Broken/b.mp3", "Fixed", "Z", "Zed", "1");
+    assert_int_equal(library_scan(db, folders, 1, &opts, NULL, NULL, &st), 0);
+    assert_int_equal(st.added, 1);
+    assert_int_equal(st.probed, 1);
+    assert_int_equal(q_int(db, "SELECT COUNT(*) FROM scan_errors"), 0);
+    assert_int_equal(library_scan(db, folders, 1, &opts, NULL, NULL, &st), 0);
+    assert_int_equal(st.probed, 0);
+    assert_int_equal(st.unchanged, 5);
+
+    /* A file moved to another folder in one scan keeps its id. */
+    q_text(db, "SELECT id FROM songs WHERE title = 'Two'", t1, sizeof(t1));
+    mk(music, "Moved");
+    snprintf(p, sizeof(p), "%s/Alpha/Album1/02.wav", music);
+    snprintf(q, sizeof(q), "%s/Moved/two renamed.wav", music);
+    assert_int_equal(rename(p, q), 0);
+    assert_int_equal(library_scan(db, folders, 1, &opts, NULL, NULL, &st), 0);
+    assert_int_equal(st.moved, 1);
+    assert_int_equal(st.missing, 0);
+    q_text(db, "SELECT id FROM songs WHERE path = 'Moved/two renamed.wav' AND missing = 0", t2,
+           sizeof(t2));
+    assert_string_equal(t1, t2);
+    assert_int_equal(q_int(db, "SELECT COUNT(*) FROM songs"), 5);
+    assert_int_equal(q_int(db, "SELECT COUNT(*) FROM search WHERE kind = 'song'"), 5);
+    assert_int_equal(q_int(db, "SELECT song_count FROM artists WHERE name = 'A1'"), 2);
+
+    /* Removed, then back under another name in a later scan: the id survives too. */
+    q_text(db, "SELECT id FROM songs WHERE title = 'C1'", t1, sizeof(t1));
+    snprintf(p, sizeof(p), "%s/Comp/c1.wav", music);
+    snprintf(q, sizeof(q), "%s/c1-keep.wav", dir);
+    assert_int_equal(rename(p, q), 0);
+    assert_int_equal(library_scan(db, folders, 1, &opts, NULL, NULL, &st), 0);
+    assert_int_equal(st.missing, 1);
+    assert_int_equal(q_int(db, "SELECT song_count FROM albums WHERE name = 'Comp Album'"), 1);
+    snprintf(p, sizeof(p), "%s/Comp/c1 again.wav", music);
+    assert_int_equal(rename(q, p), 0);
+    assert_int_equal(library_scan(db, folders, 1, &opts, NULL, NULL, &st), 0);
+    assert_int_equal(st.moved, 1);
+    q_text(db, "SELECT id FROM songs WHERE path = 'Comp/c1 again.wav' AND missing = 0", t2,
+           sizeof(t2));
+    assert_string_equal(t1, t2);
+
+    /* A removed file is missing, then purged with purge_after_s = 0, with its rows. */
+    snprintf(p, sizeof(p), "%s/Comp/c2.wav", music);
+    assert_int_equal(unlink(p), 0);
+    opts.purge_after_s = 0;
+    assert_int_equal(library_scan(db, folders, 1, &opts, NULL, NULL, &st), 0);
+    assert_int_equal(st.missing, 1);
+    assert_int_equal(q_int(db, "SELECT COUNT(*) FROM songs WHERE title = 'C2'"), 0);
+    assert_int_equal(q_int(db, "SELECT COUNT(*) FROM artists WHERE name = 'Y'"), 0);
+    assert_int_equal(q_int(db, "SELECT COUNT(*) FROM search WHERE kind = 'song'"), 4);
+    assert_int_equal(q_int(db, "SELECT song_count FROM albums WHERE name = 'Comp Album'"), 1);
+
+    /* only_paths: a new file outside the given folder is not read. */
+    wav(music, "Alpha/Album1/03.wav", "Three", "A1", "Album1", "3");
+    wav(music, "Comp/c3.wav", "C3", "X", "Comp Album", "3");
+    snprintf(p, sizeof(p), "%s/Alpha", music);
+    const char *only[] = {p};
+    opts.only_paths = only;
+    opts.n_only_paths = 1;
+    assert_int_equal(library_scan(db, folders, 1, &opts, NULL, NULL, &st), 0);
+    assert_int_equal(st.added, 1);
+    assert_int_equal(st.missing, 0);
+    assert_int_equal(q_int(db, "SELECT COUNT(*) FROM songs WHERE title = 'Three'"), 1);
+    assert_int_equal(q_int(db, "SELECT COUNT(*) FROM songs WHERE title = 'C3'"), 0);
+    assert_int_equal(q_int(db, "SELECT COUNT(*) FROM songs WHERE missing = 1"), 0);
+    /* A folder removed below only_paths: its songs go missing. */
+    snprintf(p, sizeof(p), "%s/Alpha/Album1", music);
+    testutil_rmrf(p);
+    snprintf(p, sizeof(p), "%s/Alpha", music);
+    opts.purge_after_s = 86400;
+    assert_int_equal(library_scan(db, folders, 1, &opts, NULL, NULL, &st), 0);
+    assert_int_equal(st.missing, 2);
+    assert_int_equal(q_int(db, "SELECT COUNT(*) FROM folders WHERE missing = 1"), 1);
+    /* "Two" (moved away earlier) is all that is left of the album. */
+    assert_int_equal(q_int(db, "SELECT SUM(song_count) FROM albums WHERE name = 'Album1'"), 1);
+    db_close(db);
+}
+
+static void test_model_sqlite(void **state)
+{
+    (void)state;
+    testutil_on_backend(TESTUTIL_SQLITE, model_case);
+}
+
+static void test_model_postgres(void **state)
+{
+    (void)state;
+    testutil_on_backend(TESTUTIL_POSTGRES, model_case);
+}
+
 static void test_ids_and_sort_keys(void **state)
 {
     (void)state;
@@ -213,8 +456,8 @@ static void test_ids_and_sort_keys(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scan_sqlite),
-        cmocka_unit_test(test_scan_postgres),
+        cmocka_unit_test(test_scan_sqlite),       cmocka_unit_test(test_scan_postgres),
+        cmocka_unit_test(test_model_sqlite),      cmocka_unit_test(test_model_postgres),
         cmocka_unit_test(test_ids_and_sort_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
