@@ -1,7 +1,8 @@
 /*
- * cmd_scan.c - `swaz scan`. On a terminal one status line is redrawn in place (files,
- * files/s, counts); otherwise a plain line is printed every few seconds. SIGINT/SIGTERM
- * stop the scan after the current file, keeping what was written.
+ * cmd_scan.c - `swaz scan`. On a terminal one status line is redrawn in place (a bar,
+ * files done/total, files/s, ETA once the total is known); otherwise a plain line is printed
+ * every two seconds. SIGINT/SIGTERM stop the scan after the current file, keeping what was
+ * written.
  */
 #include "app/cmd_scan.h"
 
@@ -48,19 +49,59 @@ static void scan_show_error(void *ctx, const char *path, int err)
     fprintf(stderr, "%sskipped %s: %s\n", v->tty ? "\r\033[K" : "", path, err_str(err));
 }
 
+/* Writes "1:02:03" or "2:03" for `secs` into `out`. */
+static void scan_format_eta(double secs, char *out, size_t size)
+{
+    long long t = (long long)(secs + 0.5);
+    if (t >= 3600)
+        snprintf(out, size, "%lld:%02lld:%02lld", t / 3600, t / 60 % 60, t % 60);
+    else
+        snprintf(out, size, "%lld:%02lld", t / 60, t % 60);
+}
+
 static void scan_show_progress(void *ctx, const LibraryScanStats *st)
 {
     ScanView *v = ctx;
     double now = scan_now();
     double rate = now > v->started ? (double)st->seen / (now - v->started) : 0.0;
+    /* `total` is 0 until the walk has counted the files: no bar and no ETA before that. */
+    bool known = st->total > 0;
+    char eta[32] = "";
+    if (known && rate > 0.0) {
+        int64_t left = st->total > st->seen ? st->total - st->seen : 0;
+        scan_format_eta((double)left / rate, eta, sizeof(eta));
+    }
     if (v->tty) {
-        fprintf(stderr, "\r\033[K%lld files  %.0f files/s  %lld new  %lld changed  %lld errors",
-                (long long)st->seen, rate, (long long)st->added, (long long)st->updated,
-                (long long)st->errors);
+        if (now - v->last_line < 0.1 && st->seen != st->total)
+            return; /* redraw at most ten times a second */
+        v->last_line = now;
+        if (known) {
+            enum { BAR = 30 };
+            char bar[BAR + 1];
+            int64_t done = st->seen < st->total ? st->seen : st->total;
+            int fill = (int)(done * BAR / st->total);
+            for (int i = 0; i < BAR; i++)
+                bar[i] = i < fill ? '#' : '.';
+            bar[BAR] = '\0';
+            fprintf(stderr, "\r\033[K[%s] %lld/%lld files  %.0f files/s%s%s  %lld errors", bar,
+                    (long long)st->seen, (long long)st->total, rate, *eta ? "  ETA " : "", eta,
+                    (long long)st->errors);
+        } else {
+            fprintf(stderr, "\r\033[K%lld files  %.0f files/s  %lld new  %lld changed  %lld errors",
+                    (long long)st->seen, rate, (long long)st->added, (long long)st->updated,
+                    (long long)st->errors);
+        }
     } else if (now - v->last_line >= 2.0) {
-        fprintf(stderr, "scan: %lld files, %.0f files/s, %lld new, %lld changed, %lld errors\n",
-                (long long)st->seen, rate, (long long)st->added, (long long)st->updated,
-                (long long)st->errors);
+        if (known)
+            fprintf(
+                stderr,
+                "scan: %lld/%lld files, %.0f files/s%s%s, %lld new, %lld changed, %lld errors\n",
+                (long long)st->seen, (long long)st->total, rate, *eta ? ", ETA " : "", eta,
+                (long long)st->added, (long long)st->updated, (long long)st->errors);
+        else
+            fprintf(stderr, "scan: %lld files, %.0f files/s, %lld new, %lld changed, %lld errors\n",
+                    (long long)st->seen, rate, (long long)st->added, (long long)st->updated,
+                    (long long)st->errors);
         v->last_line = now;
     }
 }

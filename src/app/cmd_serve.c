@@ -1,9 +1,14 @@
 /*
- * cmd_serve.c - wires the subsystems together: configuration, database, Redis, router,
- * HTTP server, start-up scan; then waits for a signal and stops in reverse order.
+ * cmd_serve.c - wires the subsystems together: configuration, database, Redis, scan service,
+ * folder watcher, router, HTTP server; then waits for a signal and stops them.
  *
  * SIGTERM/SIGINT are blocked in every thread and taken with sigwait() on the main thread,
- * so no handler runs concurrently with anything.
+ * so no handler runs concurrently with anything. Threads: MHD's pool runs handlers; the
+ * scan service owns the one scan thread; the watcher owns its inotify thread and only
+ * queues requests with the service. Stop order: watcher (no new requests), service stop
+ * (cancels the running scan after its current file, joins the thread; the object stays
+ * valid), HTTP server (in-flight GET /api/scan may still read the service's status), and
+ * only then the service is freed.
  */
 #include "app/cmd_serve.h"
 
@@ -15,6 +20,8 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "http/http_server.h"
+#include "library/library_service.h"
+#include "library/library_watch.h"
 #include "media/media_probe.h"
 
 #include <pthread.h>
@@ -28,38 +35,15 @@
 static const char cmd_serve_usage[] = "usage: swaz serve [options]\n"
                                       "Serves the library over HTTP until SIGTERM or SIGINT.";
 
-typedef struct ServeScan {
-    Db *db;
-    LibraryFolder folders[LIMIT_MUSIC_DIRS];
-    char names[LIMIT_MUSIC_DIRS][LIMIT_PATH_BYTES];
-    char paths[LIMIT_MUSIC_DIRS][LIMIT_PATH_BYTES];
-    size_t n_folders;
-    LibraryScanOptions opts;
-    atomic_bool cancel;
-} ServeScan;
-
-static void serve_scan_error(void *ctx, const char *path, int err)
+/* Hands the watcher's changed folders to the scan service (on the watcher's thread). */
+static void serve_on_change(void *ctx, const char *const *paths, size_t n)
 {
-    (void)ctx;
-    log_warn("scan: skipped %s: %s", path, err_str(err));
-}
-
-static void *serve_scan_main(void *arg)
-{
-    ServeScan *scan = arg;
-    LibraryScanObserver obs = {serve_scan_error, NULL, NULL};
-    LibraryScanStats st;
-    log_info("scan: started on %zu music folder(s)", scan->n_folders);
-    int r = library_scan(scan->db, scan->folders, scan->n_folders, &scan->opts, &obs, &scan->cancel,
-                         &st);
+    LibraryService *svc = ctx;
+    int r = n ? library_service_request_paths(svc, paths, n) : library_service_request_full(svc);
+    if (r == -EINVAL)
+        r = library_service_request_full(svc);
     if (r < 0 && r != -ECANCELED)
-        log_error("scan: failed: %s", err_str(r));
-    log_info("scan: %s: %lld files, %lld added, %lld updated, %lld unchanged, %lld missing, "
-             "%lld errors",
-             r == -ECANCELED ? "cancelled" : "done", (long long)st.seen, (long long)st.added,
-             (long long)st.updated, (long long)st.unchanged, (long long)st.missing,
-             (long long)st.errors);
-    return NULL;
+        log_warn("watch: cannot queue a scan: %s", err_str(r));
 }
 
 /* Raises the soft open-files limit to the hard one and keeps max_connections below it. */
@@ -118,13 +102,29 @@ int cmd_serve(int argc, char **argv, char **envp)
         goto out_db;
     }
 
-    ApiContext ctx = {db, cfg.data_dir, NULL, redis, SWAZ_VERSION, api_monotonic_ms()};
+    static LibraryFolder folders[LIMIT_MUSIC_DIRS];
+    static char names[LIMIT_MUSIC_DIRS][LIMIT_PATH_BYTES];
+    static char paths[LIMIT_MUSIC_DIRS][LIMIT_PATH_BYTES];
+    size_t n_folders = app_folders(&cfg, folders, names, paths);
+    LibraryScanOptions opts = {cfg.artist_separators,
+                               cfg.cover_priority,
+                               cfg.scan_workers,
+                               (int64_t)cfg.purge_after_s,
+                               NULL,
+                               0};
+    LibraryService *scans;
+    if ((r = library_service_new(db, folders, n_folders, &opts, cfg.scan_interval_s, &scans)) < 0) {
+        log_error("cannot start the scan service: %s", err_str(r));
+        goto out_redis;
+    }
+
+    ApiContext ctx = {db, cfg.data_dir, scans, redis, SWAZ_VERSION, api_monotonic_ms()};
     size_t n_routes;
     const HttpRoute *routes = api_routes(&n_routes);
     HttpRouter *router;
     if ((r = http_router_new(routes, n_routes, &router)) < 0) {
         log_error("bad route table: %s", err_str(r));
-        goto out_redis;
+        goto out_scans;
     }
 
     HttpServerConfig hc = {
@@ -148,42 +148,27 @@ int cmd_serve(int argc, char **argv, char **envp)
              v6 ? "[" : "", cfg.listen_host, v6 ? "]" : "", http_server_port(server),
              db_describe(db), cfg.threads);
 
-    ServeScan *scan = NULL;
-    pthread_t scan_thread;
-    if (cfg.scan_on_start && cfg.n_music_dirs) {
-        scan = calloc(1, sizeof(*scan));
-        if (scan) {
-            scan->db = db;
-            scan->n_folders = app_folders(&cfg, scan->folders, scan->names, scan->paths);
-            scan->opts = (LibraryScanOptions){cfg.artist_separators,
-                                              cfg.cover_priority,
-                                              cfg.scan_workers,
-                                              (int64_t)cfg.purge_after_s,
-                                              NULL,
-                                              0};
-            if (pthread_create(&scan_thread, NULL, serve_scan_main, scan) != 0) {
-                log_error("cannot start the scan thread");
-                free(scan);
-                scan = NULL;
-            }
-        }
-    }
+    if (cfg.scan_on_start && n_folders)
+        library_service_request_full(scans);
+    LibraryWatch *watch = NULL;
+    if (cfg.watch && n_folders &&
+        (r = library_watch_new(folders, n_folders, cfg.watch_debounce_s * 1000, serve_on_change,
+                               scans, &watch)) < 0)
+        log_warn("folder watching is off: %s", err_str(r));
 
     int sig = 0;
     sigwait(&sigs, &sig);
     log_info("received %s; stopping (grace %u s)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
              cfg.shutdown_grace_s);
-    if (scan)
-        atomic_store(&scan->cancel, true);
+    library_watch_free(watch);
+    library_service_stop(scans);
     http_server_stop(server, cfg.shutdown_grace_s * 1000);
-    if (scan) {
-        pthread_join(scan_thread, NULL);
-        free(scan);
-    }
     log_info("stopped");
     code = APP_EXIT_OK;
 out_router:
     http_router_free(router);
+out_scans:
+    library_service_free(scans);
 out_redis:
     redis_client_close(redis);
 out_db:
