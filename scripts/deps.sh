@@ -25,6 +25,9 @@ pkgs=(build-essential meson ninja-build pkg-config libmicrohttpd-dev libwslay-de
 if [[ $mode == test || $mode == bench ]]; then
     pkgs+=(libcmocka-dev clang clang-format libclang-rt-14-dev postgresql redis-server
         chromium curl)
+    if [[ $mode == bench ]]; then
+        pkgs+=(wrk nginx sqlite3 time)
+    fi
     # Node may come from elsewhere (e.g. a newer upstream build that ships npm itself):
     # only ask Debian for it when there is no node at all.
     if ! command -v node >/dev/null 2>&1; then

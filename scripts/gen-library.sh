@@ -3,8 +3,18 @@
 #   scripts/gen-library.sh DIR [demo|test]   (default: demo)
 # demo: 3 albums by 3 artists, 12 tracks in mp3/flac/ogg(vorbis)/opus/m4a, fully tagged; one
 #       album has a folder cover.jpg, one has covers embedded in its mp3s; one album has
-#       non-ASCII names. test: demo plus hostile files under Hostile/ and a .hidden/ folder that
-#       a scanner must ignore. The same input gives byte-identical files. Prints only errors.
+#       non-ASCII names.
+# test: demo plus
+#   - every other format the scanner reads that we can make here: wma (wmav2/asf), aiff,
+#     m4a (alac), wavpack, dsf (written by hand: DSD, fmt, data chunks and an ID3v2.3 tag).
+#     No ape: Debian has no Monkey's Audio encoder (ffmpeg only decodes it).
+#   - tag cases: two ARTISTS comments, a joined "A; B" artist, "X feat. Y", a compilation
+#     without album artist (Various Artists), "Rock; Pop", a sibling synced .lrc, embedded
+#     unsynced lyrics, ReplayGain, MusicBrainz ids, disc subtitles, an artist.jpg;
+#   - hostile files under Hostile/ (empty, not audio, truncated mp3, flac with garbage frames,
+#     m4a with impossible atom sizes), an album whose cover.jpg declares 60000x60000 pixels,
+#     a .hidden/ folder and a folder holding .swazignore, which a scanner must skip.
+# The same input gives byte-identical files. Prints only errors.
 # tests/integration/lib/library.mjs lists the same songs: change both together.
 set -euo pipefail
 
@@ -37,6 +47,10 @@ codec_args() {
     ogg) echo "-c:a libvorbis -q:a 2" ;;
     opus) echo "-c:a libopus -b:a 64k" ;;
     m4a) echo "-c:a aac -b:a 128k -movflags +faststart" ;;
+    alac) echo "-c:a alac -f ipod -movflags +faststart" ;;
+    wma) echo "-c:a wmav2 -b:a 64k" ;;
+    aiff) echo "-c:a pcm_s16be -write_id3v2 1 -id3v2_version 3" ;;
+    wv) echo "-c:a wavpack" ;;
     *)
         echo "gen-library: unknown format $1" >&2
         return 1
@@ -77,6 +91,151 @@ track() {
         -metadata date="$date" -metadata genre="$genre" "$file"
 }
 
+# tagged FILE CODEC FREQ SECONDS KEY=VALUE...: a sine tone encoded as CODEC (a codec_args
+# name) with exactly these tags.
+tagged() {
+    local file=$1 kind=$2 freq=$3 secs=$4
+    shift 4
+    local src codec meta=() kv
+    src=$(source_args sine "$freq" "$secs" "$kind")
+    codec=$(codec_args "$kind")
+    for kv in "$@"; do
+        meta+=(-metadata "$kv")
+    done
+    mkdir -p "$(dirname "$file")"
+    # shellcheck disable=SC2086 # src and codec are word lists on purpose
+    "${ff[@]}" $src "${exact[@]}" -ac 2 $codec "${meta[@]}" "$file"
+}
+
+# fix.py: the fixtures ffmpeg cannot write (DSF, multi-valued Vorbis comments, broken files).
+cat >"$tmp/fix.py" <<'EOF'
+import hashlib, struct, sys
+
+def id3v23(tags):
+    """An ID3v2.3 tag holding text frames; latin-1 when possible, else UTF-16 with BOM."""
+    body = b""
+    for fid, text in tags:
+        try:
+            data = b"\x00" + text.encode("latin-1")
+        except UnicodeEncodeError:
+            data = b"\x01\xff\xfe" + text.encode("utf-16-le")
+        body += fid.encode() + struct.pack(">I", len(data)) + b"\x00\x00" + data
+    n = len(body)
+    size = bytes([(n >> 21) & 127, (n >> 14) & 127, (n >> 7) & 127, n & 127])
+    return b"ID3\x03\x00\x00" + size + body
+
+def dsf(out, seconds, title, artist, album, aartist, track, year, genre):
+    """Stereo DSD64 (2.8224 MHz, 1 bit), 4096-byte blocks, DSD 'silence' pattern with a
+    little variation, then an ID3v2.3 tag that the DSD chunk points to."""
+    rate, ch, block = 2822400, 2, 4096
+    samples = rate * int(seconds)
+    nbytes = samples // 8
+    blocks = (nbytes + block - 1) // block
+    data = bytearray()
+    for b in range(blocks):
+        for c in range(ch):
+            chunk = bytearray(b"\x69" * block)
+            chunk[b % block] = 0x96 if c else 0x6a
+            data += chunk
+    tag = id3v23([("TIT2", title), ("TPE1", artist), ("TALB", album), ("TPE2", aartist),
+                  ("TRCK", track), ("TYER", year), ("TCON", genre)])
+    fmt = b"fmt " + struct.pack("<QIIIIIIQII", 52, 1, 0, 2, ch, rate, 1, samples, block, 0)
+    datac = b"data" + struct.pack("<Q", 12 + len(data)) + bytes(data)
+    total = 28 + len(fmt) + len(datac) + len(tag)
+    head = b"DSD " + struct.pack("<QQQ", 28, total, 28 + len(fmt) + len(datac))
+    with open(out, "wb") as f:
+        f.write(head + fmt + datac + tag)
+
+def flac_blocks(buf):
+    """[(type, is_last, payload)], offset of the first frame."""
+    assert buf[:4] == b"fLaC"
+    pos, blocks = 4, []
+    while True:
+        h = buf[pos]
+        n = int.from_bytes(buf[pos + 1:pos + 4], "big")
+        blocks.append((h & 127, bool(h & 128), buf[pos + 4:pos + 4 + n]))
+        pos += 4 + n
+        if h & 128:
+            return blocks, pos
+
+def flac_multi(path):
+    """Splits every Vorbis comment whose value holds ';;' into several comments, same key."""
+    buf = open(path, "rb").read()
+    blocks, start = flac_blocks(buf)
+    out = b"fLaC"
+    for i, (t, last, p) in enumerate(blocks):
+        if t == 4:
+            vlen = struct.unpack("<I", p[:4])[0]
+            vendor, pos = p[4:4 + vlen], 4 + vlen
+            count = struct.unpack("<I", p[pos:pos + 4])[0]
+            pos += 4
+            comments = []
+            for _ in range(count):
+                n = struct.unpack("<I", p[pos:pos + 4])[0]
+                c = p[pos + 4:pos + 4 + n]
+                pos += 4 + n
+                key, _, val = c.partition(b"=")
+                comments += [key + b"=" + v for v in val.split(b";;")]
+            p = struct.pack("<I", vlen) + vendor + struct.pack("<I", len(comments))
+            p += b"".join(struct.pack("<I", len(c)) + c for c in comments)
+        out += bytes([t | (128 if last else 0)]) + len(p).to_bytes(3, "big") + p
+    open(path, "wb").write(out + buf[start:])
+
+def garbage(n, seed):
+    out = b""
+    i = 0
+    while len(out) < n:
+        out += hashlib.sha256(b"%s-%d" % (seed.encode(), i)).digest()
+        i += 1
+    return out[:n]
+
+def corrupt_flac(src, dst):
+    """Valid fLaC marker and metadata blocks; every frame byte replaced by noise."""
+    buf = open(src, "rb").read()
+    _, start = flac_blocks(buf)
+    open(dst, "wb").write(buf[:start] + garbage(len(buf) - start, "flac"))
+
+def bogus_atom(src, dst, name, size):
+    """The 32-bit size of the first `name` atom replaced by `size` (past its parent and EOF)."""
+    buf = bytearray(open(src, "rb").read())
+    pos = buf.find(name.encode()) - 4
+    if pos < 0:
+        sys.exit("no %s atom in %s" % (name, src))
+    buf[pos:pos + 4] = struct.pack(">I", size)
+    open(dst, "wb").write(bytes(buf))
+
+def jpeg_bomb(src, dst, w, h):
+    """A real JPEG whose frame header (SOFn) claims w x h pixels."""
+    buf = bytearray(open(src, "rb").read())
+    pos = 2
+    while pos < len(buf):
+        marker, n = buf[pos + 1], struct.unpack(">H", buf[pos + 2:pos + 4])[0]
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            buf[pos + 5:pos + 9] = struct.pack(">HH", h, w)
+            break
+        pos += 2 + n
+    else:
+        sys.exit("no SOF marker in " + src)
+    open(dst, "wb").write(bytes(buf))
+
+cmd, args = sys.argv[1], sys.argv[2:]
+if cmd == "dsf":
+    dsf(*args)
+elif cmd == "multi":
+    flac_multi(*args)
+elif cmd == "corrupt-flac":
+    corrupt_flac(*args)
+elif cmd == "bogus-atom":
+    bogus_atom(args[0], args[1], args[2], int(args[3], 0))
+elif cmd == "jpeg-bomb":
+    jpeg_bomb(args[0], args[1], int(args[2]), int(args[3]))
+else:
+    sys.exit("fix.py: unknown command " + cmd)
+EOF
+fix() {
+    python3 "$tmp/fix.py" "$@"
+}
+
 # Covers: a folder cover.jpg from testsrc, an embedded one from a colour source.
 "${ff[@]}" -f lavfi -i testsrc=size=320x320:rate=1:duration=1 -frames:v 1 -fflags +bitexact \
     -flags:v +bitexact -map_metadata -1 -q:v 4 "$tmp/folder.jpg"
@@ -86,6 +245,10 @@ track() {
 pids=()
 run() {
     track "$@" &
+    pids+=($!)
+}
+run_tagged() {
+    tagged "$@" &
     pids+=($!)
 }
 
@@ -128,6 +291,92 @@ if [[ $mode == test ]]; then
     run "$tmp/full.mp3" sine 740 3 "Truncated" "Hostile Tester" "Hostile Album" "Hostile Tester" 3 1 2020 Test
     : >"$h/empty.mp3"
     printf 'This is not a FLAC file.\nJust text.\n' >"$h/notaudio.flac"
+
+    # Every other format (1 s of DSD, 2 s of the rest).
+    a="Format Tester"
+    al="Every Format"
+    d="$out/$a/$al"
+    common=("artist=$a" "album=$al" "album_artist=$a" "disc=1/1" "date=2022" "genre=Electronic")
+    run_tagged "$d/01 - Windows Media.wma" wma 330 2 "title=Windows Media" track=1/5 "${common[@]}"
+    run_tagged "$d/02 - Interchange.aiff" aiff 349 2 "title=Interchange" track=2/5 "${common[@]}"
+    run_tagged "$d/03 - Apple Lossless.m4a" alac 370 2 "title=Apple Lossless" track=3/5 "${common[@]}"
+    run_tagged "$d/04 - Wave Pack.wv" wv 392 2 "title=Wave Pack" track=4/5 "${common[@]}"
+    mkdir -p "$d"
+    fix dsf "$d/05 - Direct Stream.dsf" 1 "Direct Stream" "$a" "$al" "$a" 5/5 2022 Electronic
+
+    # Several artists: two ARTISTS comments, a joined artist, a guest, two genres, an artist image.
+    a="Alice Arden"
+    al="Together"
+    d="$out/$a/$al"
+    common=("album=$al" "album_artist=$a" "disc=1/1" "date=2017" "genre=Folk")
+    run_tagged "$d/01 - Two Voices.flac" flac 262 2 "title=Two Voices" track=1/4 "${common[@]}" \
+        "artist=Alice Arden & Bob Brand" "ARTISTS=Alice Arden;;Bob Brand"
+    run_tagged "$d/02 - Joined.flac" flac 294 2 "title=Joined" track=2/4 "${common[@]}" \
+        "artist=Alice Arden; Bob Brand"
+    run_tagged "$d/03 - Guest Spot.mp3" mp3 330 2 "title=Guest Spot" track=3/4 "${common[@]}" \
+        "artist=Alice Arden feat. Carl Crane"
+    run_tagged "$d/04 - Two Genres.flac" flac 349 2 "title=Two Genres" track=4/4 "album=$al" \
+        "album_artist=$a" disc=1/1 date=2017 "artist=$a" "genre=Rock; Pop"
+    mkdir -p "$d"
+    cp "$tmp/folder.jpg" "$out/$a/artist.jpg"
+
+    # A compilation: no album artist, a different artist on every track.
+    al="Summer Hits"
+    d="$out/Compilations/$al"
+    common=("album=$al" "disc=1/1" "date=2018" "genre=Pop" "compilation=1")
+    run_tagged "$d/01 - Sunburn.flac" flac 392 2 "title=Sunburn" "artist=Dana Dale" track=1/3 "${common[@]}"
+    run_tagged "$d/02 - Heatwave.ogg" ogg 440 2 "title=Heatwave" "artist=Evan Eld" track=2/3 "${common[@]}"
+    run_tagged "$d/03 - Low Tide.m4a" m4a 494 2 "title=Low Tide" "artist=Fay Fern" track=3/3 "${common[@]}"
+
+    # Lyrics (sibling synced .lrc, embedded unsynced), disc subtitles, ReplayGain, MusicBrainz.
+    a="Lyric Singer"
+    al="Words and Numbers"
+    d="$out/$a/$al"
+    common=("artist=$a" "album=$al" "album_artist=$a" "date=2016" "genre=Pop")
+    run_tagged "$d/1-01 - Synced.flac" flac 523 2 "title=Synced" track=1/2 disc=1/2 \
+        "DISCSUBTITLE=Words" "${common[@]}"
+    mkdir -p "$d"
+    printf '[ti:Synced]\n[ar:Lyric Singer]\n[00:00.00]First synced line\n[00:00.80]Second synced line\n[00:01.60]Third synced line\n' \
+        >"$d/1-01 - Synced.lrc"
+    run_tagged "$d/1-02 - Embedded.flac" flac 587 2 "title=Embedded" track=2/2 disc=1/2 \
+        "DISCSUBTITLE=Words" "LYRICS=First plain line
+Second plain line" "${common[@]}"
+    run_tagged "$d/2-01 - Gains.flac" flac 659 2 "title=Gains" track=1/2 disc=2/2 \
+        "DISCSUBTITLE=Numbers" "REPLAYGAIN_TRACK_GAIN=-6.50 dB" "REPLAYGAIN_TRACK_PEAK=0.988525" \
+        "REPLAYGAIN_ALBUM_GAIN=-5.25 dB" "REPLAYGAIN_ALBUM_PEAK=0.999969" "${common[@]}"
+    run_tagged "$d/2-02 - Brainz.flac" flac 698 2 "title=Brainz" track=2/2 disc=2/2 \
+        "DISCSUBTITLE=Numbers" "${common[@]}" \
+        "MUSICBRAINZ_TRACKID=0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9" \
+        "MUSICBRAINZ_RELEASETRACKID=1c2d3e4f-5061-4728-93a4-b5c6d7e8f90a" \
+        "MUSICBRAINZ_ALBUMID=2d3e4f50-6172-4839-a4b5-c6d7e8f90a1b" \
+        "MUSICBRAINZ_ARTISTID=3e4f5061-7283-494a-b5c6-d7e8f90a1b2c" \
+        "MUSICBRAINZ_ALBUMARTISTID=3e4f5061-7283-494a-b5c6-d7e8f90a1b2c" \
+        "MUSICBRAINZ_RELEASEGROUPID=4f506172-8394-4a5b-86d7-e8f90a1b2c3d"
+    run_tagged "$out/$a/Single/01 - Brainz Single.mp3" mp3 740 2 "title=Brainz Single" \
+        "artist=$a" "album=Single" "album_artist=$a" track=1/1 disc=1/1 date=2016 genre=Pop \
+        "MusicBrainz Album Id=50617283-94a5-4b6c-97e8-f90a1b2c3d4e" \
+        "MusicBrainz Artist Id=3e4f5061-7283-494a-b5c6-d7e8f90a1b2c" \
+        "MusicBrainz Release Group Id=61728394-a5b6-4c7d-a8f9-0a1b2c3d4e5f" \
+        "REPLAYGAIN_TRACK_GAIN=-3.10 dB" "REPLAYGAIN_TRACK_PEAK=0.912345"
+
+    # An image bomb: cover.jpg claims 60000x60000 pixels in about 10 KB. Its songs are fine.
+    a="Bomb Artist"
+    al="Huge Cover"
+    d="$out/$a/$al"
+    mkdir -p "$d"
+    fix jpeg-bomb "$tmp/folder.jpg" "$d/cover.jpg" 60000 60000
+    run "$d/01 - Safe Song.mp3" sine 784 2 "Safe Song" "$a" "$al" "$a" 1/2 1/1 2023 Test
+    run "$d/02 - Safe Song Two.flac" sine 831 2 "Safe Song Two" "$a" "$al" "$a" 2/2 1/1 2023 Test
+
+    # A folder holding .swazignore: skipped.
+    d="$out/Ignored Artist/Ignored Album"
+    mkdir -p "$d"
+    : >"$d/.swazignore"
+    run "$d/01 - Ignored.mp3" sine 880 2 "Ignored" "Ignored Artist" "Ignored Album" "Ignored Artist" 1 1 2020 Test
+
+    # Sources of the broken files, finished after the wait below.
+    run "$tmp/corrupt.flac" sine 932 2 "Corrupt" "Hostile Tester" "Hostile Album" "Hostile Tester" 4 1 2020 Test
+    run "$tmp/bogus.m4a" sine 988 2 "Bogus" "Hostile Tester" "Hostile Album" "Hostile Tester" 5 1 2020 Test
 fi
 
 fail=0
@@ -141,4 +390,10 @@ fi
 
 if [[ $mode == test ]]; then
     head -c 2500 "$tmp/full.mp3" >"$out/Hostile/truncated.mp3"
+    fix multi "$out/Alice Arden/Together/01 - Two Voices.flac"
+    fix corrupt-flac "$tmp/corrupt.flac" "$out/Hostile/corrupt.flac"
+    fix bogus-atom "$tmp/bogus.m4a" "$out/Hostile/atom-past-eof.m4a" moov 0x7ffffff0
+    fix bogus-atom "$tmp/bogus.m4a" "$out/Hostile/atom-ffffffff.m4a" moov 0xffffffff
+    fix bogus-atom "$tmp/bogus.m4a" "$out/Hostile/trak-ffffffff.m4a" trak 0xffffffff
+    fix bogus-atom "$tmp/bogus.m4a" "$out/Hostile/stsd-ffffffff.m4a" stsd 0xffffffff
 fi

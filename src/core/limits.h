@@ -30,10 +30,11 @@
 #define LIMIT_LIVE_BUFFER_BYTES (256 * 1024)
 
 /* Lists. */
-#define LIMIT_PAGE_DEFAULT 100
-#define LIMIT_PAGE_MAX     500
-#define LIMIT_CURSOR_BYTES 1024 /* an opaque `after=` cursor */
-#define LIMIT_ID_BYTES     128  /* an object id in a URL */
+#define LIMIT_PAGE_DEFAULT       100
+#define LIMIT_PAGE_MAX           500
+#define LIMIT_CURSOR_BYTES       1024 /* an opaque `after=` cursor */
+#define LIMIT_ID_BYTES           128  /* an object id in a URL */
+#define LIMIT_SEARCH_QUERY_BYTES 256  /* the `q=` of a search */
 
 /* Library and tags. */
 #define LIMIT_TAG_BYTES      4096               /* one tag value kept from a file */
@@ -47,6 +48,11 @@
 #define LIMIT_SCAN_DEPTH     64  /* nested folders below a music folder */
 #define LIMIT_SCAN_BATCH     200 /* songs written per transaction */
 #define LIMIT_MUSIC_DIRS     64
+
+/* Scan service and folder watching. */
+#define LIMIT_SCAN_PENDING_PATHS 256 /* folders queued for a partial scan; more: full scan */
+#define LIMIT_SCAN_RECENT_ERRORS 20  /* scan errors kept for GET /api/scan */
+#define LIMIT_WATCH_PENDING_DIRS 256 /* changed folders the watcher collects; more: full scan */
 
 /* Configuration file. */
 #define LIMIT_CONFIG_FILE_BYTES (256 * 1024)

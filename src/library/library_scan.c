@@ -825,6 +825,17 @@ static int scan_list(Arena *a, const char *abs, bool only_pics, ScanListing *ret
     return 0;
 }
 
+/* The id of a cover: it names the picture's version too (size and mtime), so the URL of a
+ * changed picture changes and covers may be cached as immutable. */
+static void scan_cover_id(const Scan *s, const char *kind, const char *path, int64_t size,
+                          int64_t mtime, char *out)
+{
+    char version[48];
+    snprintf(version, sizeof(version), "%lld.%lld", (long long)size, (long long)mtime);
+    const char *parts[] = {s->lib->idstr, kind, path, version};
+    library_id("cover", parts, 4, out);
+}
+
 /* What the database knows of the files of one folder (looked up before probing). */
 typedef struct ScanKnown {
     const char *id;
@@ -870,8 +881,7 @@ static int scan_lookup_fn(Scan *s, ScanTx *tx, void *arg)
             if (!k->id)
                 return -ENOMEM;
             char cid[SCAN_ID_BYTES];
-            const char *parts[] = {s->lib->idstr, "embedded", rel};
-            library_id("cover", parts, 3, cid);
+            scan_cover_id(s, "embedded", rel, k->size, k->mtime, cid);
             r = scan_query(tx, &st, "SELECT 1 FROM covers WHERE id = ?", "t", cid);
             if (r < 0)
                 return r;
@@ -1686,8 +1696,7 @@ static int scan_write_song(Scan *s, ScanTx *tx, Arena *a, const char *folder_id,
 static int scan_write_cover(Scan *s, ScanTx *tx, const char *kind, const char *path, int64_t size,
                             int64_t mtime, char *ret_id)
 {
-    const char *parts[] = {s->lib->idstr, kind, path};
-    library_id("cover", parts, 3, ret_id);
+    scan_cover_id(s, kind, path, size, mtime, ret_id);
     int64_t c = scan_exec(tx,
                           "INSERT INTO covers (id, library_id, kind, path, size, mtime, "
                           "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE "

@@ -1,96 +1,286 @@
 /*
  * library_song.c - song queries used by api/. One SELECT column list, one row reader, so
- * every query returns songs the same way.
+ * every query returns songs the same way; related rows are loaded per page, not per row.
  */
 #include "library/library_song.h"
 
 #include "core/err.h"
 #include "core/limits.h"
 
-#include <sodium.h>
 #include <string.h>
 
 #define SONG_COLUMNS                                                                               \
     "s.id, s.library_id, s.path, l.path, s.size, s.mtime, s.format, s.codec, s.duration_ms, "      \
     "s.bitrate, s.sample_rate, s.channels, s.title, s.artist, s.album, s.album_artist, "           \
-    "s.genre, s.track_no, s.disc_no, s.year, s.artist_id, s.album_id, s.sort_title"
+    "s.genre, s.track_no, s.disc_no, s.year, s.artist_id, s.album_id, s.sort_title, "              \
+    "s.bit_depth, s.track_total, s.disc_total, s.disc_subtitle, s.original_year, "                 \
+    "s.release_date, s.compilation, s.mbid, s.mbid_recording, s.mbid_album, s.mbid_artist, "       \
+    "s.mbid_album_artist, s.mbid_release_group, s.rg_track_gain, s.rg_track_peak, "                \
+    "s.rg_album_gain, s.rg_album_peak, s.comment, "                                                \
+    "CASE WHEN s.lyrics = '' THEN 0 ELSE 1 END, s.lyrics_synced, s.bpm, s.label, s.folder_id, "    \
+    "s.cover_id"
 
 #define SONG_FROM " FROM songs s JOIN libraries l ON l.id = s.library_id WHERE s.missing = 0"
 
-static const char *song_text(DbStmt *st, Arena *arena, int col)
+/* Songs of one album: few rows, so the sort is cheap; COALESCE puts unknown numbers first
+ * on both backends (SQLite and PostgreSQL order NULLs differently). */
+#define SONG_ALBUM_ORDER " ORDER BY COALESCE(s.disc_no, 0), COALESCE(s.track_no, 0), s.path, s.id"
+
+static const char *song_text(DbStmt *st, Arena *arena, int col, int *oom)
 {
     const char *s = db_column_text(st, col);
-    return arena_strdup(arena, s ? s : "");
+    char *copy = arena_strdup(arena, s ? s : "");
+    if (!copy)
+        *oom = 1;
+    return copy;
+}
+
+/* NULL stays NULL (absent MusicBrainz ids, covers). */
+static const char *song_text_or_null(DbStmt *st, Arena *arena, int col, int *oom)
+{
+    const char *s = db_column_text(st, col);
+    if (!s || !*s)
+        return NULL;
+    char *copy = arena_strdup(arena, s);
+    if (!copy)
+        *oom = 1;
+    return copy;
+}
+
+static bool song_double(DbStmt *st, int col, double *ret_value)
+{
+    if (db_column_is_null(st, col))
+        return false;
+    *ret_value = db_column_double(st, col);
+    return true;
 }
 
 /* Reads the current row of a SONG_COLUMNS query. Returns 0 or -ENOMEM. */
 static int song_read(DbStmt *st, Arena *arena, Song *s, const char **ret_sort_key)
 {
-    s->id = song_text(st, arena, 0);
+    int oom = 0;
+    memset(s, 0, sizeof(*s));
+    s->id = song_text(st, arena, 0, &oom);
     s->library_id = db_column_int64(st, 1);
-    s->path = song_text(st, arena, 2);
+    s->path = song_text(st, arena, 2, &oom);
     const char *root = db_column_text(st, 3);
     s->full_path = arena_printf(arena, "%s/%s", root ? root : "", s->path ? s->path : "");
+    if (!s->full_path)
+        oom = 1;
     s->size = db_column_int64(st, 4);
     s->mtime = db_column_int64(st, 5);
-    s->format = song_text(st, arena, 6);
-    s->codec = song_text(st, arena, 7);
+    s->format = song_text(st, arena, 6, &oom);
+    s->codec = song_text(st, arena, 7, &oom);
     s->duration_ms = db_column_int64(st, 8);
     s->bitrate = db_column_int64(st, 9);
     s->sample_rate = db_column_int64(st, 10);
     s->channels = db_column_int64(st, 11);
-    s->title = song_text(st, arena, 12);
-    s->artist = song_text(st, arena, 13);
-    s->album = song_text(st, arena, 14);
-    s->album_artist = song_text(st, arena, 15);
-    s->genre = song_text(st, arena, 16);
+    s->title = song_text(st, arena, 12, &oom);
+    s->artist = song_text(st, arena, 13, &oom);
+    s->album = song_text(st, arena, 14, &oom);
+    s->album_artist = song_text(st, arena, 15, &oom);
+    s->genre = song_text(st, arena, 16, &oom);
     s->track = db_column_int64(st, 17);
     s->disc = db_column_int64(st, 18);
     s->year = db_column_int64(st, 19);
-    s->artist_id = song_text(st, arena, 20);
-    s->album_id = song_text(st, arena, 21);
-    const char *sort_key = song_text(st, arena, 22);
-    if (!s->id || !s->path || !s->full_path || !s->format || !s->codec || !s->title || !s->artist ||
-        !s->album || !s->album_artist || !s->genre || !s->artist_id || !s->album_id || !sort_key)
+    s->artist_id = song_text(st, arena, 20, &oom);
+    s->album_id = song_text(st, arena, 21, &oom);
+    const char *sort_key = song_text(st, arena, 22, &oom);
+    s->bit_depth = db_column_int64(st, 23);
+    s->track_total = db_column_int64(st, 24);
+    s->disc_total = db_column_int64(st, 25);
+    s->disc_subtitle = song_text(st, arena, 26, &oom);
+    s->original_year = db_column_int64(st, 27);
+    s->release_date = song_text(st, arena, 28, &oom);
+    s->compilation = db_column_int64(st, 29) != 0;
+    s->mbid = song_text_or_null(st, arena, 30, &oom);
+    s->mbid_recording = song_text_or_null(st, arena, 31, &oom);
+    s->mbid_album = song_text_or_null(st, arena, 32, &oom);
+    s->mbid_artist = song_text_or_null(st, arena, 33, &oom);
+    s->mbid_album_artist = song_text_or_null(st, arena, 34, &oom);
+    s->mbid_release_group = song_text_or_null(st, arena, 35, &oom);
+    s->has_rg_track_gain = song_double(st, 36, &s->rg_track_gain);
+    s->has_rg_track_peak = song_double(st, 37, &s->rg_track_peak);
+    s->has_rg_album_gain = song_double(st, 38, &s->rg_album_gain);
+    s->has_rg_album_peak = song_double(st, 39, &s->rg_album_peak);
+    s->comment = song_text(st, arena, 40, &oom);
+    s->has_lyrics = db_column_int64(st, 41) != 0;
+    s->lyrics_synced = db_column_int64(st, 42) != 0;
+    s->bpm = db_column_int64(st, 43);
+    s->label = song_text(st, arena, 44, &oom);
+    s->folder_id = song_text(st, arena, 45, &oom);
+    s->cover_id = song_text_or_null(st, arena, 46, &oom);
+    if (oom)
         return -ENOMEM;
     if (ret_sort_key)
         *ret_sort_key = sort_key;
     return 0;
 }
 
-/* Ids are produced by the scanner: lowercase hex. Anything else cannot exist. */
-static int song_id_valid(const char *id)
+int library_song_refs(DbConn *conn, Arena *arena, const char *sql_head, const char *sql_tail,
+                      const char *const *keys, size_t n, LibraryRefs *refs)
 {
-    size_t n = strlen(id);
-    if (n == 0 || n > LIMIT_ID_BYTES)
+    size_t bound = 0;
+    for (size_t i = 0; i < n; i++)
+        bound += keys[i] && *keys[i];
+    if (bound == 0)
         return 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
-            return 0;
+    /* "?, ?, ..." for the keys: built from fixed text only. */
+    size_t head_len = strlen(sql_head), tail_len = strlen(sql_tail);
+    char *sql = arena_alloc(arena, head_len + bound * 3 + tail_len + 1);
+    if (!sql)
+        return -ENOMEM;
+    memcpy(sql, sql_head, head_len);
+    size_t off = head_len;
+    for (size_t i = 0; i < bound; i++) {
+        if (i)
+            sql[off++] = ',';
+        sql[off++] = '?';
     }
-    return 1;
+    memcpy(sql + off, sql_tail, tail_len + 1);
+
+    DbStmt *st;
+    int r = db_prepare(conn, sql, &st);
+    if (r < 0)
+        return r;
+    int idx = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (keys[i] && *keys[i] && (r = db_bind_text(st, idx++, keys[i])) < 0)
+            goto out_finalize;
+    }
+    /* Rows come grouped by key; count first into a growable list per key. */
+    while ((r = db_step(st)) == DB_ROW) {
+        const char *key = db_column_text(st, 0);
+        const char *id = db_column_text(st, 1);
+        const char *name = db_column_text(st, 2);
+        if (!key || !id)
+            continue;
+        for (size_t i = 0; i < n; i++) {
+            if (!keys[i] || strcmp(keys[i], key) != 0)
+                continue;
+            LibraryRefs *rf = &refs[i];
+            /* Capacity doubles at powers of two: arena memory, no realloc needed. */
+            if ((rf->n & (rf->n - 1)) == 0) {
+                size_t cap = rf->n ? rf->n * 2 : 1;
+                LibraryRef *grown = arena_alloc(arena, cap * sizeof(*grown));
+                if (!grown) {
+                    r = -ENOMEM;
+                    goto out_finalize;
+                }
+                if (rf->n)
+                    memcpy(grown, rf->items, rf->n * sizeof(*grown));
+                rf->items = grown;
+            }
+            LibraryRef *ref = &rf->items[rf->n];
+            ref->id = arena_strdup(arena, id);
+            ref->name = arena_strdup(arena, name ? name : "");
+            if (!ref->id || !ref->name) {
+                r = -ENOMEM;
+                goto out_finalize;
+            }
+            rf->n++;
+        }
+    }
+    if (r > 0)
+        r = 0;
+out_finalize:
+    db_finalize(st);
+    return r;
+}
+
+int library_song_attach(DbConn *conn, Arena *arena, Song *songs, size_t n)
+{
+    if (n == 0)
+        return 0;
+    const char **ids = arena_calloc(arena, n, sizeof(*ids));
+    const char **album_ids = arena_calloc(arena, n, sizeof(*album_ids));
+    LibraryRefs *artists = arena_calloc(arena, n, sizeof(*artists));
+    LibraryRefs *album_artists = arena_calloc(arena, n, sizeof(*album_artists));
+    LibraryRefs *genres = arena_calloc(arena, n, sizeof(*genres));
+    if (!ids || !album_ids || !artists || !album_artists || !genres)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = songs[i].id;
+        album_ids[i] = songs[i].album_id;
+    }
+    int r = library_song_refs(conn, arena,
+                              "SELECT sa.song_id, a.id, a.name FROM song_artists sa"
+                              " JOIN artists a ON a.id = sa.artist_id WHERE sa.song_id IN (",
+                              ") ORDER BY sa.song_id, sa.position, a.id", ids, n, artists);
+    if (r < 0)
+        return r;
+    r = library_song_refs(conn, arena,
+                          "SELECT aa.album_id, a.id, a.name FROM album_artists aa"
+                          " JOIN artists a ON a.id = aa.artist_id WHERE aa.album_id IN (",
+                          ") ORDER BY aa.album_id, aa.position, a.id", album_ids, n, album_artists);
+    if (r < 0)
+        return r;
+    r = library_song_refs(conn, arena,
+                          "SELECT sg.song_id, g.id, g.name FROM song_genres sg"
+                          " JOIN genres g ON g.id = sg.genre_id WHERE sg.song_id IN (",
+                          ") ORDER BY sg.song_id, g.sort_name, g.id", ids, n, genres);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < n; i++) {
+        songs[i].artists = artists[i];
+        songs[i].album_artists = album_artists[i];
+        songs[i].genres = genres[i];
+    }
+    return 0;
+}
+
+/* Steps `st` (bound) into up to `max` songs; *ret_more tells whether row max+1 existed. */
+static int song_collect(DbStmt *st, Arena *arena, size_t max, Song **ret_songs,
+                        const char ***ret_keys, size_t *ret_count, bool *ret_more)
+{
+    Song *songs = arena_calloc(arena, max + 1, sizeof(*songs));
+    const char **keys = arena_calloc(arena, max + 1, sizeof(*keys));
+    if (!songs || !keys)
+        return -ENOMEM;
+    size_t n = 0;
+    bool more = false;
+    int r;
+    while ((r = db_step(st)) == DB_ROW) {
+        if (n == max) {
+            more = true;
+            break;
+        }
+        r = song_read(st, arena, &songs[n], &keys[n]);
+        if (r < 0)
+            return r;
+        n++;
+    }
+    if (r < 0)
+        return r;
+    *ret_songs = songs;
+    if (ret_keys)
+        *ret_keys = keys;
+    *ret_count = n;
+    if (ret_more)
+        *ret_more = more;
+    return 0;
 }
 
 int library_song_get(DbConn *conn, Arena *arena, const char *id, Song *ret_song)
 {
-    if (!song_id_valid(id))
+    if (!library_cursor_id_valid(id))
         return -ENOENT;
     DbStmt *st;
     int r = db_prepare(conn, "SELECT " SONG_COLUMNS SONG_FROM " AND s.id = ?", &st);
     if (r < 0)
         return r;
-    r = db_bind_text(st, 1, id);
-    if (r < 0)
+    Song *songs;
+    size_t n;
+    if ((r = db_bind_text(st, 1, id)) < 0 ||
+        (r = song_collect(st, arena, 1, &songs, NULL, &n, NULL)) < 0)
         goto out_finalize;
-    r = db_step(st);
-    if (r == DB_DONE) {
-        r = -ENOENT;
-    } else if (r == DB_ROW) {
-        Song s;
-        r = song_read(st, arena, &s, NULL);
-        if (r == 0)
-            *ret_song = s;
-    }
+    db_finalize(st);
+    st = NULL;
+    if (n == 0)
+        return -ENOENT;
+    r = library_song_attach(conn, arena, songs, 1);
+    if (r == 0)
+        *ret_song = songs[0];
 out_finalize:
     db_finalize(st);
     return r;
@@ -107,11 +297,6 @@ int library_song_list(DbConn *conn, Arena *arena, const char *cursor, int limit,
         if (r < 0)
             return r;
     }
-    Song *songs = arena_calloc(arena, (size_t)limit + 1, sizeof(*songs));
-    const char **keys = arena_calloc(arena, (size_t)limit + 1, sizeof(*keys));
-    if (!songs || !keys)
-        return -ENOMEM;
-
     DbStmt *st;
     int r =
         db_prepare(conn,
@@ -130,26 +315,24 @@ int library_song_list(DbConn *conn, Arena *arena, const char *cursor, int limit,
     /* One row more than asked tells whether a next page exists. */
     if ((r = db_bind_int64(st, idx, limit + 1)) < 0)
         goto out_finalize;
-    size_t n = 0;
-    while ((r = db_step(st)) == DB_ROW) {
-        if (n == (size_t)limit + 1)
-            break;
-        r = song_read(st, arena, &songs[n], &keys[n]);
-        if (r < 0)
-            goto out_finalize;
-        n++;
-    }
-    if (r < 0)
+    Song *songs;
+    const char **keys;
+    size_t n;
+    bool more;
+    if ((r = song_collect(st, arena, (size_t)limit, &songs, &keys, &n, &more)) < 0)
         goto out_finalize;
+    db_finalize(st);
+    st = NULL;
     const char *next = NULL;
-    if (n > (size_t)limit) {
-        n = (size_t)limit;
+    if (more) {
         next = library_cursor_encode(arena, keys[n - 1], songs[n - 1].id);
         if (!next) {
             r = -ENOMEM;
             goto out_finalize;
         }
     }
+    if ((r = library_song_attach(conn, arena, songs, n)) < 0)
+        goto out_finalize;
     *ret_songs = songs;
     *ret_count = n;
     *ret_next = next;
@@ -159,49 +342,139 @@ out_finalize:
     return r;
 }
 
-/* A cursor is base64url (no padding) of "sort_key \x1f id". */
-const char *library_cursor_encode(Arena *arena, const char *sort_key, const char *id)
+int library_song_album(DbConn *conn, Arena *arena, const char *album_id, int max, Song **ret_songs,
+                       size_t *ret_count)
 {
-    size_t klen = strlen(sort_key), ilen = strlen(id);
-    size_t raw_len = klen + 1 + ilen;
-    char *raw = arena_alloc(arena, raw_len);
-    if (!raw)
-        return NULL;
-    memcpy(raw, sort_key, klen);
-    raw[klen] = '\x1f';
-    memcpy(raw + klen + 1, id, ilen);
-    size_t out_len = sodium_base64_encoded_len(raw_len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    char *out = arena_alloc(arena, out_len);
-    if (!out)
-        return NULL;
-    return sodium_bin2base64(out, out_len, (const unsigned char *)raw, raw_len,
-                             sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    if (max < 1)
+        return -EINVAL;
+    DbStmt *st;
+    int r = db_prepare(
+        conn, "SELECT " SONG_COLUMNS SONG_FROM " AND s.album_id = ?" SONG_ALBUM_ORDER " LIMIT ?",
+        &st);
+    if (r < 0)
+        return r;
+    Song *songs;
+    size_t n;
+    if ((r = db_bind_text(st, 1, album_id)) < 0 || (r = db_bind_int64(st, 2, max)) < 0 ||
+        (r = song_collect(st, arena, (size_t)max, &songs, NULL, &n, NULL)) < 0)
+        goto out_finalize;
+    db_finalize(st);
+    st = NULL;
+    if ((r = library_song_attach(conn, arena, songs, n)) < 0)
+        goto out_finalize;
+    *ret_songs = songs;
+    *ret_count = n;
+out_finalize:
+    db_finalize(st);
+    return r;
 }
 
-int library_cursor_decode(Arena *arena, const char *cursor, const char **ret_sort_key,
-                          const char **ret_id)
+int library_song_folder(DbConn *conn, Arena *arena, const char *folder_id, const char *after_path,
+                        const char *after_id, int limit, Song **ret_songs, size_t *ret_count,
+                        bool *ret_more)
 {
-    size_t clen = strlen(cursor);
-    if (clen == 0 || clen > LIMIT_CURSOR_BYTES)
-        return ERR_PARSE;
-    unsigned char *raw = arena_alloc(arena, clen + 1);
-    if (!raw)
+    if (limit < 1 || limit > LIMIT_PAGE_MAX)
+        return -EINVAL;
+    bool after = after_path && after_id;
+    DbStmt *st;
+    int r = db_prepare(conn,
+                       after ? "SELECT " SONG_COLUMNS SONG_FROM " AND s.folder_id = ?"
+                               " AND (s.path, s.id) > (?, ?) ORDER BY s.path, s.id LIMIT ?"
+                             : "SELECT " SONG_COLUMNS SONG_FROM " AND s.folder_id = ?"
+                               " ORDER BY s.path, s.id LIMIT ?",
+                       &st);
+    if (r < 0)
+        return r;
+    int idx = 1;
+    if ((r = db_bind_text(st, idx++, folder_id)) < 0)
+        goto out_finalize;
+    if (after && ((r = db_bind_text(st, idx++, after_path)) < 0 ||
+                  (r = db_bind_text(st, idx++, after_id)) < 0))
+        goto out_finalize;
+    Song *songs;
+    size_t n;
+    bool more;
+    if ((r = db_bind_int64(st, idx, limit + 1)) < 0 ||
+        (r = song_collect(st, arena, (size_t)limit, &songs, NULL, &n, &more)) < 0)
+        goto out_finalize;
+    db_finalize(st);
+    st = NULL;
+    if ((r = library_song_attach(conn, arena, songs, n)) < 0)
+        goto out_finalize;
+    *ret_songs = songs;
+    *ret_count = n;
+    *ret_more = more;
+out_finalize:
+    db_finalize(st);
+    return r;
+}
+
+int library_song_by_ids(DbConn *conn, Arena *arena, const char *const *ids, size_t n,
+                        Song **ret_songs, size_t *ret_count)
+{
+    if (n > LIMIT_PAGE_MAX)
+        return -EINVAL;
+    Song *out = arena_calloc(arena, n + 1, sizeof(*out));
+    if (!out)
         return -ENOMEM;
-    size_t raw_len;
-    if (sodium_base642bin(raw, clen, cursor, clen, NULL, &raw_len, NULL,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-        return ERR_PARSE;
-    const unsigned char *sep = memchr(raw, '\x1f', raw_len);
-    if (!sep || memchr(raw, '\0', raw_len))
-        return ERR_PARSE;
-    size_t klen = (size_t)(sep - raw);
-    const char *key = arena_strndup(arena, (const char *)raw, klen);
-    const char *id = arena_strndup(arena, (const char *)sep + 1, raw_len - klen - 1);
-    if (!key || !id)
-        return -ENOMEM;
-    if (!song_id_valid(id))
-        return ERR_PARSE;
-    *ret_sort_key = key;
-    *ret_id = id;
-    return 0;
+    size_t count = 0;
+    int r = 0;
+    /* One indexed lookup per id keeps the caller's order and needs no dynamic SQL. */
+    DbStmt *st = NULL;
+    if (n > 0 && (r = db_prepare(conn, "SELECT " SONG_COLUMNS SONG_FROM " AND s.id = ?", &st)) < 0)
+        return r;
+    for (size_t i = 0; i < n; i++) {
+        if (!library_cursor_id_valid(ids[i]))
+            continue;
+        if ((r = db_reset(st)) < 0 || (r = db_bind_text(st, 1, ids[i])) < 0)
+            goto out_finalize;
+        r = db_step(st);
+        if (r < 0)
+            goto out_finalize;
+        if (r == DB_ROW) {
+            if ((r = song_read(st, arena, &out[count], NULL)) < 0)
+                goto out_finalize;
+            count++;
+        }
+    }
+    db_finalize(st);
+    st = NULL;
+    if ((r = library_song_attach(conn, arena, out, count)) < 0)
+        goto out_finalize;
+    *ret_songs = out;
+    *ret_count = count;
+out_finalize:
+    db_finalize(st);
+    return r;
+}
+
+int library_song_lyrics(DbConn *conn, Arena *arena, const char *id, const char **ret_text,
+                        bool *ret_synced)
+{
+    if (!library_cursor_id_valid(id))
+        return -ENOENT;
+    DbStmt *st;
+    int r = db_prepare(conn, "SELECT lyrics, lyrics_synced FROM songs WHERE missing = 0 AND id = ?",
+                       &st);
+    if (r < 0)
+        return r;
+    if ((r = db_bind_text(st, 1, id)) < 0)
+        goto out_finalize;
+    r = db_step(st);
+    if (r == DB_DONE) {
+        r = -ENOENT;
+    } else if (r == DB_ROW) {
+        const char *t = db_column_text(st, 0);
+        const char *text = arena_strdup(arena, t ? t : "");
+        if (!text) {
+            r = -ENOMEM;
+            goto out_finalize;
+        }
+        *ret_text = text;
+        *ret_synced = db_column_int64(st, 1) != 0;
+        r = 0;
+    }
+out_finalize:
+    db_finalize(st);
+    return r;
 }

@@ -1,18 +1,34 @@
 /*
- * library_song.h - songs as the APIs see them: fetch one, list them by keyset.
+ * library_song.h - songs as the APIs see them: fetch one, list them by keyset, the songs of
+ * an album or a folder, a batch by id (search), lyrics text, and the related rows (artists,
+ * album artists, genres) loaded for a whole page in one query each.
  *
  * Lists are ordered by (sort_title, id) and paged with an opaque cursor naming the last row
- * seen, so the last page costs what the first does. Songs marked missing are invisible.
- * Strings are Arena-owned. Any thread, each with its own DbConn.
+ * seen (library_cursor.h), so the last page costs what the first does. Songs marked
+ * missing are invisible. Strings are Arena-owned. Any thread, each with its own DbConn.
  */
 #ifndef SWAZ_LIBRARY_SONG_H
 #define SWAZ_LIBRARY_SONG_H
 
 #include "core/arena.h"
 #include "db/db.h"
+#include "library/library_cursor.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* A related row named by id: an artist or a genre. */
+typedef struct LibraryRef {
+    const char *id;
+    const char *name;
+} LibraryRef;
+
+/* The related rows of one object, in tag order. */
+typedef struct LibraryRefs {
+    LibraryRef *items;
+    size_t n;
+} LibraryRefs;
 
 typedef struct Song {
     const char *id;
@@ -26,21 +42,46 @@ typedef struct Song {
     int64_t duration_ms;
     int64_t bitrate;
     int64_t sample_rate;
+    int64_t bit_depth; /* 0 when unknown */
     int64_t channels;
     const char *title;
     const char *artist;
     const char *album;
     const char *album_artist;
     const char *genre;
-    int64_t track; /* 0 when unknown */
-    int64_t disc;  /* 0 when unknown */
-    int64_t year;  /* 0 when unknown */
-    const char *artist_id;
-    const char *album_id;
+    int64_t track;       /* 0 when unknown */
+    int64_t track_total; /* 0 when unknown */
+    int64_t disc;        /* 0 when unknown */
+    int64_t disc_total;  /* 0 when unknown */
+    const char *disc_subtitle;
+    int64_t year;          /* 0 when unknown */
+    int64_t original_year; /* 0 when unknown */
+    const char *release_date;
+    bool compilation;
+    const char *mbid; /* MusicBrainz ids: NULL when absent */
+    const char *mbid_recording;
+    const char *mbid_album;
+    const char *mbid_artist;
+    const char *mbid_album_artist;
+    const char *mbid_release_group;
+    bool has_rg_track_gain, has_rg_track_peak, has_rg_album_gain, has_rg_album_peak;
+    double rg_track_gain, rg_track_peak, rg_album_gain, rg_album_peak;
+    const char *comment;
+    bool has_lyrics;
+    bool lyrics_synced;
+    int64_t bpm; /* 0 when unknown */
+    const char *label;
+    const char *artist_id; /* "" when none */
+    const char *album_id;  /* "" when none */
+    const char *folder_id; /* "" when none */
+    const char *cover_id;  /* NULL when none */
+    LibraryRefs artists;   /* filled by library_song_attach() */
+    LibraryRefs album_artists;
+    LibraryRefs genres;
 } Song;
 
-/* Fetches the song `id`. Returns 0, -ENOENT (no such visible song, or a malformed id) or
- * ERR_DB. Strings Arena-owned. */
+/* Fetches the song `id` with its related rows. Returns 0, -ENOENT (no such visible song,
+ * or a malformed id) or ERR_DB. Strings Arena-owned. */
 int library_song_get(DbConn *conn, Arena *arena, const char *id, Song *ret_song);
 
 /* Lists up to `limit` (1..LIMIT_PAGE_MAX) songs after `cursor` (NULL: from the start).
@@ -50,12 +91,37 @@ int library_song_get(DbConn *conn, Arena *arena, const char *id, Song *ret_song)
 int library_song_list(DbConn *conn, Arena *arena, const char *cursor, int limit, Song **ret_songs,
                       size_t *ret_count, const char **ret_next);
 
-/* Encodes a keyset position as an opaque cursor. Returns an Arena-owned string or NULL. */
-const char *library_cursor_encode(Arena *arena, const char *sort_key, const char *id);
+/* Lists the songs of album `album_id` by disc, track, path (at most `max`). Returns 0 or
+ * ERR_DB; an unknown album gives no songs. Arena-owned array. */
+int library_song_album(DbConn *conn, Arena *arena, const char *album_id, int max, Song **ret_songs,
+                       size_t *ret_count);
 
-/* Decodes a cursor made by library_cursor_encode(). Returns 0 or ERR_PARSE. Strings are
- * Arena-owned. */
-int library_cursor_decode(Arena *arena, const char *cursor, const char **ret_sort_key,
-                          const char **ret_id);
+/* Lists up to `limit` songs of folder `folder_id` by path after (after_path, after_id)
+ * (both NULL: from the start). *ret_more is true when more songs follow the last one.
+ * Returns 0, -EINVAL or ERR_DB. Arena-owned array. */
+int library_song_folder(DbConn *conn, Arena *arena, const char *folder_id, const char *after_path,
+                        const char *after_id, int limit, Song **ret_songs, size_t *ret_count,
+                        bool *ret_more);
+
+/* Fetches the visible songs among `ids` (at most LIMIT_PAGE_MAX), in the order of `ids`,
+ * skipping unknown ones. Returns 0, -EINVAL (too many) or ERR_DB. Arena-owned array. */
+int library_song_by_ids(DbConn *conn, Arena *arena, const char *const *ids, size_t n,
+                        Song **ret_songs, size_t *ret_count);
+
+/* Fetches the stored lyrics text of song `id` ("" when it has none) and whether the
+ * scanner found them synced. Returns 0, -ENOENT or ERR_DB. Text Arena-owned. */
+int library_song_lyrics(DbConn *conn, Arena *arena, const char *id, const char **ret_text,
+                        bool *ret_synced);
+
+/* Loads the related rows of `n` songs (artists, album artists, genres) with one query each.
+ * Returns 0 or ERR_DB. */
+int library_song_attach(DbConn *conn, Arena *arena, Song *songs, size_t n);
+
+/* Runs "sql_head ?, ?, ... sql_tail" with the `n` keys bound (keys "" are skipped), whose
+ * rows are (key, id, name), and appends each row to refs[i] for every i whose keys[i]
+ * equals the row's key, in row order. `refs` has n entries, zeroed by the caller. The SQL
+ * parts are fixed strings of the caller, never request text. Returns 0 or ERR_DB. */
+int library_song_refs(DbConn *conn, Arena *arena, const char *sql_head, const char *sql_tail,
+                      const char *const *keys, size_t n, LibraryRefs *refs);
 
 #endif

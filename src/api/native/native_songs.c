@@ -8,13 +8,44 @@
 #include "core/limits.h"
 #include "core/str.h"
 #include "http/http_file.h"
+#include "library/library_lrc.h"
 #include "library/library_song.h"
 #include "media/media_probe.h"
 
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 
-static json_t *native_song_json(HttpRequest *req, const Song *s)
+json_t *native_songs_refs_json(HttpRequest *req, const LibraryRefs *refs)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < refs->n; i++) {
+        json_t *o = json_object();
+        if (!o)
+            break;
+        json_object_set_new(o, "id", api_json_string(req, refs->items[i].id));
+        json_object_set_new(o, "name", api_json_string(req, refs->items[i].name));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static json_t *native_song_opt_string(HttpRequest *req, const char *s)
+{
+    return s && *s ? api_json_string(req, s) : json_null();
+}
+
+static json_t *native_song_opt_int(int64_t v)
+{
+    return v ? json_integer(v) : json_null();
+}
+
+static json_t *native_song_opt_real(bool has, double v)
+{
+    return has ? json_real(v) : json_null();
+}
+
+json_t *native_songs_json(HttpRequest *req, const Song *s)
 {
     json_t *o = json_object();
     if (!o)
@@ -24,22 +55,68 @@ static json_t *native_song_json(HttpRequest *req, const Song *s)
     json_object_set_new(o, "artist", api_json_string(req, s->artist));
     json_object_set_new(o, "album", api_json_string(req, s->album));
     json_object_set_new(o, "albumArtist", api_json_string(req, s->album_artist));
-    json_object_set_new(o, "artistId", *s->artist_id ? json_string(s->artist_id) : json_null());
-    json_object_set_new(o, "albumId", *s->album_id ? json_string(s->album_id) : json_null());
-    json_object_set_new(o, "track", s->track ? json_integer(s->track) : json_null());
-    json_object_set_new(o, "disc", s->disc ? json_integer(s->disc) : json_null());
-    json_object_set_new(o, "year", s->year ? json_integer(s->year) : json_null());
+    json_object_set_new(o, "artistId", native_song_opt_string(req, s->artist_id));
+    json_object_set_new(o, "albumId", native_song_opt_string(req, s->album_id));
+    json_object_set_new(o, "artists", native_songs_refs_json(req, &s->artists));
+    json_object_set_new(o, "albumArtists", native_songs_refs_json(req, &s->album_artists));
+    json_object_set_new(o, "track", native_song_opt_int(s->track));
+    json_object_set_new(o, "trackTotal", native_song_opt_int(s->track_total));
+    json_object_set_new(o, "disc", native_song_opt_int(s->disc));
+    json_object_set_new(o, "discTotal", native_song_opt_int(s->disc_total));
+    json_object_set_new(o, "discSubtitle", native_song_opt_string(req, s->disc_subtitle));
+    json_object_set_new(o, "year", native_song_opt_int(s->year));
+    json_object_set_new(o, "originalYear", native_song_opt_int(s->original_year));
+    json_object_set_new(o, "releaseDate", native_song_opt_string(req, s->release_date));
     json_object_set_new(o, "genre", api_json_string(req, s->genre));
+    json_object_set_new(o, "genres", native_songs_refs_json(req, &s->genres));
+    json_object_set_new(o, "compilation", json_boolean(s->compilation));
     json_object_set_new(o, "durationMs", json_integer(s->duration_ms));
     json_object_set_new(o, "bitrate", json_integer(s->bitrate));
     json_object_set_new(o, "sampleRate", json_integer(s->sample_rate));
+    json_object_set_new(o, "bitDepth", native_song_opt_int(s->bit_depth));
     json_object_set_new(o, "channels", json_integer(s->channels));
     json_object_set_new(o, "format", api_json_string(req, s->format));
     json_object_set_new(o, "codec", api_json_string(req, s->codec));
     json_object_set_new(o, "size", json_integer(s->size));
     json_object_set_new(o, "path", api_json_string(req, s->path));
     json_object_set_new(o, "libraryId", json_integer(s->library_id));
+    json_object_set_new(o, "folderId", native_song_opt_string(req, s->folder_id));
+    json_object_set_new(
+        o, "musicBrainz",
+        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "trackId", native_song_opt_string(req, s->mbid),
+                  "recordingId", native_song_opt_string(req, s->mbid_recording), "albumId",
+                  native_song_opt_string(req, s->mbid_album), "artistId",
+                  native_song_opt_string(req, s->mbid_artist), "albumArtistId",
+                  native_song_opt_string(req, s->mbid_album_artist), "releaseGroupId",
+                  native_song_opt_string(req, s->mbid_release_group)));
+    json_object_set_new(
+        o, "replayGain",
+        json_pack("{s:o, s:o, s:o, s:o}", "trackGain",
+                  native_song_opt_real(s->has_rg_track_gain, s->rg_track_gain), "trackPeak",
+                  native_song_opt_real(s->has_rg_track_peak, s->rg_track_peak), "albumGain",
+                  native_song_opt_real(s->has_rg_album_gain, s->rg_album_gain), "albumPeak",
+                  native_song_opt_real(s->has_rg_album_peak, s->rg_album_peak)));
+    json_object_set_new(o, "bpm", native_song_opt_int(s->bpm));
+    json_object_set_new(o, "label", native_song_opt_string(req, s->label));
+    json_object_set_new(o, "comment", native_song_opt_string(req, s->comment));
+    json_object_set_new(o, "hasLyrics", json_boolean(s->has_lyrics));
+    json_object_set_new(o, "coverId", native_song_opt_string(req, s->cover_id));
     return o;
+}
+
+int native_songs_limit(HttpRequest *req, HttpResponse *res, int64_t dflt, int64_t max,
+                       int *ret_limit)
+{
+    int64_t limit = dflt;
+    const char *s = http_request_query(req, "limit");
+    if (s && str_to_int64(s, 1, max, &limit) < 0) {
+        const char *msg =
+            arena_printf(req->arena, "limit must be an integer in 1..%lld", (long long)max);
+        api_error(req, res, 400, "bad_request", msg ? msg : "bad limit");
+        return -EINVAL;
+    }
+    *ret_limit = (int)limit;
+    return 0;
 }
 
 /* Borrows a connection; answers 503 itself when none can be had. */
@@ -54,10 +131,9 @@ static int native_conn(HttpRequest *req, HttpResponse *res, DbConn **ret_conn)
 
 int native_songs_list(HttpRequest *req, HttpResponse *res)
 {
-    int64_t limit = LIMIT_PAGE_DEFAULT;
-    const char *s = http_request_query(req, "limit");
-    if (s && str_to_int64(s, 1, LIMIT_PAGE_MAX, &limit) < 0)
-        return api_error(req, res, 400, "bad_request", "limit must be an integer in 1..500");
+    int limit;
+    if (native_songs_limit(req, res, LIMIT_PAGE_DEFAULT, LIMIT_PAGE_MAX, &limit) < 0)
+        return 0;
     const char *after = http_request_query(req, "after");
     if (after && !*after)
         after = NULL;
@@ -68,7 +144,7 @@ int native_songs_list(HttpRequest *req, HttpResponse *res)
     Song *songs;
     size_t n;
     const char *next;
-    int r = library_song_list(conn, req->arena, after, (int)limit, &songs, &n, &next);
+    int r = library_song_list(conn, req->arena, after, limit, &songs, &n, &next);
     db_release(conn);
     if (r == ERR_PARSE)
         return api_error(req, res, 400, "bad_request", "malformed cursor in 'after'");
@@ -77,7 +153,7 @@ int native_songs_list(HttpRequest *req, HttpResponse *res)
 
     json_t *items = json_array();
     for (size_t i = 0; items && i < n; i++)
-        json_array_append_new(items, native_song_json(req, &songs[i]));
+        json_array_append_new(items, native_songs_json(req, &songs[i]));
     json_t *body = items ? json_pack("{s:o, s:o}", "items", items, "next",
                                      next ? json_string(next) : json_null())
                          : NULL;
@@ -103,7 +179,7 @@ int native_songs_get(HttpRequest *req, HttpResponse *res)
     Song song;
     if (native_song_load(req, res, &song) < 0)
         return 0;
-    return api_json_respond(req, res, 200, native_song_json(req, &song));
+    return api_json_respond(req, res, 200, native_songs_json(req, &song));
 }
 
 int native_songs_stream(HttpRequest *req, HttpResponse *res)
@@ -117,4 +193,34 @@ int native_songs_stream(HttpRequest *req, HttpResponse *res)
     int r =
         http_file_respond(req, res, fd, media_content_type(song.format), "private, max-age=86400");
     return r < 0 ? api_error_from(req, res, r) : 0;
+}
+
+int native_songs_lyrics(HttpRequest *req, HttpResponse *res)
+{
+    DbConn *conn;
+    if (native_conn(req, res, &conn) < 0)
+        return 0;
+    const char *text;
+    bool synced_tag;
+    int r = library_song_lyrics(conn, req->arena, req->params[0], &text, &synced_tag);
+    db_release(conn);
+    if (r < 0)
+        return api_error_from(req, res, r);
+    (void)synced_tag; /* the text itself says whether it has time tags */
+    Lrc lrc = {0};
+    r = library_lrc_parse(req->arena, text, strlen(text), &lrc);
+    if (r < 0)
+        return api_error_from(req, res, r);
+    json_t *lines = json_array();
+    for (size_t i = 0; lines && i < lrc.n_lines; i++) {
+        const LrcLine *l = &lrc.lines[i];
+        json_array_append_new(lines,
+                              json_pack("{s:o, s:o}", "startMs",
+                                        l->start_ms >= 0 ? json_integer(l->start_ms) : json_null(),
+                                        "text", api_json_string(req, l->text)));
+    }
+    json_t *body =
+        lines ? json_pack("{s:b, s:o}", "synced", lrc.synced && lrc.n_lines > 0, "lines", lines)
+              : NULL;
+    return api_json_respond(req, res, 200, body);
 }

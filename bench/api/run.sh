@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# API benchmark: a synthetic library of SONGS songs (default 1,000,000) seeded straight into
+# SQLite and PostgreSQL (seed-sqlite.sql / seed-postgres.sql: no files), `swaz serve
+# --scan-on-start false --watch false` on each, and every list/search endpoint loaded with
+# wrk (64 connections, 2 threads, SECS seconds each). Reference in the same run: nginx serving a
+# static file holding swaz's own /api/songs?limit=100 body, under the same load.
+# Prints p50/p99/req/s/errors per endpoint and the ratio p99(swaz) / p99(nginx).
+#   bench/api/run.sh SWAZ_BIN WORK_DIR      env: SONGS (1000000), SECS (10), CONNS (64)
+set -euo pipefail
+
+if (($# != 2)); then
+    echo "usage: $0 SWAZ_BIN WORK_DIR" >&2
+    exit 2
+fi
+swaz=$(realpath "$1")
+work=$2
+songs=${SONGS:-1000000}
+secs=${SECS:-10}
+conns=${CONNS:-64}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+for tool in wrk nginx sqlite3 psql; do
+    if ! command -v "$tool" >/dev/null 2>&1 && [[ ! -x /usr/sbin/$tool ]]; then
+        echo "api: $tool is missing (Debian package: ${tool/psql/postgresql-client})" >&2
+        exit 1
+    fi
+done
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+
+pids=()
+svc=$work/services
+cleanup() {
+    local p
+    for p in "${pids[@]}"; do
+        kill -TERM "$p" 2>/dev/null || true
+    done
+    for p in "${pids[@]}"; do
+        wait "$p" 2>/dev/null || true
+    done
+    "$root/scripts/services.sh" stop "$svc" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+secs_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+free_port() { echo $((20000 + RANDOM % 30000)); }
+
+# wait_http PORT PATH: until it answers (bounded: 60 s).
+wait_http() {
+    for _ in $(seq 1 600); do
+        if curl -s -o /dev/null "http://127.0.0.1:$1$2"; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "api: nothing answers on port $1" >&2
+    return 1
+}
+
+# load NAME URL: one wrk run; prints a row and sets $p99_ms.
+load() {
+    local name=$1 url=$2 out code
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$url" || echo 000)
+    if [[ $code != 200 ]]; then
+        printf '  %-34s HTTP %s: not measured\n' "$name" "$code"
+        p99_ms=NA
+        return 0
+    fi
+    out=$(timeout $((secs + 30)) wrk -t2 -c"$conns" -d"${secs}s" --timeout 5s --latency "$url" 2>&1)
+    local p50 p99 rps errs
+    p50=$(awk '/^ +50%/ { print $2 }' <<<"$out")
+    p99=$(awk '/^ +99%/ { print $2 }' <<<"$out")
+    rps=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' <<<"$out")
+    errs=$(awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(",", ""); n += $4 + $6 + $8 + $10 }
+        END { print n + 0 }' <<<"$out")
+    p99_ms=$(ms "$p99")
+    printf '  %-34s p50 %8s ms  p99 %8s ms  %7s req/s  errors %s\n' "$name" "$(ms "$p50")" \
+        "$p99_ms" "$rps" "$errs"
+}
+
+# ms VALUE: wrk's "1.23ms" / "456.00us" / "1.10s" in milliseconds.
+ms() {
+    awk -v v="$1" 'BEGIN {
+        if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
+        else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
+        else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
+        else print "NA" }'
+}
+
+# cursor SORT_KEY ID: an opaque two-part keyset cursor (library_cursor.h): base64url, no padding.
+cursor() {
+    printf '%s\x1f%s' "$1" "$2" | base64 -w0 | tr '+/' '-_' | tr -d '='
+}
+
+# bench_db LABEL DATABASE_URL QUERY_CMD...: serve the seeded database and load every endpoint.
+bench_db() {
+    local label=$1 url=$2
+    shift 2
+    local port last
+    port=$(free_port)
+    mkdir -p "$work/data-$label"
+    "$swaz" serve --data-dir "$work/data-$label" --database-url "$url" \
+        --listen "127.0.0.1:$port" --scan-on-start false --watch false --log-level warn \
+        >"$work/serve-$label.log" 2>&1 &
+    pids+=($!)
+    wait_http "$port" /health
+    # The last page of songs: the cursor of the 101st row from the end.
+    last=$("$@" "SELECT sort_title || '|' || id FROM songs ORDER BY sort_title DESC, id DESC
+        LIMIT 1 OFFSET 100")
+    local b=http://127.0.0.1:$port
+    echo "api[$label]: $songs songs, ${conns} connections, ${secs} s per endpoint"
+    load "GET /api/songs (first page)" "$b/api/songs?limit=100"
+    load "GET /api/songs (last page)" \
+        "$b/api/songs?limit=100&after=$(cursor "${last%|*}" "${last##*|}")"
+    local l
+    for l in alpha_name alpha_artist newest year; do
+        load "GET /api/albums?list=$l" "$b/api/albums?list=$l&limit=100"
+    done
+    load "GET /api/artists" "$b/api/artists?limit=100"
+    load "GET /api/search?q=silver" "$b/api/search?q=silver"
+    load "GET /api/search?q=caf (prefix)" "$b/api/search?q=caf"
+    load "GET /api/search?q=red+river" "$b/api/search?q=red+river"
+    curl -s "$b/api/songs?limit=100" >"$work/songs-page.json" || true
+    kill -TERM "${pids[-1]}" 2>/dev/null || true
+    wait "${pids[-1]}" 2>/dev/null || true
+    unset 'pids[-1]'
+}
+
+sqlite_q() { sqlite3 "$work/data-sqlite/swaz.db" "$1"; }
+pg_q() { psql -Atq "$pg_url" -c "$1"; }
+
+# SQLite.
+if [[ ! -f $work/data-sqlite/.seeded-$songs ]]; then
+    rm -rf "$work/data-sqlite"
+    mkdir -p "$work/data-sqlite"
+    "$swaz" migrate --data-dir "$work/data-sqlite" >/dev/null
+    t0=$(now)
+    { echo "CREATE TEMP TABLE p AS SELECT $songs AS songs;"; cat "$here/seed-sqlite.sql"; } |
+        sqlite3 -bail "$work/data-sqlite/swaz.db" >/dev/null
+    touch "$work/data-sqlite/.seeded-$songs"
+    echo "api[sqlite]: seeded $songs songs in $(secs_since "$t0") s"
+fi
+
+# PostgreSQL (scripts/services.sh: Unix socket only, nothing durable).
+eval "$("$root/scripts/services.sh" start "$svc")"
+pg_url=${SWAZ_TEST_PG_URL/\/postgres\?/\/swazbench?}
+if [[ $(psql -Atq "$SWAZ_TEST_PG_URL" -c "SELECT count(*) FROM pg_database
+        WHERE datname = 'swazbench'") != 1 ||
+    $(psql -Atq "$pg_url" -c "SELECT count(*) FROM songs" 2>/dev/null || echo 0) != "$songs" ]]; then
+    psql -q "$SWAZ_TEST_PG_URL" -c "DROP DATABASE IF EXISTS swazbench" -c "CREATE DATABASE swazbench"
+    mkdir -p "$work/data-postgres"
+    "$swaz" migrate --data-dir "$work/data-postgres" --database-url "$pg_url" >/dev/null
+    t0=$(now)
+    { echo "CREATE TEMP TABLE p AS SELECT $songs AS songs;"; cat "$here/seed-postgres.sql"; } |
+        psql -q -v ON_ERROR_STOP=1 "$pg_url" >/dev/null
+    echo "api[postgres]: seeded $songs songs in $(secs_since "$t0") s"
+fi
+
+declare -A p99s=()
+run_all() {
+    local label=$1 tmp
+    tmp=$(mktemp)
+    shift
+    bench_db "$label" "$@" | tee "$tmp"
+    p99s[$label]=$(awk '/ p99 / { for (i = 1; i < NF; i++) if ($i == "p99") print $(i + 1) }' "$tmp" |
+        sort -g | tail -1)
+    rm -f "$tmp"
+}
+run_all sqlite "sqlite:$work/data-sqlite/swaz.db" sqlite_q
+run_all postgres "$pg_url" pg_q
+
+# nginx: the same load on a static file as big as swaz's first songs page.
+port=$(free_port)
+mkdir -p "$work/nginx/www" "$work/nginx/tmp"
+cp "$work/songs-page.json" "$work/nginx/www/songs.json" 2>/dev/null ||
+    head -c 40000 /dev/zero | tr '\0' 'x' >"$work/nginx/www/songs.json"
+cat >"$work/nginx/nginx.conf" <<CONF
+user root;
+worker_processes auto;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $work/nginx/tmp;
+    proxy_temp_path $work/nginx/tmp;
+    fastcgi_temp_path $work/nginx/tmp;
+    uwsgi_temp_path $work/nginx/tmp;
+    scgi_temp_path $work/nginx/tmp;
+    default_type application/json;
+    server { listen 127.0.0.1:$port; root $work/nginx/www; }
+}
+CONF
+"$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' &
+pids+=($!)
+wait_http "$port" /songs.json
+echo "api[nginx]: static $(stat -c %s "$work/nginx/www/songs.json")-byte JSON file"
+load "GET /songs.json (nginx)" "http://127.0.0.1:$port/songs.json"
+ngx=$p99_ms
+for label in sqlite postgres; do
+    worst=${p99s[$label]:-}
+    if [[ -z $worst ]]; then
+        echo "api[$label]: no endpoint measured"
+        continue
+    fi
+    awk -v w="$worst" -v n="$ngx" -v l="$label" 'BEGIN {
+        printf "api[%s]: worst p99 %.3f ms = %.1fx nginx p99 (%.3f ms); target <= 5 ms: %s\n",
+            l, w, (n > 0 ? w / n : 0), n, (w <= 5 ? "ok" : "OVER") }'
+done

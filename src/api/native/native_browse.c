@@ -1,0 +1,401 @@
+/* native_browse.c - artists, albums, genres, years and folders of the native JSON API. */
+#include "api/native/native_browse.h"
+
+#include "api/api.h"
+#include "api/api_error.h"
+#include "api/api_json.h"
+#include "api/native/native_songs.h"
+#include "core/err.h"
+#include "core/limits.h"
+#include "core/str.h"
+
+#include <string.h>
+
+/* Borrows a connection; answers 503 itself when none can be had. */
+static int native_browse_conn(HttpRequest *req, HttpResponse *res, DbConn **ret_conn)
+{
+    const ApiContext *ctx = req->app;
+    int r = db_acquire(ctx->db, ret_conn);
+    if (r < 0)
+        api_error_from(req, res, r);
+    return r;
+}
+
+/* Reads ?limit= and ?after= of a paged list. Answers 400 itself on a bad limit. */
+static int native_browse_page(HttpRequest *req, HttpResponse *res, int *ret_limit,
+                              const char **ret_after)
+{
+    if (native_songs_limit(req, res, LIMIT_PAGE_DEFAULT, LIMIT_PAGE_MAX, ret_limit) < 0)
+        return -EINVAL;
+    const char *after = http_request_query(req, "after");
+    *ret_after = after && *after ? after : NULL;
+    return 0;
+}
+
+/* Answers a library error; a malformed cursor is the client's fault. */
+static int native_browse_fail(HttpRequest *req, HttpResponse *res, int r)
+{
+    if (r == ERR_PARSE)
+        return api_error(req, res, 400, "bad_request", "malformed cursor in 'after'");
+    return api_error_from(req, res, r);
+}
+
+static int native_browse_list(HttpRequest *req, HttpResponse *res, json_t *items, const char *next)
+{
+    json_t *body = items ? json_pack("{s:o, s:o}", "items", items, "next",
+                                     next ? json_string(next) : json_null())
+                         : NULL;
+    return api_json_respond(req, res, 200, body);
+}
+
+static json_t *native_browse_opt(HttpRequest *req, const char *s)
+{
+    return s && *s ? api_json_string(req, s) : json_null();
+}
+
+json_t *native_browse_artist_json(HttpRequest *req, const Artist *a)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "id", api_json_string(req, a->id));
+    json_object_set_new(o, "name", api_json_string(req, a->name));
+    json_object_set_new(o, "albumCount", json_integer(a->album_count));
+    json_object_set_new(o, "songCount", json_integer(a->song_count));
+    json_object_set_new(o, "imageId", native_browse_opt(req, a->image_id));
+    json_object_set_new(o, "coverId", native_browse_opt(req, a->image_id));
+    return o;
+}
+
+json_t *native_browse_album_json(HttpRequest *req, const Album *a)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "id", api_json_string(req, a->id));
+    json_object_set_new(o, "name", api_json_string(req, a->name));
+    json_object_set_new(o, "artist", api_json_string(req, a->artist));
+    json_object_set_new(o, "artistId", native_browse_opt(req, a->artist_id));
+    json_object_set_new(o, "artists", native_songs_refs_json(req, &a->artists));
+    json_object_set_new(o, "year", a->year ? json_integer(a->year) : json_null());
+    json_object_set_new(o, "originalYear",
+                        a->original_year ? json_integer(a->original_year) : json_null());
+    json_object_set_new(o, "releaseDate", native_browse_opt(req, a->release_date));
+    json_object_set_new(o, "genres", native_songs_refs_json(req, &a->genres));
+    json_object_set_new(o, "songCount", json_integer(a->song_count));
+    json_object_set_new(o, "discCount", json_integer(a->disc_count));
+    json_object_set_new(o, "durationMs", json_integer(a->duration_ms));
+    json_object_set_new(o, "coverId", native_browse_opt(req, a->cover_id));
+    json_object_set_new(o, "compilation", json_boolean(a->compilation));
+    json_object_set_new(o, "musicBrainzId", native_browse_opt(req, a->mbid));
+    json_object_set_new(o, "createdAt", json_integer(a->created_at));
+    return o;
+}
+
+static json_t *native_browse_folder_json(HttpRequest *req, const Folder *f)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "id", api_json_string(req, f->id));
+    json_object_set_new(o, "name", api_json_string(req, f->name));
+    json_object_set_new(o, "path", api_json_string(req, f->path));
+    json_object_set_new(o, "parentId", native_browse_opt(req, f->parent_id));
+    json_object_set_new(o, "libraryId", json_integer(f->library_id));
+    json_object_set_new(o, "coverId", native_browse_opt(req, f->cover_id));
+    return o;
+}
+
+int native_browse_artists(HttpRequest *req, HttpResponse *res)
+{
+    int limit;
+    const char *after;
+    if (native_browse_page(req, res, &limit, &after) < 0)
+        return 0;
+    DbConn *conn;
+    if (native_browse_conn(req, res, &conn) < 0)
+        return 0;
+    Artist *artists;
+    size_t n;
+    const char *next;
+    int r = library_browse_artists(conn, req->arena, after, limit, &artists, &n, &next);
+    db_release(conn);
+    if (r < 0)
+        return native_browse_fail(req, res, r);
+    json_t *items = json_array();
+    for (size_t i = 0; items && i < n; i++)
+        json_array_append_new(items, native_browse_artist_json(req, &artists[i]));
+    return native_browse_list(req, res, items, next);
+}
+
+int native_browse_artist(HttpRequest *req, HttpResponse *res)
+{
+    DbConn *conn;
+    if (native_browse_conn(req, res, &conn) < 0)
+        return 0;
+    Artist artist;
+    Album *albums;
+    size_t n;
+    int r = library_browse_artist(conn, req->arena, req->params[0], &artist, &albums, &n);
+    db_release(conn);
+    if (r < 0)
+        return api_error_from(req, res, r);
+    json_t *o = native_browse_artist_json(req, &artist);
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < n; i++)
+        json_array_append_new(list, native_browse_album_json(req, &albums[i]));
+    if (o && list)
+        json_object_set_new(o, "albums", list);
+    else {
+        json_decref(o);
+        json_decref(list);
+        o = NULL;
+    }
+    return api_json_respond(req, res, 200, o);
+}
+
+/* ?list= values: the orders we have, and those that need per-user data we do not have yet. */
+static const struct {
+    const char *name;
+    int list; /* a LibraryAlbumList, or -1: unsupported */
+} native_album_lists[] = {
+    {"alpha_name", LIBRARY_ALBUMS_ALPHA_NAME},
+    {"alphabeticalByName", LIBRARY_ALBUMS_ALPHA_NAME},
+    {"alpha_artist", LIBRARY_ALBUMS_ALPHA_ARTIST},
+    {"alphabeticalByArtist", LIBRARY_ALBUMS_ALPHA_ARTIST},
+    {"newest", LIBRARY_ALBUMS_NEWEST},
+    {"year", LIBRARY_ALBUMS_YEAR},
+    {"byYear", LIBRARY_ALBUMS_YEAR},
+    {"genre", LIBRARY_ALBUMS_GENRE},
+    {"byGenre", LIBRARY_ALBUMS_GENRE},
+    {"random", LIBRARY_ALBUMS_RANDOM},
+    {"recent", -1},
+    {"recently_played", -1},
+    {"frequent", -1},
+    {"most_played", -1},
+    {"starred", -1},
+    {"highest", -1},
+};
+
+/* Parses a year parameter; answers 400 itself. */
+static int native_browse_year(HttpRequest *req, HttpResponse *res, const char *name,
+                              int64_t *ret_year)
+{
+    const char *s = http_request_query(req, name);
+    if (!s || str_to_int64(s, 0, 9999, ret_year) < 0) {
+        api_error(req, res, 400, "bad_request",
+                  "list=year needs 'from' and 'to', years in 0..9999");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int native_browse_albums(HttpRequest *req, HttpResponse *res)
+{
+    int limit;
+    const char *after;
+    if (native_browse_page(req, res, &limit, &after) < 0)
+        return 0;
+    const char *list = http_request_query(req, "list");
+    AlbumQuery q = {.list = LIBRARY_ALBUMS_ALPHA_NAME};
+    if (list && *list) {
+        size_t i, n_lists = sizeof(native_album_lists) / sizeof(native_album_lists[0]);
+        for (i = 0; i < n_lists; i++) {
+            if (strcmp(native_album_lists[i].name, list) == 0)
+                break;
+        }
+        if (i == n_lists)
+            return api_error(req, res, 400, "bad_request",
+                             "list must be one of alpha_name, alpha_artist, newest, year, genre,"
+                             " random");
+        if (native_album_lists[i].list < 0)
+            return api_error(req, res, 400, "unsupported_list",
+                             "this list needs per-user play and star data, which this server"
+                             " does not record yet");
+        q.list = (LibraryAlbumList)native_album_lists[i].list;
+    }
+    if (q.list == LIBRARY_ALBUMS_YEAR && (native_browse_year(req, res, "from", &q.from) < 0 ||
+                                          native_browse_year(req, res, "to", &q.to) < 0))
+        return 0;
+    const char *genre = http_request_query(req, "genre");
+    if (q.list == LIBRARY_ALBUMS_GENRE && (!genre || !*genre))
+        return api_error(req, res, 400, "bad_request", "list=genre needs 'genre' (a name or id)");
+
+    DbConn *conn;
+    if (native_browse_conn(req, res, &conn) < 0)
+        return 0;
+    int r = 0;
+    if (q.list == LIBRARY_ALBUMS_GENRE)
+        r = library_browse_genre_find(conn, req->arena, genre, &q.genre_id);
+    Album *albums = NULL;
+    size_t n = 0;
+    const char *next = NULL;
+    if (r == 0)
+        r = library_browse_albums(conn, req->arena, &q, after, limit, &albums, &n, &next);
+    db_release(conn);
+    if (r == -ENOENT)
+        return api_error(req, res, 404, "not_found", "no such genre");
+    if (r < 0)
+        return native_browse_fail(req, res, r);
+    json_t *items = json_array();
+    for (size_t i = 0; items && i < n; i++)
+        json_array_append_new(items, native_browse_album_json(req, &albums[i]));
+    return native_browse_list(req, res, items, next);
+}
+
+int native_browse_album(HttpRequest *req, HttpResponse *res)
+{
+    DbConn *conn;
+    if (native_browse_conn(req, res, &conn) < 0)
+        return 0;
+    Album album;
+    Song *songs;
+    size_t n;
+    int r = library_browse_album(conn, req->arena, req->params[0], &album, &songs, &n);
+    db_release(conn);
+    if (r < 0)
+        return api_error_from(req, res, r);
+    json_t *o = native_browse_album_json(req, &album);
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < n; i++)
+        json_array_append_new(list, native_songs_json(req, &songs[i]));
+    if (o && list)
+        json_object_set_new(o, "songs", list);
+    else {
+        json_decref(o);
+        json_decref(list);
+        o = NULL;
+    }
+    return api_json_respond(req, res, 200, o);
+}
+
+int native_browse_genres(HttpRequest *req, HttpResponse *res)
+{
+    int limit;
+    const char *after;
+    if (native_browse_page(req, res, &limit, &after) < 0)
+        return 0;
+    DbConn *conn;
+    if (native_browse_conn(req, res, &conn) < 0)
+        return 0;
+    Genre *genres;
+    size_t n;
+    const char *next;
+    int r = library_browse_genres(conn, req->arena, after, limit, &genres, &n, &next);
+    db_release(conn);
+    if (r < 0)
+        return native_browse_fail(req, res, r);
+    json_t *items = json_array();
+    for (size_t i = 0; items && i < n; i++) {
+        json_array_append_new(items, json_pack("{s:o, s:o, s:I, s:I}", "id",
+                                               api_json_string(req, genres[i].id), "name",
+                                               api_json_string(req, genres[i].name), "songCount",
+                                               (json_int_t)genres[i].song_count, "albumCount",
+                                               (json_int_t)genres[i].album_count));
+    }
+    return native_browse_list(req, res, items, next);
+}
+
+int native_browse_years(HttpRequest *req, HttpResponse *res)
+{
+    DbConn *conn;
+    if (native_browse_conn(req, res, &conn) < 0)
+        return 0;
+    YearCount *years;
+    size_t n;
+    int r = library_browse_years(conn, req->arena, &years, &n);
+    db_release(conn);
+    if (r < 0)
+        return api_error_from(req, res, r);
+    json_t *items = json_array();
+    json_t *decade = NULL, *decade_years = NULL;
+    int64_t current = -1, decade_albums = 0;
+    for (size_t i = 0; items && i <= n; i++) {
+        int64_t d = i < n ? years[i].year - years[i].year % 10 : -2;
+        if (d != current && decade) {
+            json_object_set_new(decade, "albumCount", json_integer(decade_albums));
+            json_object_set_new(decade, "years", decade_years);
+            json_array_append_new(items, decade);
+            decade = NULL;
+        }
+        if (i == n)
+            break;
+        if (d != current) {
+            current = d;
+            decade_albums = 0;
+            decade = json_object();
+            decade_years = json_array();
+            if (!decade || !decade_years) {
+                json_decref(decade);
+                json_decref(decade_years);
+                json_decref(items);
+                return api_json_respond(req, res, 200, NULL);
+            }
+            json_object_set_new(decade, "decade", json_integer(d));
+        }
+        decade_albums += years[i].album_count;
+        json_array_append_new(decade_years,
+                              json_pack("{s:I, s:I}", "year", (json_int_t)years[i].year,
+                                        "albumCount", (json_int_t)years[i].album_count));
+    }
+    return native_browse_list(req, res, items, NULL);
+}
+
+int native_browse_folders(HttpRequest *req, HttpResponse *res)
+{
+    int limit;
+    const char *after;
+    if (native_browse_page(req, res, &limit, &after) < 0)
+        return 0;
+    (void)after; /* one page: there are at most LIMIT_MUSIC_DIRS music folders */
+    DbConn *conn;
+    if (native_browse_conn(req, res, &conn) < 0)
+        return 0;
+    Folder *roots;
+    size_t n;
+    int r = library_browse_roots(conn, req->arena, &roots, &n);
+    db_release(conn);
+    if (r < 0)
+        return api_error_from(req, res, r);
+    json_t *items = json_array();
+    for (size_t i = 0; items && i < n && i < (size_t)limit; i++)
+        json_array_append_new(items, native_browse_folder_json(req, &roots[i]));
+    return native_browse_list(req, res, items, NULL);
+}
+
+int native_browse_folder(HttpRequest *req, HttpResponse *res)
+{
+    int limit;
+    const char *after;
+    if (native_browse_page(req, res, &limit, &after) < 0)
+        return 0;
+    DbConn *conn;
+    if (native_browse_conn(req, res, &conn) < 0)
+        return 0;
+    Folder folder;
+    FolderEntry *entries;
+    size_t n;
+    const char *next;
+    int r = library_browse_folder(conn, req->arena, req->params[0], after, limit, &folder, &entries,
+                                  &n, &next);
+    db_release(conn);
+    if (r < 0)
+        return native_browse_fail(req, res, r);
+    json_t *o = native_browse_folder_json(req, &folder);
+    json_t *items = json_array();
+    for (size_t i = 0; items && i < n; i++) {
+        json_t *e = entries[i].folder ? native_browse_folder_json(req, entries[i].folder)
+                                      : native_songs_json(req, entries[i].song);
+        if (e)
+            json_object_set_new(e, "type", json_string(entries[i].folder ? "folder" : "song"));
+        json_array_append_new(items, e);
+    }
+    if (!o || !items) {
+        json_decref(o);
+        json_decref(items);
+        return api_json_respond(req, res, 200, NULL);
+    }
+    json_object_set_new(o, "items", items);
+    json_object_set_new(o, "next", next ? json_string(next) : json_null());
+    return api_json_respond(req, res, 200, o);
+}

@@ -1,0 +1,116 @@
+/* native_search.c - the search endpoint: ids from library_search(), objects from browse. */
+#include "api/native/native_search.h"
+
+#include "api/api.h"
+#include "api/api_error.h"
+#include "api/api_json.h"
+#include "api/native/native_browse.h"
+#include "api/native/native_songs.h"
+#include "core/err.h"
+#include "core/limits.h"
+#include "library/library_search.h"
+
+#include <string.h>
+
+#define NATIVE_SEARCH_LIMIT_DEFAULT 20
+
+static const struct {
+    const char *type;
+    const char *group;
+    LibrarySearchKind kind;
+} native_search_groups[] = {
+    {"artist", "artists", LIBRARY_SEARCH_ARTIST},
+    {"album", "albums", LIBRARY_SEARCH_ALBUM},
+    {"song", "songs", LIBRARY_SEARCH_SONG},
+};
+
+/* Searches one kind and appends the objects, best first, to a new JSON array. */
+static int native_search_group(HttpRequest *req, DbConn *conn, DbKind backend, const char *q,
+                               LibrarySearchKind kind, int limit, json_t **ret_array)
+{
+    const char **ids;
+    size_t n;
+    int r = library_search(conn, backend, req->arena, q, kind, limit, &ids, &n);
+    if (r < 0)
+        return r;
+    json_t *a = json_array();
+    if (!a)
+        return -ENOMEM;
+    if (kind == LIBRARY_SEARCH_ARTIST) {
+        Artist *items;
+        size_t count;
+        if ((r = library_browse_artists_by_id(conn, req->arena, ids, n, &items, &count)) < 0)
+            goto out_free;
+        for (size_t i = 0; i < count; i++)
+            json_array_append_new(a, native_browse_artist_json(req, &items[i]));
+    } else if (kind == LIBRARY_SEARCH_ALBUM) {
+        Album *items;
+        size_t count;
+        if ((r = library_browse_albums_by_id(conn, req->arena, ids, n, &items, &count)) < 0)
+            goto out_free;
+        for (size_t i = 0; i < count; i++)
+            json_array_append_new(a, native_browse_album_json(req, &items[i]));
+    } else {
+        Song *items;
+        size_t count;
+        if ((r = library_song_by_ids(conn, req->arena, ids, n, &items, &count)) < 0)
+            goto out_free;
+        for (size_t i = 0; i < count; i++)
+            json_array_append_new(a, native_songs_json(req, &items[i]));
+    }
+    *ret_array = a;
+    return 0;
+out_free:
+    json_decref(a);
+    return r;
+}
+
+int native_search_get(HttpRequest *req, HttpResponse *res)
+{
+    const char *q = http_request_query(req, "q");
+    if (!q)
+        return api_error(req, res, 400, "bad_request", "search needs 'q'");
+    if (strlen(q) > LIMIT_SEARCH_QUERY_BYTES)
+        return api_error(req, res, 400, "limit_exceeded", "'q' is longer than 256 bytes");
+    int limit;
+    if (native_songs_limit(req, res, NATIVE_SEARCH_LIMIT_DEFAULT, LIBRARY_SEARCH_LIMIT_MAX,
+                           &limit) < 0)
+        return 0;
+    size_t n_groups = sizeof(native_search_groups) / sizeof(native_search_groups[0]);
+    const char *type = http_request_query(req, "type");
+    int only = -1;
+    if (type && *type) {
+        for (size_t i = 0; i < n_groups; i++) {
+            if (strcmp(native_search_groups[i].type, type) == 0)
+                only = (int)i;
+        }
+        if (only < 0)
+            return api_error(req, res, 400, "bad_request", "type must be artist, album or song");
+    }
+
+    const ApiContext *ctx = req->app;
+    DbConn *conn;
+    int r = db_acquire(ctx->db, &conn);
+    if (r < 0)
+        return api_error_from(req, res, r);
+    json_t *body = json_object();
+    for (size_t i = 0; body && i < n_groups; i++) {
+        if (only >= 0 && (size_t)only != i)
+            continue;
+        json_t *group;
+        r = native_search_group(req, conn, db_kind(ctx->db), q, native_search_groups[i].kind, limit,
+                                &group);
+        if (r < 0)
+            break;
+        json_object_set_new(body, native_search_groups[i].group, group);
+    }
+    db_release(conn);
+    if (r < 0) {
+        json_decref(body);
+        if (r == ERR_LIMIT)
+            return api_error(req, res, 400, "limit_exceeded",
+                             "'q' has too many words (8) or a word longer than 64 bytes");
+        return api_error_from(req, res, r);
+    }
+    return api_json_respond(req, res, 200, body);
+}

@@ -1,0 +1,426 @@
+/*
+ * test_library_browse.c - browsing on rows seeded with SQL (no scanner), on SQLite and
+ * PostgreSQL: artist, album (every list order), genre, year and folder lists, paging
+ * through all pages exactly once, year ranges both ways, genres by name, album songs by
+ * disc and track, song fields and related rows, lyrics text, cursors.
+ */
+#include "core/err.h"
+#include "library/library_browse.h"
+#include "library/library_cursor.h"
+#include "library/library_song.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+
+static const char *const seed_sql[] = {
+    "INSERT INTO libraries (id, name, path, created_at) VALUES (1, 'Music', '/m', 0)",
+    "INSERT INTO folders (id, library_id, path, parent_id, name, sort_name, updated_at) VALUES"
+    " ('f0', 1, '', NULL, '', '', 0)",
+    "INSERT INTO folders (id, library_id, path, parent_id, name, sort_name, updated_at) VALUES"
+    " ('f1', 1, 'A', 'f0', 'A', 'a', 0), ('f2', 1, 'B', 'f0', 'B', 'b', 0),"
+    " ('f3', 1, 'A/X', 'f1', 'X', 'x', 0)",
+    "INSERT INTO artists (id, name, sort_name, image_id, album_count, song_count, created_at,"
+    " updated_at) VALUES ('aa01', 'The Beatles', 'beatles', 'ce01', 3, 6, 0, 0),"
+    " ('aa02', 'ABBA', 'abba', NULL, 1, 1, 0, 0),"
+    " ('aa03', 'Café Tacvba', 'café tacvba', NULL, 1, 1, 0, 0),"
+    " ('aa04', 'Zed', 'zed', NULL, 2, 0, 0, 0)",
+    "INSERT INTO albums (id, name, sort_name, artist_id, album_artist, artist_sort, year,"
+    " song_count, duration_ms, cover_id, created_at, updated_at) VALUES"
+    " ('ab01', 'Abbey Road', 'abbey road', 'aa01', 'The Beatles', 'beatles', 1969, 2, 1000,"
+    " 'ce02', 100, 0),"
+    " ('ab02', 'Arrival', 'arrival', 'aa02', 'ABBA', 'abba', 1976, 1, 1000, NULL, 200, 0),"
+    " ('ab03', 'The White Album', 'white album', 'aa01', 'The Beatles', 'beatles', 1968, 3,"
+    " 3000, NULL, 300, 0),"
+    " ('ab04', 'Help!', 'help!', 'aa01', 'The Beatles', 'beatles', 1965, 1, 100, NULL, 400, 0),"
+    " ('ab05', 'Re', 're', 'aa03', 'Café Tacvba & Zed', 'café tacvba', 1994, 1, 100, NULL, 500,"
+    " 0),"
+    " ('ab06', 'Zzz', 'zzz', 'aa04', 'Zed', 'zed', NULL, 0, 0, NULL, 600, 0)",
+    "INSERT INTO album_artists (album_id, artist_id, position) VALUES ('ab01', 'aa01', 0),"
+    " ('ab02', 'aa02', 0), ('ab03', 'aa01', 0), ('ab04', 'aa01', 0), ('ab05', 'aa03', 0),"
+    " ('ab05', 'aa04', 1), ('ab06', 'aa04', 0)",
+    "INSERT INTO genres (id, name, sort_name, song_count, album_count) VALUES"
+    " ('dd01', 'Rock', 'rock', 7, 4), ('dd02', 'Jazz', 'jazz', 2, 2)",
+    "INSERT INTO album_genres (album_id, genre_id) VALUES ('ab01', 'dd01'), ('ab03', 'dd01'),"
+    " ('ab04', 'dd01'), ('ab05', 'dd01'), ('ab02', 'dd02'), ('ab05', 'dd02')",
+    "INSERT INTO songs (id, library_id, folder_id, path, size, mtime, format, title, sort_title,"
+    " artist, album, album_id, artist_id, disc_no, track_no, year, missing, created_at,"
+    " updated_at) VALUES"
+    " ('c001', 1, 'f1', 'A/01.mp3', 1, 0, 'mp3', 'Come Together', 'come together',"
+    " 'The Beatles', 'Abbey Road', 'ab01', 'aa01', 1, 1, 1969, 0, 0, 0),"
+    " ('c002', 1, 'f1', 'A/02.mp3', 1, 0, 'mp3', 'Something', 'something', 'The Beatles',"
+    " 'Abbey Road', 'ab01', 'aa01', 1, 2, 1969, 0, 0, 0),"
+    " ('c003', 1, 'f2', 'B/1.mp3', 1, 0, 'mp3', 'Dancing Queen', 'dancing queen', 'ABBA',"
+    " 'Arrival', 'ab02', 'aa02', 1, 1, 1976, 0, 0, 0),"
+    " ('c004', 1, 'f3', 'A/X/1.mp3', 1, 0, 'mp3', 'Back in the U.S.S.R.',"
+    " 'back in the u.s.s.r.', 'The Beatles', 'The White Album', 'ab03', 'aa01', 1, 1, 1968, 0,"
+    " 0, 0),"
+    " ('c005', 1, 'f3', 'A/X/2.mp3', 1, 0, 'mp3', 'Blackbird', 'blackbird', 'The Beatles',"
+    " 'The White Album', 'ab03', 'aa01', 2, 1, 1968, 0, 0, 0),"
+    " ('c006', 1, 'f3', 'A/X/3.mp3', 1, 0, 'mp3', 'Dear Prudence', 'dear prudence',"
+    " 'The Beatles', 'The White Album', 'ab03', 'aa01', 1, 2, 1968, 0, 0, 0),"
+    " ('c007', 1, 'f0', 'help.mp3', 1, 0, 'mp3', 'Help!', 'help!', 'The Beatles', 'Help!',"
+    " 'ab04', 'aa01', NULL, 1, 1965, 0, 0, 0),"
+    " ('c008', 1, 'f0', 'flores.mp3', 1, 0, 'mp3', 'Las Flores', 'las flores', 'Café Tacvba',"
+    " 'Re', 'ab05', 'aa03', 1, 1, 1994, 0, 0, 0),"
+    " ('c009', 1, 'f0', 'gone.mp3', 1, 0, 'mp3', 'Gone', 'gone', 'Zed', 'Re', 'ab05', 'aa04',"
+    " 1, 2, 1994, 1, 0, 0)",
+    "UPDATE songs SET lyrics = '[00:01.00]Hola', lyrics_synced = 1, rg_track_gain = -6.5,"
+    " mbid = 'f00d', compilation = 1, bit_depth = 24, label = 'Warner' WHERE id = 'c008'",
+    "INSERT INTO song_artists (song_id, artist_id, position) VALUES ('c001', 'aa01', 0),"
+    " ('c008', 'aa03', 0), ('c008', 'aa04', 1)",
+    "INSERT INTO song_genres (song_id, genre_id) VALUES ('c008', 'dd01'), ('c008', 'dd02')",
+};
+
+static void seed(DbConn *c)
+{
+    for (size_t i = 0; i < sizeof(seed_sql) / sizeof(seed_sql[0]); i++) {
+        int r = db_exec(c, seed_sql[i]);
+        if (r != 0)
+            fail_msg("seed %zu: %s", i, db_errmsg(c));
+    }
+}
+
+/* Pages through albums of `q` with `limit`, writing "id,id,..." into out. */
+static void album_pages(DbConn *c, Arena *a, const AlbumQuery *q, int limit, char *out, size_t cap)
+{
+    out[0] = '\0';
+    const char *cursor = NULL;
+    for (int page = 0; page < 50; page++) {
+        Album *items;
+        size_t n;
+        const char *next;
+        assert_int_equal(library_browse_albums(c, a, q, cursor, limit, &items, &n, &next), 0);
+        assert_true(n <= (size_t)limit);
+        for (size_t i = 0; i < n; i++) {
+            strncat(out, items[i].id, cap - strlen(out) - 2);
+            strncat(out, ",", cap - strlen(out) - 1);
+        }
+        if (!next)
+            return;
+        assert_int_equal(n, limit);
+        cursor = next;
+    }
+    fail_msg("paging did not end");
+}
+
+static void folder_pages(DbConn *c, Arena *a, const char *id, int limit, char *out, size_t cap)
+{
+    out[0] = '\0';
+    const char *cursor = NULL;
+    for (int page = 0; page < 50; page++) {
+        Folder f;
+        FolderEntry *items;
+        size_t n;
+        const char *next;
+        assert_int_equal(library_browse_folder(c, a, id, cursor, limit, &f, &items, &n, &next), 0);
+        for (size_t i = 0; i < n; i++) {
+            strncat(out, items[i].folder ? items[i].folder->id : items[i].song->id,
+                    cap - strlen(out) - 2);
+            strncat(out, ",", cap - strlen(out) - 1);
+        }
+        if (!next)
+            return;
+        cursor = next;
+    }
+    fail_msg("paging did not end");
+}
+
+static void browse_case(const char *url, const char *dir)
+{
+    (void)dir;
+    Db *db;
+    assert_int_equal(db_open(url, 2, &db), 0);
+    int applied;
+    assert_int_equal(db_migrate(db, &applied), 0);
+    DbConn *c;
+    assert_int_equal(db_acquire(db, &c), 0);
+    seed(c);
+    Arena *a = arena_new(8 << 20);
+    char got[512];
+
+    /* Artists by sort name ("The" ignored), every page once, for every page size. */
+    for (int limit = 1; limit <= 5; limit++) {
+        got[0] = '\0';
+        const char *cursor = NULL;
+        for (;;) {
+            Artist *items;
+            size_t n;
+            const char *next;
+            assert_int_equal(library_browse_artists(c, a, cursor, limit, &items, &n, &next), 0);
+            for (size_t i = 0; i < n; i++) {
+                strncat(got, items[i].name, sizeof(got) - strlen(got) - 2);
+                strncat(got, ",", sizeof(got) - strlen(got) - 1);
+            }
+            if (!next)
+                break;
+            cursor = next;
+        }
+        assert_string_equal(got, "ABBA,The Beatles,Café Tacvba,Zed,");
+    }
+    Artist artist;
+    Album *albums;
+    size_t n;
+    assert_int_equal(library_browse_artist(c, a, "aa01", &artist, &albums, &n), 0);
+    assert_string_equal(artist.name, "The Beatles");
+    assert_string_equal(artist.image_id, "ce01");
+    assert_int_equal(artist.album_count, 3);
+    assert_int_equal(n, 3);
+    assert_string_equal(albums[0].name, "Help!");
+    assert_string_equal(albums[2].name, "Abbey Road");
+    assert_int_equal(library_browse_artist(c, a, "aa04", &artist, &albums, &n), 0);
+    assert_int_equal(n, 2); /* album artist of Zzz and (second) of Re */
+    assert_string_equal(albums[0].id, "ab06");
+    assert_string_equal(albums[1].id, "ab05");
+    assert_int_equal(albums[1].artists.n, 2);
+    assert_string_equal(albums[1].artists.items[1].name, "Zed");
+    assert_int_equal(library_browse_artist(c, a, "aa99", &artist, &albums, &n), -ENOENT);
+    assert_int_equal(library_browse_artist(c, a, "x'--", &artist, &albums, &n), -ENOENT);
+
+    /* Album lists, each paged at several sizes. */
+    AlbumQuery q = {.list = LIBRARY_ALBUMS_ALPHA_NAME};
+    for (int limit = 1; limit <= 7; limit++) {
+        album_pages(c, a, &q, limit, got, sizeof(got));
+        assert_string_equal(got, "ab01,ab02,ab04,ab05,ab03,ab06,");
+    }
+    q.list = LIBRARY_ALBUMS_ALPHA_ARTIST;
+    for (int limit = 1; limit <= 3; limit++) {
+        album_pages(c, a, &q, limit, got, sizeof(got));
+        assert_string_equal(got, "ab02,ab01,ab04,ab03,ab05,ab06,");
+    }
+    q.list = LIBRARY_ALBUMS_NEWEST;
+    for (int limit = 1; limit <= 4; limit++) {
+        album_pages(c, a, &q, limit, got, sizeof(got));
+        assert_string_equal(got, "ab06,ab05,ab04,ab03,ab02,ab01,");
+    }
+    q = (AlbumQuery){.list = LIBRARY_ALBUMS_YEAR, .from = 1965, .to = 1970};
+    for (int limit = 1; limit <= 4; limit++) {
+        album_pages(c, a, &q, limit, got, sizeof(got));
+        assert_string_equal(got, "ab04,ab03,ab01,");
+    }
+    q = (AlbumQuery){.list = LIBRARY_ALBUMS_YEAR, .from = 1970, .to = 1965};
+    for (int limit = 1; limit <= 4; limit++) {
+        album_pages(c, a, &q, limit, got, sizeof(got));
+        assert_string_equal(got, "ab01,ab03,ab04,");
+    }
+    q = (AlbumQuery){.list = LIBRARY_ALBUMS_YEAR, .from = 1969, .to = 1969};
+    album_pages(c, a, &q, 10, got, sizeof(got));
+    assert_string_equal(got, "ab01,");
+    q = (AlbumQuery){.list = LIBRARY_ALBUMS_YEAR, .from = 2000, .to = 2010};
+    album_pages(c, a, &q, 10, got, sizeof(got));
+    assert_string_equal(got, "");
+
+    const char *genre_id;
+    assert_int_equal(library_browse_genre_find(c, a, "rock", &genre_id), 0);
+    assert_string_equal(genre_id, "dd01");
+    assert_int_equal(library_browse_genre_find(c, a, "dd02", &genre_id), 0);
+    assert_string_equal(genre_id, "dd02");
+    assert_int_equal(library_browse_genre_find(c, a, "Polka", &genre_id), -ENOENT);
+    q = (AlbumQuery){.list = LIBRARY_ALBUMS_GENRE, .genre_id = "dd01"};
+    for (int limit = 1; limit <= 5; limit++) {
+        album_pages(c, a, &q, limit, got, sizeof(got));
+        assert_string_equal(got, "ab01,ab03,ab04,ab05,");
+    }
+    q.genre_id = "dd02";
+    album_pages(c, a, &q, 1, got, sizeof(got));
+    assert_string_equal(got, "ab02,ab05,");
+
+    q = (AlbumQuery){.list = LIBRARY_ALBUMS_RANDOM};
+    const char *next;
+    for (int limit = 1; limit <= 10; limit += 3) {
+        assert_int_equal(library_browse_albums(c, a, &q, NULL, limit, &albums, &n, &next), 0);
+        assert_null(next);
+        assert_true(n >= 1 && n <= (size_t)limit && n <= 6);
+        for (size_t i = 0; i < n; i++) {
+            for (size_t j = i + 1; j < n; j++)
+                assert_string_not_equal(albums[i].id, albums[j].id);
+        }
+    }
+
+    /* Malformed cursors and limits. */
+    q.list = LIBRARY_ALBUMS_ALPHA_NAME;
+    assert_int_equal(library_browse_albums(c, a, &q, "!!", 5, &albums, &n, &next), ERR_PARSE);
+    const char *three[] = {"x", "y", "ab01"};
+    const char *wrong = library_cursor_pack(a, three, 3);
+    assert_int_equal(library_browse_albums(c, a, &q, wrong, 5, &albums, &n, &next), ERR_PARSE);
+    q.list = LIBRARY_ALBUMS_NEWEST;
+    const char *two[] = {"notanumber", "ab01"};
+    wrong = library_cursor_pack(a, two, 2);
+    assert_int_equal(library_browse_albums(c, a, &q, wrong, 5, &albums, &n, &next), ERR_PARSE);
+    assert_int_equal(library_browse_albums(c, a, &q, NULL, 0, &albums, &n, &next), -EINVAL);
+    assert_int_equal(library_browse_albums(c, a, &q, NULL, 501, &albums, &n, &next), -EINVAL);
+
+    /* One album: songs by disc then track; related rows. */
+    Album album;
+    Song *songs;
+    assert_int_equal(library_browse_album(c, a, "ab03", &album, &songs, &n), 0);
+    assert_string_equal(album.name, "The White Album");
+    assert_int_equal(n, 3);
+    assert_string_equal(songs[0].id, "c004");
+    assert_string_equal(songs[1].id, "c006");
+    assert_string_equal(songs[2].id, "c005");
+    assert_int_equal(album.genres.n, 1);
+    assert_string_equal(album.genres.items[0].name, "Rock");
+    assert_int_equal(library_browse_album(c, a, "ab05", &album, &songs, &n), 0);
+    assert_int_equal(n, 1); /* the missing song is hidden */
+    assert_int_equal(album.genres.n, 2);
+    assert_string_equal(album.genres.items[0].name, "Jazz");
+    assert_int_equal(library_browse_album(c, a, "abff", &album, &songs, &n), -ENOENT);
+
+    /* Song fields and related rows. */
+    Song s;
+    assert_int_equal(library_song_get(c, a, "c008", &s), 0);
+    assert_true(s.has_lyrics);
+    assert_true(s.lyrics_synced);
+    assert_true(s.has_rg_track_gain);
+    assert_true(s.rg_track_gain < -6.4 && s.rg_track_gain > -6.6);
+    assert_false(s.has_rg_album_gain);
+    assert_string_equal(s.mbid, "f00d");
+    assert_null(s.mbid_album);
+    assert_true(s.compilation);
+    assert_int_equal(s.bit_depth, 24);
+    assert_string_equal(s.label, "Warner");
+    assert_int_equal(s.artists.n, 2);
+    assert_string_equal(s.artists.items[0].id, "aa03");
+    assert_string_equal(s.artists.items[1].id, "aa04");
+    assert_int_equal(s.album_artists.n, 2);
+    assert_int_equal(s.genres.n, 2);
+    assert_int_equal(library_song_get(c, a, "c009", &s), -ENOENT);
+    const char *text;
+    bool synced;
+    assert_int_equal(library_song_lyrics(c, a, "c008", &text, &synced), 0);
+    assert_string_equal(text, "[00:01.00]Hola");
+    assert_true(synced);
+    assert_int_equal(library_song_lyrics(c, a, "c001", &text, &synced), 0);
+    assert_string_equal(text, "");
+    assert_int_equal(library_song_lyrics(c, a, "c009", &text, &synced), -ENOENT);
+    const char *ids[] = {"c005", "nothex!", "c009", "c001"};
+    assert_int_equal(library_song_by_ids(c, a, ids, 4, &songs, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(songs[0].id, "c005");
+    assert_string_equal(songs[1].id, "c001");
+
+    /* Every song once through all pages. */
+    for (int limit = 1; limit <= 9; limit += 4) {
+        const char *cursor = NULL;
+        size_t total = 0;
+        for (;;) {
+            assert_int_equal(library_song_list(c, a, cursor, limit, &songs, &n, &next), 0);
+            total += n;
+            if (!next)
+                break;
+            cursor = next;
+        }
+        assert_int_equal(total, 8);
+    }
+
+    /* Genres and years. */
+    Genre *genres;
+    assert_int_equal(library_browse_genres(c, a, NULL, 1, &genres, &n, &next), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(genres[0].name, "Jazz");
+    assert_int_equal(genres[0].album_count, 2);
+    assert_non_null(next);
+    assert_int_equal(library_browse_genres(c, a, next, 1, &genres, &n, &next), 0);
+    assert_string_equal(genres[0].name, "Rock");
+    assert_int_equal(genres[0].song_count, 7);
+    assert_null(next);
+    YearCount *years;
+    assert_int_equal(library_browse_years(c, a, &years, &n), 0);
+    assert_int_equal(n, 5);
+    assert_int_equal(years[0].year, 1965);
+    assert_int_equal(years[4].year, 1994);
+    assert_int_equal(years[4].album_count, 1);
+
+    /* Folders: the library root, then subfolders before songs, by name and path. */
+    Folder *roots;
+    assert_int_equal(library_browse_roots(c, a, &roots, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(roots[0].id, "f0");
+    assert_string_equal(roots[0].name, "Music");
+    assert_null(roots[0].parent_id);
+    for (int limit = 1; limit <= 5; limit++) {
+        folder_pages(c, a, "f0", limit, got, sizeof(got));
+        assert_string_equal(got, "f1,f2,c008,c007,");
+        folder_pages(c, a, "f1", limit, got, sizeof(got));
+        assert_string_equal(got, "f3,c001,c002,");
+    }
+    folder_pages(c, a, "f3", 2, got, sizeof(got));
+    assert_string_equal(got, "c004,c005,c006,");
+    Folder f;
+    FolderEntry *entries;
+    assert_int_equal(library_browse_folder(c, a, "f3", NULL, 5, &f, &entries, &n, &next), 0);
+    assert_string_equal(f.name, "X");
+    assert_string_equal(f.parent_id, "f1");
+    assert_int_equal(library_browse_folder(c, a, "ffff", NULL, 5, &f, &entries, &n, &next),
+                     -ENOENT);
+    const char *bad[] = {"z", "a", "f1"};
+    assert_int_equal(library_browse_folder(c, a, "f0", library_cursor_pack(a, bad, 3), 5, &f,
+                                           &entries, &n, &next),
+                     ERR_PARSE);
+
+    arena_free(a);
+    db_release(c);
+    db_close(db);
+}
+
+static void test_browse_sqlite(void **state)
+{
+    (void)state;
+    testutil_on_backend(TESTUTIL_SQLITE, browse_case);
+}
+
+static void test_browse_postgres(void **state)
+{
+    (void)state;
+    testutil_on_backend(TESTUTIL_POSTGRES, browse_case);
+}
+
+static void test_cursor(void **state)
+{
+    (void)state;
+    Arena *a = arena_new(1 << 16);
+    const char *parts[] = {"1969", "abbey road", "ab01"};
+    const char *cur = library_cursor_pack(a, parts, 3);
+    assert_non_null(cur);
+    const char *got[3];
+    assert_int_equal(library_cursor_unpack(a, cur, 3, got), 0);
+    assert_string_equal(got[0], "1969");
+    assert_string_equal(got[1], "abbey road");
+    assert_string_equal(got[2], "ab01");
+    assert_int_equal(library_cursor_unpack(a, cur, 2, got), ERR_PARSE);
+    const char *empty[] = {"", "ab01"};
+    assert_int_equal(library_cursor_unpack(a, library_cursor_pack(a, empty, 2), 2, got), 0);
+    assert_string_equal(got[0], "");
+    const char *bad_id[] = {"x", "AB01"};
+    assert_int_equal(library_cursor_unpack(a, library_cursor_pack(a, bad_id, 2), 2, got),
+                     ERR_PARSE);
+    const char *sep[] = {"a\x1f", "ab"};
+    assert_null(library_cursor_pack(a, sep, 2));
+    int64_t v;
+    assert_int_equal(library_cursor_int("-12", &v), 0);
+    assert_int_equal(v, -12);
+    assert_int_equal(library_cursor_int("1x", &v), ERR_PARSE);
+    assert_true(library_cursor_id_valid("0123abcdef"));
+    assert_false(library_cursor_id_valid(""));
+    assert_false(library_cursor_id_valid("../x"));
+    arena_free(a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_browse_sqlite),
+        cmocka_unit_test(test_browse_postgres),
+        cmocka_unit_test(test_cursor),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
