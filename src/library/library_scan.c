@@ -35,7 +35,7 @@
 #include <unistd.h>
 
 #define SCAN_ID_BYTES     (LIBRARY_ID_LEN + 1)
-#define SCAN_HASH_BYTES   40                 /* 32 hex digits, ':' and a count */
+#define SCAN_HASH_BYTES   64                 /* "!" + 32 hex digits + ":" + an entry count */
 #define SCAN_CHUNK_ARENA  (64 * 1024 * 1024) /* budget of one chunk's arena */
 #define SCAN_CHUNK_SOFT   (8 * 1024 * 1024)  /* a chunk is cut past this many bytes */
 #define SCAN_TOUCH_BATCH  500                /* unchanged folders stamped per transaction */
@@ -1802,10 +1802,10 @@ static int scan_write_songs_tx(Scan *s, ScanTx *tx, void *arg)
     memset(&wa->cnt, 0, sizeof(wa->cnt));
     int64_t c;
     if (ch->kind == SCAN_CHUNK_TOUCH) {
+        /* An unchanged folder: only the folder row is stamped. Its songs keep their older
+         * seen_at; scan_mark_missing_fn() looks at the folder, not at them. */
         for (size_t i = 0; i < ch->n_touch; i++) {
-            if ((c = scan_exec(tx, "UPDATE songs SET seen_at = ? WHERE folder_id = ?", "it", s->gen,
-                               ch->touch[i])) < 0 ||
-                (c = scan_exec(tx, "UPDATE folders SET seen_at = ?, missing = 0 WHERE id = ?", "it",
+            if ((c = scan_exec(tx, "UPDATE folders SET seen_at = ?, missing = 0 WHERE id = ?", "it",
                                s->gen, ch->touch[i])) < 0)
                 return (int)c;
         }
@@ -1978,7 +1978,9 @@ typedef struct ScanScopeArg {
     int64_t vanished;
 } ScanScopeArg;
 
-/* Marks songs and folders of a scope not seen by this scan missing. */
+/* Marks songs and folders of a scope not seen by this scan missing. A folder that was read
+ * marked its own vanished songs already; an unchanged folder's songs were not stamped (only
+ * the folder was); so here a song is gone when its folder was not seen at all. */
 static int scan_mark_missing_fn(Scan *s, ScanTx *tx, void *arg)
 {
     ScanScopeArg *sa = arg;
@@ -1988,16 +1990,22 @@ static int scan_mark_missing_fn(Scan *s, ScanTx *tx, void *arg)
     int64_t np = *scope ? scan_chars(prefix) : 0;
     const char *pfx = *scope ? prefix : "";
     int r;
+    /* Both OR terms are lookups on the songs_folder index, so an unchanged library costs
+     * nothing here. */
     if (SCAN_COLLECT_ALL(tx, s,
-                         "songs.library_id = ? AND songs.missing = 0 AND songs.seen_at < ? AND "
+                         "(songs.folder_id IN (SELECT id FROM folders WHERE library_id = ? AND "
+                         "seen_at < ?) OR (songs.folder_id IS NULL AND songs.seen_at < ?)) AND "
+                         "songs.library_id = ? AND songs.missing = 0 AND "
                          "substr(songs.path, 1, ?) = ?",
-                         "iiit", s->lib->id, s->gen, np, pfx))
+                         "iiiiit", s->lib->id, s->gen, s->gen, s->lib->id, np, pfx))
         return r;
-    int64_t c = scan_exec(tx,
-                          "UPDATE songs SET missing = 1, missing_since = ?, updated_at = ? WHERE "
-                          "library_id = ? AND missing = 0 AND seen_at < ? AND substr(path, 1, ?) "
-                          "= ?",
-                          "iiiiit", s->now, s->now, s->lib->id, s->gen, np, pfx);
+    int64_t c =
+        scan_exec(tx,
+                  "UPDATE songs SET missing = 1, missing_since = ?, updated_at = ? WHERE "
+                  "(folder_id IN (SELECT id FROM folders WHERE library_id = ? AND "
+                  "seen_at < ?) OR (folder_id IS NULL AND seen_at < ?)) AND "
+                  "library_id = ? AND missing = 0 AND substr(path, 1, ?) = ?",
+                  "iiiiiiit", s->now, s->now, s->lib->id, s->gen, s->gen, s->lib->id, np, pfx);
     if (c < 0)
         return (int)c;
     sa->vanished = c;
@@ -2375,7 +2383,24 @@ static int scan_purge_fn(Scan *s, ScanTx *tx, void *arg)
 {
     const int64_t *lib_id = arg;
     int64_t cutoff = s->now - s->opts->purge_after_s;
-    int r;
+    /* Nothing due (the usual case): skip the deletes, which would scan the search table. */
+    DbStmt *st;
+    int r = scan_query(tx, &st,
+                       "SELECT 1 FROM songs WHERE missing = 1 AND missing_since <= ? AND "
+                       "library_id = ? LIMIT 1",
+                       "ii", cutoff, *lib_id);
+    if (r < 0)
+        return r;
+    if (r == DB_DONE) {
+        r = scan_query(tx, &st,
+                       "SELECT 1 FROM folders WHERE library_id = ? AND missing = 1 AND "
+                       "seen_at <= ? LIMIT 1",
+                       "ii", *lib_id, cutoff);
+        if (r < 0)
+            return r;
+        if (r == DB_DONE)
+            return 0;
+    }
     if (SCAN_COLLECT_ALL(tx, s,
                          "songs.library_id = ? AND songs.missing = 1 AND songs.missing_since <= ?",
                          "ii", *lib_id, cutoff))

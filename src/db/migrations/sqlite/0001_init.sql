@@ -145,6 +145,8 @@ CREATE INDEX songs_folder ON songs (folder_id, path);
 CREATE INDEX songs_identity ON songs (identity);
 CREATE INDEX songs_mbid ON songs (mbid);
 CREATE INDEX songs_created ON songs (created_at, id);
+-- Missing songs are few: the scanner asks whether any exist, and purges by age.
+CREATE INDEX songs_missing ON songs (missing_since) WHERE missing = 1;
 
 -- Every artist of a song / album, in tag order (role: 'artist' for song_artists).
 CREATE TABLE song_artists (
