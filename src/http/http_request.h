@@ -33,6 +33,7 @@ typedef struct HttpRequest {
     size_t body_len;       /* at most LIMIT_HTTP_BODY_BYTES; larger bodies get 413 */
     const char *peer_addr; /* textual address of the TCP peer */
     void *app;             /* the server's application context (HttpServerConfig.app) */
+    void *user;            /* set by the guard: who is asking (the application's type) */
     void *impl;            /* private to http/ */
 } HttpRequest;
 

@@ -25,6 +25,7 @@ typedef struct HttpRoute {
                             "*") matches any rest, possibly empty, handed over as the last
                             placeholder value */
     HttpHandler handler;
+    int access; /* meaning left to the application (who may call it); read by its guard */
 } HttpRoute;
 
 typedef struct HttpRouter HttpRouter;

@@ -262,7 +262,11 @@ static enum MHD_Result server_dispatch(HttpServer *s, Exchange *x)
                                                req->params, &req->n_params, &known);
     if (!route)
         return server_not_found(s, x, known ? 405 : 404, scratch);
-    int rc = route->handler(req, &x->res);
+    int rc = s->cfg.guard ? s->cfg.guard(req, &x->res, route) : 0;
+    if (rc == 0)
+        rc = route->handler(req, &x->res);
+    else if (rc > 0)
+        rc = 0; /* the guard answered */
     if (rc < 0) {
         log_error("http: handler for %s %s failed: %s", req->method, route->pattern, err_str(rc));
         server_error(x, 500);

@@ -32,6 +32,10 @@ typedef struct HttpServerConfig {
     /* Writes the body of a status the server answers itself (400, 404, 405, 413, 414, 431,
      * 500 after a failed handler); NULL or a negative return: a plain-text body. */
     int (*error_page)(HttpRequest *req, HttpResponse *res, int status);
+    /* Runs before every matched route's handler (e.g. authentication against route->access,
+     * setting req->user). Returns 0 to go on to the handler, or 1 when it answered the
+     * request itself (401, 403, 429...), or a negative error (500). NULL: no guard. */
+    int (*guard)(HttpRequest *req, HttpResponse *res, const HttpRoute *route);
 } HttpServerConfig;
 
 typedef struct HttpServer HttpServer;

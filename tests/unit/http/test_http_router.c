@@ -23,22 +23,22 @@ static int h_a(HttpRequest *req, HttpResponse *res)
 }
 
 static const HttpRoute routes[] = {
-    {"GET", "/", h_a},                           /* 0 */
-    {"GET", "/api/songs", h_a},                  /* 1 */
-    {"POST", "/api/songs", h_a},                 /* 2 */
-    {"GET", "/api/songs/{id}", h_a},             /* 3 */
-    {"GET", "/api/songs/recent", h_a},           /* 4 */
-    {"GET", "/api/songs/{id}/stream", h_a},      /* 5 */
-    {"DELETE", "/api/songs/{id}", h_a},          /* 6 */
-    {"GET", "/api/{kind}/{id}/art/{size}", h_a}, /* 7 */
-    {"GET", "/static/*", h_a},                   /* 8 */
-    {"GET", "/static/{file}", h_a},              /* 9 */
-    {"*", "/rest/ping", h_a},                    /* 10 */
-    {"GET", "/api/a/{b}/c", h_a},                /* 11 */
-    {"GET", "/api/a/b/{c}", h_a},                /* 12 */
-    {"PUT", "/api/users/{id}/", h_a},            /* 13 */
-    {"GET", "/a/{w}/{x}/{y}/{z}", h_a},          /* 14 */
-    {"HEAD", "/only-head", h_a},                 /* 15 */
+    {"GET", "/", h_a, 0},                           /* 0 */
+    {"GET", "/api/songs", h_a, 0},                  /* 1 */
+    {"POST", "/api/songs", h_a, 0},                 /* 2 */
+    {"GET", "/api/songs/{id}", h_a, 0},             /* 3 */
+    {"GET", "/api/songs/recent", h_a, 0},           /* 4 */
+    {"GET", "/api/songs/{id}/stream", h_a, 0},      /* 5 */
+    {"DELETE", "/api/songs/{id}", h_a, 0},          /* 6 */
+    {"GET", "/api/{kind}/{id}/art/{size}", h_a, 0}, /* 7 */
+    {"GET", "/static/*", h_a, 0},                   /* 8 */
+    {"GET", "/static/{file}", h_a, 0},              /* 9 */
+    {"*", "/rest/ping", h_a, 0},                    /* 10 */
+    {"GET", "/api/a/{b}/c", h_a, 0},                /* 11 */
+    {"GET", "/api/a/b/{c}", h_a, 0},                /* 12 */
+    {"PUT", "/api/users/{id}/", h_a, 0},            /* 13 */
+    {"GET", "/a/{w}/{x}/{y}/{z}", h_a, 0},          /* 14 */
+    {"HEAD", "/only-head", h_a, 0},                 /* 15 */
 };
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -146,13 +146,13 @@ static void test_router_bad_patterns(void **state)
         "/api/{a-b}",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        HttpRoute one = {"GET", bad[i], h_a};
+        HttpRoute one = {"GET", bad[i], h_a, 0};
         HttpRouter *r = (HttpRouter *)0x1;
         if (http_router_new(&one, 1, &r) != -EINVAL)
             fail_msg("pattern \"%s\" accepted", bad[i]);
         assert_ptr_equal(r, (HttpRouter *)0x1);
     }
-    HttpRoute no_handler = {"GET", "/x", NULL};
+    HttpRoute no_handler = {"GET", "/x", NULL, 0};
     HttpRouter *r = NULL;
     assert_int_equal(http_router_new(&no_handler, 1, &r), -EINVAL);
     /* 33 segments is too many */
@@ -160,7 +160,7 @@ static void test_router_bad_patterns(void **state)
     for (int i = 0; i < 33; i++)
         memcpy(deep + 2 * i, "/a", 2);
     deep[66] = '\0';
-    HttpRoute d = {"GET", deep, h_a};
+    HttpRoute d = {"GET", deep, h_a, 0};
     assert_int_equal(http_router_new(&d, 1, &r), -EINVAL);
 }
 
@@ -179,7 +179,7 @@ static void test_router_empty_and_long(void **state)
     http_router_free(NULL);
 
     /* a very long path with many segments against a rest route */
-    HttpRoute rest = {"GET", "/f/*", h_a};
+    HttpRoute rest = {"GET", "/f/*", h_a, 0};
     assert_int_equal(http_router_new(&rest, 1, &r), 0);
     size_t n = LIMIT_HTTP_URL_BYTES;
     char *path = malloc(n + 1);
