@@ -115,9 +115,10 @@ bench_db() {
     load "GET /api/songs (last page)" \
         "$b/api/songs?limit=100&after=$(cursor "${last%|*}" "${last##*|}")"
     local l
-    for l in alpha_name alpha_artist newest year; do
+    for l in alpha_name alpha_artist newest; do
         load "GET /api/albums?list=$l" "$b/api/albums?list=$l&limit=100"
     done
+    load "GET /api/albums?list=year" "$b/api/albums?list=year&from=1950&to=2030&limit=100"
     load "GET /api/artists" "$b/api/artists?limit=100"
     load "GET /api/search?q=silver" "$b/api/search?q=silver"
     load "GET /api/search?q=caf (prefix)" "$b/api/search?q=caf"

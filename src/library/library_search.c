@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Matches fetched per kind before ranking; bounds the work of one search. */
+#define SEARCH_CANDIDATES 500
+
 static bool search_ascii_alnum(unsigned char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -254,9 +257,10 @@ int library_search(DbConn *conn, DbKind backend, Arena *arena, const char *q,
         *ret_n = 0;
         return 0;
     }
-    /* Candidates: more than asked, so that exact and prefix matches the database ranks a
-     * little lower still make the cut after re-ranking. */
-    int window = limit * 4 + 20;
+    /* Candidates: a bounded set of matches, taken without asking the database to rank
+     * them (ranking every match of a common word costs seconds at a million songs); they
+     * are ranked here: exact name, name prefix, then the database's score of each. */
+    int window = SEARCH_CANDIDATES;
     SearchHit *hits = arena_calloc(arena, (size_t)window, sizeof(*hits));
     if (!hits)
         return -ENOMEM;
@@ -267,8 +271,7 @@ int library_search(DbConn *conn, DbKind backend, Arena *arena, const char *q,
             return -ENOMEM;
         r = db_prepare(conn,
                        "SELECT item_id, name, bm25(search, 0.0, 0.0, 10.0, 1.0) FROM search"
-                       " WHERE search MATCH ? AND kind = ?"
-                       " ORDER BY bm25(search, 0.0, 0.0, 10.0, 1.0), item_id LIMIT ?",
+                       " WHERE search MATCH ? AND kind = ? LIMIT ?",
                        &st);
         if (r < 0)
             return r;
@@ -296,11 +299,10 @@ int library_search(DbConn *conn, DbKind backend, Arena *arena, const char *q,
             conn,
             "SELECT s.item_id, s.name, ts_rank(s.tsv, to_tsquery('simple', CAST(? AS TEXT)))"
             " + similarity(swaz_unaccent(lower(s.name)), CAST(? AS TEXT)) AS score"
-            " FROM search s WHERE s.kind = ?"
-            " AND (s.tsv @@ to_tsquery('simple', CAST(? AS TEXT))"
-            " OR swaz_unaccent(lower(s.name)) % CAST(? AS TEXT)"
-            " OR CAST(? AS TEXT) <% swaz_unaccent(lower(s.name)))"
-            " ORDER BY score DESC, s.item_id LIMIT ?",
+            " FROM (SELECT item_id, name, tsv FROM search WHERE kind = ?"
+            " AND (tsv @@ to_tsquery('simple', CAST(? AS TEXT))"
+            " OR swaz_unaccent(lower(name)) % CAST(? AS TEXT)"
+            " OR CAST(? AS TEXT) <% swaz_unaccent(lower(name))) LIMIT ?) s",
             &st);
         if (r < 0)
             return r;
