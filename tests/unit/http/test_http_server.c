@@ -224,9 +224,11 @@ static int not_found_json(HttpRequest *req, HttpResponse *res, int status)
 }
 
 static const HttpRoute test_routes[] = {
-    {"GET", "/hello", h_hello, 0}, {"GET", "/file", h_file, 0},       {"GET", "/query", h_query, 0},
-    {"POST", "/echo", h_echo, 0},  {"PUT", "/echo", h_echo, 0},       {"GET", "/fail", h_fail, 0},
-    {"GET", "/live", h_live, 0},   {"GET", "/item/{id}", h_param, 0}, {"GET", "/live-fail", h_live_fail, 0},
+    {"GET", "/hello", h_hello, 0},         {"GET", "/file", h_file, 0},
+    {"GET", "/query", h_query, 0},         {"POST", "/echo", h_echo, 0},
+    {"PUT", "/echo", h_echo, 0},           {"GET", "/fail", h_fail, 0},
+    {"GET", "/live", h_live, 0},           {"GET", "/item/{id}", h_param, 0},
+    {"GET", "/live-fail", h_live_fail, 0},
 };
 
 /* ---- server fixture ---- */
