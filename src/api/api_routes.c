@@ -5,15 +5,30 @@
 #include "api/api_routes.h"
 
 #include "api/api_auth.h"
+#include "api/native/native_auth.h"
+#include "api/native/native_avatars.h"
 #include "api/native/native_browse.h"
 #include "api/native/native_covers.h"
 #include "api/native/native_health.h"
+#include "api/native/native_keys.h"
+#include "api/native/native_playlists.h"
+#include "api/native/native_personal.h"
 #include "api/native/native_scan.h"
 #include "api/native/native_search.h"
+#include "api/native/native_shares.h"
 #include "api/native/native_songs.h"
+#include "api/native/native_users.h"
 
 static const HttpRoute api_route_table[] = {
     {"GET", "/health", native_health_get, API_PUBLIC},
+    {"POST", "/api/auth/login", native_auth_login, API_PUBLIC},
+    {"POST", "/api/auth/refresh", native_auth_refresh, API_PUBLIC},
+    {"POST", "/api/auth/logout", native_auth_logout, API_PUBLIC},
+    {"POST", "/api/auth/logout-all", native_auth_logout_all, API_USER},
+    {"GET", "/api/auth/me", native_auth_me, API_USER},
+    {"POST", "/api/auth/password", native_auth_password, API_USER},
+    {"POST", "/api/auth/setup", native_auth_setup, API_PUBLIC},
+    {"GET", "/api/auth/stream-token", native_auth_stream_token, API_USER},
     {"GET", "/api/scan", native_scan_get, API_USER},
     {"POST", "/api/scan", native_scan_post, API_ADMIN},
     {"GET", "/api/songs", native_songs_list, API_USER},
@@ -30,6 +45,61 @@ static const HttpRoute api_route_table[] = {
     {"GET", "/api/folders/{id}", native_browse_folder, API_USER},
     {"GET", "/api/search", native_search_get, API_USER},
     {"GET", "/api/covers/{id}", native_covers_get, API_USER},
+    {"GET", "/api/users", native_users_list, API_ADMIN},
+    {"POST", "/api/users", native_users_create, API_ADMIN},
+    {"GET", "/api/users/{id}", native_users_get, API_ADMIN},
+    {"PATCH", "/api/users/{id}", native_users_patch, API_ADMIN},
+    {"DELETE", "/api/users/{id}", native_users_delete, API_ADMIN},
+    {"GET", "/api/me", native_users_me_get, API_USER},
+    {"PATCH", "/api/me", native_users_me_patch, API_USER},
+    {"POST", "/api/me/app-password", native_keys_app_password_create, API_USER},
+    {"DELETE", "/api/me/app-password", native_keys_app_password_delete, API_USER},
+    {"GET", "/api/keys", native_keys_list, API_USER},
+    {"POST", "/api/keys", native_keys_create, API_USER},
+    {"DELETE", "/api/keys/{id}", native_keys_delete, API_USER},
+    {"GET", "/api/playlists", native_playlists_list, API_USER},
+    {"POST", "/api/playlists", native_playlists_create, API_USER},
+    {"POST", "/api/playlists/import", native_playlists_import, API_USER},
+    {"GET", "/api/playlists/{id}", native_playlists_get, API_USER},
+    {"PATCH", "/api/playlists/{id}", native_playlists_update, API_USER},
+    {"DELETE", "/api/playlists/{id}", native_playlists_delete, API_USER},
+    {"POST", "/api/playlists/{id}/entries", native_playlists_add, API_USER},
+    {"DELETE", "/api/playlists/{id}/entries", native_playlists_remove, API_USER},
+    {"POST", "/api/playlists/{id}/move", native_playlists_move, API_USER},
+    {"PUT", "/api/playlists/{id}/editors", native_playlists_editors, API_USER},
+    {"GET", "/api/playlists/{id}/m3u", native_playlists_export, API_USER},
+    {"GET", "/api/playlists/{id}/cover", native_playlists_cover_get, API_USER},
+    {"PUT", "/api/playlists/{id}/cover", native_playlists_cover_put, API_USER},
+    {"GET", "/api/shares", native_shares_list, API_USER},
+    {"POST", "/api/shares", native_shares_create, API_USER},
+    {"GET", "/api/shares/{id}", native_shares_get, API_USER},
+    {"PATCH", "/api/shares/{id}", native_shares_update, API_USER},
+    {"DELETE", "/api/shares/{id}", native_shares_delete, API_USER},
+    {"GET", "/s/{id}", native_shares_page, API_PUBLIC},
+    {"GET", "/s/{id}/info", native_shares_info, API_PUBLIC},
+    {"GET", "/s/{id}/cover", native_shares_cover, API_PUBLIC},
+    {"GET", "/s/{id}/stream/{song}", native_shares_stream, API_PUBLIC},
+    {"GET", "/s/{id}/download/{song}", native_shares_download, API_PUBLIC},
+    {"PUT", "/api/me/avatar", native_avatars_put, API_USER},
+    {"DELETE", "/api/me/avatar", native_avatars_delete_mine, API_USER},
+    {"GET", "/api/users/{id}/avatar", native_avatars_get, API_USER},
+    {"DELETE", "/api/users/{id}/avatar", native_avatars_delete, API_ADMIN},
+    {"GET", "/api/stars", native_personal_stars, API_USER},
+    {"GET", "/api/stars/{kind}/{id}", native_personal_star_get, API_USER},
+    {"PUT", "/api/stars/{kind}/{id}", native_personal_star_put, API_USER},
+    {"DELETE", "/api/stars/{kind}/{id}", native_personal_star_delete, API_USER},
+    {"PUT", "/api/ratings/{kind}/{id}", native_personal_rating_put, API_USER},
+    {"GET", "/api/history", native_personal_history, API_USER},
+    {"POST", "/api/history", native_personal_history_post, API_USER},
+    {"GET", "/api/history/{id}", native_personal_history_song, API_USER},
+    {"GET", "/api/popular", native_personal_popular, API_USER},
+    {"GET", "/api/now-playing", native_personal_now_playing, API_USER},
+    {"PUT", "/api/now-playing", native_personal_now_playing_put, API_USER},
+    {"GET", "/api/queue", native_personal_queue, API_USER},
+    {"PUT", "/api/queue", native_personal_queue_put, API_USER},
+    {"GET", "/api/bookmarks", native_personal_bookmarks, API_USER},
+    {"PUT", "/api/bookmarks/{id}", native_personal_bookmark_put, API_USER},
+    {"DELETE", "/api/bookmarks/{id}", native_personal_bookmark_delete, API_USER},
 };
 
 const HttpRoute *api_routes(size_t *ret_count)

@@ -1,6 +1,7 @@
 /*
  * cmd_serve.c - wires the subsystems together: configuration, database, Redis, scan service,
- * folder watcher, router, HTTP server; then waits for a signal and stops them.
+ * secret keys, the authentication guard, folder watcher, router, HTTP server; then waits for
+ * a signal and stops them.
  *
  * SIGTERM/SIGINT are blocked in every thread and taken with sigwait() on the main thread,
  * so no handler runs concurrently with anything. Threads: MHD's pool runs handlers; the
@@ -13,9 +14,11 @@
 #include "app/cmd_serve.h"
 
 #include "api/api.h"
+#include "api/api_auth.h"
 #include "api/api_error.h"
 #include "api/api_routes.h"
 #include "app/app.h"
+#include "auth/auth_keys.h"
 #include "auth/auth_password.h"
 #include "core/err.h"
 #include "core/log.h"
@@ -118,13 +121,54 @@ int cmd_serve(int argc, char **argv, char **envp)
         goto out_redis;
     }
 
-    ApiContext ctx = {db, cfg.data_dir, scans, redis, SWAZ_VERSION, api_monotonic_ms()};
+    AuthKeys keys; /* wiped on the way out */
+    char kerr[LIMIT_PATH_BYTES + 128];
+    if ((r = auth_keys_load(cfg.data_dir, &keys, kerr, sizeof(kerr))) < 0) {
+        log_error("secret keys: %s", kerr);
+        goto out_scans;
+    }
+    ApiAuthSettings as = {
+        .access_ttl_s = cfg.access_token_ttl_s,
+        .refresh_ttl_s = cfg.refresh_token_ttl_s,
+        .stream_ttl_s = cfg.stream_token_ttl_s,
+        .trusted_proxies = cfg.trusted_proxies,
+        .proxy_auth_header = cfg.proxy_auth_header,
+        .proxy_auth_create = cfg.proxy_auth_create,
+        .rate_account = cfg.auth_rate_account,
+        .rate_address = cfg.auth_rate_address,
+        .rate_window_s = cfg.auth_rate_window_s,
+    };
+    ApiAuth *auth;
+    if ((r = api_auth_new(&as, &auth, kerr, sizeof(kerr))) < 0) {
+        log_error("%s", r == -EINVAL ? kerr : err_str(r));
+        goto out_keys;
+    }
+    if (cfg.proxy_auth_header[0] && !auth->n_proxies)
+        log_warn("proxy_auth_header is set but trusted_proxies is empty: proxy sign-in is off");
+    CacheKv *cache = cache_kv_new(redis); /* popular songs; Redis when configured */
+    if (!cache) {
+        log_error("cannot create the cache: out of memory");
+        goto out_auth;
+    }
+
+    ApiContext ctx = {
+        .db = db,
+        .data_dir = cfg.data_dir,
+        .scans = scans,
+        .redis = redis,
+        .version = SWAZ_VERSION,
+        .started_ms = api_monotonic_ms(),
+        .keys = &keys,
+        .auth = auth,
+        .cache = cache,
+        .now_playing_visible = cfg.now_playing_visible,
+    };
     size_t n_routes;
     const HttpRoute *routes = api_routes(&n_routes);
     HttpRouter *router;
     if ((r = http_router_new(routes, n_routes, &router)) < 0) {
         log_error("bad route table: %s", err_str(r));
-        goto out_scans;
+        goto out_cache;
     }
 
     HttpServerConfig hc = {
@@ -137,6 +181,7 @@ int cmd_serve(int argc, char **argv, char **envp)
         .router = router,
         .app = &ctx,
         .error_page = api_error_page,
+        .guard = api_auth_guard,
     };
     HttpServer *server;
     if ((r = http_server_start(&hc, &server)) < 0) {
@@ -167,6 +212,12 @@ int cmd_serve(int argc, char **argv, char **envp)
     code = APP_EXIT_OK;
 out_router:
     http_router_free(router);
+out_cache:
+    cache_kv_free(cache);
+out_auth:
+    api_auth_free(auth);
+out_keys:
+    auth_keys_wipe(&keys);
 out_scans:
     library_service_free(scans);
 out_redis:

@@ -42,9 +42,19 @@ typedef struct Config {
     char cover_priority[512];    /* ','-separated, e.g. "cover.*, folder.*, embedded" */
     bool watch;                  /* inotify on the music folders */
     unsigned watch_debounce_s;
-    unsigned scan_interval_s; /* 0: no scheduled scans */
-    unsigned scan_workers;    /* folders scanned in parallel */
-    unsigned purge_after_s;   /* missing songs are deleted after this long */
+    unsigned scan_interval_s;     /* 0: no scheduled scans */
+    unsigned scan_workers;        /* folders scanned in parallel */
+    unsigned purge_after_s;       /* missing songs are deleted after this long */
+    bool now_playing_visible;     /* users see each other's now-playing entries */
+    unsigned access_token_ttl_s;  /* lifetime of an access token (JWT) */
+    unsigned refresh_token_ttl_s; /* lifetime of a refresh token */
+    unsigned stream_token_ttl_s;  /* lifetime of a ?t= media token */
+    char trusted_proxies[1024];   /* ','-separated IPs/CIDRs whose X-Forwarded-For we trust */
+    char proxy_auth_header[128];  /* header naming the user from a trusted proxy, "" = off */
+    bool proxy_auth_create;       /* create unknown proxy users (non-admin) */
+    unsigned auth_rate_account;   /* failed attempts per account per window */
+    unsigned auth_rate_address;   /* failed attempts per peer address per window */
+    unsigned auth_rate_window_s;
 } Config;
 
 /* What is left on the command line once settings are taken out. */

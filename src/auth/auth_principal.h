@@ -9,6 +9,7 @@
 #define SWAZ_AUTH_PRINCIPAL_H
 
 #include "core/limits.h"
+#include "db/db.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -37,6 +38,24 @@ typedef struct Principal {
     size_t n_library_ids;
     AuthMethod method;
 } Principal;
+
+/* Fills *ret from the users row of `user_id` and its user_libraries (method left as
+ * AUTH_METHOD_TOKEN; the caller sets it). Returns 0, ERR_AUTH (no such user, or disabled)
+ * or ERR_DB. */
+int auth_principal_load(DbConn *conn, const char *user_id, Principal *ret);
+
+/* Writes the id of the user named `username` to ret_user_id. Returns 0, -ENOENT or ERR_DB. */
+int auth_principal_find(DbConn *conn, const char *username,
+                        char ret_user_id[AUTH_PRINCIPAL_ID_BYTES + 1]);
+
+/* Checks `password` for the user named `username` or, when `username` is NULL, the user
+ * `user_id`, taking the time of one Argon2id verification whether or not the user exists
+ * (`dummy_hash` is verified for an unknown one). On success writes the user id to
+ * ret_user_id and, for a sign-in by name, records last_login_at. Returns 0, ERR_AUTH
+ * (unknown user, wrong password or disabled account: indistinguishable) or ERR_DB. */
+int auth_principal_authenticate(DbConn *conn, const char *username, const char *user_id,
+                                const char *password, const char *dummy_hash,
+                                char ret_user_id[AUTH_PRINCIPAL_ID_BYTES + 1]);
 
 /* True if the principal may see library `library_id`. */
 bool auth_principal_sees(const Principal *p, int64_t library_id);

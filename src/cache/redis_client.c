@@ -483,3 +483,121 @@ void redis_client_errmsg(RedisClient *client, char *buf, size_t size)
     str_copy(buf, client->errmsg, size);
     pthread_mutex_unlock(&client->mu);
 }
+
+/* ---- key/value commands ------------------------------------------------------------ */
+
+/* Sends one command (argv form, binary-safe) and hands the reply to `take` while holding
+ * mu; reconnects once when the connection has dropped. Returns what `take` returns, or
+ * ERR_DB. */
+typedef int (*RedisClientTake)(RedisClient *c, redisReply *reply, void *arg);
+
+static int redis_client_run(RedisClient *c, const char *what, int argc, const char **argv,
+                            const size_t *argvlen, RedisClientTake take, void *arg)
+{
+    int r = ERR_DB;
+    RedisClientSigpipe sig;
+    pthread_mutex_lock(&c->mu);
+    redis_client_sigpipe_block(&sig);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (!c->ctx && redis_client_connect(c) < 0)
+            break;
+        redisReply *reply = redisCommandArgv(c->ctx, argc, argv, argvlen);
+        if (!reply) {
+            redis_client_set_error(c, what, c->ctx->errstr);
+            redisFree(c->ctx);
+            c->ctx = NULL;
+            continue;
+        }
+        if (reply->type == REDIS_REPLY_ERROR) {
+            redis_client_set_error(c, what, reply->str);
+            r = ERR_DB;
+        } else {
+            r = take(c, reply, arg);
+        }
+        freeReplyObject(reply);
+        break;
+    }
+    redis_client_sigpipe_restore(&sig);
+    pthread_mutex_unlock(&c->mu);
+    return r;
+}
+
+typedef struct RedisClientGetArg {
+    char *buf;
+    size_t cap;
+    size_t len;
+} RedisClientGetArg;
+
+static int redis_client_take_get(RedisClient *c, redisReply *reply, void *arg)
+{
+    RedisClientGetArg *g = arg;
+    if (reply->type == REDIS_REPLY_NIL)
+        return -ENOENT;
+    if (reply->type != REDIS_REPLY_STRING) {
+        redis_client_set_error(c, "GET", "unexpected reply");
+        return ERR_DB;
+    }
+    if ((size_t)reply->len > g->cap)
+        return ERR_LIMIT;
+    memcpy(g->buf, reply->str, (size_t)reply->len);
+    g->len = (size_t)reply->len;
+    return 0;
+}
+
+static int redis_client_take_any(RedisClient *c, redisReply *reply, void *arg)
+{
+    (void)c;
+    (void)reply;
+    (void)arg;
+    return 0;
+}
+
+static int redis_client_take_int(RedisClient *c, redisReply *reply, void *arg)
+{
+    if (reply->type != REDIS_REPLY_INTEGER) {
+        redis_client_set_error(c, "INCR", "unexpected reply");
+        return ERR_DB;
+    }
+    *(long long *)arg = reply->integer;
+    return 0;
+}
+
+int redis_client_get(RedisClient *client, const char *key, char *buf, size_t cap, size_t *ret_len)
+{
+    const char *argv[2] = {"GET", key};
+    size_t argvlen[2] = {3, strlen(key)};
+    RedisClientGetArg g = {buf, cap, 0};
+    int r = redis_client_run(client, "GET", 2, argv, argvlen, redis_client_take_get, &g);
+    if (r == 0)
+        *ret_len = g.len;
+    return r;
+}
+
+int redis_client_set(RedisClient *client, const char *key, const char *value, size_t len,
+                     unsigned ttl_s)
+{
+    char ttl[16];
+    snprintf(ttl, sizeof(ttl), "%u", ttl_s);
+    const char *argv[5] = {"SET", key, value, "EX", ttl};
+    size_t argvlen[5] = {3, strlen(key), len, 2, strlen(ttl)};
+    return redis_client_run(client, "SET", ttl_s ? 5 : 3, argv, argvlen, redis_client_take_any,
+                            NULL);
+}
+
+int redis_client_del(RedisClient *client, const char *key)
+{
+    const char *argv[2] = {"DEL", key};
+    size_t argvlen[2] = {3, strlen(key)};
+    return redis_client_run(client, "DEL", 2, argv, argvlen, redis_client_take_any, NULL);
+}
+
+int redis_client_incr(RedisClient *client, const char *key, long long *ret_value)
+{
+    const char *argv[2] = {"INCR", key};
+    size_t argvlen[2] = {4, strlen(key)};
+    long long v = 0;
+    int r = redis_client_run(client, "INCR", 2, argv, argvlen, redis_client_take_int, &v);
+    if (r == 0)
+        *ret_value = v;
+    return r;
+}

@@ -27,6 +27,20 @@ void redis_client_close(RedisClient *client);
  * Returns 0 or ERR_DB. */
 int redis_client_ping(RedisClient *client);
 
+/* GET `key`: copies the value into `buf` (`cap` bytes, no NUL added) and its length into
+ * *ret_len. Returns 0, -ENOENT (no such key), ERR_LIMIT (longer than `cap`) or ERR_DB. */
+int redis_client_get(RedisClient *client, const char *key, char *buf, size_t cap, size_t *ret_len);
+
+/* SET `key` to `len` bytes of `value` with EX `ttl_s` (0: no expiry). Returns 0 or ERR_DB. */
+int redis_client_set(RedisClient *client, const char *key, const char *value, size_t len,
+                     unsigned ttl_s);
+
+/* DEL `key` (no error when it does not exist). Returns 0 or ERR_DB. */
+int redis_client_del(RedisClient *client, const char *key);
+
+/* INCR `key`, writing the new value to *ret_value. Returns 0 or ERR_DB. */
+int redis_client_incr(RedisClient *client, const char *key, long long *ret_value);
+
 /* Returns the URL without its password, e.g. "redis://10.0.0.5:6379/2" or
  * "unix:///run/redis.sock?db=1". Borrowed until redis_client_close(). */
 const char *redis_client_describe(const RedisClient *client);

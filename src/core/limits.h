@@ -63,6 +63,43 @@
 #define LIMIT_PASSWORD_BYTES 1024
 #define LIMIT_PASSWORD_MIN   8
 
+/* Account settings and app credentials (auth_user.h, auth_apikey.h, auth_subsonic.h). */
+#define LIMIT_EMAIL_BYTES         254 /* an account's e-mail address */
+#define LIMIT_API_KEY_NAME_BYTES  128 /* the label of an API key */
+#define LIMIT_API_KEYS_PER_USER   100 /* API keys one user may hold */
+#define LIMIT_SUBSONIC_SALT_BYTES 256 /* the s= salt of Subsonic token auth */
+
+/* Authentication. */
+#define LIMIT_AUTH_TOKEN_BYTES       2048 /* a JWT (access or stream token) we accept */
+#define LIMIT_AUTH_COOKIE_BYTES      4096 /* a Cookie header we parse */
+#define LIMIT_AUTH_RATELIMIT_ENTRIES 8192 /* (kind, key) counters kept in memory */
+#define LIMIT_AUTH_TRUSTED_PROXIES   32   /* entries of trusted_proxies */
+#define LIMIT_AUTH_FORWARDED_HOPS    16   /* X-Forwarded-For addresses we look at */
+
+/* Playlists (library_playlist.h, library_m3u.h). */
+#define LIMIT_PLAYLIST_ENTRIES       10000 /* songs in one playlist; more: 413, nothing changes */
+#define LIMIT_PLAYLIST_NAME_BYTES    256   /* a playlist's name */
+#define LIMIT_PLAYLIST_COMMENT_BYTES 4096  /* a playlist's comment (description) */
+#define LIMIT_PLAYLIST_EDITORS       64    /* users the owner lets edit one playlist */
+#define LIMIT_PLAYLIST_COVER_BYTES   (1024 * 1024) /* an uploaded playlist cover */
+#define LIMIT_M3U_LINES              20000         /* lines of an imported M3U/M3U8 playlist */
+
+/* Shares and avatars (library_share.h, library_avatar.h). */
+#define LIMIT_SHARES_PER_USER         1000                  /* live share links one user may hold */
+#define LIMIT_SHARE_DESCRIPTION_BYTES 1024                  /* a share's description */
+#define LIMIT_SHARE_SONGS             5000                  /* songs listed on one share page */
+#define LIMIT_AVATAR_BYTES            LIMIT_HTTP_BODY_BYTES /* an uploaded avatar image */
+#define LIMIT_AVATAR_PIXELS           (25 * 1000 * 1000)    /* its declared width x height */
+
+/* Personal data: favourites, history, play queue, bookmarks, the shared cache. */
+#define LIMIT_QUEUE_ENTRIES          1000        /* songs in a saved play queue */
+#define LIMIT_BOOKMARK_COMMENT_BYTES 1024        /* the comment of a bookmark */
+#define LIMIT_CLIENT_NAME_BYTES      128         /* a client / device name */
+#define LIMIT_POPULAR_MAX            100         /* songs in a popular-songs answer */
+#define LIMIT_CACHE_ENTRIES          1024        /* entries of the in-process cache */
+#define LIMIT_CACHE_KEY_BYTES        256         /* one cache key */
+#define LIMIT_CACHE_VALUE_BYTES      (64 * 1024) /* one cached value */
+
 /* Database pool. */
 #define LIMIT_DB_POOL_MAX 64
 

@@ -7,6 +7,7 @@
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/str.h"
+#include "library/library_annotate.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -45,6 +46,47 @@ static int browse_limit_ok(int limit)
     return limit >= 1 && limit <= LIMIT_PAGE_MAX;
 }
 
+/* Scope clauses (library_scope.h): an object is visible when one of its songs is. */
+#define BROWSE_ARTIST_SCOPE                                                                        \
+    "(EXISTS (SELECT 1 FROM song_artists sa JOIN songs s ON s.id = sa.song_id"                     \
+    " WHERE sa.artist_id = r.id AND s.missing = 0 AND s.library_id IN (@))"                        \
+    " OR EXISTS (SELECT 1 FROM album_artists sx JOIN songs s ON s.album_id = sx.album_id"          \
+    " WHERE sx.artist_id = r.id AND s.missing = 0 AND s.library_id IN (@)))"
+#define BROWSE_ALBUM_SCOPE                                                                         \
+    "EXISTS (SELECT 1 FROM songs s WHERE s.album_id = a.id AND s.missing = 0"                      \
+    " AND s.library_id IN (@))"
+#define BROWSE_GENRE_SCOPE                                                                         \
+    "EXISTS (SELECT 1 FROM song_genres sg JOIN songs s ON s.id = sg.song_id"                       \
+    " WHERE sg.genre_id = g.id AND s.missing = 0 AND s.library_id IN (@))"
+#define BROWSE_FOLDER_SCOPE "f.library_id IN (@)"
+
+/* Prepares `sql` with the scope `clause` added to its WHERE (before GROUP BY / ORDER BY, or at
+ * the end); an unrestricted scope prepares `sql` as is. The caller binds the scope's ids
+ * (library_scope_bind) after the WHERE parameters and before the LIMIT. */
+static int browse_prepare(DbConn *conn, Arena *arena, const LibraryScope *scope, const char *sql,
+                          const char *clause, DbStmt **ret_st)
+{
+    if (library_scope_all(scope))
+        return db_prepare(conn, sql, ret_st);
+    const char *cut = strstr(sql, " GROUP BY ");
+    if (!cut) {
+        for (const char *p = strstr(sql, " ORDER BY "); p; p = strstr(p + 1, " ORDER BY "))
+            cut = p;
+    }
+    size_t at = cut ? (size_t)(cut - sql) : strlen(sql);
+    char *head = arena_alloc(arena, at + 1);
+    if (!head)
+        return -ENOMEM;
+    memcpy(head, sql, at);
+    head[at] = '\0';
+    const char *conj =
+        arena_printf(arena, "%s%s", strstr(head, " WHERE ") ? " AND " : " WHERE ", clause);
+    const char *full = conj ? library_scope_sql(arena, scope, head, conj, sql + at) : NULL;
+    if (!full)
+        return -ENOMEM;
+    return db_prepare(conn, full, ret_st);
+}
+
 /* ---- artists ---- */
 
 static int browse_artist_read(DbStmt *st, Arena *arena, Artist *a, const char **ret_sort)
@@ -63,8 +105,9 @@ static int browse_artist_read(DbStmt *st, Arena *arena, Artist *a, const char **
     return 0;
 }
 
-int library_browse_artists(DbConn *conn, Arena *arena, const char *cursor, int limit,
-                           Artist **ret_items, size_t *ret_count, const char **ret_next)
+int library_browse_artists_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                                  const char *cursor, int limit, Artist **ret_items,
+                                  size_t *ret_count, const char **ret_next)
 {
     if (!browse_limit_ok(limit))
         return -EINVAL;
@@ -77,19 +120,20 @@ int library_browse_artists(DbConn *conn, Arena *arena, const char *cursor, int l
     if (!items)
         return -ENOMEM;
     DbStmt *st;
-    r = db_prepare(conn,
-                   cursor ? "SELECT " ARTIST_COLUMNS " FROM artists r"
-                            " WHERE (r.sort_name, r.id) > (?, ?) ORDER BY r.sort_name, r.id LIMIT ?"
-                          : "SELECT " ARTIST_COLUMNS
-                            " FROM artists r ORDER BY r.sort_name, r.id LIMIT ?",
-                   &st);
+    r = browse_prepare(
+        conn, arena, scope,
+        cursor ? "SELECT " ARTIST_COLUMNS " FROM artists r"
+                 " WHERE (r.sort_name, r.id) > (?, ?) ORDER BY r.sort_name, r.id LIMIT ?"
+               : "SELECT " ARTIST_COLUMNS " FROM artists r ORDER BY r.sort_name, r.id LIMIT ?",
+        BROWSE_ARTIST_SCOPE, &st);
     if (r < 0)
         return r;
     int idx = 1;
     if (cursor && ((r = db_bind_text(st, idx++, parts[0])) < 0 ||
                    (r = db_bind_text(st, idx++, parts[1])) < 0))
         goto out_finalize;
-    if ((r = db_bind_int64(st, idx, limit + 1)) < 0)
+    if ((r = library_scope_bind(st, scope, BROWSE_ARTIST_SCOPE, &idx)) < 0 ||
+        (r = db_bind_int64(st, idx, limit + 1)) < 0)
         goto out_finalize;
     size_t n = 0;
     bool more = false;
@@ -121,8 +165,9 @@ out_finalize:
     return r;
 }
 
-int library_browse_artists_by_id(DbConn *conn, Arena *arena, const char *const *ids, size_t n,
-                                 Artist **ret_items, size_t *ret_count)
+int library_browse_artists_by_id_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                                        const char *const *ids, size_t n, Artist **ret_items,
+                                        size_t *ret_count)
 {
     if (n > LIMIT_PAGE_MAX)
         return -EINVAL;
@@ -132,13 +177,16 @@ int library_browse_artists_by_id(DbConn *conn, Arena *arena, const char *const *
     size_t count = 0;
     DbStmt *st = NULL;
     int r = 0;
-    if (n &&
-        (r = db_prepare(conn, "SELECT " ARTIST_COLUMNS " FROM artists r WHERE r.id = ?", &st)) < 0)
+    if (n && (r = browse_prepare(conn, arena, scope,
+                                 "SELECT " ARTIST_COLUMNS " FROM artists r WHERE r.id = ?",
+                                 BROWSE_ARTIST_SCOPE, &st)) < 0)
         return r;
     for (size_t i = 0; i < n; i++) {
         if (!library_cursor_id_valid(ids[i]))
             continue;
+        int idx = 2;
         if ((r = db_reset(st)) < 0 || (r = db_bind_text(st, 1, ids[i])) < 0 ||
+            (r = library_scope_bind(st, scope, BROWSE_ARTIST_SCOPE, &idx)) < 0 ||
             (r = db_step(st)) < 0)
             goto out_finalize;
         if (r == DB_ROW) {
@@ -267,11 +315,13 @@ static const AlbumOrder album_year_desc = {
 
 /* `limit` distinct random albums: ids are uniform hashes, so the first id at or after a
  * random hex string is a random album; one indexed lookup each, no table scan. */
-static int browse_albums_random(DbConn *conn, Arena *arena, int limit, Album *items,
-                                size_t *ret_count)
+static int browse_albums_random(DbConn *conn, Arena *arena, const LibraryScope *scope, int limit,
+                                Album *items, size_t *ret_count)
 {
     DbStmt *st;
-    int r = db_prepare(conn, ALBUM_SELECT " WHERE a.id >= ? ORDER BY a.id LIMIT 1", &st);
+    int r =
+        browse_prepare(conn, arena, scope, ALBUM_SELECT " WHERE a.id >= ? ORDER BY a.id LIMIT 1",
+                       BROWSE_ALBUM_SCOPE, &st);
     if (r < 0)
         return r;
     size_t n = 0;
@@ -280,10 +330,15 @@ static int browse_albums_random(DbConn *conn, Arena *arena, int limit, Album *it
         char hex[sizeof(raw) * 2 + 1];
         randombytes_buf(raw, sizeof(raw));
         str_hex(raw, sizeof(raw), hex);
-        if ((r = db_reset(st)) < 0 || (r = db_bind_text(st, 1, hex)) < 0 || (r = db_step(st)) < 0)
+        int idx = 2;
+        if ((r = db_reset(st)) < 0 || (r = db_bind_text(st, 1, hex)) < 0 ||
+            (r = library_scope_bind(st, scope, BROWSE_ALBUM_SCOPE, &idx)) < 0 ||
+            (r = db_step(st)) < 0)
             goto out_finalize;
         if (r == DB_DONE) { /* past the last id: wrap around to the first */
+            idx = 2;
             if ((r = db_reset(st)) < 0 || (r = db_bind_text(st, 1, "")) < 0 ||
+                (r = library_scope_bind(st, scope, BROWSE_ALBUM_SCOPE, &idx)) < 0 ||
                 (r = db_step(st)) < 0)
                 goto out_finalize;
             if (r == DB_DONE)
@@ -306,11 +361,101 @@ out_finalize:
     return r;
 }
 
+/* The per-user lists: the rows with the user's key `key`, then the scope condition, the
+ * cursor and the order are appended (see browse_albums_personal()). */
+#define ALBUM_PLAYED(agg)                                                                          \
+    "SELECT " ALBUM_COLUMNS ", t.k FROM albums a JOIN (SELECT s.album_id AS album_id, " agg        \
+    " AS k FROM play_counts pc JOIN songs s ON s.id = pc.song_id WHERE pc.user_id = ?"             \
+    " AND s.album_id IS NOT NULL GROUP BY s.album_id) t ON t.album_id = a.id WHERE "
+#define ALBUM_MARKED(table, col)                                                                   \
+    "SELECT " ALBUM_COLUMNS ", m." col " FROM albums a JOIN " table " m ON m.item_id = a.id"       \
+    " WHERE m.user_id = ? AND m.kind = 'album' AND "
+
+static const struct {
+    const char *from;
+    const char *key;
+} album_personal[] = {
+    [LIBRARY_ALBUMS_RECENT - LIBRARY_ALBUMS_RECENT] = {ALBUM_PLAYED("MAX(pc.last_played_at)"),
+                                                       "t.k"},
+    [LIBRARY_ALBUMS_FREQUENT - LIBRARY_ALBUMS_RECENT] = {ALBUM_PLAYED("SUM(pc.count)"), "t.k"},
+    [LIBRARY_ALBUMS_STARRED -
+        LIBRARY_ALBUMS_RECENT] = {ALBUM_MARKED("stars", "starred_at"), "m.starred_at"},
+    [LIBRARY_ALBUMS_HIGHEST -
+        LIBRARY_ALBUMS_RECENT] = {ALBUM_MARKED("ratings", "rating"), "m.rating"},
+};
+
+static int browse_albums_personal(DbConn *conn, Arena *arena, const AlbumQuery *q,
+                                  const char *cursor, int limit, Album *items, size_t *ret_count,
+                                  const char **ret_next)
+{
+    const char *parts[2];
+    int64_t after_key = 0;
+    int r;
+    if (cursor && ((r = library_cursor_unpack(arena, cursor, 2, parts)) < 0 ||
+                   (r = library_cursor_int(parts[0], &after_key)) < 0))
+        return r;
+    size_t which = (size_t)(q->list - LIBRARY_ALBUMS_RECENT);
+    const char *key = album_personal[which].key;
+    int binds = 0;
+    const char *cond =
+        library_scope_all(q->scope)
+            ? "1 = 1"
+            : library_annotate_visible_sql(arena, q->scope, ANNOTATE_ALBUM, "a.id", &binds);
+    const char *sql = cond ? arena_printf(arena, "%s%s%s%s%s ORDER BY %s DESC, a.id DESC LIMIT ?",
+                                          album_personal[which].from, cond, cursor ? " AND (" : "",
+                                          cursor ? key : "", cursor ? ", a.id) < (?, ?)" : "", key)
+                           : NULL;
+    if (!sql)
+        return -ENOMEM;
+    DbStmt *st;
+    if ((r = db_prepare(conn, sql, &st)) < 0)
+        return r;
+    int idx = 1;
+    if ((r = db_bind_text(st, idx++, q->user_id)) < 0 ||
+        (r = library_annotate_scope_bind(st, q->scope, binds, &idx)) < 0)
+        goto out_finalize;
+    if (cursor && ((r = db_bind_int64(st, idx++, after_key)) < 0 ||
+                   (r = db_bind_text(st, idx++, parts[1])) < 0))
+        goto out_finalize;
+    if ((r = db_bind_int64(st, idx, limit + 1)) < 0)
+        goto out_finalize;
+    size_t n = 0;
+    bool more = false;
+    int64_t last_key = 0;
+    while ((r = db_step(st)) == DB_ROW) {
+        if (n == (size_t)limit) {
+            more = true;
+            break;
+        }
+        if ((r = browse_album_read(st, arena, &items[n], NULL)) < 0)
+            goto out_finalize;
+        last_key = db_column_int64(st, 16);
+        n++;
+    }
+    if (r < 0)
+        goto out_finalize;
+    const char *next = NULL;
+    if (more) {
+        const char *np[2] = {library_cursor_fmt_int(arena, last_key), items[n - 1].id};
+        if (!np[0] || !(next = library_cursor_pack(arena, np, 2))) {
+            r = -ENOMEM;
+            goto out_finalize;
+        }
+    }
+    *ret_count = n;
+    *ret_next = next;
+    r = 0;
+out_finalize:
+    db_finalize(st);
+    return r;
+}
+
 int library_browse_albums(DbConn *conn, Arena *arena, const AlbumQuery *q, const char *cursor,
                           int limit, Album **ret_items, size_t *ret_count, const char **ret_next)
 {
-    if (!browse_limit_ok(limit) || (int)q->list < 0 || q->list > LIBRARY_ALBUMS_RANDOM ||
-        (q->list == LIBRARY_ALBUMS_GENRE && !q->genre_id))
+    if (!browse_limit_ok(limit) || (int)q->list < 0 || q->list > LIBRARY_ALBUMS_HIGHEST ||
+        (q->list == LIBRARY_ALBUMS_GENRE && !q->genre_id) ||
+        (q->list >= LIBRARY_ALBUMS_RECENT && !q->user_id))
         return -EINVAL;
     Album *items = arena_calloc(arena, (size_t)limit, sizeof(*items));
     if (!items)
@@ -318,8 +463,13 @@ int library_browse_albums(DbConn *conn, Arena *arena, const AlbumQuery *q, const
     int r;
     size_t n = 0;
     const char *next = NULL;
+    if (q->list >= LIBRARY_ALBUMS_RECENT) {
+        if ((r = browse_albums_personal(conn, arena, q, cursor, limit, items, &n, &next)) < 0)
+            return r;
+        goto out_attach;
+    }
     if (q->list == LIBRARY_ALBUMS_RANDOM) {
-        if ((r = browse_albums_random(conn, arena, limit, items, &n)) < 0)
+        if ((r = browse_albums_random(conn, arena, q->scope, limit, items, &n)) < 0)
             return r;
         goto out_attach;
     }
@@ -335,7 +485,8 @@ int library_browse_albums(DbConn *conn, Arena *arena, const AlbumQuery *q, const
             return r;
     }
     DbStmt *st;
-    if ((r = db_prepare(conn, cursor ? order->after : order->first, &st)) < 0)
+    if ((r = browse_prepare(conn, arena, q->scope, cursor ? order->after : order->first,
+                            BROWSE_ALBUM_SCOPE, &st)) < 0)
         return r;
     int idx = 1;
     if (q->list == LIBRARY_ALBUMS_YEAR) {
@@ -355,7 +506,8 @@ int library_browse_albums(DbConn *conn, Arena *arena, const AlbumQuery *q, const
                 goto out_finalize;
         }
     }
-    if ((r = db_bind_int64(st, idx, limit + 1)) < 0)
+    if ((r = library_scope_bind(st, q->scope, BROWSE_ALBUM_SCOPE, &idx)) < 0 ||
+        (r = db_bind_int64(st, idx, limit + 1)) < 0)
         goto out_finalize;
     bool more = false;
     AlbumKey key = {0};
@@ -418,8 +570,9 @@ out_finalize:
     return r;
 }
 
-int library_browse_albums_by_id(DbConn *conn, Arena *arena, const char *const *ids, size_t n,
-                                Album **ret_items, size_t *ret_count)
+int library_browse_albums_by_id_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                                       const char *const *ids, size_t n, Album **ret_items,
+                                       size_t *ret_count)
 {
     if (n > LIMIT_PAGE_MAX)
         return -EINVAL;
@@ -429,12 +582,15 @@ int library_browse_albums_by_id(DbConn *conn, Arena *arena, const char *const *i
     size_t count = 0;
     DbStmt *st = NULL;
     int r = 0;
-    if (n && (r = db_prepare(conn, ALBUM_SELECT " WHERE a.id = ?", &st)) < 0)
+    if (n && (r = browse_prepare(conn, arena, scope, ALBUM_SELECT " WHERE a.id = ?",
+                                 BROWSE_ALBUM_SCOPE, &st)) < 0)
         return r;
     for (size_t i = 0; i < n; i++) {
         if (!library_cursor_id_valid(ids[i]))
             continue;
+        int idx = 2;
         if ((r = db_reset(st)) < 0 || (r = db_bind_text(st, 1, ids[i])) < 0 ||
+            (r = library_scope_bind(st, scope, BROWSE_ALBUM_SCOPE, &idx)) < 0 ||
             (r = db_step(st)) < 0)
             goto out_finalize;
         if (r == DB_ROW) {
@@ -455,19 +611,21 @@ out_finalize:
     return r;
 }
 
-int library_browse_album(DbConn *conn, Arena *arena, const char *id, Album *ret_album,
-                         Song **ret_songs, size_t *ret_count)
+int library_browse_album_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                                const char *id, Album *ret_album, Song **ret_songs,
+                                size_t *ret_count)
 {
     Album *found;
     size_t n;
-    int r = library_browse_albums_by_id(conn, arena, &id, 1, &found, &n);
+    int r = library_browse_albums_by_id_scoped(conn, arena, scope, &id, 1, &found, &n);
     if (r < 0)
         return r;
     if (n == 0)
         return -ENOENT;
     Song *songs;
     size_t n_songs;
-    r = library_song_album(conn, arena, id, LIBRARY_BROWSE_ALBUM_SONGS_MAX, &songs, &n_songs);
+    r = library_song_album_scoped(conn, arena, scope, id, LIBRARY_BROWSE_ALBUM_SONGS_MAX, &songs,
+                                  &n_songs);
     if (r < 0)
         return r;
     *ret_album = found[0];
@@ -476,12 +634,13 @@ int library_browse_album(DbConn *conn, Arena *arena, const char *id, Album *ret_
     return 0;
 }
 
-int library_browse_artist(DbConn *conn, Arena *arena, const char *id, Artist *ret_artist,
-                          Album **ret_albums, size_t *ret_count)
+int library_browse_artist_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                                 const char *id, Artist *ret_artist, Album **ret_albums,
+                                 size_t *ret_count)
 {
     Artist *found;
     size_t n;
-    int r = library_browse_artists_by_id(conn, arena, &id, 1, &found, &n);
+    int r = library_browse_artists_by_id_scoped(conn, arena, scope, &id, 1, &found, &n);
     if (r < 0)
         return r;
     if (n == 0)
@@ -490,16 +649,18 @@ int library_browse_artist(DbConn *conn, Arena *arena, const char *id, Artist *re
     if (!albums)
         return -ENOMEM;
     DbStmt *st;
-    r = db_prepare(conn,
-                   ALBUM_SELECT " JOIN album_artists aa ON aa.album_id = a.id"
-                                " WHERE aa.artist_id = ?"
-                                " ORDER BY COALESCE(a.year, 0), a.sort_name, a.id LIMIT ?",
-                   &st);
+    r = browse_prepare(conn, arena, scope,
+                       ALBUM_SELECT " JOIN album_artists aa ON aa.album_id = a.id"
+                                    " WHERE aa.artist_id = ?"
+                                    " ORDER BY COALESCE(a.year, 0), a.sort_name, a.id LIMIT ?",
+                       BROWSE_ALBUM_SCOPE, &st);
     if (r < 0)
         return r;
     size_t count = 0;
+    int idx = 2;
     if ((r = db_bind_text(st, 1, id)) < 0 ||
-        (r = db_bind_int64(st, 2, LIBRARY_BROWSE_ARTIST_ALBUMS_MAX)) < 0)
+        (r = library_scope_bind(st, scope, BROWSE_ALBUM_SCOPE, &idx)) < 0 ||
+        (r = db_bind_int64(st, idx, LIBRARY_BROWSE_ARTIST_ALBUMS_MAX)) < 0)
         goto out_finalize;
     while ((r = db_step(st)) == DB_ROW) {
         if ((r = browse_album_read(st, arena, &albums[count], NULL)) < 0)
@@ -523,8 +684,9 @@ out_finalize:
 
 /* ---- genres and years ---- */
 
-int library_browse_genres(DbConn *conn, Arena *arena, const char *cursor, int limit,
-                          Genre **ret_items, size_t *ret_count, const char **ret_next)
+int library_browse_genres_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                                 const char *cursor, int limit, Genre **ret_items,
+                                 size_t *ret_count, const char **ret_next)
 {
     if (!browse_limit_ok(limit))
         return -EINVAL;
@@ -536,19 +698,20 @@ int library_browse_genres(DbConn *conn, Arena *arena, const char *cursor, int li
     if (!items)
         return -ENOMEM;
     DbStmt *st;
-    r = db_prepare(conn,
-                   cursor ? "SELECT " GENRE_COLUMNS " FROM genres g"
-                            " WHERE (g.sort_name, g.id) > (?, ?) ORDER BY g.sort_name, g.id LIMIT ?"
-                          : "SELECT " GENRE_COLUMNS
-                            " FROM genres g ORDER BY g.sort_name, g.id LIMIT ?",
-                   &st);
+    r = browse_prepare(
+        conn, arena, scope,
+        cursor ? "SELECT " GENRE_COLUMNS " FROM genres g"
+                 " WHERE (g.sort_name, g.id) > (?, ?) ORDER BY g.sort_name, g.id LIMIT ?"
+               : "SELECT " GENRE_COLUMNS " FROM genres g ORDER BY g.sort_name, g.id LIMIT ?",
+        BROWSE_GENRE_SCOPE, &st);
     if (r < 0)
         return r;
     int idx = 1;
     if (cursor && ((r = db_bind_text(st, idx++, parts[0])) < 0 ||
                    (r = db_bind_text(st, idx++, parts[1])) < 0))
         goto out_finalize;
-    if ((r = db_bind_int64(st, idx, limit + 1)) < 0)
+    if ((r = library_scope_bind(st, scope, BROWSE_GENRE_SCOPE, &idx)) < 0 ||
+        (r = db_bind_int64(st, idx, limit + 1)) < 0)
         goto out_finalize;
     size_t n = 0;
     bool more = false;
@@ -624,13 +787,14 @@ out_finalize:
 /* Distinct years are few; the GROUP BY reads the albums_year index only. */
 #define BROWSE_YEARS_MAX 10000
 
-int library_browse_years(DbConn *conn, Arena *arena, YearCount **ret_items, size_t *ret_count)
+int library_browse_years_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                                YearCount **ret_items, size_t *ret_count)
 {
     DbStmt *st;
-    int r = db_prepare(conn,
-                       "SELECT year, COUNT(*) FROM albums WHERE year IS NOT NULL AND year > 0"
-                       " GROUP BY year ORDER BY year LIMIT ?",
-                       &st);
+    int r = browse_prepare(conn, arena, scope,
+                           "SELECT a.year, COUNT(*) FROM albums a WHERE a.year IS NOT NULL"
+                           " AND a.year > 0 GROUP BY a.year ORDER BY a.year LIMIT ?",
+                           BROWSE_ALBUM_SCOPE, &st);
     if (r < 0)
         return r;
     size_t cap = 64, n = 0;
@@ -639,7 +803,9 @@ int library_browse_years(DbConn *conn, Arena *arena, YearCount **ret_items, size
         r = -ENOMEM;
         goto out_finalize;
     }
-    if ((r = db_bind_int64(st, 1, BROWSE_YEARS_MAX)) < 0)
+    int idx = 1;
+    if ((r = library_scope_bind(st, scope, BROWSE_ALBUM_SCOPE, &idx)) < 0 ||
+        (r = db_bind_int64(st, idx, BROWSE_YEARS_MAX)) < 0)
         goto out_finalize;
     while ((r = db_step(st)) == DB_ROW) {
         if (n == cap) {
@@ -685,20 +851,23 @@ static int browse_folder_read(DbStmt *st, Arena *arena, Folder *f, const char **
     return 0;
 }
 
-int library_browse_roots(DbConn *conn, Arena *arena, Folder **ret_items, size_t *ret_count)
+int library_browse_roots_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                                Folder **ret_items, size_t *ret_count)
 {
     Folder *items = arena_calloc(arena, LIMIT_MUSIC_DIRS, sizeof(*items));
     if (!items)
         return -ENOMEM;
     DbStmt *st;
-    int r = db_prepare(conn,
-                       "SELECT " FOLDER_COLUMNS FOLDER_FROM " AND f.path = ''"
-                       " ORDER BY l.name, f.id LIMIT ?",
-                       &st);
+    int r = browse_prepare(conn, arena, scope,
+                           "SELECT " FOLDER_COLUMNS FOLDER_FROM " AND f.path = ''"
+                           " ORDER BY l.name, f.id LIMIT ?",
+                           BROWSE_FOLDER_SCOPE, &st);
     if (r < 0)
         return r;
     size_t n = 0;
-    if ((r = db_bind_int64(st, 1, LIMIT_MUSIC_DIRS)) < 0)
+    int idx = 1;
+    if ((r = library_scope_bind(st, scope, BROWSE_FOLDER_SCOPE, &idx)) < 0 ||
+        (r = db_bind_int64(st, idx, LIMIT_MUSIC_DIRS)) < 0)
         goto out_finalize;
     while ((r = db_step(st)) == DB_ROW) {
         if ((r = browse_folder_read(st, arena, &items[n], NULL)) < 0)
@@ -717,9 +886,9 @@ out_finalize:
 
 /* Folder cursors: ("f", sort_name, id) inside the subfolders, ("s", path, id) inside the
  * songs. */
-int library_browse_folder(DbConn *conn, Arena *arena, const char *id, const char *cursor, int limit,
-                          Folder *ret_folder, FolderEntry **ret_items, size_t *ret_count,
-                          const char **ret_next)
+int library_browse_folder_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                                 const char *id, const char *cursor, int limit, Folder *ret_folder,
+                                 FolderEntry **ret_items, size_t *ret_count, const char **ret_next)
 {
     if (!browse_limit_ok(limit))
         return -EINVAL;
@@ -740,9 +909,14 @@ int library_browse_folder(DbConn *conn, Arena *arena, const char *id, const char
 
     Folder self;
     DbStmt *st;
-    if ((r = db_prepare(conn, "SELECT " FOLDER_COLUMNS FOLDER_FROM " AND f.id = ?", &st)) < 0)
+    if ((r = browse_prepare(conn, arena, scope,
+                            "SELECT " FOLDER_COLUMNS FOLDER_FROM " AND f.id = ?",
+                            BROWSE_FOLDER_SCOPE, &st)) < 0)
         return r;
-    if ((r = db_bind_text(st, 1, id)) < 0 || (r = db_step(st)) < 0)
+    int sidx = 2;
+    if ((r = db_bind_text(st, 1, id)) < 0 ||
+        (r = library_scope_bind(st, scope, BROWSE_FOLDER_SCOPE, &sidx)) < 0 ||
+        (r = db_step(st)) < 0)
         goto out_finalize;
     if (r == DB_DONE) {
         r = -ENOENT;
@@ -758,13 +932,13 @@ int library_browse_folder(DbConn *conn, Arena *arena, const char *id, const char
     const char *last_sort = NULL;
     bool in_songs = cursor && parts[0][0] == 's';
     if (!in_songs) {
-        r = db_prepare(conn,
-                       cursor ? "SELECT " FOLDER_COLUMNS FOLDER_FROM " AND f.parent_id = ?"
-                                " AND (f.sort_name, f.id) > (?, ?) ORDER BY f.sort_name, f.id"
-                                " LIMIT ?"
-                              : "SELECT " FOLDER_COLUMNS FOLDER_FROM " AND f.parent_id = ?"
-                                " ORDER BY f.sort_name, f.id LIMIT ?",
-                       &st);
+        r = browse_prepare(conn, arena, scope,
+                           cursor ? "SELECT " FOLDER_COLUMNS FOLDER_FROM " AND f.parent_id = ?"
+                                    " AND (f.sort_name, f.id) > (?, ?) ORDER BY f.sort_name, f.id"
+                                    " LIMIT ?"
+                                  : "SELECT " FOLDER_COLUMNS FOLDER_FROM " AND f.parent_id = ?"
+                                    " ORDER BY f.sort_name, f.id LIMIT ?",
+                           BROWSE_FOLDER_SCOPE, &st);
         if (r < 0)
             return r;
         int idx = 1;
@@ -773,7 +947,8 @@ int library_browse_folder(DbConn *conn, Arena *arena, const char *id, const char
         if (cursor && ((r = db_bind_text(st, idx++, parts[1])) < 0 ||
                        (r = db_bind_text(st, idx++, parts[2])) < 0))
             goto out_finalize;
-        if ((r = db_bind_int64(st, idx, limit + 1)) < 0)
+        if ((r = library_scope_bind(st, scope, BROWSE_FOLDER_SCOPE, &idx)) < 0 ||
+            (r = db_bind_int64(st, idx, limit + 1)) < 0)
             goto out_finalize;
         bool more = false;
         while ((r = db_step(st)) == DB_ROW) {
@@ -802,8 +977,8 @@ int library_browse_folder(DbConn *conn, Arena *arena, const char *id, const char
         Song *songs;
         size_t n_songs;
         bool more;
-        r = library_song_folder(conn, arena, id, in_songs ? parts[1] : NULL,
-                                in_songs ? parts[2] : NULL, want, &songs, &n_songs, &more);
+        r = library_song_folder_scoped(conn, arena, scope, id, in_songs ? parts[1] : NULL,
+                                       in_songs ? parts[2] : NULL, want, &songs, &n_songs, &more);
         if (r < 0)
             return r;
         if (n == (size_t)limit) {
@@ -830,4 +1005,62 @@ int library_browse_folder(DbConn *conn, Arena *arena, const char *id, const char
 out_finalize:
     db_finalize(st);
     return r;
+}
+
+/* ---- every library (public links, jobs) ---- */
+
+int library_browse_artists(DbConn *conn, Arena *arena, const char *cursor, int limit,
+                           Artist **ret_items, size_t *ret_count, const char **ret_next)
+{
+    return library_browse_artists_scoped(conn, arena, NULL, cursor, limit, ret_items, ret_count,
+                                         ret_next);
+}
+
+int library_browse_artists_by_id(DbConn *conn, Arena *arena, const char *const *ids, size_t n,
+                                 Artist **ret_items, size_t *ret_count)
+{
+    return library_browse_artists_by_id_scoped(conn, arena, NULL, ids, n, ret_items, ret_count);
+}
+
+int library_browse_albums_by_id(DbConn *conn, Arena *arena, const char *const *ids, size_t n,
+                                Album **ret_items, size_t *ret_count)
+{
+    return library_browse_albums_by_id_scoped(conn, arena, NULL, ids, n, ret_items, ret_count);
+}
+
+int library_browse_album(DbConn *conn, Arena *arena, const char *id, Album *ret_album,
+                         Song **ret_songs, size_t *ret_count)
+{
+    return library_browse_album_scoped(conn, arena, NULL, id, ret_album, ret_songs, ret_count);
+}
+
+int library_browse_artist(DbConn *conn, Arena *arena, const char *id, Artist *ret_artist,
+                          Album **ret_albums, size_t *ret_count)
+{
+    return library_browse_artist_scoped(conn, arena, NULL, id, ret_artist, ret_albums, ret_count);
+}
+
+int library_browse_genres(DbConn *conn, Arena *arena, const char *cursor, int limit,
+                          Genre **ret_items, size_t *ret_count, const char **ret_next)
+{
+    return library_browse_genres_scoped(conn, arena, NULL, cursor, limit, ret_items, ret_count,
+                                        ret_next);
+}
+
+int library_browse_years(DbConn *conn, Arena *arena, YearCount **ret_items, size_t *ret_count)
+{
+    return library_browse_years_scoped(conn, arena, NULL, ret_items, ret_count);
+}
+
+int library_browse_roots(DbConn *conn, Arena *arena, Folder **ret_items, size_t *ret_count)
+{
+    return library_browse_roots_scoped(conn, arena, NULL, ret_items, ret_count);
+}
+
+int library_browse_folder(DbConn *conn, Arena *arena, const char *id, const char *cursor, int limit,
+                          Folder *ret_folder, FolderEntry **ret_items, size_t *ret_count,
+                          const char **ret_next)
+{
+    return library_browse_folder_scoped(conn, arena, NULL, id, cursor, limit, ret_folder, ret_items,
+                                        ret_count, ret_next);
 }

@@ -7,8 +7,10 @@
  * sort_name, id), (year, sort_name, id), (created_at, id), ...) of `limit` + 1 rows, paged
  * by an opaque cursor (library_cursor.h), so the last page costs what the first does.
  * Related rows (artists, genres of albums) are loaded per page with one query each; counts
- * come from the aggregates the scanner stores. Strings and arrays are Arena-owned.
- * Any thread, each with its own DbConn.
+ * come from the aggregates the scanner stores. The *_scoped forms (and AlbumQuery.scope)
+ * see only the libraries of a LibraryScope: an artist, album, genre or year is visible when
+ * one of its songs is; counts stay the stored, library-wide ones. Strings and arrays are
+ * Arena-owned. Any thread, each with its own DbConn.
  */
 #ifndef SWAZ_LIBRARY_BROWSE_H
 #define SWAZ_LIBRARY_BROWSE_H
@@ -87,12 +89,21 @@ typedef enum {
     LIBRARY_ALBUMS_YEAR,         /* year, sort_name, id in [from, to]; all desc if from > to */
     LIBRARY_ALBUMS_GENRE,        /* albums of genre_id, by album id */
     LIBRARY_ALBUMS_RANDOM,       /* `limit` random albums, no cursor */
+    /* Per user (AlbumQuery.user_id), keyset-paged on (key desc, id desc) where the key is
+     * computed per album from the user's rows: no OFFSET, but the cost grows with the
+     * user's rows (played songs, stars, ratings) rather than being one index range. */
+    LIBRARY_ALBUMS_RECENT,   /* latest play of any of its songs */
+    LIBRARY_ALBUMS_FREQUENT, /* plays of its songs together */
+    LIBRARY_ALBUMS_STARRED,  /* starred albums, newest star first */
+    LIBRARY_ALBUMS_HIGHEST,  /* rated albums, best rating first */
 } LibraryAlbumList;
 
 typedef struct AlbumQuery {
     LibraryAlbumList list;
-    int64_t from, to;     /* LIBRARY_ALBUMS_YEAR */
-    const char *genre_id; /* LIBRARY_ALBUMS_GENRE: an id from library_browse_genre_find() */
+    int64_t from, to;          /* LIBRARY_ALBUMS_YEAR */
+    const char *genre_id;      /* LIBRARY_ALBUMS_GENRE: an id from library_browse_genre_find() */
+    const LibraryScope *scope; /* the visible libraries; NULL: every library */
+    const char *user_id;       /* RECENT, FREQUENT, STARRED, HIGHEST: whose data */
 } AlbumQuery;
 
 /* Lists up to `limit` (1..LIMIT_PAGE_MAX) artists by (sort_name, id) after `cursor` (NULL:
@@ -149,5 +160,33 @@ int library_browse_roots(DbConn *conn, Arena *arena, Folder **ret_items, size_t 
 int library_browse_folder(DbConn *conn, Arena *arena, const char *id, const char *cursor, int limit,
                           Folder *ret_folder, FolderEntry **ret_items, size_t *ret_count,
                           const char **ret_next);
+
+/* ---- the same, seeing only the libraries of `scope` (NULL: every library) ---- */
+
+int library_browse_artists_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                                  const char *cursor, int limit, Artist **ret_items,
+                                  size_t *ret_count, const char **ret_next);
+int library_browse_artist_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                                 const char *id, Artist *ret_artist, Album **ret_albums,
+                                 size_t *ret_count);
+int library_browse_album_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                                const char *id, Album *ret_album, Song **ret_songs,
+                                size_t *ret_count);
+int library_browse_albums_by_id_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                                       const char *const *ids, size_t n, Album **ret_items,
+                                       size_t *ret_count);
+int library_browse_artists_by_id_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                                        const char *const *ids, size_t n, Artist **ret_items,
+                                        size_t *ret_count);
+int library_browse_genres_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                                 const char *cursor, int limit, Genre **ret_items,
+                                 size_t *ret_count, const char **ret_next);
+int library_browse_years_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                                YearCount **ret_items, size_t *ret_count);
+int library_browse_roots_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                                Folder **ret_items, size_t *ret_count);
+int library_browse_folder_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                                 const char *id, const char *cursor, int limit, Folder *ret_folder,
+                                 FolderEntry **ret_items, size_t *ret_count, const char **ret_next);
 
 #endif

@@ -114,6 +114,19 @@ out_finalize:
     return r;
 }
 
+int library_cover_get_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope, const char *id,
+                             LibraryCover *ret_cover)
+{
+    LibraryCover c;
+    int r = library_cover_get(conn, arena, id, &c);
+    if (r < 0)
+        return r;
+    if (!library_scope_sees(scope, c.library_id))
+        return -ENOENT;
+    *ret_cover = c;
+    return 0;
+}
+
 const char *library_cover_version(Arena *arena, const LibraryCover *cover)
 {
     return arena_printf(arena, "%" PRIx64 ".%" PRIx64, (uint64_t)cover->size,

@@ -14,6 +14,7 @@
 
 #include "core/arena.h"
 #include "db/db.h"
+#include "library/library_scope.h"
 #include "media/media_image.h"
 
 #include <stdbool.h>
@@ -32,6 +33,11 @@ typedef struct LibraryCover {
  * Arena-owned), -ENOENT (malformed id, no such row, or its source file is gone), ERR_MEDIA
  * (a row with an unknown kind or an unsafe path), -ENOMEM or ERR_DB. */
 int library_cover_get(DbConn *conn, Arena *arena, const char *id, LibraryCover *ret_cover);
+
+/* As library_cover_get(), but a cover of a library outside `scope` (NULL: every library)
+ * is -ENOENT. */
+int library_cover_get_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope, const char *id,
+                             LibraryCover *ret_cover);
 
 /* Returns the version of `cover` as a short token ("<size hex>.<mtime hex>"), the same for
  * the same source bytes. Arena-owned, or NULL when out of memory. */

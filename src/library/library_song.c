@@ -22,6 +22,9 @@
 
 #define SONG_FROM " FROM songs s JOIN libraries l ON l.id = s.library_id WHERE s.missing = 0"
 
+/* The scope clause of every song query (library_scope.h); its ids are bound first. */
+#define SONG_SCOPE " AND s.library_id IN (@)"
+
 /* Songs of one album: few rows, so the sort is cheap; COALESCE puts unknown numbers first
  * on both backends (SQLite and PostgreSQL order NULLs differently). */
 #define SONG_ALBUM_ORDER " ORDER BY COALESCE(s.disc_no, 0), COALESCE(s.track_no, 0), s.path, s.id"
@@ -261,17 +264,44 @@ static int song_collect(DbStmt *st, Arena *arena, size_t max, Song **ret_songs,
     return 0;
 }
 
+/* Prepares head + SONG_SCOPE + tail and binds the scope's ids from *idx on. */
+static int song_prepare(DbConn *conn, Arena *arena, const LibraryScope *scope, const char *head,
+                        const char *tail, DbStmt **ret_st, int *idx)
+{
+    const char *sql = library_scope_sql(arena, scope, head, SONG_SCOPE, tail);
+    if (!sql)
+        return -ENOMEM;
+    DbStmt *st;
+    int r = db_prepare(conn, sql, &st);
+    if (r < 0)
+        return r;
+    if ((r = library_scope_bind(st, scope, SONG_SCOPE, idx)) < 0) {
+        db_finalize(st);
+        return r;
+    }
+    *ret_st = st;
+    return 0;
+}
+
 int library_song_get(DbConn *conn, Arena *arena, const char *id, Song *ret_song)
+{
+    return library_song_get_scoped(conn, arena, NULL, id, ret_song);
+}
+
+int library_song_get_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope, const char *id,
+                            Song *ret_song)
 {
     if (!library_cursor_id_valid(id))
         return -ENOENT;
     DbStmt *st;
-    int r = db_prepare(conn, "SELECT " SONG_COLUMNS SONG_FROM " AND s.id = ?", &st);
+    int idx = 1;
+    int r = song_prepare(conn, arena, scope, "SELECT " SONG_COLUMNS SONG_FROM, " AND s.id = ?", &st,
+                         &idx);
     if (r < 0)
         return r;
     Song *songs;
     size_t n;
-    if ((r = db_bind_text(st, 1, id)) < 0 ||
+    if ((r = db_bind_text(st, idx, id)) < 0 ||
         (r = song_collect(st, arena, 1, &songs, NULL, &n, NULL)) < 0)
         goto out_finalize;
     db_finalize(st);
@@ -289,6 +319,14 @@ out_finalize:
 int library_song_list(DbConn *conn, Arena *arena, const char *cursor, int limit, Song **ret_songs,
                       size_t *ret_count, const char **ret_next)
 {
+    return library_song_list_scoped(conn, arena, NULL, cursor, limit, ret_songs, ret_count,
+                                    ret_next);
+}
+
+int library_song_list_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                             const char *cursor, int limit, Song **ret_songs, size_t *ret_count,
+                             const char **ret_next)
+{
     if (limit < 1 || limit > LIMIT_PAGE_MAX)
         return -EINVAL;
     const char *after_key = NULL, *after_id = NULL;
@@ -298,15 +336,14 @@ int library_song_list(DbConn *conn, Arena *arena, const char *cursor, int limit,
             return r;
     }
     DbStmt *st;
-    int r =
-        db_prepare(conn,
-                   cursor ? "SELECT " SONG_COLUMNS SONG_FROM " AND (s.sort_title, s.id) > (?, ?)"
-                            " ORDER BY s.sort_title, s.id LIMIT ?"
-                          : "SELECT " SONG_COLUMNS SONG_FROM " ORDER BY s.sort_title, s.id LIMIT ?",
-                   &st);
+    int idx = 1;
+    int r = song_prepare(conn, arena, scope, "SELECT " SONG_COLUMNS SONG_FROM,
+                         cursor ? " AND (s.sort_title, s.id) > (?, ?)"
+                                  " ORDER BY s.sort_title, s.id LIMIT ?"
+                                : " ORDER BY s.sort_title, s.id LIMIT ?",
+                         &st, &idx);
     if (r < 0)
         return r;
-    int idx = 1;
     if (cursor) {
         if ((r = db_bind_text(st, idx++, after_key)) < 0 ||
             (r = db_bind_text(st, idx++, after_id)) < 0)
@@ -345,17 +382,23 @@ out_finalize:
 int library_song_album(DbConn *conn, Arena *arena, const char *album_id, int max, Song **ret_songs,
                        size_t *ret_count)
 {
+    return library_song_album_scoped(conn, arena, NULL, album_id, max, ret_songs, ret_count);
+}
+
+int library_song_album_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                              const char *album_id, int max, Song **ret_songs, size_t *ret_count)
+{
     if (max < 1)
         return -EINVAL;
     DbStmt *st;
-    int r = db_prepare(
-        conn, "SELECT " SONG_COLUMNS SONG_FROM " AND s.album_id = ?" SONG_ALBUM_ORDER " LIMIT ?",
-        &st);
+    int idx = 1;
+    int r = song_prepare(conn, arena, scope, "SELECT " SONG_COLUMNS SONG_FROM,
+                         " AND s.album_id = ?" SONG_ALBUM_ORDER " LIMIT ?", &st, &idx);
     if (r < 0)
         return r;
     Song *songs;
     size_t n;
-    if ((r = db_bind_text(st, 1, album_id)) < 0 || (r = db_bind_int64(st, 2, max)) < 0 ||
+    if ((r = db_bind_text(st, idx, album_id)) < 0 || (r = db_bind_int64(st, idx + 1, max)) < 0 ||
         (r = song_collect(st, arena, (size_t)max, &songs, NULL, &n, NULL)) < 0)
         goto out_finalize;
     db_finalize(st);
@@ -373,19 +416,26 @@ int library_song_folder(DbConn *conn, Arena *arena, const char *folder_id, const
                         const char *after_id, int limit, Song **ret_songs, size_t *ret_count,
                         bool *ret_more)
 {
+    return library_song_folder_scoped(conn, arena, NULL, folder_id, after_path, after_id, limit,
+                                      ret_songs, ret_count, ret_more);
+}
+
+int library_song_folder_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                               const char *folder_id, const char *after_path, const char *after_id,
+                               int limit, Song **ret_songs, size_t *ret_count, bool *ret_more)
+{
     if (limit < 1 || limit > LIMIT_PAGE_MAX)
         return -EINVAL;
     bool after = after_path && after_id;
     DbStmt *st;
-    int r = db_prepare(conn,
-                       after ? "SELECT " SONG_COLUMNS SONG_FROM " AND s.folder_id = ?"
-                               " AND (s.path, s.id) > (?, ?) ORDER BY s.path, s.id LIMIT ?"
-                             : "SELECT " SONG_COLUMNS SONG_FROM " AND s.folder_id = ?"
-                               " ORDER BY s.path, s.id LIMIT ?",
-                       &st);
+    int idx = 1;
+    int r = song_prepare(conn, arena, scope, "SELECT " SONG_COLUMNS SONG_FROM,
+                         after ? " AND s.folder_id = ?"
+                                 " AND (s.path, s.id) > (?, ?) ORDER BY s.path, s.id LIMIT ?"
+                               : " AND s.folder_id = ? ORDER BY s.path, s.id LIMIT ?",
+                         &st, &idx);
     if (r < 0)
         return r;
-    int idx = 1;
     if ((r = db_bind_text(st, idx++, folder_id)) < 0)
         goto out_finalize;
     if (after && ((r = db_bind_text(st, idx++, after_path)) < 0 ||
@@ -412,6 +462,13 @@ out_finalize:
 int library_song_by_ids(DbConn *conn, Arena *arena, const char *const *ids, size_t n,
                         Song **ret_songs, size_t *ret_count)
 {
+    return library_song_by_ids_scoped(conn, arena, NULL, ids, n, ret_songs, ret_count);
+}
+
+int library_song_by_ids_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                               const char *const *ids, size_t n, Song **ret_songs,
+                               size_t *ret_count)
+{
     if (n > LIMIT_PAGE_MAX)
         return -EINVAL;
     Song *out = arena_calloc(arena, n + 1, sizeof(*out));
@@ -421,12 +478,18 @@ int library_song_by_ids(DbConn *conn, Arena *arena, const char *const *ids, size
     int r = 0;
     /* One indexed lookup per id keeps the caller's order and needs no dynamic SQL. */
     DbStmt *st = NULL;
-    if (n > 0 && (r = db_prepare(conn, "SELECT " SONG_COLUMNS SONG_FROM " AND s.id = ?", &st)) < 0)
+    const char *sql = library_scope_sql(arena, scope, "SELECT " SONG_COLUMNS SONG_FROM, SONG_SCOPE,
+                                        " AND s.id = ?");
+    if (!sql)
+        return -ENOMEM;
+    if (n > 0 && (r = db_prepare(conn, sql, &st)) < 0)
         return r;
     for (size_t i = 0; i < n; i++) {
         if (!library_cursor_id_valid(ids[i]))
             continue;
-        if ((r = db_reset(st)) < 0 || (r = db_bind_text(st, 1, ids[i])) < 0)
+        int idx = 1;
+        if ((r = db_reset(st)) < 0 || (r = library_scope_bind(st, scope, SONG_SCOPE, &idx)) < 0 ||
+            (r = db_bind_text(st, idx, ids[i])) < 0)
             goto out_finalize;
         r = db_step(st);
         if (r < 0)
@@ -451,14 +514,23 @@ out_finalize:
 int library_song_lyrics(DbConn *conn, Arena *arena, const char *id, const char **ret_text,
                         bool *ret_synced)
 {
+    return library_song_lyrics_scoped(conn, arena, NULL, id, ret_text, ret_synced);
+}
+
+int library_song_lyrics_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                               const char *id, const char **ret_text, bool *ret_synced)
+{
     if (!library_cursor_id_valid(id))
         return -ENOENT;
     DbStmt *st;
-    int r = db_prepare(conn, "SELECT lyrics, lyrics_synced FROM songs WHERE missing = 0 AND id = ?",
-                       &st);
+    int idx = 1;
+    int r = song_prepare(conn, arena, scope,
+                         "SELECT s.lyrics, s.lyrics_synced FROM songs s"
+                         " WHERE s.missing = 0",
+                         " AND s.id = ?", &st, &idx);
     if (r < 0)
         return r;
-    if ((r = db_bind_text(st, 1, id)) < 0)
+    if ((r = db_bind_text(st, idx, id)) < 0)
         goto out_finalize;
     r = db_step(st);
     if (r == DB_DONE) {

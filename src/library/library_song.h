@@ -13,6 +13,7 @@
 #include "core/arena.h"
 #include "db/db.h"
 #include "library/library_cursor.h"
+#include "library/library_scope.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -83,6 +84,9 @@ typedef struct Song {
 /* Fetches the song `id` with its related rows. Returns 0, -ENOENT (no such visible song,
  * or a malformed id) or ERR_DB. Strings Arena-owned. */
 int library_song_get(DbConn *conn, Arena *arena, const char *id, Song *ret_song);
+/* The same, seeing only the libraries of `scope`. */
+int library_song_get_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope, const char *id,
+                            Song *ret_song);
 
 /* Lists up to `limit` (1..LIMIT_PAGE_MAX) songs after `cursor` (NULL: from the start).
  * Writes an Arena-owned array to *ret_songs, its length to *ret_count and the cursor of the
@@ -90,11 +94,18 @@ int library_song_get(DbConn *conn, Arena *arena, const char *id, Song *ret_song)
  * ERR_PARSE (malformed cursor) or ERR_DB. */
 int library_song_list(DbConn *conn, Arena *arena, const char *cursor, int limit, Song **ret_songs,
                       size_t *ret_count, const char **ret_next);
+/* The same, seeing only the libraries of `scope`. */
+int library_song_list_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                             const char *cursor, int limit, Song **ret_songs, size_t *ret_count,
+                             const char **ret_next);
 
 /* Lists the songs of album `album_id` by disc, track, path (at most `max`). Returns 0 or
  * ERR_DB; an unknown album gives no songs. Arena-owned array. */
 int library_song_album(DbConn *conn, Arena *arena, const char *album_id, int max, Song **ret_songs,
                        size_t *ret_count);
+/* The same, seeing only the libraries of `scope`. */
+int library_song_album_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                              const char *album_id, int max, Song **ret_songs, size_t *ret_count);
 
 /* Lists up to `limit` songs of folder `folder_id` by path after (after_path, after_id)
  * (both NULL: from the start). *ret_more is true when more songs follow the last one.
@@ -102,16 +113,27 @@ int library_song_album(DbConn *conn, Arena *arena, const char *album_id, int max
 int library_song_folder(DbConn *conn, Arena *arena, const char *folder_id, const char *after_path,
                         const char *after_id, int limit, Song **ret_songs, size_t *ret_count,
                         bool *ret_more);
+/* The same, seeing only the libraries of `scope`. */
+int library_song_folder_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                               const char *folder_id, const char *after_path, const char *after_id,
+                               int limit, Song **ret_songs, size_t *ret_count, bool *ret_more);
 
 /* Fetches the visible songs among `ids` (at most LIMIT_PAGE_MAX), in the order of `ids`,
  * skipping unknown ones. Returns 0, -EINVAL (too many) or ERR_DB. Arena-owned array. */
 int library_song_by_ids(DbConn *conn, Arena *arena, const char *const *ids, size_t n,
                         Song **ret_songs, size_t *ret_count);
+/* The same, seeing only the libraries of `scope`. */
+int library_song_by_ids_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                               const char *const *ids, size_t n, Song **ret_songs,
+                               size_t *ret_count);
 
 /* Fetches the stored lyrics text of song `id` ("" when it has none) and whether the
  * scanner found them synced. Returns 0, -ENOENT or ERR_DB. Text Arena-owned. */
 int library_song_lyrics(DbConn *conn, Arena *arena, const char *id, const char **ret_text,
                         bool *ret_synced);
+/* The same, seeing only the libraries of `scope`. */
+int library_song_lyrics_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                               const char *id, const char **ret_text, bool *ret_synced);
 
 /* Loads the related rows of `n` songs (artists, album artists, genres) with one query each.
  * Returns 0 or ERR_DB. */

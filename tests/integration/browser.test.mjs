@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import { startServer, allSongs, tempDir } from './lib/server.mjs';
+import { getJson } from './lib/http.mjs';
 
 const CHROMIUM = process.env.SWAZ_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const haveChromium = fs.existsSync(CHROMIUM);
@@ -25,6 +26,7 @@ let pagePort = 0;
 let context = null;
 let profile = null;
 let ids = {};
+let streamToken = '';
 
 before(async () => {
     if (!haveChromium) return;
@@ -35,6 +37,7 @@ before(async () => {
         assert.ok(s, `song ${p} not listed`);
         ids[fmt] = s.id;
     }
+    streamToken = (await getJson(server.port, '/api/auth/stream-token')).token;
     // The page comes from its own origin, as the web player would when served elsewhere.
     pageServer = http.createServer((req, res) => {
         const m = /^\/play\/(\w+)$/.exec(req.url ?? '');
@@ -42,8 +45,9 @@ before(async () => {
             res.writeHead(404).end();
             return;
         }
+        // <audio> sends no Authorization header: the URL carries a short-lived media token.
         const src = `http://127.0.0.1:${server.port}/api/songs/${encodeURIComponent(ids[m[1]])}` +
-            '/stream';
+            `/stream?t=${encodeURIComponent(streamToken)}`;
         res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
         res.end(`<!doctype html><title>play</title><audio id="a" preload="auto" src="${src}">` +
             '</audio>');

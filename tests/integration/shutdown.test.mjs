@@ -48,7 +48,7 @@ test('SIGTERM during a stalled download: exit 0 within a few seconds', async () 
             sock.once('error', reject);
         });
         sock.write(`GET /api/songs/${encodeURIComponent(song.id)}/stream HTTP/1.1\r\n` +
-            'Host: 127.0.0.1\r\n\r\n');
+            `Host: 127.0.0.1\r\nAuthorization: Bearer ${server.admin.accessToken}\r\n\r\n`);
         await new Promise((resolve) => {
             let stalled = false;
             sock.on('data', (chunk) => {

@@ -2,7 +2,9 @@
 #include "api/native/native_browse.h"
 
 #include "api/api.h"
+#include "api/api_auth.h"
 #include "api/api_error.h"
+#include "api/native/native_users.h"
 #include "api/api_json.h"
 #include "api/native/native_songs.h"
 #include "core/err.h"
@@ -118,7 +120,8 @@ int native_browse_artists(HttpRequest *req, HttpResponse *res)
     Artist *artists;
     size_t n;
     const char *next;
-    int r = library_browse_artists(conn, req->arena, after, limit, &artists, &n, &next);
+    int r = library_browse_artists_scoped(conn, req->arena, native_users_scope(req), after, limit,
+                                          &artists, &n, &next);
     db_release(conn);
     if (r < 0)
         return native_browse_fail(req, res, r);
@@ -136,7 +139,8 @@ int native_browse_artist(HttpRequest *req, HttpResponse *res)
     Artist artist;
     Album *albums;
     size_t n;
-    int r = library_browse_artist(conn, req->arena, req->params[0], &artist, &albums, &n);
+    int r = library_browse_artist_scoped(conn, req->arena, native_users_scope(req), req->params[0],
+                                         &artist, &albums, &n);
     db_release(conn);
     if (r < 0)
         return api_error_from(req, res, r);
@@ -169,12 +173,12 @@ static const struct {
     {"genre", LIBRARY_ALBUMS_GENRE},
     {"byGenre", LIBRARY_ALBUMS_GENRE},
     {"random", LIBRARY_ALBUMS_RANDOM},
-    {"recent", -1},
-    {"recently_played", -1},
-    {"frequent", -1},
-    {"most_played", -1},
-    {"starred", -1},
-    {"highest", -1},
+    {"recent", LIBRARY_ALBUMS_RECENT},
+    {"recently_played", LIBRARY_ALBUMS_RECENT},
+    {"frequent", LIBRARY_ALBUMS_FREQUENT},
+    {"most_played", LIBRARY_ALBUMS_FREQUENT},
+    {"starred", LIBRARY_ALBUMS_STARRED},
+    {"highest", LIBRARY_ALBUMS_HIGHEST},
 };
 
 /* Parses a year parameter; answers 400 itself. */
@@ -197,7 +201,7 @@ int native_browse_albums(HttpRequest *req, HttpResponse *res)
     if (native_browse_page(req, res, &limit, &after) < 0)
         return 0;
     const char *list = http_request_query(req, "list");
-    AlbumQuery q = {.list = LIBRARY_ALBUMS_ALPHA_NAME};
+    AlbumQuery q = {.list = LIBRARY_ALBUMS_ALPHA_NAME, .scope = native_users_scope(req)};
     if (list && *list) {
         size_t i, n_lists = sizeof(native_album_lists) / sizeof(native_album_lists[0]);
         for (i = 0; i < n_lists; i++) {
@@ -207,12 +211,18 @@ int native_browse_albums(HttpRequest *req, HttpResponse *res)
         if (i == n_lists)
             return api_error(req, res, 400, "bad_request",
                              "list must be one of alpha_name, alpha_artist, newest, year, genre,"
-                             " random");
+                             " random, recent, frequent, starred, highest");
         if (native_album_lists[i].list < 0)
             return api_error(req, res, 400, "unsupported_list",
                              "this list needs per-user play and star data, which this server"
                              " does not record yet");
         q.list = (LibraryAlbumList)native_album_lists[i].list;
+    }
+    if (q.list >= LIBRARY_ALBUMS_RECENT) {
+        const Principal *who = api_auth_principal(req);
+        if (!who)
+            return api_error(req, res, 401, "unauthorized", "this list needs a signed-in user");
+        q.user_id = who->user_id;
     }
     if (q.list == LIBRARY_ALBUMS_YEAR && (native_browse_year(req, res, "from", &q.from) < 0 ||
                                           native_browse_year(req, res, "to", &q.to) < 0))
@@ -251,7 +261,8 @@ int native_browse_album(HttpRequest *req, HttpResponse *res)
     Album album;
     Song *songs;
     size_t n;
-    int r = library_browse_album(conn, req->arena, req->params[0], &album, &songs, &n);
+    int r = library_browse_album_scoped(conn, req->arena, native_users_scope(req), req->params[0],
+                                        &album, &songs, &n);
     db_release(conn);
     if (r < 0)
         return api_error_from(req, res, r);
@@ -281,7 +292,8 @@ int native_browse_genres(HttpRequest *req, HttpResponse *res)
     Genre *genres;
     size_t n;
     const char *next;
-    int r = library_browse_genres(conn, req->arena, after, limit, &genres, &n, &next);
+    int r = library_browse_genres_scoped(conn, req->arena, native_users_scope(req), after, limit,
+                                         &genres, &n, &next);
     db_release(conn);
     if (r < 0)
         return native_browse_fail(req, res, r);
@@ -303,7 +315,7 @@ int native_browse_years(HttpRequest *req, HttpResponse *res)
         return 0;
     YearCount *years;
     size_t n;
-    int r = library_browse_years(conn, req->arena, &years, &n);
+    int r = library_browse_years_scoped(conn, req->arena, native_users_scope(req), &years, &n);
     db_release(conn);
     if (r < 0)
         return api_error_from(req, res, r);
@@ -353,7 +365,7 @@ int native_browse_folders(HttpRequest *req, HttpResponse *res)
         return 0;
     Folder *roots;
     size_t n;
-    int r = library_browse_roots(conn, req->arena, &roots, &n);
+    int r = library_browse_roots_scoped(conn, req->arena, native_users_scope(req), &roots, &n);
     db_release(conn);
     if (r < 0)
         return api_error_from(req, res, r);
@@ -376,8 +388,8 @@ int native_browse_folder(HttpRequest *req, HttpResponse *res)
     FolderEntry *entries;
     size_t n;
     const char *next;
-    int r = library_browse_folder(conn, req->arena, req->params[0], after, limit, &folder, &entries,
-                                  &n, &next);
+    int r = library_browse_folder_scoped(conn, req->arena, native_users_scope(req), req->params[0],
+                                         after, limit, &folder, &entries, &n, &next);
     db_release(conn);
     if (r < 0)
         return native_browse_fail(req, res, r);

@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "api/api_error.h"
+#include "api/native/native_users.h"
 #include "core/err.h"
 #include "core/str.h"
 #include "library/library_cover.h"
@@ -168,7 +169,7 @@ int native_covers_get(HttpRequest *req, HttpResponse *res)
     if (r < 0)
         return api_error_from(req, res, r);
     LibraryCover cover;
-    r = library_cover_get(conn, req->arena, req->params[0], &cover);
+    r = library_cover_get_scoped(conn, req->arena, native_users_scope(req), req->params[0], &cover);
     db_release(conn);
     if (native_cover_source_error(r))
         return native_cover_placeholder(req, res, edge, fmt);

@@ -3,6 +3,7 @@
 
 #include "api/api.h"
 #include "api/api_error.h"
+#include "api/native/native_users.h"
 #include "api/api_json.h"
 #include "api/native/native_browse.h"
 #include "api/native/native_songs.h"
@@ -39,21 +40,24 @@ static int native_search_group(HttpRequest *req, DbConn *conn, DbKind backend, c
     if (kind == LIBRARY_SEARCH_ARTIST) {
         Artist *items;
         size_t count;
-        if ((r = library_browse_artists_by_id(conn, req->arena, ids, n, &items, &count)) < 0)
+        if ((r = library_browse_artists_by_id_scoped(conn, req->arena, native_users_scope(req), ids,
+                                                     n, &items, &count)) < 0)
             goto out_free;
         for (size_t i = 0; i < count; i++)
             json_array_append_new(a, native_browse_artist_json(req, &items[i]));
     } else if (kind == LIBRARY_SEARCH_ALBUM) {
         Album *items;
         size_t count;
-        if ((r = library_browse_albums_by_id(conn, req->arena, ids, n, &items, &count)) < 0)
+        if ((r = library_browse_albums_by_id_scoped(conn, req->arena, native_users_scope(req), ids,
+                                                    n, &items, &count)) < 0)
             goto out_free;
         for (size_t i = 0; i < count; i++)
             json_array_append_new(a, native_browse_album_json(req, &items[i]));
     } else {
         Song *items;
         size_t count;
-        if ((r = library_song_by_ids(conn, req->arena, ids, n, &items, &count)) < 0)
+        if ((r = library_song_by_ids_scoped(conn, req->arena, native_users_scope(req), ids, n,
+                                            &items, &count)) < 0)
             goto out_free;
         for (size_t i = 0; i < count; i++)
             json_array_append_new(a, native_songs_json(req, &items[i]));

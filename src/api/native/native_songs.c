@@ -3,6 +3,7 @@
 
 #include "api/api.h"
 #include "api/api_error.h"
+#include "api/native/native_users.h"
 #include "api/api_json.h"
 #include "core/err.h"
 #include "core/limits.h"
@@ -144,7 +145,8 @@ int native_songs_list(HttpRequest *req, HttpResponse *res)
     Song *songs;
     size_t n;
     const char *next;
-    int r = library_song_list(conn, req->arena, after, limit, &songs, &n, &next);
+    int r = library_song_list_scoped(conn, req->arena, native_users_scope(req), after, limit,
+                                     &songs, &n, &next);
     db_release(conn);
     if (r == ERR_PARSE)
         return api_error(req, res, 400, "bad_request", "malformed cursor in 'after'");
@@ -167,7 +169,8 @@ static int native_song_load(HttpRequest *req, HttpResponse *res, Song *ret_song)
     int r = native_conn(req, res, &conn);
     if (r < 0)
         return r;
-    r = library_song_get(conn, req->arena, req->params[0], ret_song);
+    r = library_song_get_scoped(conn, req->arena, native_users_scope(req), req->params[0],
+                                ret_song);
     db_release(conn);
     if (r < 0)
         api_error_from(req, res, r);
@@ -202,7 +205,8 @@ int native_songs_lyrics(HttpRequest *req, HttpResponse *res)
         return 0;
     const char *text;
     bool synced_tag;
-    int r = library_song_lyrics(conn, req->arena, req->params[0], &text, &synced_tag);
+    int r = library_song_lyrics_scoped(conn, req->arena, native_users_scope(req), req->params[0],
+                                       &text, &synced_tag);
     db_release(conn);
     if (r < 0)
         return api_error_from(req, res, r);

@@ -8,15 +8,35 @@ import { createHash } from 'node:crypto';
 /** @typedef {{status: number, headers: http.IncomingHttpHeaders, rawHeaders: string[],
  *   body: Buffer, text: () => string, json: () => *}} Response */
 
+/** The admin access token of the server on each port (registered by lib/server.mjs). */
+const portTokens = new Map();
+
+/** Makes `token` the default bearer token of requests to `port` (null: none). */
+export function setPortToken(port, token) {
+    if (token) portTokens.set(port, token);
+    else portTokens.delete(port);
+}
+
+/** The default bearer token of `port`, or undefined. */
+export function portToken(port) {
+    return portTokens.get(port);
+}
+
 /**
  * One request over a fresh connection. `path` is sent exactly as given (no normalisation).
+ * Sends `Authorization: Bearer <admin token of the server on that port>` unless the caller
+ * gives its own Authorization header, `token` (another token), or `token: null` (none).
  * @param {number} port
  * @param {{method?: string, path: string, headers?: Record<string, string>, body?: string|Buffer,
- *   timeoutMs?: number}} opts
+ *   timeoutMs?: number, token?: string|null}} opts
  * @returns {Promise<Response>}
  */
 export function request(port, opts) {
-    const { method = 'GET', path, headers = {}, body, timeoutMs = 10000 } = opts;
+    const { method = 'GET', path, body, timeoutMs = 10000 } = opts;
+    let headers = opts.headers ?? {};
+    const token = opts.token === undefined ? portTokens.get(port) : opts.token;
+    const hasAuth = Object.keys(headers).some((k) => k.toLowerCase() === 'authorization');
+    if (token && !hasAuth) headers = { ...headers, Authorization: `Bearer ${token}` };
     return new Promise((resolve, reject) => {
         const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: false,
             insecureHTTPParser: false });
@@ -58,9 +78,10 @@ export function request(port, opts) {
  * @param {number} port
  * @param {string} path
  * @param {number} [expect]
+ * @param {string|null} [token] as for request()
  */
-export async function getJson(port, path, expect = 200) {
-    const res = await request(port, { path });
+export async function getJson(port, path, expect = 200, token = undefined) {
+    const res = await request(port, { path, token });
     if (res.status !== expect) {
         throw new Error(`GET ${path}: status ${res.status}, expected ${expect}: ` +
             res.text().slice(0, 500));

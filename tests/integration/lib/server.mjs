@@ -22,7 +22,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { request } from './http.mjs';
+import { request, setPortToken } from './http.mjs';
 import { TEST_SONGS } from './library.mjs';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -239,6 +239,57 @@ export class Server {
             live.delete(this);
         });
         this.stopped = false;
+        /** The administrator created before `serve` (tokens filled by waitReady()).
+         * @type {{username: string, password: string, accessToken: string|null,
+         *   refreshToken: string|null}} */
+        this.admin = { username: 'admin', password: f.adminPassword ?? '', accessToken: null,
+            refreshToken: null };
+        this.cliArgs = f.cliArgs ?? [];
+        this.env = f.env ?? {};
+    }
+
+    /**
+     * Signs in through POST /api/auth/login; resolves with the response body
+     * ({accessToken, refreshToken, expiresIn, user}) or throws with the status and body.
+     * @param {string} username
+     * @param {string} password
+     * @param {{cookie?: boolean}} [opts]
+     */
+    async login(username, password, opts = {}) {
+        const res = await request(this.port, {
+            method: 'POST', path: '/api/auth/login', token: null,
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ username, password, ...(opts.cookie ? { cookie: true } : {}) }),
+        });
+        if (res.status !== 200) {
+            throw new Error(`login ${username}: ${res.status} ${res.text().slice(0, 200)}`);
+        }
+        return res.json();
+    }
+
+    /**
+     * Creates a user with the CLI (same data dir, database and settings as the server).
+     * @param {string} name
+     * @param {string} password
+     * @param {{admin?: boolean}} [opts]
+     */
+    async createUser(name, password, opts = {}) {
+        const res = await run(swazBin, ['user', 'add', name, ...(opts.admin ? ['--admin'] : []),
+            '--password-stdin', ...this.cliArgs], {
+            env: swazEnv(this.db.url, this.env), input: `${password}\n`, timeoutMs: 30000,
+        });
+        if (res.code !== 0) {
+            throw new Error(`swaz user add ${name} failed (${res.code}): ${res.stderr}`);
+        }
+    }
+
+    /** Signs the administrator in (once) and makes its token the default for this port. */
+    async loginAdmin() {
+        if (this.admin.accessToken || !this.admin.password) return;
+        const body = await this.login(this.admin.username, this.admin.password);
+        this.admin.accessToken = body.accessToken;
+        this.admin.refreshToken = body.refreshToken;
+        setPortToken(this.port, body.accessToken);
     }
 
     get baseUrl() {
@@ -287,6 +338,7 @@ export class Server {
             }
             await sleep(100);
         }
+        await this.loginAdmin();
         if (minSongs === 0) return;
         let prev = -1;
         for (;;) {
@@ -313,6 +365,7 @@ export class Server {
     async stop({ expectCode = 0, timeoutMs = 15000 } = {}) {
         if (this.stopped) return;
         this.stopped = true;
+        if (this.admin.accessToken) setPortToken(this.port, null);
         try {
             if (!this.exitStatus) this.proc.kill('SIGTERM');
             const status = await waitExit(this.exited, timeoutMs);
@@ -364,12 +417,26 @@ export async function startServer(opts = {}) {
     if (opts.listenFlag ?? true) args.push('--listen', `127.0.0.1:${port}`);
     if (opts.dirFlags ?? true) args.push('--data-dir', dataDir, '--music-dirs', musicDirs.join(':'));
     args.push(...(opts.args ?? []));
+    // Every server gets an administrator, made with the CLI on the same settings before
+    // `serve` (a data dir reused by a second server gets the new password), and long-lived
+    // access tokens so that long test files need no refresh.
+    const env = { SWAZ_ACCESS_TOKEN_TTL: '3600', ...(opts.env ?? {}) };
+    const cliArgs = args.slice(1);
+    const adminPassword = `admin-${randomBytes(12).toString('hex')}`;
+    const cliEnv = swazEnv(db.url, env);
+    const added = await run(swazBin, ['user', 'add', 'admin', '--admin', '--password-stdin',
+        ...cliArgs], { env: cliEnv, input: `${adminPassword}\n`, timeoutMs: 60000 });
+    if (added.code !== 0) {
+        await run(swazBin, ['user', 'passwd', 'admin', '--password-stdin', ...cliArgs],
+            { env: cliEnv, input: `${adminPassword}\n`, timeoutMs: 60000 });
+    }
     const proc = spawn(swazBin, args, {
-        env: swazEnv(db.url, opts.env),
+        env: swazEnv(db.url, env),
         stdio: ['ignore', logFd, logFd],
     });
     fs.closeSync(logFd);
-    const server = new Server({ proc, port, dataDir, musicDirs, logPath, db, ownsDataDir, ownsDb });
+    const server = new Server({ proc, port, dataDir, musicDirs, logPath, db, ownsDataDir, ownsDb,
+        adminPassword, cliArgs, env });
     live.add(server);
     if (opts.wait ?? true) {
         try {
