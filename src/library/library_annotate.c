@@ -1,0 +1,312 @@
+/*
+ * library_annotate.c - stars and ratings (tables stars, ratings) and the visibility condition
+ * shared by every personal query. Lists are keyset scans of the stars_user_time index.
+ */
+#include "library/library_annotate.h"
+
+#include "core/err.h"
+#include "core/limits.h"
+#include "library/library_cursor.h"
+
+#include <string.h>
+
+static const char *const annotate_kind_names[] = {
+    [ANNOTATE_SONG] = "song",
+    [ANNOTATE_ALBUM] = "album",
+    [ANNOTATE_ARTIST] = "artist",
+};
+
+int library_annotate_kind(const char *name, AnnotateKind *ret_kind)
+{
+    for (int k = ANNOTATE_SONG; name && k <= ANNOTATE_ARTIST; k++) {
+        if (strcmp(name, annotate_kind_names[k]) == 0) {
+            *ret_kind = (AnnotateKind)k;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+const char *library_annotate_kind_name(AnnotateKind kind)
+{
+    return kind <= ANNOTATE_ARTIST ? annotate_kind_names[kind] : "";
+}
+
+/* " AND s.library_id IN (?, ?, ...)" for a limited scope ("AND 1 = 0" with no library). */
+static const char *annotate_scope_in(Arena *arena, const LibraryScope *scope)
+{
+    size_t n = scope->n;
+    if (n == 0)
+        return " AND 1 = 0";
+    if (n > LIMIT_MUSIC_DIRS)
+        return NULL;
+    char marks[LIMIT_MUSIC_DIRS * 3 + 1];
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            marks[o++] = ',';
+        marks[o++] = '?';
+    }
+    marks[o] = '\0';
+    return arena_printf(arena, " AND s.library_id IN (%s)", marks);
+}
+
+const char *library_annotate_visible_sql(Arena *arena, const LibraryScope *scope, AnnotateKind kind,
+                                         const char *id_expr, int *ret_binds)
+{
+    if (library_scope_all(scope)) {
+        *ret_binds = 0;
+        switch (kind) {
+        case ANNOTATE_SONG:
+            return arena_printf(
+                arena, "EXISTS (SELECT 1 FROM songs s WHERE s.id = %s AND s.missing = 0)", id_expr);
+        case ANNOTATE_ALBUM:
+            return arena_printf(arena, "EXISTS (SELECT 1 FROM albums va WHERE va.id = %s)",
+                                id_expr);
+        default:
+            return arena_printf(arena, "EXISTS (SELECT 1 FROM artists vr WHERE vr.id = %s)",
+                                id_expr);
+        }
+    }
+    const char *in = annotate_scope_in(arena, scope);
+    if (!in)
+        return NULL;
+    int per = scope->n > 0 ? 1 : 0;
+    switch (kind) {
+    case ANNOTATE_SONG:
+        *ret_binds = per;
+        return arena_printf(arena,
+                            "EXISTS (SELECT 1 FROM songs s WHERE s.id = %s AND s.missing = 0%s)",
+                            id_expr, in);
+    case ANNOTATE_ALBUM:
+        *ret_binds = per;
+        return arena_printf(
+            arena, "EXISTS (SELECT 1 FROM songs s WHERE s.album_id = %s AND s.missing = 0%s)",
+            id_expr, in);
+    default:
+        *ret_binds = per * 3;
+        return arena_printf(arena,
+                            "(EXISTS (SELECT 1 FROM songs s WHERE s.artist_id = %s"
+                            " AND s.missing = 0%s)"
+                            " OR EXISTS (SELECT 1 FROM song_artists sa JOIN songs s"
+                            " ON s.id = sa.song_id WHERE sa.artist_id = %s AND s.missing = 0%s)"
+                            " OR EXISTS (SELECT 1 FROM album_artists aa JOIN songs s"
+                            " ON s.album_id = aa.album_id WHERE aa.artist_id = %s"
+                            " AND s.missing = 0%s))",
+                            id_expr, in, id_expr, in, id_expr, in);
+    }
+}
+
+int library_annotate_scope_bind(DbStmt *st, const LibraryScope *scope, int times, int *idx)
+{
+    if (library_scope_all(scope) || times == 0)
+        return 0;
+    for (int t = 0; t < times; t++) {
+        for (size_t i = 0; i < scope->n; i++) {
+            int r = db_bind_int64(st, (*idx)++, scope->ids[i]);
+            if (r < 0)
+                return r;
+        }
+    }
+    return 0;
+}
+
+int library_annotate_visible(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                             AnnotateKind kind, const char *id)
+{
+    if (!id || !library_cursor_id_valid(id) || kind > ANNOTATE_ARTIST)
+        return -ENOENT;
+    int binds;
+    const char *cond = library_annotate_visible_sql(arena, scope, kind, "t.id", &binds);
+    const char *sql =
+        cond ? arena_printf(arena, "SELECT 1 FROM (SELECT CAST(? AS TEXT) AS id) t WHERE %s", cond)
+             : NULL;
+    if (!sql)
+        return -ENOMEM;
+    DbStmt *st;
+    int r = db_prepare(conn, sql, &st);
+    if (r < 0)
+        return r;
+    int idx = 1;
+    if ((r = db_bind_text(st, idx++, id)) < 0 ||
+        (r = library_annotate_scope_bind(st, scope, binds, &idx)) < 0 || (r = db_step(st)) < 0)
+        goto out_finalize;
+    r = r == DB_ROW ? 0 : -ENOENT;
+out_finalize:
+    db_finalize(st);
+    return r;
+}
+
+/* Runs one write statement with (user_id, kind, item_id[, value, now]) bound. */
+static int annotate_write(DbConn *conn, const char *sql, const char *user_id, AnnotateKind kind,
+                          const char *id, int64_t value, int64_t now, int n_params)
+{
+    DbStmt *st;
+    int r = db_prepare(conn, sql, &st);
+    if (r < 0)
+        return r;
+    if ((r = db_bind_text(st, 1, user_id)) < 0 ||
+        (r = db_bind_text(st, 2, library_annotate_kind_name(kind))) < 0 ||
+        (r = db_bind_text(st, 3, id)) < 0)
+        goto out_finalize;
+    if (n_params >= 4 && (r = db_bind_int64(st, 4, value)) < 0)
+        goto out_finalize;
+    if (n_params >= 5 && (r = db_bind_int64(st, 5, now)) < 0)
+        goto out_finalize;
+    r = db_step(st);
+    if (r > 0)
+        r = 0;
+out_finalize:
+    db_finalize(st);
+    return r;
+}
+
+int library_annotate_star(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                          const char *user_id, AnnotateKind kind, const char *id, int64_t now)
+{
+    int r = library_annotate_visible(conn, arena, scope, kind, id);
+    if (r < 0)
+        return r;
+    return annotate_write(conn,
+                          "INSERT INTO stars (user_id, kind, item_id, starred_at)"
+                          " VALUES (?, ?, ?, ?) ON CONFLICT (user_id, kind, item_id) DO NOTHING",
+                          user_id, kind, id, now, 0, 4);
+}
+
+int library_annotate_unstar(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                            const char *user_id, AnnotateKind kind, const char *id)
+{
+    int r = library_annotate_visible(conn, arena, scope, kind, id);
+    if (r < 0)
+        return r;
+    return annotate_write(conn, "DELETE FROM stars WHERE user_id = ? AND kind = ? AND item_id = ?",
+                          user_id, kind, id, 0, 0, 3);
+}
+
+int library_annotate_rate(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                          const char *user_id, AnnotateKind kind, const char *id, int rating,
+                          int64_t now)
+{
+    if (rating < 0 || rating > 5)
+        return -EINVAL;
+    int r = library_annotate_visible(conn, arena, scope, kind, id);
+    if (r < 0)
+        return r;
+    if (rating == 0)
+        return annotate_write(conn,
+                              "DELETE FROM ratings WHERE user_id = ? AND kind = ? AND item_id = ?",
+                              user_id, kind, id, 0, 0, 3);
+    return annotate_write(
+        conn,
+        "INSERT INTO ratings (user_id, kind, item_id, rating, updated_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, kind, item_id)"
+        " DO UPDATE SET rating = excluded.rating, updated_at = excluded.updated_at",
+        user_id, kind, id, rating, now, 5);
+}
+
+int library_annotate_get(DbConn *conn, Arena *arena, const LibraryScope *scope, const char *user_id,
+                         AnnotateKind kind, const char *id, int64_t *ret_starred_at,
+                         int *ret_rating)
+{
+    int r = library_annotate_visible(conn, arena, scope, kind, id);
+    if (r < 0)
+        return r;
+    DbStmt *st;
+    r = db_prepare(conn,
+                   "SELECT (SELECT starred_at FROM stars WHERE user_id = ? AND kind = ?"
+                   " AND item_id = ?), (SELECT rating FROM ratings WHERE user_id = ?"
+                   " AND kind = ? AND item_id = ?)",
+                   &st);
+    if (r < 0)
+        return r;
+    for (int i = 0; i < 2; i++) {
+        if ((r = db_bind_text(st, 3 * i + 1, user_id)) < 0 ||
+            (r = db_bind_text(st, 3 * i + 2, library_annotate_kind_name(kind))) < 0 ||
+            (r = db_bind_text(st, 3 * i + 3, id)) < 0)
+            goto out_finalize;
+    }
+    if ((r = db_step(st)) < 0)
+        goto out_finalize;
+    if (r != DB_ROW) {
+        r = ERR_DB;
+        goto out_finalize;
+    }
+    *ret_starred_at = db_column_is_null(st, 0) ? 0 : db_column_int64(st, 0);
+    *ret_rating = db_column_is_null(st, 1) ? 0 : (int)db_column_int64(st, 1);
+    r = 0;
+out_finalize:
+    db_finalize(st);
+    return r;
+}
+
+int library_annotate_stars(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                           const char *user_id, AnnotateKind kind, const char *cursor, int limit,
+                           StarEntry **ret_items, size_t *ret_count, const char **ret_next)
+{
+    if (limit < 1 || limit > LIMIT_PAGE_MAX || kind > ANNOTATE_ARTIST)
+        return -EINVAL;
+    const char *parts[2];
+    int64_t after_time = 0;
+    int r;
+    if (cursor && ((r = library_cursor_unpack(arena, cursor, 2, parts)) < 0 ||
+                   (r = library_cursor_int(parts[0], &after_time)) < 0))
+        return r;
+    int binds;
+    const char *cond = library_annotate_visible_sql(arena, scope, kind, "st.item_id", &binds);
+    const char *sql =
+        cond ? arena_printf(arena,
+                            "SELECT st.item_id, st.starred_at FROM stars st"
+                            " WHERE st.user_id = ? AND st.kind = ?%s AND %s"
+                            " ORDER BY st.starred_at DESC, st.item_id DESC LIMIT ?",
+                            cursor ? " AND (st.starred_at, st.item_id) < (?, ?)" : "", cond)
+             : NULL;
+    StarEntry *items = arena_calloc(arena, (size_t)limit, sizeof(*items));
+    if (!sql || !items)
+        return -ENOMEM;
+    DbStmt *st;
+    if ((r = db_prepare(conn, sql, &st)) < 0)
+        return r;
+    int idx = 1;
+    if ((r = db_bind_text(st, idx++, user_id)) < 0 ||
+        (r = db_bind_text(st, idx++, library_annotate_kind_name(kind))) < 0)
+        goto out_finalize;
+    if (cursor && ((r = db_bind_int64(st, idx++, after_time)) < 0 ||
+                   (r = db_bind_text(st, idx++, parts[1])) < 0))
+        goto out_finalize;
+    if ((r = library_annotate_scope_bind(st, scope, binds, &idx)) < 0 ||
+        (r = db_bind_int64(st, idx, limit + 1)) < 0)
+        goto out_finalize;
+    size_t n = 0;
+    bool more = false;
+    while ((r = db_step(st)) == DB_ROW) {
+        if (n == (size_t)limit) {
+            more = true;
+            break;
+        }
+        const char *item = db_column_text(st, 0);
+        if (!(items[n].item_id = arena_strdup(arena, item ? item : ""))) {
+            r = -ENOMEM;
+            goto out_finalize;
+        }
+        items[n].starred_at = db_column_int64(st, 1);
+        n++;
+    }
+    if (r < 0)
+        goto out_finalize;
+    const char *next = NULL;
+    if (more) {
+        const char *np[2] = {library_cursor_fmt_int(arena, items[n - 1].starred_at),
+                             items[n - 1].item_id};
+        if (!np[0] || !(next = library_cursor_pack(arena, np, 2))) {
+            r = -ENOMEM;
+            goto out_finalize;
+        }
+    }
+    *ret_items = items;
+    *ret_count = n;
+    *ret_next = next;
+    r = 0;
+out_finalize:
+    db_finalize(st);
+    return r;
+}

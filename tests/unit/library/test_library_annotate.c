@@ -1,0 +1,256 @@
+/*
+ * test_library_annotate.c - stars and ratings on SQLite and PostgreSQL: visibility (unknown,
+ * missing, malformed ids and libraries outside the scope are "not found"), idempotent
+ * starring, rating bounds and removal, newest-first paging of favourites through every page
+ * exactly once, per-user isolation, and the starred / highest album lists.
+ */
+#include "core/err.h"
+#include "library/library_annotate.h"
+#include "library/library_browse.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "personal_seed.h"
+#include "testutil.h"
+
+/* Pages through u's stars of `kind` with `limit`, writing "id,id,..." into out. */
+static void star_pages(DbConn *c, Arena *a, const LibraryScope *scope, const char *user,
+                       AnnotateKind kind, int limit, char *out, size_t cap)
+{
+    out[0] = '\0';
+    const char *cursor = NULL;
+    for (int page = 0; page < 50; page++) {
+        StarEntry *items;
+        size_t n;
+        const char *next;
+        assert_int_equal(
+            library_annotate_stars(c, a, scope, user, kind, cursor, limit, &items, &n, &next), 0);
+        assert_true(n <= (size_t)limit);
+        for (size_t i = 0; i < n; i++) {
+            strncat(out, items[i].item_id, cap - strlen(out) - 2);
+            strncat(out, ",", cap - strlen(out) - 1);
+        }
+        if (!next)
+            return;
+        assert_int_equal(n, limit);
+        cursor = next;
+    }
+    fail_msg("paging did not end");
+}
+
+static void album_list(DbConn *c, Arena *a, LibraryAlbumList list, const char *user, int limit,
+                       char *out, size_t cap)
+{
+    AlbumQuery q = {.list = list, .user_id = user};
+    out[0] = '\0';
+    const char *cursor = NULL;
+    for (int page = 0; page < 50; page++) {
+        Album *items;
+        size_t n;
+        const char *next;
+        assert_int_equal(library_browse_albums(c, a, &q, cursor, limit, &items, &n, &next), 0);
+        for (size_t i = 0; i < n; i++) {
+            strncat(out, items[i].id, cap - strlen(out) - 2);
+            strncat(out, ",", cap - strlen(out) - 1);
+        }
+        if (!next)
+            return;
+        cursor = next;
+    }
+    fail_msg("paging did not end");
+}
+
+static void annotate_case(const char *url, const char *dir)
+{
+    (void)dir;
+    Db *db;
+    DbConn *c;
+    personal_seed(url, &db, &c);
+    Arena *a = arena_new(8 << 20);
+    char got[512];
+
+    /* Kinds. */
+    AnnotateKind k;
+    assert_int_equal(library_annotate_kind("album", &k), 0);
+    assert_int_equal(k, ANNOTATE_ALBUM);
+    assert_int_equal(library_annotate_kind("playlist", &k), -EINVAL);
+    assert_int_equal(library_annotate_kind(NULL, &k), -EINVAL);
+
+    /* Visibility. */
+    assert_int_equal(library_annotate_visible(c, a, &personal_all, ANNOTATE_SONG, "c001"), 0);
+    assert_int_equal(library_annotate_visible(c, a, NULL, ANNOTATE_SONG, "c004"), 0);
+    assert_int_equal(library_annotate_visible(c, a, &personal_all, ANNOTATE_SONG, "c005"),
+                     -ENOENT); /* missing */
+    assert_int_equal(library_annotate_visible(c, a, &personal_all, ANNOTATE_SONG, "ffff"), -ENOENT);
+    assert_int_equal(library_annotate_visible(c, a, &personal_all, ANNOTATE_SONG, "../x"), -ENOENT);
+    assert_int_equal(library_annotate_visible(c, a, &personal_all, ANNOTATE_SONG, "ab01"),
+                     -ENOENT); /* an album id is no song */
+    assert_int_equal(library_annotate_visible(c, a, &personal_only1, ANNOTATE_SONG, "c004"),
+                     -ENOENT);
+    assert_int_equal(library_annotate_visible(c, a, &personal_only1, ANNOTATE_ALBUM, "ab01"), 0);
+    assert_int_equal(library_annotate_visible(c, a, &personal_only1, ANNOTATE_ALBUM, "ab03"),
+                     -ENOENT);
+    assert_int_equal(library_annotate_visible(c, a, &personal_only1, ANNOTATE_ARTIST, "aa01"), 0);
+    assert_int_equal(library_annotate_visible(c, a, &personal_only1, ANNOTATE_ARTIST, "aa02"),
+                     -ENOENT);
+    assert_int_equal(library_annotate_visible(c, a, &personal_none, ANNOTATE_ARTIST, "aa01"),
+                     -ENOENT);
+    assert_int_equal(library_annotate_visible(c, a, &personal_all, ANNOTATE_ARTIST, "aa02"), 0);
+
+    /* Stars: unknown and out-of-scope items are refused; starring twice keeps the time. */
+    assert_int_equal(library_annotate_star(c, a, &personal_all, "u1", ANNOTATE_SONG, "ffff", 10),
+                     -ENOENT);
+    assert_int_equal(library_annotate_star(c, a, &personal_only1, "u1", ANNOTATE_SONG, "c004", 10),
+                     -ENOENT);
+    const char *songs[] = {"c001", "c002", "c003", "c004"};
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(
+            library_annotate_star(c, a, &personal_all, "u1", ANNOTATE_SONG, songs[i], 100), 0);
+    assert_int_equal(library_annotate_star(c, a, &personal_all, "u1", ANNOTATE_SONG, "c003", 500),
+                     0);
+    int64_t at;
+    int rating;
+    assert_int_equal(
+        library_annotate_get(c, a, &personal_all, "u1", ANNOTATE_SONG, "c003", &at, &rating), 0);
+    assert_int_equal(at, 100);
+    assert_int_equal(rating, 0);
+
+    /* Newest first; equal times by id descending; every page size sees each once. */
+    assert_int_equal(library_annotate_star(c, a, &personal_all, "u1", ANNOTATE_SONG, "c002", 0), 0);
+    assert_int_equal(library_annotate_unstar(c, a, &personal_all, "u1", ANNOTATE_SONG, "c002"), 0);
+    assert_int_equal(library_annotate_star(c, a, &personal_all, "u1", ANNOTATE_SONG, "c002", 200),
+                     0);
+    for (int limit = 1; limit <= 5; limit++) {
+        star_pages(c, a, &personal_all, "u1", ANNOTATE_SONG, limit, got, sizeof(got));
+        assert_string_equal(got, "c002,c004,c003,c001,");
+    }
+    /* A narrower scope hides c004; another user sees nothing of u1's. */
+    star_pages(c, a, &personal_only1, "u1", ANNOTATE_SONG, 2, got, sizeof(got));
+    assert_string_equal(got, "c002,c003,c001,");
+    star_pages(c, a, &personal_all, "u2", ANNOTATE_SONG, 2, got, sizeof(got));
+    assert_string_equal(got, "");
+    /* Unstarring an unstarred item is fine; unstarring an unknown one is not. */
+    assert_int_equal(library_annotate_unstar(c, a, &personal_all, "u2", ANNOTATE_SONG, "c001"), 0);
+    assert_int_equal(library_annotate_unstar(c, a, &personal_all, "u2", ANNOTATE_SONG, "9999"),
+                     -ENOENT);
+    star_pages(c, a, &personal_all, "u1", ANNOTATE_SONG, 3, got, sizeof(got));
+    assert_string_equal(got, "c002,c004,c003,c001,");
+    StarEntry *items;
+    size_t n;
+    const char *next;
+    assert_int_equal(library_annotate_stars(c, a, &personal_all, "u1", ANNOTATE_SONG, "garbage", 2,
+                                            &items, &n, &next),
+                     ERR_PARSE);
+    assert_int_equal(library_annotate_stars(c, a, &personal_all, "u1", ANNOTATE_SONG, NULL, 0,
+                                            &items, &n, &next),
+                     -EINVAL);
+
+    /* Albums and artists. */
+    assert_int_equal(library_annotate_star(c, a, &personal_all, "u1", ANNOTATE_ALBUM, "ab02", 10),
+                     0);
+    assert_int_equal(library_annotate_star(c, a, &personal_all, "u1", ANNOTATE_ALBUM, "ab01", 20),
+                     0);
+    assert_int_equal(library_annotate_star(c, a, &personal_all, "u2", ANNOTATE_ALBUM, "ab03", 30),
+                     0);
+    assert_int_equal(library_annotate_star(c, a, &personal_all, "u1", ANNOTATE_ARTIST, "aa02", 5),
+                     0);
+    star_pages(c, a, &personal_all, "u1", ANNOTATE_ALBUM, 1, got, sizeof(got));
+    assert_string_equal(got, "ab01,ab02,");
+    star_pages(c, a, &personal_all, "u1", ANNOTATE_ARTIST, 1, got, sizeof(got));
+    assert_string_equal(got, "aa02,");
+    star_pages(c, a, &personal_only1, "u1", ANNOTATE_ARTIST, 1, got, sizeof(got));
+    assert_string_equal(got, "");
+    for (int limit = 1; limit <= 3; limit++) {
+        album_list(c, a, LIBRARY_ALBUMS_STARRED, "u1", limit, got, sizeof(got));
+        assert_string_equal(got, "ab01,ab02,");
+    }
+    album_list(c, a, LIBRARY_ALBUMS_STARRED, "u2", 1, got, sizeof(got));
+    assert_string_equal(got, "ab03,");
+    {
+        /* A user limited to library 1 does not see album ab03 (library 2) in the list. */
+        AlbumQuery sq = {.list = LIBRARY_ALBUMS_STARRED, .user_id = "u2", .scope = &personal_only1};
+        Album *scoped;
+        size_t ns;
+        const char *snext;
+        assert_int_equal(library_browse_albums(c, a, &sq, NULL, 10, &scoped, &ns, &snext), 0);
+        assert_int_equal(ns, 0);
+        sq.user_id = "u1";
+        assert_int_equal(library_browse_albums(c, a, &sq, NULL, 1, &scoped, &ns, &snext), 0);
+        assert_int_equal(ns, 1);
+        assert_non_null(snext);
+        assert_int_equal(library_browse_albums(c, a, &sq, snext, 1, &scoped, &ns, &snext), 0);
+        assert_int_equal(ns, 1);
+        assert_string_equal(scoped[0].id, "ab02");
+    }
+
+    /* Ratings: 1..5, 0 removes, anything else is refused. */
+    assert_int_equal(library_annotate_rate(c, a, &personal_all, "u1", ANNOTATE_ALBUM, "ab01", 6, 1),
+                     -EINVAL);
+    assert_int_equal(
+        library_annotate_rate(c, a, &personal_all, "u1", ANNOTATE_ALBUM, "ab01", -1, 1), -EINVAL);
+    assert_int_equal(library_annotate_rate(c, a, &personal_all, "u1", ANNOTATE_ALBUM, "ffff", 3, 1),
+                     -ENOENT);
+    assert_int_equal(library_annotate_rate(c, a, &personal_all, "u1", ANNOTATE_ALBUM, "ab01", 3, 1),
+                     0);
+    assert_int_equal(library_annotate_rate(c, a, &personal_all, "u1", ANNOTATE_ALBUM, "ab02", 5, 1),
+                     0);
+    assert_int_equal(library_annotate_rate(c, a, &personal_all, "u1", ANNOTATE_ALBUM, "ab03", 4, 1),
+                     0);
+    assert_int_equal(library_annotate_rate(c, a, &personal_all, "u1", ANNOTATE_ALBUM, "ab01", 2, 2),
+                     0);
+    assert_int_equal(
+        library_annotate_get(c, a, &personal_all, "u1", ANNOTATE_ALBUM, "ab01", &at, &rating), 0);
+    assert_int_equal(rating, 2);
+    assert_int_equal(at, 20);
+    for (int limit = 1; limit <= 4; limit++) {
+        album_list(c, a, LIBRARY_ALBUMS_HIGHEST, "u1", limit, got, sizeof(got));
+        assert_string_equal(got, "ab02,ab03,ab01,");
+    }
+    assert_int_equal(library_annotate_rate(c, a, &personal_all, "u1", ANNOTATE_ALBUM, "ab03", 0, 3),
+                     0);
+    album_list(c, a, LIBRARY_ALBUMS_HIGHEST, "u1", 2, got, sizeof(got));
+    assert_string_equal(got, "ab02,ab01,");
+    album_list(c, a, LIBRARY_ALBUMS_HIGHEST, "u2", 2, got, sizeof(got));
+    assert_string_equal(got, "");
+    assert_int_equal(
+        library_annotate_get(c, a, &personal_all, "u2", ANNOTATE_ALBUM, "ab02", &at, &rating), 0);
+    assert_int_equal(rating, 0);
+
+    /* A per-user list without a user is a caller error. */
+    AlbumQuery q = {.list = LIBRARY_ALBUMS_STARRED};
+    Album *albums;
+    assert_int_equal(library_browse_albums(c, a, &q, NULL, 10, &albums, &n, &next), -EINVAL);
+
+    arena_free(a);
+    db_release(c);
+    db_close(db);
+}
+
+static void test_annotate_sqlite(void **state)
+{
+    (void)state;
+    testutil_on_backend(TESTUTIL_SQLITE, annotate_case);
+}
+
+static void test_annotate_postgres(void **state)
+{
+    (void)state;
+    testutil_on_backend(TESTUTIL_POSTGRES, annotate_case);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_annotate_sqlite),
+        cmocka_unit_test(test_annotate_postgres),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
