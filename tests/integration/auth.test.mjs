@@ -345,6 +345,39 @@ test('brute force gets 429 with Retry-After; X-Forwarded-For counts only from tr
         }
     });
 
+test('reverse-proxy login: the header counts only from trusted proxies', async () => {
+    const me = (port, user) => request(port, { path: '/api/auth/me', token: null,
+        headers: { 'Remote-User': user } });
+    // Not a trusted proxy: the header is ignored.
+    const plain = await startServer({ minSongs: 0,
+        args: ['--proxy-auth-header', 'Remote-User', '--proxy-auth-create', 'true'] });
+    try {
+        assert.equal((await me(plain.port, 'admin')).status, 401);
+    } finally {
+        await plain.stop();
+    }
+    const proxied = await startServer({ minSongs: 0,
+        args: ['--trusted-proxies', '127.0.0.1/32, ::1', '--proxy-auth-header', 'Remote-User',
+            '--proxy-auth-create', 'true'] });
+    try {
+        const admin = await me(proxied.port, 'admin');
+        assert.equal(admin.status, 200, admin.text());
+        assert.equal(admin.json().username ?? admin.json().user?.username, 'admin');
+        // An unknown user is created (as a plain user) because proxy_auth_create is on.
+        const carol = await me(proxied.port, 'carol');
+        assert.equal(carol.status, 200, carol.text());
+        const body = carol.json();
+        assert.equal(body.username ?? body.user?.username, 'carol');
+        assert.equal(Boolean(body.isAdmin ?? body.user?.isAdmin), false);
+        const users = await request(proxied.port, { path: '/api/users' });
+        assert.ok(JSON.stringify(users.json()).includes('"carol"'));
+        // A name the proxy cannot mean is refused, not created.
+        assert.equal((await me(proxied.port, '../evil')).status, 401);
+    } finally {
+        await proxied.stop();
+    }
+});
+
 test('secret keys: a group-readable key file stops the server', async () => {
     const s = await startServer({ minSongs: 0 });
     const dataDir = s.dataDir;
