@@ -34,5 +34,6 @@ export SWAZ_DATA_DIR="$data"
 if [ -z "$("$swaz" user list)" ]; then
     echo "swaz: creating the first account (shown once; change it with 'swaz user passwd admin'):"
     "$swaz" user add admin --admin | sed 's/^/  /'
+    echo "swaz: sign in with POST /api/auth/login (see \"Try it\" in README.md)"
 fi
 exec "$swaz" serve

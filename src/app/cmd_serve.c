@@ -63,7 +63,7 @@ static unsigned serve_fd_budget(unsigned wanted)
     /* Each connection may hold a socket and a file; keep room for the database and logs. */
     rlim_t room = rl.rlim_cur > 256 ? (rl.rlim_cur - 128) / 2 : 64;
     if (wanted > room) {
-        log_warn("max_connections lowered from %u to %llu by the open-files limit (%llu)", wanted,
+        log_info("max_connections lowered from %u to %llu by the open-files limit (%llu)", wanted,
                  (unsigned long long)room, (unsigned long long)rl.rlim_cur);
         return (unsigned)room;
     }
