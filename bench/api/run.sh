@@ -61,14 +61,18 @@ wait_http() {
 
 # load NAME URL: one wrk run; prints a row and sets $p99_ms.
 load() {
-    local name=$1 url=$2 out code
-    code=$(curl -s -o /dev/null -w '%{http_code}' "$url" || echo 000)
+    local name=$1 url=$2 out code hdr=()
+    if [[ -n ${token:-} ]]; then
+        hdr=(-H "Authorization: Bearer $token")
+    fi
+    code=$(curl -s "${hdr[@]}" -o /dev/null -w '%{http_code}' "$url" || echo 000)
     if [[ $code != 200 ]]; then
         printf '  %-34s HTTP %s: not measured\n' "$name" "$code"
         p99_ms=NA
         return 0
     fi
-    out=$(timeout $((secs + 30)) wrk -t2 -c"$conns" -d"${secs}s" --timeout 5s --latency "$url" 2>&1)
+    out=$(timeout $((secs + 30)) wrk -t2 -c"$conns" -d"${secs}s" --timeout 5s --latency \
+        "${hdr[@]}" "$url" 2>&1)
     local p50 p99 rps errs
     p50=$(awk '/^ +50%/ { print $2 }' <<<"$out")
     p99=$(awk '/^ +99%/ { print $2 }' <<<"$out")
@@ -101,11 +105,19 @@ bench_db() {
     local port last
     port=$(free_port)
     mkdir -p "$work/data-$label"
-    "$swaz" serve --data-dir "$work/data-$label" --database-url "$url" \
+    # Every endpoint needs a user: an admin made with the CLI, signed in once.
+    local pw=bench-password-1 cli=(--data-dir "$work/data-$label" --database-url "$url")
+    printf '%s\n' "$pw" | "$swaz" user add bench --admin --password-stdin "${cli[@]}" \
+        >/dev/null 2>&1 ||
+        printf '%s\n' "$pw" | "$swaz" user passwd bench --password-stdin "${cli[@]}" >/dev/null
+    "$swaz" serve "${cli[@]}" --access-token-ttl 3600 \
         --listen "127.0.0.1:$port" --scan-on-start false --watch false --log-level warn \
         >"$work/serve-$label.log" 2>&1 &
     pids+=($!)
     wait_http "$port" /health
+    token=$(curl -s -X POST -H 'Content-Type: application/json' \
+        -d "{\"username\":\"bench\",\"password\":\"$pw\"}" \
+        "http://127.0.0.1:$port/api/auth/login" | sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p')
     # The last page of songs: the cursor of the 101st row from the end.
     last=$("$@" "SELECT sort_title || '|' || id FROM songs ORDER BY sort_title DESC, id DESC
         LIMIT 1 OFFSET 100")
@@ -123,7 +135,7 @@ bench_db() {
     load "GET /api/search?q=silver" "$b/api/search?q=silver"
     load "GET /api/search?q=caf (prefix)" "$b/api/search?q=caf"
     load "GET /api/search?q=red+river" "$b/api/search?q=red+river"
-    curl -s "$b/api/songs?limit=100" >"$work/songs-page.json" || true
+    curl -s -H "Authorization: Bearer $token" "$b/api/songs?limit=100" >"$work/songs-page.json" || true
     kill -TERM "${pids[-1]}" 2>/dev/null || true
     wait "${pids[-1]}" 2>/dev/null || true
     unset 'pids[-1]'
