@@ -8,6 +8,7 @@
 #include "core/limits.h"
 #include "core/str.h"
 #include "library/library_annotate.h"
+#include "library/library_keyset.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -87,6 +88,116 @@ static int browse_prepare(DbConn *conn, Arena *arena, const LibraryScope *scope,
     return db_prepare(conn, full, ret_st);
 }
 
+/* A parameter of a list's own WHERE: text, or num when text is NULL. */
+typedef struct BrowseArg {
+    const char *text;
+    int64_t num;
+} BrowseArg;
+
+/* One scoped keyset list: its orders' SQL, its scope clause, the parameters its WHERE binds
+ * before the cursor's, and the reader of one item. */
+typedef struct BrowsePage {
+    const LibraryKeyset *ks;
+    const char *clause;
+    BrowseArg args[2];
+    size_t n_args;
+    LibraryKeysetRead read;
+    const void *ctx;
+    size_t item_size;
+} BrowsePage;
+
+/* Reads the page after `after` (NULL: the first page) of `page` in `scope` into `items`:
+ * prepares the list's SQL, binds its parameters, the cursor, the scope and limit + 1, and
+ * reads the rows (library_keyset_read()). Returns 0 or a negative errno. */
+static int browse_page(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                       const BrowsePage *page, const LibraryKeysetKey *after, int limit,
+                       void *items, size_t *ret_count, const char **ret_next,
+                       LibraryKeysetKey *ret_last)
+{
+    DbStmt *st;
+    int r = browse_prepare(conn, arena, scope, after ? page->ks->after : page->ks->first,
+                           page->clause, &st);
+    if (r < 0)
+        return r;
+    int idx = 1;
+    for (size_t i = 0; i < page->n_args; i++) {
+        const BrowseArg *a = &page->args[i];
+        r = a->text ? db_bind_text(st, idx++, a->text) : db_bind_int64(st, idx++, a->num);
+        if (r < 0)
+            goto out_finalize;
+    }
+    if ((after && (r = library_keyset_bind(st, page->ks, after, &idx)) < 0) ||
+        (r = library_scope_bind(st, scope, page->clause, &idx)) < 0 ||
+        (r = db_bind_int64(st, idx, limit + 1)) < 0)
+        goto out_finalize;
+    r = library_keyset_read(st, arena, page->ks, limit, items, page->item_size, page->read,
+                            page->ctx, ret_count, ret_next, ret_last);
+out_finalize:
+    db_finalize(st);
+    return r;
+}
+
+/* A whole list call without parameters of its own: decodes `cursor`, allocates `limit` items
+ * and reads the page. Writes the Arena-owned items, their count and the next cursor. */
+static int browse_list(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                       const BrowsePage *page, const char *cursor, int limit, void **ret_items,
+                       size_t *ret_count, const char **ret_next)
+{
+    if (!browse_limit_ok(limit))
+        return -EINVAL;
+    LibraryKeysetKey after;
+    int r;
+    if (cursor && (r = library_keyset_unpack(arena, page->ks, cursor, &after)) < 0)
+        return r;
+    void *items = arena_calloc(arena, (size_t)limit, page->item_size);
+    if (!items)
+        return -ENOMEM;
+    size_t n;
+    const char *next;
+    if ((r = browse_page(conn, arena, scope, page, cursor ? &after : NULL, limit, items, &n, &next,
+                         NULL)) < 0)
+        return r;
+    *ret_items = items;
+    *ret_count = n;
+    *ret_next = next;
+    return 0;
+}
+
+/* Reads the current row of `st` into `item`. Returns 0 or -ENOMEM. */
+typedef int (*BrowseRead)(DbStmt *st, Arena *arena, void *item);
+
+/* Looks up each well-formed id of ids[0..n) with `sql` (parameters: the id, then the scope's
+ * of `clause`) and reads the visible rows, in the order of `ids`, into `items` (room for n
+ * items of item_size bytes). Writes their count. Returns 0 or a negative errno. */
+static int browse_by_id(DbConn *conn, Arena *arena, const LibraryScope *scope, const char *sql,
+                        const char *clause, const char *const *ids, size_t n, void *items,
+                        size_t item_size, BrowseRead read, size_t *ret_count)
+{
+    size_t count = 0;
+    DbStmt *st = NULL;
+    int r = 0;
+    if (n && (r = browse_prepare(conn, arena, scope, sql, clause, &st)) < 0)
+        return r;
+    for (size_t i = 0; i < n; i++) {
+        if (!library_cursor_id_valid(ids[i]))
+            continue;
+        int idx = 2;
+        if ((r = db_reset(st)) < 0 || (r = db_bind_text(st, 1, ids[i])) < 0 ||
+            (r = library_scope_bind(st, scope, clause, &idx)) < 0 || (r = db_step(st)) < 0)
+            goto out_finalize;
+        if (r == DB_ROW) {
+            if ((r = read(st, arena, (char *)items + count * item_size)) < 0)
+                goto out_finalize;
+            count++;
+        }
+    }
+    *ret_count = count;
+    r = 0;
+out_finalize:
+    db_finalize(st);
+    return r;
+}
+
 /* ---- artists ---- */
 
 static int browse_artist_read(DbStmt *st, Arena *arena, Artist *a, const char **ret_sort)
@@ -105,64 +216,40 @@ static int browse_artist_read(DbStmt *st, Arena *arena, Artist *a, const char **
     return 0;
 }
 
+static int browse_artist_key(DbStmt *st, Arena *arena, void *item, const void *ctx,
+                             LibraryKeysetKey *ret_key)
+{
+    (void)ctx;
+    Artist *a = item;
+    int r = browse_artist_read(st, arena, a, &ret_key->text[0]);
+    ret_key->text[1] = a->id;
+    return r;
+}
+
+static const LibraryKeyset artist_keyset = {
+    "SELECT " ARTIST_COLUMNS " FROM artists r ORDER BY r.sort_name, r.id LIMIT ?",
+    "SELECT " ARTIST_COLUMNS " FROM artists r"
+    " WHERE (r.sort_name, r.id) > (?, ?) ORDER BY r.sort_name, r.id LIMIT ?",
+    2, 0, NULL};
+
 int library_browse_artists_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
                                   const char *cursor, int limit, Artist **ret_items,
                                   size_t *ret_count, const char **ret_next)
 {
-    if (!browse_limit_ok(limit))
-        return -EINVAL;
-    const char *parts[2];
-    int r;
-    if (cursor && (r = library_cursor_unpack(arena, cursor, 2, parts)) < 0)
-        return r;
-    Artist *items = arena_calloc(arena, (size_t)limit, sizeof(*items));
-    const char *last_sort = NULL;
-    if (!items)
-        return -ENOMEM;
-    DbStmt *st;
-    r = browse_prepare(
-        conn, arena, scope,
-        cursor ? "SELECT " ARTIST_COLUMNS " FROM artists r"
-                 " WHERE (r.sort_name, r.id) > (?, ?) ORDER BY r.sort_name, r.id LIMIT ?"
-               : "SELECT " ARTIST_COLUMNS " FROM artists r ORDER BY r.sort_name, r.id LIMIT ?",
-        BROWSE_ARTIST_SCOPE, &st);
-    if (r < 0)
-        return r;
-    int idx = 1;
-    if (cursor && ((r = db_bind_text(st, idx++, parts[0])) < 0 ||
-                   (r = db_bind_text(st, idx++, parts[1])) < 0))
-        goto out_finalize;
-    if ((r = library_scope_bind(st, scope, BROWSE_ARTIST_SCOPE, &idx)) < 0 ||
-        (r = db_bind_int64(st, idx, limit + 1)) < 0)
-        goto out_finalize;
-    size_t n = 0;
-    bool more = false;
-    while ((r = db_step(st)) == DB_ROW) {
-        if (n == (size_t)limit) {
-            more = true;
-            break;
-        }
-        if ((r = browse_artist_read(st, arena, &items[n], &last_sort)) < 0)
-            goto out_finalize;
-        n++;
-    }
-    if (r < 0)
-        goto out_finalize;
-    const char *next = NULL;
-    if (more) {
-        const char *np[2] = {last_sort, items[n - 1].id};
-        if (!(next = library_cursor_pack(arena, np, 2))) {
-            r = -ENOMEM;
-            goto out_finalize;
-        }
-    }
-    *ret_items = items;
-    *ret_count = n;
-    *ret_next = next;
-    r = 0;
-out_finalize:
-    db_finalize(st);
+    const BrowsePage page = {.ks = &artist_keyset,
+                             .clause = BROWSE_ARTIST_SCOPE,
+                             .read = browse_artist_key,
+                             .item_size = sizeof(Artist)};
+    void *items;
+    int r = browse_list(conn, arena, scope, &page, cursor, limit, &items, ret_count, ret_next);
+    if (r == 0)
+        *ret_items = items;
     return r;
+}
+
+static int browse_artist_row(DbStmt *st, Arena *arena, void *item)
+{
+    return browse_artist_read(st, arena, item, NULL);
 }
 
 int library_browse_artists_by_id_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
@@ -174,33 +261,15 @@ int library_browse_artists_by_id_scoped(DbConn *conn, Arena *arena, const Librar
     Artist *items = arena_calloc(arena, n + 1, sizeof(*items));
     if (!items)
         return -ENOMEM;
-    size_t count = 0;
-    DbStmt *st = NULL;
-    int r = 0;
-    if (n && (r = browse_prepare(conn, arena, scope,
-                                 "SELECT " ARTIST_COLUMNS " FROM artists r WHERE r.id = ?",
-                                 BROWSE_ARTIST_SCOPE, &st)) < 0)
+    size_t count;
+    int r =
+        browse_by_id(conn, arena, scope, "SELECT " ARTIST_COLUMNS " FROM artists r WHERE r.id = ?",
+                     BROWSE_ARTIST_SCOPE, ids, n, items, sizeof(*items), browse_artist_row, &count);
+    if (r < 0)
         return r;
-    for (size_t i = 0; i < n; i++) {
-        if (!library_cursor_id_valid(ids[i]))
-            continue;
-        int idx = 2;
-        if ((r = db_reset(st)) < 0 || (r = db_bind_text(st, 1, ids[i])) < 0 ||
-            (r = library_scope_bind(st, scope, BROWSE_ARTIST_SCOPE, &idx)) < 0 ||
-            (r = db_step(st)) < 0)
-            goto out_finalize;
-        if (r == DB_ROW) {
-            if ((r = browse_artist_read(st, arena, &items[count], NULL)) < 0)
-                goto out_finalize;
-            count++;
-        }
-    }
     *ret_items = items;
     *ret_count = count;
-    r = 0;
-out_finalize:
-    db_finalize(st);
-    return r;
+    return 0;
 }
 
 /* ---- albums ---- */
@@ -266,52 +335,47 @@ static int browse_album_attach(DbConn *conn, Arena *arena, Album *albums, size_t
     return 0;
 }
 
-/* One list order: SQL for the first page and for the pages after a cursor, and how many
- * cursor parts (the last is the id; LIBRARY_ALBUMS_YEAR/NEWEST lead with an integer). */
-typedef struct AlbumOrder {
-    const char *first;
-    const char *after;
-    size_t parts;
-} AlbumOrder;
+/* The list orders: SQL for the first page and for the pages after a cursor, and the cursor
+ * parts (the last is the id; LIBRARY_ALBUMS_YEAR/NEWEST lead with an integer). */
 
 #define ALBUM_SELECT "SELECT " ALBUM_COLUMNS " FROM albums a"
 
-static const AlbumOrder album_orders[] = {
+static const LibraryKeyset album_orders[] = {
     [LIBRARY_ALBUMS_ALPHA_NAME] = {ALBUM_SELECT " ORDER BY a.sort_name, a.id LIMIT ?",
                                    ALBUM_SELECT " WHERE (a.sort_name, a.id) > (?, ?)"
                                                 " ORDER BY a.sort_name, a.id LIMIT ?",
-                                   2},
+                                   2, 0, NULL},
     [LIBRARY_ALBUMS_ALPHA_ARTIST] = {ALBUM_SELECT
                                      " ORDER BY a.artist_sort, a.sort_name, a.id LIMIT ?",
                                      ALBUM_SELECT
                                      " WHERE (a.artist_sort, a.sort_name, a.id) > (?, ?, ?)"
                                      " ORDER BY a.artist_sort, a.sort_name, a.id LIMIT ?",
-                                     3},
+                                     3, 0, NULL},
     [LIBRARY_ALBUMS_NEWEST] = {ALBUM_SELECT " ORDER BY a.created_at DESC, a.id DESC LIMIT ?",
                                ALBUM_SELECT " WHERE (a.created_at, a.id) < (?, ?)"
                                             " ORDER BY a.created_at DESC, a.id DESC LIMIT ?",
-                               2},
+                               2, 1, NULL},
     [LIBRARY_ALBUMS_YEAR] = {ALBUM_SELECT " WHERE a.year BETWEEN ? AND ?"
                                           " ORDER BY a.year, a.sort_name, a.id LIMIT ?",
                              ALBUM_SELECT " WHERE a.year BETWEEN ? AND ?"
                                           " AND (a.year, a.sort_name, a.id) > (?, ?, ?)"
                                           " ORDER BY a.year, a.sort_name, a.id LIMIT ?",
-                             3},
+                             3, 1, NULL},
     [LIBRARY_ALBUMS_GENRE] = {ALBUM_SELECT " JOIN album_genres ag ON ag.album_id = a.id"
                                            " WHERE ag.genre_id = ? ORDER BY ag.album_id LIMIT ?",
                               ALBUM_SELECT " JOIN album_genres ag ON ag.album_id = a.id"
                                            " WHERE ag.genre_id = ? AND ag.album_id > ?"
                                            " ORDER BY ag.album_id LIMIT ?",
-                              1},
+                              1, 0, NULL},
 };
 
 /* The descending year range (from > to): the same index read backwards. */
-static const AlbumOrder album_year_desc = {
+static const LibraryKeyset album_year_desc = {
     ALBUM_SELECT " WHERE a.year BETWEEN ? AND ?"
                  " ORDER BY a.year DESC, a.sort_name DESC, a.id DESC LIMIT ?",
     ALBUM_SELECT " WHERE a.year BETWEEN ? AND ? AND (a.year, a.sort_name, a.id) < (?, ?, ?)"
                  " ORDER BY a.year DESC, a.sort_name DESC, a.id DESC LIMIT ?",
-    3};
+    3, 1, NULL};
 
 /* `limit` distinct random albums: ids are uniform hashes, so the first id at or after a
  * random hex string is a random album; one indexed lookup each, no table scan. */
@@ -384,15 +448,27 @@ static const struct {
         LIBRARY_ALBUMS_RECENT] = {ALBUM_MARKED("ratings", "rating"), "m.rating"},
 };
 
+static int browse_album_personal_key(DbStmt *st, Arena *arena, void *item, const void *ctx,
+                                     LibraryKeysetKey *ret_key)
+{
+    (void)ctx;
+    Album *a = item;
+    int r = browse_album_read(st, arena, a, NULL);
+    if (r < 0)
+        return r;
+    ret_key->num[0] = db_column_int64(st, 16);
+    ret_key->text[1] = a->id;
+    return 0;
+}
+
 static int browse_albums_personal(DbConn *conn, Arena *arena, const AlbumQuery *q,
                                   const char *cursor, int limit, Album *items, size_t *ret_count,
                                   const char **ret_next)
 {
-    const char *parts[2];
-    int64_t after_key = 0;
+    static const LibraryKeyset ks = {NULL, NULL, 2, 1, NULL};
+    LibraryKeysetKey after;
     int r;
-    if (cursor && ((r = library_cursor_unpack(arena, cursor, 2, parts)) < 0 ||
-                   (r = library_cursor_int(parts[0], &after_key)) < 0))
+    if (cursor && (r = library_keyset_unpack(arena, &ks, cursor, &after)) < 0)
         return r;
     size_t which = (size_t)(q->list - LIBRARY_ALBUMS_RECENT);
     const char *key = album_personal[which].key;
@@ -412,42 +488,48 @@ static int browse_albums_personal(DbConn *conn, Arena *arena, const AlbumQuery *
         return r;
     int idx = 1;
     if ((r = db_bind_text(st, idx++, q->user_id)) < 0 ||
-        (r = library_annotate_scope_bind(st, q->scope, binds, &idx)) < 0)
+        (r = library_annotate_scope_bind(st, q->scope, binds, &idx)) < 0 ||
+        (cursor && (r = library_keyset_bind(st, &ks, &after, &idx)) < 0) ||
+        (r = db_bind_int64(st, idx, limit + 1)) < 0)
         goto out_finalize;
-    if (cursor && ((r = db_bind_int64(st, idx++, after_key)) < 0 ||
-                   (r = db_bind_text(st, idx++, parts[1])) < 0))
-        goto out_finalize;
-    if ((r = db_bind_int64(st, idx, limit + 1)) < 0)
-        goto out_finalize;
-    size_t n = 0;
-    bool more = false;
-    int64_t last_key = 0;
-    while ((r = db_step(st)) == DB_ROW) {
-        if (n == (size_t)limit) {
-            more = true;
-            break;
-        }
-        if ((r = browse_album_read(st, arena, &items[n], NULL)) < 0)
-            goto out_finalize;
-        last_key = db_column_int64(st, 16);
-        n++;
-    }
-    if (r < 0)
-        goto out_finalize;
-    const char *next = NULL;
-    if (more) {
-        const char *np[2] = {library_cursor_fmt_int(arena, last_key), items[n - 1].id};
-        if (!np[0] || !(next = library_cursor_pack(arena, np, 2))) {
-            r = -ENOMEM;
-            goto out_finalize;
-        }
-    }
-    *ret_count = n;
-    *ret_next = next;
-    r = 0;
+    r = library_keyset_read(st, arena, &ks, limit, items, sizeof(*items), browse_album_personal_key,
+                            NULL, ret_count, ret_next, NULL);
 out_finalize:
     db_finalize(st);
     return r;
+}
+
+/* Reads an album row and its key in the order of the AlbumQuery `ctx`. */
+static int browse_album_key(DbStmt *st, Arena *arena, void *item, const void *ctx,
+                            LibraryKeysetKey *ret_key)
+{
+    const AlbumQuery *q = ctx;
+    Album *a = item;
+    AlbumKey key = {0};
+    int r = browse_album_read(st, arena, a, &key);
+    if (r < 0)
+        return r;
+    size_t k = 0;
+    switch (q->list) {
+    case LIBRARY_ALBUMS_ALPHA_ARTIST:
+        ret_key->text[k++] = key.artist_sort;
+        ret_key->text[k++] = key.sort_name;
+        break;
+    case LIBRARY_ALBUMS_NEWEST:
+        ret_key->num[k++] = a->created_at;
+        break;
+    case LIBRARY_ALBUMS_YEAR:
+        ret_key->num[k++] = a->year;
+        ret_key->text[k++] = key.sort_name;
+        break;
+    case LIBRARY_ALBUMS_GENRE:
+        break;
+    default:
+        ret_key->text[k++] = key.sort_name;
+        break;
+    }
+    ret_key->text[k] = a->id;
+    return 0;
 }
 
 int library_browse_albums(DbConn *conn, Arena *arena, const AlbumQuery *q, const char *cursor,
@@ -474,90 +556,26 @@ int library_browse_albums(DbConn *conn, Arena *arena, const AlbumQuery *q, const
         goto out_attach;
     }
     bool desc_years = q->list == LIBRARY_ALBUMS_YEAR && q->from > q->to;
-    const AlbumOrder *order = desc_years ? &album_year_desc : &album_orders[q->list];
-    const char *parts[LIBRARY_CURSOR_PARTS_MAX];
-    int64_t after_num = 0;
-    if (cursor) {
-        if ((r = library_cursor_unpack(arena, cursor, order->parts, parts)) < 0)
-            return r;
-        if ((q->list == LIBRARY_ALBUMS_NEWEST || q->list == LIBRARY_ALBUMS_YEAR) &&
-            (r = library_cursor_int(parts[0], &after_num)) < 0)
-            return r;
-    }
-    DbStmt *st;
-    if ((r = browse_prepare(conn, arena, q->scope, cursor ? order->after : order->first,
-                            BROWSE_ALBUM_SCOPE, &st)) < 0)
+    const LibraryKeyset *order = desc_years ? &album_year_desc : &album_orders[q->list];
+    LibraryKeysetKey after;
+    if (cursor && (r = library_keyset_unpack(arena, order, cursor, &after)) < 0)
         return r;
-    int idx = 1;
+    BrowsePage page = {.ks = order,
+                       .clause = BROWSE_ALBUM_SCOPE,
+                       .read = browse_album_key,
+                       .ctx = q,
+                       .item_size = sizeof(*items)};
     if (q->list == LIBRARY_ALBUMS_YEAR) {
-        int64_t lo = desc_years ? q->to : q->from, hi = desc_years ? q->from : q->to;
-        if ((r = db_bind_int64(st, idx++, lo)) < 0 || (r = db_bind_int64(st, idx++, hi)) < 0)
-            goto out_finalize;
+        page.args[0].num = desc_years ? q->to : q->from;
+        page.args[1].num = desc_years ? q->from : q->to;
+        page.n_args = 2;
     } else if (q->list == LIBRARY_ALBUMS_GENRE) {
-        if ((r = db_bind_text(st, idx++, q->genre_id)) < 0)
-            goto out_finalize;
+        page.args[0].text = q->genre_id;
+        page.n_args = 1;
     }
-    if (cursor) {
-        for (size_t i = 0; i < order->parts; i++) {
-            bool numeric =
-                i == 0 && (q->list == LIBRARY_ALBUMS_NEWEST || q->list == LIBRARY_ALBUMS_YEAR);
-            r = numeric ? db_bind_int64(st, idx++, after_num) : db_bind_text(st, idx++, parts[i]);
-            if (r < 0)
-                goto out_finalize;
-        }
-    }
-    if ((r = library_scope_bind(st, q->scope, BROWSE_ALBUM_SCOPE, &idx)) < 0 ||
-        (r = db_bind_int64(st, idx, limit + 1)) < 0)
-        goto out_finalize;
-    bool more = false;
-    AlbumKey key = {0};
-    while ((r = db_step(st)) == DB_ROW) {
-        if (n == (size_t)limit) {
-            more = true;
-            break;
-        }
-        if ((r = browse_album_read(st, arena, &items[n], &key)) < 0)
-            goto out_finalize;
-        n++;
-    }
-    if (r < 0)
-        goto out_finalize;
-    db_finalize(st);
-    st = NULL;
-    if (more) {
-        const Album *last = &items[n - 1];
-        const char *np[3];
-        size_t k = 0;
-        switch (q->list) {
-        case LIBRARY_ALBUMS_ALPHA_ARTIST:
-            np[k++] = key.artist_sort;
-            np[k++] = key.sort_name;
-            break;
-        case LIBRARY_ALBUMS_NEWEST:
-            np[k++] = library_cursor_fmt_int(arena, last->created_at);
-            break;
-        case LIBRARY_ALBUMS_YEAR:
-            np[k++] = library_cursor_fmt_int(arena, last->year);
-            np[k++] = key.sort_name;
-            break;
-        case LIBRARY_ALBUMS_GENRE:
-            break;
-        default:
-            np[k++] = key.sort_name;
-            break;
-        }
-        np[k++] = last->id;
-        for (size_t i = 0; i < k; i++) {
-            if (!np[i]) {
-                r = -ENOMEM;
-                goto out_finalize;
-            }
-        }
-        if (!(next = library_cursor_pack(arena, np, k))) {
-            r = -ENOMEM;
-            goto out_finalize;
-        }
-    }
+    if ((r = browse_page(conn, arena, q->scope, &page, cursor ? &after : NULL, limit, items, &n,
+                         &next, NULL)) < 0)
+        return r;
 out_attach:
     if ((r = browse_album_attach(conn, arena, items, n)) < 0)
         return r;
@@ -565,9 +583,11 @@ out_attach:
     *ret_count = n;
     *ret_next = next;
     return 0;
-out_finalize:
-    db_finalize(st);
-    return r;
+}
+
+static int browse_album_row(DbStmt *st, Arena *arena, void *item)
+{
+    return browse_album_read(st, arena, item, NULL);
 }
 
 int library_browse_albums_by_id_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
@@ -579,36 +599,14 @@ int library_browse_albums_by_id_scoped(DbConn *conn, Arena *arena, const Library
     Album *items = arena_calloc(arena, n + 1, sizeof(*items));
     if (!items)
         return -ENOMEM;
-    size_t count = 0;
-    DbStmt *st = NULL;
-    int r = 0;
-    if (n && (r = browse_prepare(conn, arena, scope, ALBUM_SELECT " WHERE a.id = ?",
-                                 BROWSE_ALBUM_SCOPE, &st)) < 0)
-        return r;
-    for (size_t i = 0; i < n; i++) {
-        if (!library_cursor_id_valid(ids[i]))
-            continue;
-        int idx = 2;
-        if ((r = db_reset(st)) < 0 || (r = db_bind_text(st, 1, ids[i])) < 0 ||
-            (r = library_scope_bind(st, scope, BROWSE_ALBUM_SCOPE, &idx)) < 0 ||
-            (r = db_step(st)) < 0)
-            goto out_finalize;
-        if (r == DB_ROW) {
-            if ((r = browse_album_read(st, arena, &items[count], NULL)) < 0)
-                goto out_finalize;
-            count++;
-        }
-    }
-    db_finalize(st);
-    st = NULL;
-    if ((r = browse_album_attach(conn, arena, items, count)) < 0)
+    size_t count;
+    int r = browse_by_id(conn, arena, scope, ALBUM_SELECT " WHERE a.id = ?", BROWSE_ALBUM_SCOPE,
+                         ids, n, items, sizeof(*items), browse_album_row, &count);
+    if (r < 0 || (r = browse_album_attach(conn, arena, items, count)) < 0)
         return r;
     *ret_items = items;
     *ret_count = count;
-    r = 0;
-out_finalize:
-    db_finalize(st);
-    return r;
+    return 0;
 }
 
 int library_browse_album_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
@@ -684,71 +682,39 @@ out_finalize:
 
 /* ---- genres and years ---- */
 
+static int browse_genre_key(DbStmt *st, Arena *arena, void *item, const void *ctx,
+                            LibraryKeysetKey *ret_key)
+{
+    (void)ctx;
+    Genre *g = item;
+    int oom = 0;
+    g->id = browse_text(st, arena, 0, "", &oom);
+    g->name = browse_text(st, arena, 1, "", &oom);
+    g->song_count = db_column_int64(st, 2);
+    g->album_count = db_column_int64(st, 3);
+    ret_key->text[0] = browse_text(st, arena, 4, "", &oom);
+    ret_key->text[1] = g->id;
+    return oom ? -ENOMEM : 0;
+}
+
+static const LibraryKeyset genre_keyset = {
+    "SELECT " GENRE_COLUMNS " FROM genres g ORDER BY g.sort_name, g.id LIMIT ?",
+    "SELECT " GENRE_COLUMNS " FROM genres g"
+    " WHERE (g.sort_name, g.id) > (?, ?) ORDER BY g.sort_name, g.id LIMIT ?",
+    2, 0, NULL};
+
 int library_browse_genres_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
                                  const char *cursor, int limit, Genre **ret_items,
                                  size_t *ret_count, const char **ret_next)
 {
-    if (!browse_limit_ok(limit))
-        return -EINVAL;
-    const char *parts[2];
-    int r;
-    if (cursor && (r = library_cursor_unpack(arena, cursor, 2, parts)) < 0)
-        return r;
-    Genre *items = arena_calloc(arena, (size_t)limit, sizeof(*items));
-    if (!items)
-        return -ENOMEM;
-    DbStmt *st;
-    r = browse_prepare(
-        conn, arena, scope,
-        cursor ? "SELECT " GENRE_COLUMNS " FROM genres g"
-                 " WHERE (g.sort_name, g.id) > (?, ?) ORDER BY g.sort_name, g.id LIMIT ?"
-               : "SELECT " GENRE_COLUMNS " FROM genres g ORDER BY g.sort_name, g.id LIMIT ?",
-        BROWSE_GENRE_SCOPE, &st);
-    if (r < 0)
-        return r;
-    int idx = 1;
-    if (cursor && ((r = db_bind_text(st, idx++, parts[0])) < 0 ||
-                   (r = db_bind_text(st, idx++, parts[1])) < 0))
-        goto out_finalize;
-    if ((r = library_scope_bind(st, scope, BROWSE_GENRE_SCOPE, &idx)) < 0 ||
-        (r = db_bind_int64(st, idx, limit + 1)) < 0)
-        goto out_finalize;
-    size_t n = 0;
-    bool more = false;
-    const char *last_sort = NULL;
-    while ((r = db_step(st)) == DB_ROW) {
-        if (n == (size_t)limit) {
-            more = true;
-            break;
-        }
-        int oom = 0;
-        items[n].id = browse_text(st, arena, 0, "", &oom);
-        items[n].name = browse_text(st, arena, 1, "", &oom);
-        items[n].song_count = db_column_int64(st, 2);
-        items[n].album_count = db_column_int64(st, 3);
-        last_sort = browse_text(st, arena, 4, "", &oom);
-        if (oom) {
-            r = -ENOMEM;
-            goto out_finalize;
-        }
-        n++;
-    }
-    if (r < 0)
-        goto out_finalize;
-    const char *next = NULL;
-    if (more) {
-        const char *np[2] = {last_sort, items[n - 1].id};
-        if (!(next = library_cursor_pack(arena, np, 2))) {
-            r = -ENOMEM;
-            goto out_finalize;
-        }
-    }
-    *ret_items = items;
-    *ret_count = n;
-    *ret_next = next;
-    r = 0;
-out_finalize:
-    db_finalize(st);
+    const BrowsePage page = {.ks = &genre_keyset,
+                             .clause = BROWSE_GENRE_SCOPE,
+                             .read = browse_genre_key,
+                             .item_size = sizeof(Genre)};
+    void *items;
+    int r = browse_list(conn, arena, scope, &page, cursor, limit, &items, ret_count, ret_next);
+    if (r == 0)
+        *ret_items = items;
     return r;
 }
 
@@ -884,6 +850,23 @@ out_finalize:
     return r;
 }
 
+static int browse_folder_key(DbStmt *st, Arena *arena, void *item, const void *ctx,
+                             LibraryKeysetKey *ret_key)
+{
+    (void)ctx;
+    Folder *f = item;
+    int r = browse_folder_read(st, arena, f, &ret_key->text[1]);
+    ret_key->text[2] = f->id;
+    return r;
+}
+
+/* The subfolders of a folder; their cursors are tagged "f". */
+static const LibraryKeyset folder_keyset = {
+    "SELECT " FOLDER_COLUMNS FOLDER_FROM " AND f.parent_id = ? ORDER BY f.sort_name, f.id LIMIT ?",
+    "SELECT " FOLDER_COLUMNS FOLDER_FROM " AND f.parent_id = ?"
+    " AND (f.sort_name, f.id) > (?, ?) ORDER BY f.sort_name, f.id LIMIT ?",
+    3, 0, "f"};
+
 /* Folder cursors: ("f", sort_name, id) inside the subfolders, ("s", path, id) inside the
  * songs. */
 int library_browse_folder_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
@@ -929,47 +912,21 @@ int library_browse_folder_scoped(DbConn *conn, Arena *arena, const LibraryScope 
 
     size_t n = 0;
     const char *next = NULL;
-    const char *last_sort = NULL;
+    LibraryKeysetKey last = {0};
     bool in_songs = cursor && parts[0][0] == 's';
     if (!in_songs) {
-        r = browse_prepare(conn, arena, scope,
-                           cursor ? "SELECT " FOLDER_COLUMNS FOLDER_FROM " AND f.parent_id = ?"
-                                    " AND (f.sort_name, f.id) > (?, ?) ORDER BY f.sort_name, f.id"
-                                    " LIMIT ?"
-                                  : "SELECT " FOLDER_COLUMNS FOLDER_FROM " AND f.parent_id = ?"
-                                    " ORDER BY f.sort_name, f.id LIMIT ?",
-                           BROWSE_FOLDER_SCOPE, &st);
-        if (r < 0)
+        const BrowsePage page = {.ks = &folder_keyset,
+                                 .clause = BROWSE_FOLDER_SCOPE,
+                                 .args = {{.text = id}},
+                                 .n_args = 1,
+                                 .read = browse_folder_key,
+                                 .item_size = sizeof(Folder)};
+        const LibraryKeysetKey after = {{parts[0], parts[1], parts[2]}, {0}};
+        if ((r = browse_page(conn, arena, scope, &page, cursor ? &after : NULL, limit, subs, &n,
+                             &next, &last)) < 0)
             return r;
-        int idx = 1;
-        if ((r = db_bind_text(st, idx++, id)) < 0)
-            goto out_finalize;
-        if (cursor && ((r = db_bind_text(st, idx++, parts[1])) < 0 ||
-                       (r = db_bind_text(st, idx++, parts[2])) < 0))
-            goto out_finalize;
-        if ((r = library_scope_bind(st, scope, BROWSE_FOLDER_SCOPE, &idx)) < 0 ||
-            (r = db_bind_int64(st, idx, limit + 1)) < 0)
-            goto out_finalize;
-        bool more = false;
-        while ((r = db_step(st)) == DB_ROW) {
-            if (n == (size_t)limit) {
-                more = true;
-                break;
-            }
-            if ((r = browse_folder_read(st, arena, &subs[n], &last_sort)) < 0)
-                goto out_finalize;
-            items[n].folder = &subs[n];
-            n++;
-        }
-        if (r < 0)
-            goto out_finalize;
-        db_finalize(st);
-        st = NULL;
-        if (more) {
-            const char *np[3] = {"f", last_sort, subs[n - 1].id};
-            if (!(next = library_cursor_pack(arena, np, 3)))
-                return -ENOMEM;
-        }
+        for (size_t i = 0; i < n; i++)
+            items[i].folder = &subs[i];
     }
     if (!next) {
         /* Songs follow the subfolders; when the page is full, look one song ahead. */
@@ -982,11 +939,8 @@ int library_browse_folder_scoped(DbConn *conn, Arena *arena, const LibraryScope 
         if (r < 0)
             return r;
         if (n == (size_t)limit) {
-            if (n_songs > 0) {
-                const char *np[3] = {"f", last_sort, subs[n - 1].id};
-                if (!(next = library_cursor_pack(arena, np, 3)))
-                    return -ENOMEM;
-            }
+            if (n_songs > 0 && (r = library_keyset_encode(arena, &folder_keyset, &last, &next)) < 0)
+                return r;
         } else {
             for (size_t i = 0; i < n_songs; i++)
                 items[n++].song = &songs[i];

@@ -11,6 +11,7 @@
 #include "core/str.h"
 #include "core/utf8.h"
 #include "library/library_cursor.h"
+#include "library/library_keyset.h"
 
 #include <sodium.h>
 #include <stdlib.h>
@@ -129,59 +130,54 @@ out_finalize:
     return r;
 }
 
+static int pl_list_key(DbStmt *st, Arena *arena, void *item, const void *ctx,
+                       LibraryKeysetKey *ret_key)
+{
+    Playlist *p = item;
+    int r = pl_read(st, arena, ctx, p);
+    ret_key->text[0] = p->name;
+    ret_key->text[1] = p->id;
+    return r;
+}
+
+#define PL_VISIBLE                                                                                 \
+    PL_FROM " WHERE (p.owner_id = ? OR p.public = 1 OR EXISTS (SELECT 1 FROM"                      \
+            " playlist_editors e WHERE e.playlist_id = p.id AND e.user_id = ?))"
+
+static const LibraryKeyset pl_list_keyset = {
+    "SELECT " PL_COLUMNS PL_VISIBLE " ORDER BY p.name, p.id LIMIT ?",
+    "SELECT " PL_COLUMNS PL_VISIBLE " AND (p.name, p.id) > (?, ?) ORDER BY p.name, p.id LIMIT ?", 2,
+    0, NULL};
+
 int library_playlist_list(DbConn *conn, Arena *arena, const PlaylistUser *who, const char *cursor,
                           int limit, Playlist **ret_items, size_t *ret_count, const char **ret_next)
 {
     if (limit < 1 || limit > LIMIT_PAGE_MAX)
         return -EINVAL;
-    const char *after_name = NULL, *after_id = NULL;
+    LibraryKeysetKey after;
     int r;
-    if (cursor && (r = library_cursor_decode(arena, cursor, &after_name, &after_id)) < 0)
+    if (cursor && (r = library_keyset_unpack(arena, &pl_list_keyset, cursor, &after)) < 0)
         return r;
     DbStmt *st;
-    r = db_prepare(conn,
-                   cursor ? "SELECT " PL_COLUMNS PL_FROM
-                            " WHERE (p.owner_id = ? OR p.public = 1 OR EXISTS (SELECT 1 FROM"
-                            " playlist_editors e WHERE e.playlist_id = p.id AND e.user_id = ?))"
-                            " AND (p.name, p.id) > (?, ?) ORDER BY p.name, p.id LIMIT ?"
-                          : "SELECT " PL_COLUMNS PL_FROM
-                            " WHERE (p.owner_id = ? OR p.public = 1 OR EXISTS (SELECT 1 FROM"
-                            " playlist_editors e WHERE e.playlist_id = p.id AND e.user_id = ?))"
-                            " ORDER BY p.name, p.id LIMIT ?",
-                   &st);
+    r = db_prepare(conn, cursor ? pl_list_keyset.after : pl_list_keyset.first, &st);
     if (r < 0)
         return r;
     int idx = 1;
-    Playlist *items = arena_calloc(arena, (size_t)limit + 1, sizeof(*items));
+    Playlist *items = arena_calloc(arena, (size_t)limit, sizeof(*items));
     if (!items) {
         r = -ENOMEM;
         goto out_finalize;
     }
     if ((r = db_bind_text(st, idx++, who->id)) < 0 || (r = db_bind_text(st, idx++, who->id)) < 0 ||
-        (r = db_bind_text(st, idx++, who->id)) < 0)
+        (r = db_bind_text(st, idx++, who->id)) < 0 ||
+        (cursor && (r = library_keyset_bind(st, &pl_list_keyset, &after, &idx)) < 0) ||
+        (r = db_bind_int64(st, idx, limit + 1)) < 0)
         goto out_finalize;
-    if (cursor && ((r = db_bind_text(st, idx++, after_name)) < 0 ||
-                   (r = db_bind_text(st, idx++, after_id)) < 0))
+    size_t n;
+    const char *next;
+    if ((r = library_keyset_read(st, arena, &pl_list_keyset, limit, items, sizeof(*items),
+                                 pl_list_key, who->id, &n, &next, NULL)) < 0)
         goto out_finalize;
-    if ((r = db_bind_int64(st, idx, limit + 1)) < 0)
-        goto out_finalize;
-    size_t n = 0;
-    while ((r = db_step(st)) == DB_ROW) {
-        if ((r = pl_read(st, arena, who->id, &items[n])) < 0)
-            goto out_finalize;
-        n++;
-    }
-    if (r < 0)
-        goto out_finalize;
-    const char *next = NULL;
-    if (n > (size_t)limit) {
-        n = (size_t)limit;
-        next = library_cursor_encode(arena, items[n - 1].name, items[n - 1].id);
-        if (!next) {
-            r = -ENOMEM;
-            goto out_finalize;
-        }
-    }
     *ret_items = items;
     *ret_count = n;
     *ret_next = next;
@@ -252,6 +248,14 @@ static int pl_touch(DbConn *conn, const char *id)
     return r < 0 ? r : 0;
 }
 
+/* Reads a (position, song_id) row into `e`. Returns 0 or -ENOMEM. */
+static int pl_entry_read(DbStmt *st, Arena *arena, PlaylistEntry *e)
+{
+    e->position = db_column_int64(st, 0);
+    e->song_id = arena_strdup(arena, db_column_text(st, 1) ? db_column_text(st, 1) : "");
+    return e->song_id ? 0 : -ENOMEM;
+}
+
 /* Loads every entry of `id` by position. Returns 0, ERR_DB or -ENOMEM. */
 static int pl_load(DbConn *conn, Arena *arena, const char *id, PlaylistEntry **ret_entries,
                    size_t *ret_count)
@@ -282,12 +286,8 @@ static int pl_load(DbConn *conn, Arena *arena, const char *id, PlaylistEntry **r
             e = bigger;
             cap *= 2;
         }
-        e[n].position = db_column_int64(st, 0);
-        e[n].song_id = arena_strdup(arena, db_column_text(st, 1) ? db_column_text(st, 1) : "");
-        if (!e[n].song_id) {
-            r = -ENOMEM;
+        if ((r = pl_entry_read(st, arena, &e[n])) < 0)
             goto out_finalize;
-        }
         n++;
     }
     if (r < 0)
@@ -698,12 +698,8 @@ int library_playlist_entries(DbConn *conn, Arena *arena, const char *id, int64_t
         (r = db_bind_int64(st, 3, limit + 1)) < 0)
         goto out_finalize;
     while ((r = db_step(st)) == DB_ROW) {
-        e[n].position = db_column_int64(st, 0);
-        e[n].song_id = arena_strdup(arena, db_column_text(st, 1) ? db_column_text(st, 1) : "");
-        if (!e[n].song_id) {
-            r = -ENOMEM;
+        if ((r = pl_entry_read(st, arena, &e[n])) < 0)
             goto out_finalize;
-        }
         n++;
     }
     if (r < 0)
@@ -717,48 +713,71 @@ out_finalize:
     return r;
 }
 
-int library_playlist_tracks(DbConn *conn, Arena *arena, const char *id, const PlaylistUser *who,
-                            PlaylistTrack **ret_tracks, size_t *ret_count)
+/* Reads one row of a per-playlist list into `item`. Returns 0, 1 to skip the row, or a
+ * negative errno. */
+typedef int (*PlRowRead)(DbStmt *st, Arena *arena, void *item, const void *ctx);
+
+/* Reads the rows of `sql` (parameters: the playlist `id`, then `max`) into a new Arena-owned
+ * array of `size`-byte items. Returns 0 or a negative errno. */
+static int pl_rows(DbConn *conn, Arena *arena, const char *sql, const char *id, size_t max,
+                   size_t size, PlRowRead read, const void *ctx, void **ret_items,
+                   size_t *ret_count)
 {
     DbStmt *st;
-    int r = db_prepare(conn,
-                       "SELECT s.library_id, s.path, s.title, s.artist, s.duration_ms FROM"
-                       " playlist_entries e JOIN songs s ON s.id = e.song_id WHERE"
-                       " e.playlist_id = ? AND s.missing = 0 ORDER BY e.position LIMIT ?",
-                       &st);
+    int r = db_prepare(conn, sql, &st);
     if (r < 0)
         return r;
-    PlaylistTrack *t = arena_calloc(arena, LIMIT_PLAYLIST_ENTRIES + 1, sizeof(*t));
+    char *items = arena_calloc(arena, max + 1, size);
     size_t n = 0;
-    if (!t) {
+    if (!items) {
         r = -ENOMEM;
         goto out_finalize;
     }
-    if ((r = db_bind_text(st, 1, id)) < 0 || (r = db_bind_int64(st, 2, LIMIT_PLAYLIST_ENTRIES)) < 0)
+    if ((r = db_bind_text(st, 1, id)) < 0 || (r = db_bind_int64(st, 2, (int64_t)max)) < 0)
         goto out_finalize;
     while ((r = db_step(st)) == DB_ROW) {
-        int64_t lib = db_column_int64(st, 0);
-        if (!pl_sees(who, lib))
-            continue;
-        int oom = 0;
-        t[n].library_id = lib;
-        t[n].path = pl_dup(arena, db_column_text(st, 1), &oom);
-        t[n].title = pl_dup(arena, db_column_text(st, 2), &oom);
-        t[n].artist = pl_dup(arena, db_column_text(st, 3), &oom);
-        t[n].duration_ms = db_column_int64(st, 4);
-        if (oom) {
-            r = -ENOMEM;
+        if ((r = read(st, arena, items + n * size, ctx)) < 0)
             goto out_finalize;
-        }
-        n++;
+        if (r == 0)
+            n++;
     }
     if (r < 0)
         goto out_finalize;
-    *ret_tracks = t;
+    *ret_items = items;
     *ret_count = n;
     r = 0;
 out_finalize:
     db_finalize(st);
+    return r;
+}
+
+static int pl_track_read(DbStmt *st, Arena *arena, void *item, const void *ctx)
+{
+    int64_t lib = db_column_int64(st, 0);
+    if (!pl_sees(ctx, lib))
+        return 1;
+    PlaylistTrack *t = item;
+    int oom = 0;
+    t->library_id = lib;
+    t->path = pl_dup(arena, db_column_text(st, 1), &oom);
+    t->title = pl_dup(arena, db_column_text(st, 2), &oom);
+    t->artist = pl_dup(arena, db_column_text(st, 3), &oom);
+    t->duration_ms = db_column_int64(st, 4);
+    return oom ? -ENOMEM : 0;
+}
+
+int library_playlist_tracks(DbConn *conn, Arena *arena, const char *id, const PlaylistUser *who,
+                            PlaylistTrack **ret_tracks, size_t *ret_count)
+{
+    void *tracks;
+    int r = pl_rows(conn, arena,
+                    "SELECT s.library_id, s.path, s.title, s.artist, s.duration_ms FROM"
+                    " playlist_entries e JOIN songs s ON s.id = e.song_id WHERE"
+                    " e.playlist_id = ? AND s.missing = 0 ORDER BY e.position LIMIT ?",
+                    id, LIMIT_PLAYLIST_ENTRIES, sizeof(PlaylistTrack), pl_track_read, who, &tracks,
+                    ret_count);
+    if (r == 0)
+        *ret_tracks = tracks;
     return r;
 }
 
@@ -804,41 +823,27 @@ out_finalize:
     return pl_finish(conn, r);
 }
 
+static int pl_editor_read(DbStmt *st, Arena *arena, void *item, const void *ctx)
+{
+    (void)ctx;
+    LibraryRef *ref = item;
+    int oom = 0;
+    ref->id = pl_dup(arena, db_column_text(st, 0), &oom);
+    ref->name = pl_dup(arena, db_column_text(st, 1), &oom);
+    return oom ? -ENOMEM : 0;
+}
+
 int library_playlist_editors(DbConn *conn, Arena *arena, const char *id, LibraryRef **ret,
                              size_t *ret_count)
 {
-    DbStmt *st;
-    int r = db_prepare(conn,
-                       "SELECT u.id, u.username FROM playlist_editors e JOIN users u ON u.id ="
-                       " e.user_id WHERE e.playlist_id = ? ORDER BY u.username LIMIT ?",
-                       &st);
-    if (r < 0)
-        return r;
-    LibraryRef *refs = arena_calloc(arena, LIMIT_PLAYLIST_EDITORS + 1, sizeof(*refs));
-    size_t n = 0;
-    if (!refs) {
-        r = -ENOMEM;
-        goto out_finalize;
-    }
-    if ((r = db_bind_text(st, 1, id)) < 0 || (r = db_bind_int64(st, 2, LIMIT_PLAYLIST_EDITORS)) < 0)
-        goto out_finalize;
-    while ((r = db_step(st)) == DB_ROW) {
-        int oom = 0;
-        refs[n].id = pl_dup(arena, db_column_text(st, 0), &oom);
-        refs[n].name = pl_dup(arena, db_column_text(st, 1), &oom);
-        if (oom) {
-            r = -ENOMEM;
-            goto out_finalize;
-        }
-        n++;
-    }
-    if (r < 0)
-        goto out_finalize;
-    *ret = refs;
-    *ret_count = n;
-    r = 0;
-out_finalize:
-    db_finalize(st);
+    void *refs;
+    int r = pl_rows(conn, arena,
+                    "SELECT u.id, u.username FROM playlist_editors e JOIN users u ON u.id ="
+                    " e.user_id WHERE e.playlist_id = ? ORDER BY u.username LIMIT ?",
+                    id, LIMIT_PLAYLIST_EDITORS, sizeof(LibraryRef), pl_editor_read, NULL, &refs,
+                    ret_count);
+    if (r == 0)
+        *ret = refs;
     return r;
 }
 
