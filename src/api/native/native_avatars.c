@@ -8,6 +8,7 @@
 #include "api/api_auth.h"
 #include "api/api_error.h"
 #include "api/api_json.h"
+#include "api/api_request.h"
 #include "core/err.h"
 #include "core/limits.h"
 #include "http/http_file.h"
@@ -45,15 +46,6 @@ static const char *native_avatar_declared(const char *content_type)
     return NULL;
 }
 
-static int native_avatar_conn(HttpRequest *req, HttpResponse *res, DbConn **ret_conn)
-{
-    const ApiContext *ctx = req->app;
-    int r = db_acquire(ctx->db, ret_conn);
-    if (r < 0)
-        api_error_from(req, res, r);
-    return r;
-}
-
 int native_avatars_put(HttpRequest *req, HttpResponse *res)
 {
     const ApiContext *ctx = req->app;
@@ -75,7 +67,7 @@ int native_avatars_put(HttpRequest *req, HttpResponse *res)
                          "the image's content does not match its Content-Type");
 
     DbConn *conn;
-    if (native_avatar_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     int64_t now = (int64_t)time(NULL);
     int r = library_avatar_set(conn, ctx->data_dir, p->user_id, req->body, req->body_len, now);
@@ -102,7 +94,7 @@ static int native_avatar_remove(HttpRequest *req, HttpResponse *res, const char 
 {
     const ApiContext *ctx = req->app;
     DbConn *conn;
-    if (native_avatar_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     int r = library_avatar_delete(conn, ctx->data_dir, user_id);
     db_release(conn);
@@ -129,7 +121,7 @@ int native_avatars_get(HttpRequest *req, HttpResponse *res)
 {
     const ApiContext *ctx = req->app;
     DbConn *conn;
-    if (native_avatar_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     LibraryAvatar avatar;
     int r = library_avatar_get(conn, req->arena, ctx->data_dir, req->params[0], &avatar);

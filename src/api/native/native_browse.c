@@ -1,54 +1,16 @@
 /* native_browse.c - artists, albums, genres, years and folders of the native JSON API. */
 #include "api/native/native_browse.h"
 
-#include "api/api.h"
 #include "api/api_auth.h"
 #include "api/api_error.h"
 #include "api/native/native_users.h"
 #include "api/api_json.h"
+#include "api/api_request.h"
 #include "api/native/native_songs.h"
 #include "core/err.h"
-#include "core/limits.h"
 #include "core/str.h"
 
 #include <string.h>
-
-/* Borrows a connection; answers 503 itself when none can be had. */
-static int native_browse_conn(HttpRequest *req, HttpResponse *res, DbConn **ret_conn)
-{
-    const ApiContext *ctx = req->app;
-    int r = db_acquire(ctx->db, ret_conn);
-    if (r < 0)
-        api_error_from(req, res, r);
-    return r;
-}
-
-/* Reads ?limit= and ?after= of a paged list. Answers 400 itself on a bad limit. */
-static int native_browse_page(HttpRequest *req, HttpResponse *res, int *ret_limit,
-                              const char **ret_after)
-{
-    if (native_songs_limit(req, res, LIMIT_PAGE_DEFAULT, LIMIT_PAGE_MAX, ret_limit) < 0)
-        return -EINVAL;
-    const char *after = http_request_query(req, "after");
-    *ret_after = after && *after ? after : NULL;
-    return 0;
-}
-
-/* Answers a library error; a malformed cursor is the client's fault. */
-static int native_browse_fail(HttpRequest *req, HttpResponse *res, int r)
-{
-    if (r == ERR_PARSE)
-        return api_error(req, res, 400, "bad_request", "malformed cursor in 'after'");
-    return api_error_from(req, res, r);
-}
-
-static int native_browse_list(HttpRequest *req, HttpResponse *res, json_t *items, const char *next)
-{
-    json_t *body = items ? json_pack("{s:o, s:o}", "items", items, "next",
-                                     next ? json_string(next) : json_null())
-                         : NULL;
-    return api_json_respond(req, res, 200, body);
-}
 
 static json_t *native_browse_opt(HttpRequest *req, const char *s)
 {
@@ -112,10 +74,10 @@ int native_browse_artists(HttpRequest *req, HttpResponse *res)
 {
     int limit;
     const char *after;
-    if (native_browse_page(req, res, &limit, &after) < 0)
+    if (api_query_page(req, res, &limit, &after) < 0)
         return 0;
     DbConn *conn;
-    if (native_browse_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     Artist *artists;
     size_t n;
@@ -124,17 +86,17 @@ int native_browse_artists(HttpRequest *req, HttpResponse *res)
                                           &artists, &n, &next);
     db_release(conn);
     if (r < 0)
-        return native_browse_fail(req, res, r);
+        return api_paged_error(req, res, r);
     json_t *items = json_array();
     for (size_t i = 0; items && i < n; i++)
         json_array_append_new(items, native_browse_artist_json(req, &artists[i]));
-    return native_browse_list(req, res, items, next);
+    return api_paged(req, res, items, next);
 }
 
 int native_browse_artist(HttpRequest *req, HttpResponse *res)
 {
     DbConn *conn;
-    if (native_browse_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     Artist artist;
     Album *albums;
@@ -198,7 +160,7 @@ int native_browse_albums(HttpRequest *req, HttpResponse *res)
 {
     int limit;
     const char *after;
-    if (native_browse_page(req, res, &limit, &after) < 0)
+    if (api_query_page(req, res, &limit, &after) < 0)
         return 0;
     const char *list = http_request_query(req, "list");
     AlbumQuery q = {.list = LIBRARY_ALBUMS_ALPHA_NAME, .scope = native_users_scope(req)};
@@ -232,7 +194,7 @@ int native_browse_albums(HttpRequest *req, HttpResponse *res)
         return api_error(req, res, 400, "bad_request", "list=genre needs 'genre' (a name or id)");
 
     DbConn *conn;
-    if (native_browse_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     int r = 0;
     if (q.list == LIBRARY_ALBUMS_GENRE)
@@ -246,17 +208,17 @@ int native_browse_albums(HttpRequest *req, HttpResponse *res)
     if (r == -ENOENT)
         return api_error(req, res, 404, "not_found", "no such genre");
     if (r < 0)
-        return native_browse_fail(req, res, r);
+        return api_paged_error(req, res, r);
     json_t *items = json_array();
     for (size_t i = 0; items && i < n; i++)
         json_array_append_new(items, native_browse_album_json(req, &albums[i]));
-    return native_browse_list(req, res, items, next);
+    return api_paged(req, res, items, next);
 }
 
 int native_browse_album(HttpRequest *req, HttpResponse *res)
 {
     DbConn *conn;
-    if (native_browse_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     Album album;
     Song *songs;
@@ -284,10 +246,10 @@ int native_browse_genres(HttpRequest *req, HttpResponse *res)
 {
     int limit;
     const char *after;
-    if (native_browse_page(req, res, &limit, &after) < 0)
+    if (api_query_page(req, res, &limit, &after) < 0)
         return 0;
     DbConn *conn;
-    if (native_browse_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     Genre *genres;
     size_t n;
@@ -296,7 +258,7 @@ int native_browse_genres(HttpRequest *req, HttpResponse *res)
                                          &genres, &n, &next);
     db_release(conn);
     if (r < 0)
-        return native_browse_fail(req, res, r);
+        return api_paged_error(req, res, r);
     json_t *items = json_array();
     for (size_t i = 0; items && i < n; i++) {
         json_array_append_new(items, json_pack("{s:o, s:o, s:I, s:I}", "id",
@@ -305,13 +267,13 @@ int native_browse_genres(HttpRequest *req, HttpResponse *res)
                                                (json_int_t)genres[i].song_count, "albumCount",
                                                (json_int_t)genres[i].album_count));
     }
-    return native_browse_list(req, res, items, next);
+    return api_paged(req, res, items, next);
 }
 
 int native_browse_years(HttpRequest *req, HttpResponse *res)
 {
     DbConn *conn;
-    if (native_browse_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     YearCount *years;
     size_t n;
@@ -350,18 +312,18 @@ int native_browse_years(HttpRequest *req, HttpResponse *res)
                               json_pack("{s:I, s:I}", "year", (json_int_t)years[i].year,
                                         "albumCount", (json_int_t)years[i].album_count));
     }
-    return native_browse_list(req, res, items, NULL);
+    return api_paged(req, res, items, NULL);
 }
 
 int native_browse_folders(HttpRequest *req, HttpResponse *res)
 {
     int limit;
     const char *after;
-    if (native_browse_page(req, res, &limit, &after) < 0)
+    if (api_query_page(req, res, &limit, &after) < 0)
         return 0;
     (void)after; /* one page: there are at most LIMIT_MUSIC_DIRS music folders */
     DbConn *conn;
-    if (native_browse_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     Folder *roots;
     size_t n;
@@ -372,17 +334,17 @@ int native_browse_folders(HttpRequest *req, HttpResponse *res)
     json_t *items = json_array();
     for (size_t i = 0; items && i < n && i < (size_t)limit; i++)
         json_array_append_new(items, native_browse_folder_json(req, &roots[i]));
-    return native_browse_list(req, res, items, NULL);
+    return api_paged(req, res, items, NULL);
 }
 
 int native_browse_folder(HttpRequest *req, HttpResponse *res)
 {
     int limit;
     const char *after;
-    if (native_browse_page(req, res, &limit, &after) < 0)
+    if (api_query_page(req, res, &limit, &after) < 0)
         return 0;
     DbConn *conn;
-    if (native_browse_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     Folder folder;
     FolderEntry *entries;
@@ -392,7 +354,7 @@ int native_browse_folder(HttpRequest *req, HttpResponse *res)
                                          after, limit, &folder, &entries, &n, &next);
     db_release(conn);
     if (r < 0)
-        return native_browse_fail(req, res, r);
+        return api_paged_error(req, res, r);
     json_t *o = native_browse_folder_json(req, &folder);
     json_t *items = json_array();
     for (size_t i = 0; items && i < n; i++) {

@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "api/api_error.h"
+#include "api/api_request.h"
 #include "api/native/native_users.h"
 #include "core/err.h"
 #include "core/str.h"
@@ -165,11 +166,11 @@ int native_covers_get(HttpRequest *req, HttpResponse *res)
                                : MEDIA_IMAGE_JPEG;
 
     DbConn *conn;
-    int r = db_acquire(ctx->db, &conn);
-    if (r < 0)
-        return api_error_from(req, res, r);
+    if (api_conn(req, res, &conn) < 0)
+        return 0;
     LibraryCover cover;
-    r = library_cover_get_scoped(conn, req->arena, native_users_scope(req), req->params[0], &cover);
+    int r =
+        library_cover_get_scoped(conn, req->arena, native_users_scope(req), req->params[0], &cover);
     db_release(conn);
     if (native_cover_source_error(r))
         return native_cover_placeholder(req, res, edge, fmt);

@@ -5,6 +5,7 @@
 #include "api/api_auth.h"
 #include "api/api_error.h"
 #include "api/api_json.h"
+#include "api/api_request.h"
 #include "auth/auth_apikey.h"
 #include "auth/auth_subsonic.h"
 #include "core/err.h"
@@ -24,12 +25,9 @@ static int native_keys_begin(HttpRequest *req, HttpResponse *res, const Principa
         api_error(req, res, 401, "unauthorized", "sign in first");
         return ERR_AUTH;
     }
-    const ApiContext *ctx = req->app;
-    int r = db_acquire(ctx->db, ret_conn);
-    if (r < 0) {
-        api_error_from(req, res, r);
+    int r = api_conn(req, res, ret_conn);
+    if (r < 0)
         return r;
-    }
     *ret_p = p;
     return 0;
 }
@@ -69,7 +67,7 @@ int native_keys_list(HttpRequest *req, HttpResponse *res)
         json_decref(l.items);
         return api_error_from(req, res, r);
     }
-    return api_json_respond(req, res, 200, json_pack("{s:o, s:n}", "items", l.items, "next"));
+    return api_paged(req, res, l.items, NULL);
 }
 
 int native_keys_create(HttpRequest *req, HttpResponse *res)

@@ -10,6 +10,7 @@
 #include "api/api_auth.h"
 #include "api/api_error.h"
 #include "api/api_json.h"
+#include "api/api_request.h"
 #include "api/native/native_browse.h"
 #include "api/native/native_songs.h"
 #include "core/err.h"
@@ -45,29 +46,12 @@ static int personal_begin(HttpRequest *req, HttpResponse *res, Personal *ps)
     }
     ps->scope =
         (LibraryScope){ps->who->all_libraries, ps->who->library_ids, ps->who->n_library_ids};
-    int r = db_acquire(ps->ctx->db, &ps->conn);
-    if (r < 0)
-        api_error_from(req, res, r);
-    return r;
+    return api_conn(req, res, &ps->conn);
 }
 
 static int64_t personal_now(void)
 {
     return (int64_t)time(NULL);
-}
-
-/* Parses the JSON object body; answers 400 itself and returns NULL. New reference. */
-static json_t *personal_body(HttpRequest *req, HttpResponse *res)
-{
-    json_error_t jerr;
-    json_t *o =
-        req->body ? json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
-    if (!json_is_object(o)) {
-        json_decref(o);
-        api_error(req, res, 400, "bad_request", "the body must be a JSON object");
-        return NULL;
-    }
-    return o;
 }
 
 /* Reads integer member `key` in [min, max] (absent: `dflt`). Returns 0 or -EINVAL. */
@@ -102,32 +86,6 @@ static int personal_str(json_t *o, const char *key, const char *dflt, const char
 static int personal_bad(HttpRequest *req, HttpResponse *res, const char *msg)
 {
     return api_error(req, res, 400, "bad_request", msg);
-}
-
-/* Reads ?limit= and ?after=. Answers 400 itself. */
-static int personal_page(HttpRequest *req, HttpResponse *res, int *ret_limit,
-                         const char **ret_after)
-{
-    if (native_songs_limit(req, res, LIMIT_PAGE_DEFAULT, LIMIT_PAGE_MAX, ret_limit) < 0)
-        return -EINVAL;
-    const char *after = http_request_query(req, "after");
-    *ret_after = after && *after ? after : NULL;
-    return 0;
-}
-
-static int personal_fail(HttpRequest *req, HttpResponse *res, int r)
-{
-    if (r == ERR_PARSE)
-        return api_error(req, res, 400, "bad_request", "malformed cursor in 'after'");
-    return api_error_from(req, res, r);
-}
-
-static int personal_list(HttpRequest *req, HttpResponse *res, json_t *items, const char *next)
-{
-    json_t *body = items ? json_pack("{s:o, s:o}", "items", items, "next",
-                                     next ? json_string(next) : json_null())
-                         : NULL;
-    return api_json_respond(req, res, 200, body);
 }
 
 /* Fetches the visible songs among `ids` (any number, ids may repeat), chunk by chunk. */
@@ -306,7 +264,7 @@ int native_personal_stars(HttpRequest *req, HttpResponse *res)
         return 0;
     int limit;
     const char *after;
-    if (personal_page(req, res, &limit, &after) < 0)
+    if (api_query_page(req, res, &limit, &after) < 0)
         return 0;
     Personal ps;
     if (personal_begin(req, res, &ps) < 0)
@@ -324,9 +282,9 @@ int native_personal_stars(HttpRequest *req, HttpResponse *res)
     db_release(ps.conn);
     if (r < 0) {
         json_decref(items);
-        return personal_fail(req, res, r);
+        return api_paged_error(req, res, r);
     }
-    return personal_list(req, res, items, next);
+    return api_paged(req, res, items, next);
 }
 
 int native_personal_rating_put(HttpRequest *req, HttpResponse *res)
@@ -334,8 +292,8 @@ int native_personal_rating_put(HttpRequest *req, HttpResponse *res)
     AnnotateKind kind;
     if (personal_kind(req, res, req->params[0], &kind) < 0)
         return 0;
-    json_t *body = personal_body(req, res);
-    if (!body)
+    json_t *body;
+    if (api_body_object(req, res, &body) < 0)
         return 0;
     int64_t rating;
     int r = personal_int(body, "rating", -1, 0, 5, &rating);
@@ -360,8 +318,8 @@ int native_personal_rating_put(HttpRequest *req, HttpResponse *res)
 
 int native_personal_history_post(HttpRequest *req, HttpResponse *res)
 {
-    json_t *body = personal_body(req, res);
-    if (!body)
+    json_t *body;
+    if (api_body_object(req, res, &body) < 0)
         return 0;
     int64_t now = personal_now(), played_at, position_ms;
     const char *song_id = NULL, *client = NULL;
@@ -412,7 +370,7 @@ int native_personal_history(HttpRequest *req, HttpResponse *res)
 {
     int limit;
     const char *after;
-    if (personal_page(req, res, &limit, &after) < 0)
+    if (api_query_page(req, res, &limit, &after) < 0)
         return 0;
     Personal ps;
     if (personal_begin(req, res, &ps) < 0)
@@ -432,7 +390,7 @@ int native_personal_history(HttpRequest *req, HttpResponse *res)
         r = personal_songs(&ps, req->arena, ids, n, &songs, &ns);
     db_release(ps.conn);
     if (r < 0)
-        return personal_fail(req, res, r);
+        return api_paged_error(req, res, r);
     json_t *items = json_array();
     for (size_t i = 0; items && i < n; i++) {
         const Song *s = personal_find(songs, ns, plays[i].song_id);
@@ -443,7 +401,7 @@ int native_personal_history(HttpRequest *req, HttpResponse *res)
                                                api_json_string(req, plays[i].client), "song",
                                                native_songs_json(req, s)));
     }
-    return personal_list(req, res, items, next);
+    return api_paged(req, res, items, next);
 }
 
 int native_personal_history_song(HttpRequest *req, HttpResponse *res)
@@ -466,7 +424,7 @@ int native_personal_history_song(HttpRequest *req, HttpResponse *res)
 int native_personal_popular(HttpRequest *req, HttpResponse *res)
 {
     int limit;
-    if (native_songs_limit(req, res, PERSONAL_POPULAR_DEFAULT, LIMIT_POPULAR_MAX, &limit) < 0)
+    if (api_query_limit(req, res, PERSONAL_POPULAR_DEFAULT, LIMIT_POPULAR_MAX, &limit) < 0)
         return 0;
     const char *artist = http_request_query(req, "artistId");
     if (artist && !*artist)
@@ -504,15 +462,15 @@ int native_personal_popular(HttpRequest *req, HttpResponse *res)
         json_array_append_new(items, o);
         shown++;
     }
-    return personal_list(req, res, items, NULL);
+    return api_paged(req, res, items, NULL);
 }
 
 /* ---- now playing ---- */
 
 int native_personal_now_playing_put(HttpRequest *req, HttpResponse *res)
 {
-    json_t *body = personal_body(req, res);
-    if (!body)
+    json_t *body;
+    if (api_body_object(req, res, &body) < 0)
         return 0;
     const char *song_id = NULL, *state = NULL, *client = NULL;
     int64_t position_ms;
@@ -583,7 +541,7 @@ int native_personal_now_playing(HttpRequest *req, HttpResponse *res)
                                                (json_int_t)np[i].updated_at, "song",
                                                native_songs_json(req, s)));
     }
-    return personal_list(req, res, items, NULL);
+    return api_paged(req, res, items, NULL);
 }
 
 /* ---- play queue ---- */
@@ -618,8 +576,8 @@ static int personal_queue_answer(HttpRequest *req, HttpResponse *res, Personal *
 
 int native_personal_queue_put(HttpRequest *req, HttpResponse *res)
 {
-    json_t *body = personal_body(req, res);
-    if (!body)
+    json_t *body;
+    if (api_body_object(req, res, &body) < 0)
         return 0;
     json_t *ids_json = json_object_get(body, "songIds");
     const char *client = NULL;
@@ -694,8 +652,8 @@ static json_t *personal_bookmark_json(HttpRequest *req, const Bookmark *b, const
 
 int native_personal_bookmark_put(HttpRequest *req, HttpResponse *res)
 {
-    json_t *body = personal_body(req, res);
-    if (!body)
+    json_t *body;
+    if (api_body_object(req, res, &body) < 0)
         return 0;
     int64_t position_ms;
     const char *comment = NULL;
@@ -751,7 +709,7 @@ int native_personal_bookmarks(HttpRequest *req, HttpResponse *res)
 {
     int limit;
     const char *after;
-    if (personal_page(req, res, &limit, &after) < 0)
+    if (api_query_page(req, res, &limit, &after) < 0)
         return 0;
     Personal ps;
     if (personal_begin(req, res, &ps) < 0)
@@ -771,12 +729,12 @@ int native_personal_bookmarks(HttpRequest *req, HttpResponse *res)
         r = personal_songs(&ps, req->arena, ids, n, &songs, &ns);
     db_release(ps.conn);
     if (r < 0)
-        return personal_fail(req, res, r);
+        return api_paged_error(req, res, r);
     json_t *items = json_array();
     for (size_t i = 0; items && i < n; i++) {
         const Song *s = personal_find(songs, ns, marks[i].song_id);
         if (s)
             json_array_append_new(items, personal_bookmark_json(req, &marks[i], s));
     }
-    return personal_list(req, res, items, next);
+    return api_paged(req, res, items, next);
 }

@@ -9,6 +9,7 @@
 #include "api/api_auth.h"
 #include "api/api_error.h"
 #include "api/api_json.h"
+#include "api/api_request.h"
 #include "api/native/native_songs.h"
 #include "core/buf.h"
 #include "core/err.h"
@@ -29,7 +30,9 @@
 
 #define NATIVE_PL_COVER_EDGE_DEFAULT 512
 #define NATIVE_PL_IMPORT_NAME        "Imported playlist"
-#define NATIVE_PL_EXPORT_MAX         ((size_t)LIMIT_PLAYLIST_ENTRIES * (LIMIT_PATH_BYTES + 64))
+#define NATIVE_PL_BAD_FIELDS                                                                       \
+    "name must be 1..256 bytes without control characters; comment at most 4096 bytes"
+#define NATIVE_PL_EXPORT_MAX ((size_t)LIMIT_PLAYLIST_ENTRIES * (LIMIT_PATH_BYTES + 64))
 
 /* Fills `who` from the guard's Principal. Answers 401 itself when there is none. */
 static int native_pl_user(HttpRequest *req, HttpResponse *res, PlaylistUser *who)
@@ -80,19 +83,6 @@ static int native_pl_error(HttpRequest *req, HttpResponse *res, int r)
     if (r == ERR_FORBIDDEN)
         return api_error(req, res, 403, "forbidden", "you may not change this playlist");
     return api_error_from(req, res, r);
-}
-
-/* Parses the JSON body, which must be an object. Answers 400 itself. New reference. */
-static json_t *native_pl_body(HttpRequest *req, HttpResponse *res)
-{
-    json_t *body =
-        req->body ? json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, NULL) : NULL;
-    if (!json_is_object(body)) {
-        json_decref(body);
-        api_error(req, res, 400, "bad_request", "the body must be a JSON object");
-        return NULL;
-    }
-    return body;
 }
 
 /* Reads an array of strings (at most `max`) from body[key]; a missing key gives none.
@@ -165,15 +155,6 @@ static int native_pl_ints(HttpRequest *req, HttpResponse *res, json_t *body, con
     return 0;
 }
 
-static int native_pl_conn(HttpRequest *req, HttpResponse *res, DbConn **ret_conn)
-{
-    const ApiContext *ctx = req->app;
-    int r = db_acquire(ctx->db, ret_conn);
-    if (r < 0)
-        api_error_from(req, res, r);
-    return r;
-}
-
 /* Answers `status` with the playlist `id` as `who` now sees it. */
 static int native_pl_respond(HttpRequest *req, HttpResponse *res, DbConn *conn, const char *id,
                              const PlaylistUser *who, int status)
@@ -189,18 +170,16 @@ int native_playlists_list(HttpRequest *req, HttpResponse *res)
 {
     PlaylistUser who;
     int limit;
-    if (native_pl_user(req, res, &who) < 0 ||
-        native_songs_limit(req, res, LIMIT_PAGE_DEFAULT, LIMIT_PAGE_MAX, &limit) < 0)
+    const char *after;
+    if (native_pl_user(req, res, &who) < 0 || api_query_page(req, res, &limit, &after) < 0)
         return 0;
-    const char *after = http_request_query(req, "after");
     DbConn *conn;
-    if (native_pl_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     Playlist *items;
     size_t n;
     const char *next;
-    int r = library_playlist_list(conn, req->arena, &who, after && *after ? after : NULL, limit,
-                                  &items, &n, &next);
+    int r = library_playlist_list(conn, req->arena, &who, after, limit, &items, &n, &next);
     db_release(conn);
     if (r == ERR_PARSE)
         return api_error(req, res, 400, "bad_request", "malformed cursor in 'after'");
@@ -209,10 +188,7 @@ int native_playlists_list(HttpRequest *req, HttpResponse *res)
     json_t *a = json_array();
     for (size_t i = 0; a && i < n; i++)
         json_array_append_new(a, native_pl_json(req, &items[i]));
-    json_t *body =
-        a ? json_pack("{s:o, s:o}", "items", a, "next", next ? json_string(next) : json_null())
-          : NULL;
-    return api_json_respond(req, res, 200, body);
+    return api_paged(req, res, a, next);
 }
 
 /* Reads an optional boolean body[key] into *ret (unchanged when absent). */
@@ -252,9 +228,19 @@ static int native_pl_string(HttpRequest *req, HttpResponse *res, json_t *body, c
 
 static int native_pl_bad_fields(HttpRequest *req, HttpResponse *res)
 {
-    return api_error(req, res, 400, "bad_request",
-                     "name must be 1..256 bytes without control characters; comment at most "
-                     "4096 bytes");
+    return api_error(req, res, 400, "bad_request", NATIVE_PL_BAD_FIELDS);
+}
+
+/* Answers the outcome `r` of a change to the playlist {id}: -EINVAL is 400 with `invalid`,
+ * another error as native_pl_error(), success the playlist as `who` now sees it. Returns 0. */
+static int native_pl_changed(HttpRequest *req, HttpResponse *res, DbConn *conn,
+                             const PlaylistUser *who, int r, const char *invalid)
+{
+    if (r == -EINVAL)
+        return api_error(req, res, 400, "bad_request", invalid);
+    if (r < 0)
+        return native_pl_error(req, res, r);
+    return native_pl_respond(req, res, conn, req->params[0], who, 200);
 }
 
 int native_playlists_create(HttpRequest *req, HttpResponse *res)
@@ -262,8 +248,8 @@ int native_playlists_create(HttpRequest *req, HttpResponse *res)
     PlaylistUser who;
     if (native_pl_user(req, res, &who) < 0)
         return 0;
-    json_t *body = native_pl_body(req, res);
-    if (!body)
+    json_t *body;
+    if (api_body_object(req, res, &body) < 0)
         return 0;
     const char *name, *comment;
     bool is_public = false;
@@ -279,7 +265,7 @@ int native_playlists_create(HttpRequest *req, HttpResponse *res)
         goto out_body;
     }
     DbConn *conn;
-    if (native_pl_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         goto out_body;
     const char *id;
     int r = library_playlist_create(conn, req->arena, &who, name, comment ? comment : "", is_public,
@@ -303,7 +289,7 @@ int native_playlists_get(HttpRequest *req, HttpResponse *res)
     PlaylistUser who;
     int limit;
     if (native_pl_user(req, res, &who) < 0 ||
-        native_songs_limit(req, res, LIMIT_PAGE_DEFAULT, LIMIT_PAGE_MAX, &limit) < 0)
+        api_query_limit(req, res, LIMIT_PAGE_DEFAULT, LIMIT_PAGE_MAX, &limit) < 0)
         return 0;
     const char *id = req->params[0];
     int64_t after_pos = -1;
@@ -315,7 +301,7 @@ int native_playlists_get(HttpRequest *req, HttpResponse *res)
             return api_error(req, res, 400, "bad_request", "malformed cursor in 'after'");
     }
     DbConn *conn;
-    if (native_pl_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     Playlist p;
     PlaylistEntry *entries = NULL;
@@ -382,8 +368,8 @@ int native_playlists_update(HttpRequest *req, HttpResponse *res)
     PlaylistUser who;
     if (native_pl_user(req, res, &who) < 0)
         return 0;
-    json_t *body = native_pl_body(req, res);
-    if (!body)
+    json_t *body;
+    if (api_body_object(req, res, &body) < 0)
         return 0;
     PlaylistChanges ch = {0};
     bool is_public = false, has_public = false;
@@ -394,15 +380,10 @@ int native_playlists_update(HttpRequest *req, HttpResponse *res)
     if (has_public)
         ch.is_public = &is_public;
     DbConn *conn;
-    if (native_pl_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         goto out_body;
     int r = library_playlist_update(conn, req->params[0], &who, &ch);
-    if (r == -EINVAL)
-        native_pl_bad_fields(req, res);
-    else if (r < 0)
-        native_pl_error(req, res, r);
-    else
-        native_pl_respond(req, res, conn, req->params[0], &who, 200);
+    native_pl_changed(req, res, conn, &who, r, NATIVE_PL_BAD_FIELDS);
     db_release(conn);
 out_body:
     json_decref(body);
@@ -422,7 +403,7 @@ int native_playlists_delete(HttpRequest *req, HttpResponse *res)
     if (native_pl_user(req, res, &who) < 0)
         return 0;
     DbConn *conn;
-    if (native_pl_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     const char *image;
     int r = library_playlist_delete(conn, req->arena, req->params[0], &who, &image);
@@ -443,8 +424,8 @@ int native_playlists_add(HttpRequest *req, HttpResponse *res)
     PlaylistUser who;
     if (native_pl_user(req, res, &who) < 0)
         return 0;
-    json_t *body = native_pl_body(req, res);
-    if (!body)
+    json_t *body;
+    if (api_body_object(req, res, &body) < 0)
         return 0;
     const char **songs;
     size_t n;
@@ -460,22 +441,15 @@ int native_playlists_add(HttpRequest *req, HttpResponse *res)
         position = (int64_t)json_integer_value(pos);
     }
     DbConn *conn;
-    if (native_pl_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         goto out_body;
     int r = library_playlist_add(conn, req->arena, req->params[0], &who, songs, n, position);
-    if (r == -EINVAL)
-        api_error(req, res, 400, "bad_request", "'position' is past the end of the playlist");
-    else if (r == -ENOENT) {
-        /* Tell an unknown song from an invisible playlist. */
-        Playlist p;
-        if (library_playlist_get(conn, req->arena, req->params[0], &who, &p) == 0)
-            api_error(req, res, 400, "bad_request", "songIds names an unknown song");
-        else
-            native_pl_error(req, res, -ENOENT);
-    } else if (r < 0)
-        native_pl_error(req, res, r);
+    Playlist p;
+    /* Tell an unknown song from an invisible playlist. */
+    if (r == -ENOENT && library_playlist_get(conn, req->arena, req->params[0], &who, &p) == 0)
+        api_error(req, res, 400, "bad_request", "songIds names an unknown song");
     else
-        native_pl_respond(req, res, conn, req->params[0], &who, 200);
+        native_pl_changed(req, res, conn, &who, r, "'position' is past the end of the playlist");
     db_release(conn);
 out_body:
     json_decref(body);
@@ -487,23 +461,18 @@ int native_playlists_remove(HttpRequest *req, HttpResponse *res)
     PlaylistUser who;
     if (native_pl_user(req, res, &who) < 0)
         return 0;
-    json_t *body = native_pl_body(req, res);
-    if (!body)
+    json_t *body;
+    if (api_body_object(req, res, &body) < 0)
         return 0;
     int64_t *positions;
     size_t n;
     if (native_pl_ints(req, res, body, "positions", LIMIT_PLAYLIST_ENTRIES, &positions, &n) < 0)
         goto out_body;
     DbConn *conn;
-    if (native_pl_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         goto out_body;
     int r = library_playlist_remove(conn, req->arena, req->params[0], &who, positions, n);
-    if (r == -EINVAL)
-        api_error(req, res, 400, "bad_request", "a position is outside the playlist");
-    else if (r < 0)
-        native_pl_error(req, res, r);
-    else
-        native_pl_respond(req, res, conn, req->params[0], &who, 200);
+    native_pl_changed(req, res, conn, &who, r, "a position is outside the playlist");
     db_release(conn);
 out_body:
     json_decref(body);
@@ -515,8 +484,8 @@ int native_playlists_move(HttpRequest *req, HttpResponse *res)
     PlaylistUser who;
     if (native_pl_user(req, res, &who) < 0)
         return 0;
-    json_t *body = native_pl_body(req, res);
-    if (!body)
+    json_t *body;
+    if (api_body_object(req, res, &body) < 0)
         return 0;
     DbConn *conn;
     int r;
@@ -524,7 +493,7 @@ int native_playlists_move(HttpRequest *req, HttpResponse *res)
         int64_t *order;
         size_t n;
         if (native_pl_ints(req, res, body, "order", LIMIT_PLAYLIST_ENTRIES, &order, &n) < 0 ||
-            native_pl_conn(req, res, &conn) < 0)
+            api_conn(req, res, &conn) < 0)
             goto out_body;
         r = library_playlist_reorder(conn, req->arena, req->params[0], &who, order, n);
     } else {
@@ -535,19 +504,14 @@ int native_playlists_move(HttpRequest *req, HttpResponse *res)
                       "expected {\"from\":n,\"to\":n} or {\"order\":[...]}");
             goto out_body;
         }
-        if (native_pl_conn(req, res, &conn) < 0)
+        if (api_conn(req, res, &conn) < 0)
             goto out_body;
         r = library_playlist_move(conn, req->arena, req->params[0], &who,
                                   (int64_t)json_integer_value(from),
                                   (int64_t)json_integer_value(to));
     }
-    if (r == -EINVAL)
-        api_error(req, res, 400, "bad_request",
-                  "positions must lie in the playlist; 'order' must list each position once");
-    else if (r < 0)
-        native_pl_error(req, res, r);
-    else
-        native_pl_respond(req, res, conn, req->params[0], &who, 200);
+    native_pl_changed(req, res, conn, &who, r,
+                      "positions must lie in the playlist; 'order' must list each position once");
     db_release(conn);
 out_body:
     json_decref(body);
@@ -559,8 +523,8 @@ int native_playlists_editors(HttpRequest *req, HttpResponse *res)
     PlaylistUser who;
     if (native_pl_user(req, res, &who) < 0)
         return 0;
-    json_t *body = native_pl_body(req, res);
-    if (!body)
+    json_t *body;
+    if (api_body_object(req, res, &body) < 0)
         return 0;
     const char **users;
     size_t n;
@@ -569,7 +533,7 @@ int native_playlists_editors(HttpRequest *req, HttpResponse *res)
                           true, &users, &n) < 0)
         goto out_body;
     DbConn *conn;
-    if (native_pl_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         goto out_body;
     LibraryRef *refs = NULL;
     size_t n_refs = 0;
@@ -618,7 +582,7 @@ int native_playlists_import(HttpRequest *req, HttpResponse *res)
     const char *text = req->body ? req->body : "";
     size_t text_len = req->body ? req->body_len : 0;
     if (ct && str_has_prefix(ct, "application/json")) {
-        if (!(body = native_pl_body(req, res)))
+        if (api_body_object(req, res, &body) < 0)
             return 0;
         json_t *m = json_object_get(body, "m3u");
         if (native_pl_string(req, res, body, "name", &name) < 0 ||
@@ -653,7 +617,7 @@ int native_playlists_import(HttpRequest *req, HttpResponse *res)
         goto out_body;
     }
     DbConn *conn;
-    if (native_pl_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         goto out_body;
     PlaylistMatch *matches = NULL;
     const char **ids = arena_alloc(req->arena, (m3u.n + 1) * sizeof(*ids));
@@ -703,7 +667,7 @@ int native_playlists_export(HttpRequest *req, HttpResponse *res)
     if (native_pl_user(req, res, &who) < 0)
         return 0;
     DbConn *conn;
-    if (native_pl_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     Playlist p;
     PlaylistTrack *tracks = NULL;
@@ -831,7 +795,7 @@ int native_playlists_cover_get(HttpRequest *req, HttpResponse *res)
         return api_error(req, res, 400, "bad_request", "size must be a positive integer");
     int edge = library_cover_snap(want);
     DbConn *conn;
-    if (native_pl_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     Playlist p;
     int r = library_playlist_get(conn, req->arena, req->params[0], &who, &p);
@@ -925,7 +889,7 @@ int native_playlists_cover_put(HttpRequest *req, HttpResponse *res)
     if (native_pl_user(req, res, &who) < 0)
         return 0;
     DbConn *conn;
-    if (native_pl_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     Playlist p;
     int r = library_playlist_get(conn, req->arena, req->params[0], &who, &p);

@@ -5,6 +5,7 @@
 #include "api/api_error.h"
 #include "api/native/native_users.h"
 #include "api/api_json.h"
+#include "api/api_request.h"
 #include "api/native/native_browse.h"
 #include "api/native/native_songs.h"
 #include "core/err.h"
@@ -77,8 +78,8 @@ int native_search_get(HttpRequest *req, HttpResponse *res)
     if (strlen(q) > LIMIT_SEARCH_QUERY_BYTES)
         return api_error(req, res, 400, "limit_exceeded", "'q' is longer than 256 bytes");
     int limit;
-    if (native_songs_limit(req, res, NATIVE_SEARCH_LIMIT_DEFAULT, LIBRARY_SEARCH_LIMIT_MAX,
-                           &limit) < 0)
+    if (api_query_limit(req, res, NATIVE_SEARCH_LIMIT_DEFAULT, LIBRARY_SEARCH_LIMIT_MAX, &limit) <
+        0)
         return 0;
     size_t n_groups = sizeof(native_search_groups) / sizeof(native_search_groups[0]);
     const char *type = http_request_query(req, "type");
@@ -94,9 +95,9 @@ int native_search_get(HttpRequest *req, HttpResponse *res)
 
     const ApiContext *ctx = req->app;
     DbConn *conn;
-    int r = db_acquire(ctx->db, &conn);
-    if (r < 0)
-        return api_error_from(req, res, r);
+    if (api_conn(req, res, &conn) < 0)
+        return 0;
+    int r = 0;
     json_t *body = json_object();
     for (size_t i = 0; body && i < n_groups; i++) {
         if (only >= 0 && (size_t)only != i)

@@ -13,6 +13,7 @@
 #include "api/api_auth.h"
 #include "api/api_error.h"
 #include "api/api_json.h"
+#include "api/api_request.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/limits.h"
@@ -42,16 +43,6 @@ static int64_t native_share_now(void)
     return (int64_t)time(NULL);
 }
 
-/* Borrows a connection; answers 503 itself when none can be had. */
-static int native_share_conn(HttpRequest *req, HttpResponse *res, DbConn **ret_conn)
-{
-    const ApiContext *ctx = req->app;
-    int r = db_acquire(ctx->db, ret_conn);
-    if (r < 0)
-        api_error_from(req, res, r);
-    return r;
-}
-
 /* The principal of an API_USER route; answers 401 itself when there is none. */
 static const Principal *native_share_principal(HttpRequest *req, HttpResponse *res)
 {
@@ -78,20 +69,6 @@ static json_t *native_share_json(HttpRequest *req, const LibraryShare *s, int64_
         "expired", s->expires_at != 0 && s->expires_at <= now, "allowDownload", s->allow_download,
         "createdAt", (json_int_t)s->created_at, "visitCount", (json_int_t)s->visit_count,
         "lastVisitedAt", native_share_opt_int(s->last_visited_at));
-}
-
-/* Parses the request body as a JSON object. Answers 400 itself and returns NULL. */
-static json_t *native_share_body(HttpRequest *req, HttpResponse *res)
-{
-    json_error_t jerr;
-    json_t *body =
-        req->body ? json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
-    if (!body || !json_is_object(body)) {
-        json_decref(body);
-        api_error(req, res, 400, "bad_request", "the body must be a JSON object");
-        return NULL;
-    }
-    return body;
 }
 
 /* Reads "expiresAt" (integer Unix seconds, or null for never) if present. Returns 1 when
@@ -129,8 +106,8 @@ int native_shares_create(HttpRequest *req, HttpResponse *res)
         return 0;
     if (!p->may_share)
         return api_error(req, res, 403, "forbidden", "this account may not share");
-    json_t *body = native_share_body(req, res);
-    if (!body)
+    json_t *body;
+    if (api_body_object(req, res, &body) < 0)
         return 0;
     int r;
     LibraryShareKind kind;
@@ -172,7 +149,7 @@ int native_shares_create(HttpRequest *req, HttpResponse *res)
     }
 
     DbConn *conn;
-    if (native_share_conn(req, res, &conn) < 0) {
+    if (api_conn(req, res, &conn) < 0) {
         r = 0;
         goto out_body;
     }
@@ -205,7 +182,7 @@ int native_shares_list(HttpRequest *req, HttpResponse *res)
     if (!p)
         return 0;
     DbConn *conn;
-    if (native_share_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     LibraryShare *items;
     size_t n;
@@ -217,8 +194,7 @@ int native_shares_list(HttpRequest *req, HttpResponse *res)
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < n; i++)
         json_array_append_new(arr, native_share_json(req, &items[i], now));
-    json_t *body = arr ? json_pack("{s:o, s:n}", "items", arr, "next") : NULL;
-    return api_json_respond(req, res, 200, body);
+    return api_paged(req, res, arr, NULL);
 }
 
 int native_shares_get(HttpRequest *req, HttpResponse *res)
@@ -227,7 +203,7 @@ int native_shares_get(HttpRequest *req, HttpResponse *res)
     if (!p)
         return 0;
     DbConn *conn;
-    if (native_share_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     LibraryShare share;
     int r = library_share_get(conn, req->arena, p->user_id, req->params[0], &share);
@@ -242,8 +218,8 @@ int native_shares_update(HttpRequest *req, HttpResponse *res)
     const Principal *p = native_share_principal(req, res);
     if (!p)
         return 0;
-    json_t *body = native_share_body(req, res);
-    if (!body)
+    json_t *body;
+    if (api_body_object(req, res, &body) < 0)
         return 0;
     int r;
     LibraryShareUpdate u = {0};
@@ -278,7 +254,7 @@ int native_shares_update(HttpRequest *req, HttpResponse *res)
     u.set_expires_at = e > 0;
 
     DbConn *conn;
-    if (native_share_conn(req, res, &conn) < 0) {
+    if (api_conn(req, res, &conn) < 0) {
         r = 0;
         goto out_body;
     }
@@ -302,7 +278,7 @@ int native_shares_delete(HttpRequest *req, HttpResponse *res)
     if (!p)
         return 0;
     DbConn *conn;
-    if (native_share_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     int r = library_share_delete(conn, p->user_id, req->params[0]);
     db_release(conn);
@@ -320,7 +296,7 @@ static int native_share_open(HttpRequest *req, HttpResponse *res, bool visit, Db
                              LibraryShare *ret_share)
 {
     DbConn *conn;
-    int r = native_share_conn(req, res, &conn);
+    int r = api_conn(req, res, &conn);
     if (r < 0)
         return r;
     int64_t now = native_share_now();
@@ -674,7 +650,7 @@ int native_shares_cover(HttpRequest *req, HttpResponse *res)
     uint64_t len;
     if (item.cover_id && item.n_songs > 0) {
         DbConn *conn;
-        if (native_share_conn(req, res, &conn) < 0)
+        if (api_conn(req, res, &conn) < 0)
             return 0;
         LibraryCover cover;
         r = library_cover_get(conn, req->arena, item.cover_id, &cover);

@@ -1,13 +1,10 @@
 /* native_songs.c - the song endpoints of the native JSON API. */
 #include "api/native/native_songs.h"
 
-#include "api/api.h"
 #include "api/api_error.h"
 #include "api/native/native_users.h"
 #include "api/api_json.h"
-#include "core/err.h"
-#include "core/limits.h"
-#include "core/str.h"
+#include "api/api_request.h"
 #include "http/http_file.h"
 #include "library/library_lrc.h"
 #include "library/library_song.h"
@@ -105,42 +102,15 @@ json_t *native_songs_json(HttpRequest *req, const Song *s)
     return o;
 }
 
-int native_songs_limit(HttpRequest *req, HttpResponse *res, int64_t dflt, int64_t max,
-                       int *ret_limit)
-{
-    int64_t limit = dflt;
-    const char *s = http_request_query(req, "limit");
-    if (s && str_to_int64(s, 1, max, &limit) < 0) {
-        const char *msg =
-            arena_printf(req->arena, "limit must be an integer in 1..%lld", (long long)max);
-        api_error(req, res, 400, "bad_request", msg ? msg : "bad limit");
-        return -EINVAL;
-    }
-    *ret_limit = (int)limit;
-    return 0;
-}
-
-/* Borrows a connection; answers 503 itself when none can be had. */
-static int native_conn(HttpRequest *req, HttpResponse *res, DbConn **ret_conn)
-{
-    const ApiContext *ctx = req->app;
-    int r = db_acquire(ctx->db, ret_conn);
-    if (r < 0)
-        api_error_from(req, res, r);
-    return r;
-}
-
 int native_songs_list(HttpRequest *req, HttpResponse *res)
 {
     int limit;
-    if (native_songs_limit(req, res, LIMIT_PAGE_DEFAULT, LIMIT_PAGE_MAX, &limit) < 0)
+    const char *after;
+    if (api_query_page(req, res, &limit, &after) < 0)
         return 0;
-    const char *after = http_request_query(req, "after");
-    if (after && !*after)
-        after = NULL;
 
     DbConn *conn;
-    if (native_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     Song *songs;
     size_t n;
@@ -148,25 +118,20 @@ int native_songs_list(HttpRequest *req, HttpResponse *res)
     int r = library_song_list_scoped(conn, req->arena, native_users_scope(req), after, limit,
                                      &songs, &n, &next);
     db_release(conn);
-    if (r == ERR_PARSE)
-        return api_error(req, res, 400, "bad_request", "malformed cursor in 'after'");
     if (r < 0)
-        return api_error_from(req, res, r);
+        return api_paged_error(req, res, r);
 
     json_t *items = json_array();
     for (size_t i = 0; items && i < n; i++)
         json_array_append_new(items, native_songs_json(req, &songs[i]));
-    json_t *body = items ? json_pack("{s:o, s:o}", "items", items, "next",
-                                     next ? json_string(next) : json_null())
-                         : NULL;
-    return api_json_respond(req, res, 200, body);
+    return api_paged(req, res, items, next);
 }
 
 /* Loads the song named by the route's {id}. Answers the error itself. */
 static int native_song_load(HttpRequest *req, HttpResponse *res, Song *ret_song)
 {
     DbConn *conn;
-    int r = native_conn(req, res, &conn);
+    int r = api_conn(req, res, &conn);
     if (r < 0)
         return r;
     r = library_song_get_scoped(conn, req->arena, native_users_scope(req), req->params[0],
@@ -201,7 +166,7 @@ int native_songs_stream(HttpRequest *req, HttpResponse *res)
 int native_songs_lyrics(HttpRequest *req, HttpResponse *res)
 {
     DbConn *conn;
-    if (native_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     const char *text;
     bool synced_tag;

@@ -26,11 +26,6 @@ json_t *native_songs_json(HttpRequest *req, const Song *s);
 /* Returns a JSON array of {"id","name"} for `refs`, or NULL. New reference. */
 json_t *native_songs_refs_json(HttpRequest *req, const LibraryRefs *refs);
 
-/* Parses ?limit= (default `dflt`, 1..`max`). Answers 400 itself and returns -EINVAL when
- * it is malformed. */
-int native_songs_limit(HttpRequest *req, HttpResponse *res, int64_t dflt, int64_t max,
-                       int *ret_limit);
-
 /* GET|HEAD /api/songs/{id}/stream -> the original file with Range support. */
 int native_songs_stream(HttpRequest *req, HttpResponse *res);
 

@@ -1,10 +1,10 @@
 /* native_users.c - account administration and the caller's own account. */
 #include "api/native/native_users.h"
 
-#include "api/api.h"
 #include "api/api_auth.h"
 #include "api/api_error.h"
 #include "api/api_json.h"
+#include "api/api_request.h"
 #include "auth/auth_user.h"
 #include "core/err.h"
 #include "core/limits.h"
@@ -42,29 +42,6 @@ static json_t *native_user_json(HttpRequest *req, const AuthUser *u)
                      u->may_share, "mayDownload", u->may_download, "allLibraries", u->all_libraries,
                      "libraryIds", libs, "email", api_json_string(req, u->email), "hasAppPassword",
                      u->has_app_password, "createdAt", (json_int_t)u->created_at);
-}
-
-/* Borrows a connection; answers 503 itself when none can be had. */
-static int native_users_conn(HttpRequest *req, HttpResponse *res, DbConn **ret_conn)
-{
-    const ApiContext *ctx = req->app;
-    int r = db_acquire(ctx->db, ret_conn);
-    if (r < 0)
-        api_error_from(req, res, r);
-    return r;
-}
-
-/* Parses the body as a JSON object; answers 400 itself and returns NULL otherwise. */
-static json_t *native_users_body(HttpRequest *req, HttpResponse *res)
-{
-    json_t *body =
-        req->body ? json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, NULL) : NULL;
-    if (!json_is_object(body)) {
-        json_decref(body);
-        api_error(req, res, 400, "bad_request", "the body must be a JSON object");
-        return NULL;
-    }
-    return body;
 }
 
 static int native_users_flag(json_t *v, int *out)
@@ -194,7 +171,7 @@ static int native_users_add(void *ctx, const AuthUser *u)
 int native_users_list(HttpRequest *req, HttpResponse *res)
 {
     DbConn *conn;
-    if (native_users_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     UserList l = {req, json_array()};
     int r = l.items ? auth_user_list(conn, native_users_add, &l) : -ENOMEM;
@@ -214,7 +191,7 @@ int native_users_list(HttpRequest *req, HttpResponse *res)
         json_decref(l.items);
         return api_error_from(req, res, r);
     }
-    return api_json_respond(req, res, 200, json_pack("{s:o, s:n}", "items", l.items, "next"));
+    return api_paged(req, res, l.items, NULL);
 }
 
 static const char *const native_users_fields[] = {
@@ -223,8 +200,8 @@ static const char *const native_users_fields[] = {
 
 int native_users_create(HttpRequest *req, HttpResponse *res)
 {
-    json_t *body = native_users_body(req, res);
-    if (!body)
+    json_t *body;
+    if (api_body_object(req, res, &body) < 0)
         return 0;
     AuthUserChange c;
     int64_t libs[LIMIT_MUSIC_DIRS];
@@ -239,7 +216,7 @@ int native_users_create(HttpRequest *req, HttpResponse *res)
         return api_error(req, res, 400, "bad_request", "username and password are required");
     }
     DbConn *conn;
-    if (native_users_conn(req, res, &conn) < 0) {
+    if (api_conn(req, res, &conn) < 0) {
         json_decref(body);
         return 0;
     }
@@ -256,7 +233,7 @@ int native_users_create(HttpRequest *req, HttpResponse *res)
 int native_users_get(HttpRequest *req, HttpResponse *res)
 {
     DbConn *conn;
-    if (native_users_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     return native_users_respond(req, res, conn, req->params[0], 200);
 }
@@ -265,8 +242,8 @@ int native_users_get(HttpRequest *req, HttpResponse *res)
 static int native_users_change(HttpRequest *req, HttpResponse *res, const char *id,
                                const char *const *allowed)
 {
-    json_t *body = native_users_body(req, res);
-    if (!body)
+    json_t *body;
+    if (api_body_object(req, res, &body) < 0)
         return 0;
     AuthUserChange c;
     int64_t libs[LIMIT_MUSIC_DIRS];
@@ -277,7 +254,7 @@ static int native_users_change(HttpRequest *req, HttpResponse *res, const char *
         return api_error(req, res, 400, "bad_request", msg);
     }
     DbConn *conn;
-    if (native_users_conn(req, res, &conn) < 0) {
+    if (api_conn(req, res, &conn) < 0) {
         json_decref(body);
         return 0;
     }
@@ -298,7 +275,7 @@ int native_users_patch(HttpRequest *req, HttpResponse *res)
 int native_users_delete(HttpRequest *req, HttpResponse *res)
 {
     DbConn *conn;
-    if (native_users_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     int r = auth_user_delete_id(conn, req->params[0]);
     db_release(conn);
@@ -325,7 +302,7 @@ int native_users_me_get(HttpRequest *req, HttpResponse *res)
     if (!id)
         return 0;
     DbConn *conn;
-    if (native_users_conn(req, res, &conn) < 0)
+    if (api_conn(req, res, &conn) < 0)
         return 0;
     return native_users_respond(req, res, conn, id, 200);
 }
