@@ -18,18 +18,20 @@
 
 typedef struct LibraryService LibraryService;
 typedef struct ApiAuth ApiAuth;
+typedef struct ApiTranscodes ApiTranscodes;
 
 typedef struct ApiContext {
     Db *db;
-    const char *data_dir;     /* caches (covers, ...) live below it */
-    LibraryService *scans;    /* the scan service; NULL in contexts without one */
-    RedisClient *redis;       /* NULL when REDIS_URL is not configured */
-    const char *version;      /* the server's version string */
-    int64_t started_ms;       /* CLOCK_MONOTONIC at start-up, in milliseconds */
-    const AuthKeys *keys;     /* the server's secret keys (auth/auth_keys.h) */
-    const ApiAuth *auth;      /* the guard's settings and rate limiter (api_auth.h) */
-    CacheKv *cache;           /* shared cache (popular songs); in-process or Redis */
-    bool now_playing_visible; /* GET /api/now-playing shows every user's devices */
+    const char *data_dir;      /* caches (covers, ...) live below it */
+    LibraryService *scans;     /* the scan service; NULL in contexts without one */
+    RedisClient *redis;        /* NULL when REDIS_URL is not configured */
+    const char *version;       /* the server's version string */
+    int64_t started_ms;        /* CLOCK_MONOTONIC at start-up, in milliseconds */
+    const AuthKeys *keys;      /* the server's secret keys (auth/auth_keys.h) */
+    const ApiAuth *auth;       /* the guard's settings and rate limiter (api_auth.h) */
+    CacheKv *cache;            /* shared cache (popular songs); in-process or Redis */
+    bool now_playing_visible;  /* GET /api/now-playing shows every user's devices */
+    ApiTranscodes *transcodes; /* live transcodes (api_transcode.h); NULL: none allowed */
 } ApiContext;
 
 /* Milliseconds on CLOCK_MONOTONIC. */

@@ -17,6 +17,7 @@
 #include "api/api_auth.h"
 #include "api/api_error.h"
 #include "api/api_routes.h"
+#include "api/api_transcode.h"
 #include "app/app.h"
 #include "auth/auth_keys.h"
 #include "auth/auth_password.h"
@@ -151,6 +152,12 @@ int cmd_serve(int argc, char **argv, char **envp)
         goto out_auth;
     }
 
+    ApiTranscodes *transcodes = api_transcodes_new(cfg.max_transcodes);
+    if (!transcodes) {
+        log_error("cannot create the transcode registry: out of memory");
+        goto out_cache;
+    }
+
     ApiContext ctx = {
         .db = db,
         .data_dir = cfg.data_dir,
@@ -162,13 +169,14 @@ int cmd_serve(int argc, char **argv, char **envp)
         .auth = auth,
         .cache = cache,
         .now_playing_visible = cfg.now_playing_visible,
+        .transcodes = transcodes,
     };
     size_t n_routes;
     const HttpRoute *routes = api_routes(&n_routes);
     HttpRouter *router;
     if ((r = http_router_new(routes, n_routes, &router)) < 0) {
         log_error("bad route table: %s", err_str(r));
-        goto out_cache;
+        goto out_transcodes;
     }
 
     HttpServerConfig hc = {
@@ -208,10 +216,13 @@ int cmd_serve(int argc, char **argv, char **envp)
     library_watch_free(watch);
     library_service_stop(scans);
     http_server_stop(server, cfg.shutdown_grace_s * 1000);
-    log_info("stopped");
     code = APP_EXIT_OK;
 out_router:
     http_router_free(router);
+out_transcodes:
+    api_transcodes_free(transcodes); /* waits for the workers; their pipes are cancelled */
+    if (code == APP_EXIT_OK)
+        log_info("stopped");
 out_cache:
     cache_kv_free(cache);
 out_auth:

@@ -84,6 +84,8 @@ static const ConfigSetting config_settings[] = {
      "folders read in parallel while scanning"},
     {"purge_after", "SWAZ_PURGE_AFTER", CONFIG_UINT, CFG_FIELD(purge_after_s), 0, 3650u * 86400u,
      "604800", "seconds a missing song is kept (with its play counts) before it is deleted"},
+    {"max_transcodes", "SWAZ_MAX_TRANSCODES", CONFIG_UINT, CFG_FIELD(max_transcodes), 1,
+     LIMIT_TRANSCODES_MAX, "0", "live transcodes at once (default: 2 per core; a user gets half)"},
     {"now_playing_visible", "SWAZ_NOW_PLAYING_VISIBLE", CONFIG_BOOL, CFG_FIELD(now_playing_visible),
      0, 0, "false", "every user sees what the others are playing (GET /api/now-playing)"},
     {"access_token_ttl", "SWAZ_ACCESS_TOKEN_TTL", CONFIG_UINT, CFG_FIELD(access_token_ttl_s), 60,
@@ -459,6 +461,11 @@ int config_load(Config *cfg, int argc, char **argv, char **envp,
         cfg->threads = cores > 2 ? (unsigned)(cores * 2) : 4;
         if (cfg->threads > LIMIT_THREADS_MAX)
             cfg->threads = LIMIT_THREADS_MAX;
+    }
+    if (cfg->max_transcodes == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        long n = (cores > 0 ? cores : 1) * LIMIT_TRANSCODES_PER_CORE;
+        cfg->max_transcodes = n > LIMIT_TRANSCODES_MAX ? LIMIT_TRANSCODES_MAX : (unsigned)n;
     }
     *ret_args = args;
     return 0;

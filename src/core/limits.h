@@ -29,6 +29,14 @@
 /* Live responses: bytes buffered between a producer thread and a connection. */
 #define LIMIT_LIVE_BUFFER_BYTES (256 * 1024)
 
+/* Live transcodes (api_transcode.h): at most this many at once; the default is per core, and
+ * one user may run LIMIT_TRANSCODES_USER_SHARE of them (at least 1). Past them: 429. */
+#define LIMIT_TRANSCODES_MAX          256
+#define LIMIT_TRANSCODES_PER_CORE     2
+#define LIMIT_TRANSCODES_USER_SHARE   2           /* a user's limit is the total divided by this */
+#define LIMIT_TRANSCODE_RETRY_AFTER_S 5           /* Retry-After of the 429 */
+#define LIMIT_TRANSCODE_OFFSET_S      (24 * 3600) /* largest timeOffset we accept */
+
 /* Lists. */
 #define LIMIT_PAGE_DEFAULT       100
 #define LIMIT_PAGE_MAX           500

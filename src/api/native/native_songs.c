@@ -1,16 +1,25 @@
 /* native_songs.c - the song endpoints of the native JSON API. */
 #include "api/native/native_songs.h"
 
+#include "api/api.h"
+#include "api/api_auth.h"
 #include "api/api_error.h"
+#include "api/api_transcode.h"
 #include "api/native/native_users.h"
 #include "api/api_json.h"
 #include "api/api_request.h"
+#include "core/err.h"
+#include "core/str.h"
 #include "http/http_file.h"
+#include "http/http_live.h"
 #include "library/library_lrc.h"
 #include "library/library_song.h"
 #include "media/media_probe.h"
+#include "media/media_transcode.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -150,17 +159,100 @@ int native_songs_get(HttpRequest *req, HttpResponse *res)
     return api_json_respond(req, res, 200, native_songs_json(req, &song));
 }
 
-int native_songs_stream(HttpRequest *req, HttpResponse *res)
+/* The original file, byte for byte (sendfile, Range, conditional requests). */
+static int native_song_original(HttpRequest *req, HttpResponse *res, const Song *song)
 {
-    Song song;
-    if (native_song_load(req, res, &song) < 0)
-        return 0;
-    int fd = open(song.full_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int fd = open(song->full_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return api_error(req, res, 404, "not_found", "the file is gone; rescan the library");
     int r =
-        http_file_respond(req, res, fd, media_content_type(song.format), "private, max-age=86400");
+        http_file_respond(req, res, fd, media_content_type(song->format), "private, max-age=86400");
     return r < 0 ? api_error_from(req, res, r) : 0;
+}
+
+/* Starts a live transcode of `song` into the response. Answers every error itself. */
+static int native_song_transcode(HttpRequest *req, HttpResponse *res, const Song *song,
+                                 const MediaTranscodeOptions *opts)
+{
+    const ApiContext *app = req->app;
+    const Principal *p = api_auth_principal(req);
+    if (!app->transcodes)
+        return api_error(req, res, 501, "unsupported", "transcoding is not available");
+    if (access(song->full_path, R_OK) != 0)
+        return api_error(req, res, 404, "not_found", "the file is gone; rescan the library");
+    HttpLive *live = http_live_new(LIMIT_LIVE_BUFFER_BYTES);
+    if (!live)
+        return api_error_from(req, res, -ENOMEM);
+    int r = http_response_live(res, media_transcode_content_type(opts->format), live);
+    if (r < 0)
+        goto out_unref;
+    r = api_transcodes_start(app->transcodes, p ? p->user_id : "", song->full_path, opts, live);
+    if (r < 0)
+        goto out_unref; /* the error body below releases the response's reference */
+    http_response_header(res, "Cache-Control", "no-store");
+    return 0;
+
+out_unref:
+    http_live_unref(live);
+    if (r == ERR_LIMIT) {
+        char retry[16];
+        snprintf(retry, sizeof(retry), "%d", LIMIT_TRANSCODE_RETRY_AFTER_S);
+        http_response_header(res, "Retry-After", retry);
+        return api_error(req, res, 429, "too_many_transcodes",
+                         "too many songs are being transcoded; try again later");
+    }
+    return api_error_from(req, res, r);
+}
+
+/* Reads a non-negative integer query parameter (absent: 0). Returns 0 or -EINVAL. */
+static int native_song_query_int(HttpRequest *req, const char *name, int64_t max,
+                                 int64_t *ret_value)
+{
+    const char *v = http_request_query(req, name);
+    int64_t n = 0;
+    if (v && *v && str_to_int64(v, 0, max, &n) < 0)
+        return -EINVAL;
+    *ret_value = n;
+    return 0;
+}
+
+int native_songs_stream(HttpRequest *req, HttpResponse *res)
+{
+    int64_t kbps, offset_s;
+    if (native_song_query_int(req, "maxBitRate", 100000, &kbps) < 0 ||
+        (kbps == 0 && native_song_query_int(req, "bitrate", 100000, &kbps) < 0))
+        return api_error(req, res, 400, "bad_request", "maxBitRate/bitrate must be kbps (0..)");
+    if (native_song_query_int(req, "timeOffset", LIMIT_TRANSCODE_OFFSET_S, &offset_s) < 0)
+        return api_error(req, res, 400, "bad_request", "timeOffset must be whole seconds");
+    const char *format = http_request_query(req, "format");
+    MediaTranscodeFormat target = MEDIA_TRANSCODE_MP3;
+    bool raw = format && strcmp(format, "raw") == 0;
+    if (format && *format && !raw && media_transcode_format_parse(format, &target) < 0)
+        return api_error(req, res, 400, "bad_request",
+                         "format must be mp3, opus, aac, flac or raw");
+
+    Song song;
+    if (native_song_load(req, res, &song) < 0)
+        return 0;
+    const Principal *p = api_auth_principal(req);
+    if (p && p->max_bitrate_kbps > 0 && (kbps == 0 || kbps > p->max_bitrate_kbps))
+        kbps = p->max_bitrate_kbps;
+
+    bool transcode;
+    if (raw)
+        transcode = false;
+    else if (format && *format) /* explicit: unless it is the original at or below its rate */
+        transcode = strcmp(format, song.format) != 0 || (kbps > 0 && kbps < song.bitrate);
+    else
+        transcode = kbps > 0 && kbps < song.bitrate;
+    if (!transcode)
+        return native_song_original(req, res, &song);
+    MediaTranscodeOptions opts = {
+        .format = target,
+        .bitrate_kbps = media_transcode_clamp_kbps(target, (int)kbps),
+        .offset_ms = offset_s * 1000,
+    };
+    return native_song_transcode(req, res, &song, &opts);
 }
 
 int native_songs_lyrics(HttpRequest *req, HttpResponse *res)

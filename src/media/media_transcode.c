@@ -1,0 +1,445 @@
+/*
+ * media_transcode.c - decode, resample, encode and mux one audio file into a byte sink.
+ *
+ * One call owns every libav object it creates and frees them through one cleanup chain.
+ * Decoded frames go through libswresample into an AVAudioFifo that hands the encoder frames
+ * of exactly its frame size; packets are muxed into an AVIOContext whose write callback is
+ * the caller's sink. A failing sink is remembered in the state and stops the loop at once.
+ * The start offset seeks first, then drops decoded samples before the offset.
+ */
+#include "media/media_transcode.h"
+
+#include "core/err.h"
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/audio_fifo.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/mathematics.h>
+#include <libavutil/opt.h>
+#include <libswresample/swresample.h>
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#define MEDIA_TRANSCODE_IO_BYTES     (32 * 1024)
+#define MEDIA_TRANSCODE_DEFAULT_KBPS 128
+#define MEDIA_TRANSCODE_MAX_RATE     192000
+
+static const struct {
+    const char *name;
+    const char *encoder;
+    const char *muxer;
+    const char *mime;
+    int min_kbps;
+    int max_kbps;
+} media_transcode_targets[] = {
+    [MEDIA_TRANSCODE_MP3] = {"mp3", "libmp3lame", "mp3", "audio/mpeg", 32, 320},
+    [MEDIA_TRANSCODE_OPUS] = {"opus", "libopus", "ogg", "audio/ogg", 16, 256},
+    [MEDIA_TRANSCODE_AAC] = {"aac", "aac", "adts", "audio/aac", 32, 320},
+    [MEDIA_TRANSCODE_FLAC] = {"flac", "flac", "flac", "audio/flac", 0, 0},
+};
+
+#define MEDIA_TRANSCODE_N_TARGETS                                                                  \
+    (sizeof(media_transcode_targets) / sizeof(media_transcode_targets[0]))
+
+int media_transcode_format_parse(const char *name, MediaTranscodeFormat *ret_format)
+{
+    for (size_t i = 0; name && i < MEDIA_TRANSCODE_N_TARGETS; i++) {
+        if (strcmp(media_transcode_targets[i].name, name) == 0) {
+            *ret_format = (MediaTranscodeFormat)i;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+const char *media_transcode_content_type(MediaTranscodeFormat format)
+{
+    return media_transcode_targets[format].mime;
+}
+
+int media_transcode_clamp_kbps(MediaTranscodeFormat format, int kbps)
+{
+    int lo = media_transcode_targets[format].min_kbps;
+    int hi = media_transcode_targets[format].max_kbps;
+    if (hi == 0)
+        return 0;
+    if (kbps <= 0)
+        kbps = MEDIA_TRANSCODE_DEFAULT_KBPS;
+    return kbps < lo ? lo : kbps > hi ? hi : kbps;
+}
+
+typedef struct TranscodeState {
+    MediaTranscodeWrite write;
+    void *ctx;
+    int sink_err; /* the first sink failure; stops everything */
+    AVFormatContext *in;
+    AVCodecContext *dec;
+    AVCodecContext *enc;
+    AVFormatContext *out;
+    SwrContext *swr;
+    AVAudioFifo *fifo;
+    AVPacket *pkt;
+    AVFrame *frame;
+    int stream;
+    int64_t next_pts;   /* in encoder samples */
+    int64_t offset_ms;  /* samples before this are dropped */
+    int64_t in_samples; /* decoded input samples seen, when timestamps are missing */
+    bool offset_done;   /* the first kept sample has been reached */
+} TranscodeState;
+
+static int transcode_io_write(void *opaque, uint8_t *buf, int len)
+{
+    TranscodeState *t = opaque;
+    if (t->sink_err)
+        return AVERROR(EPIPE);
+    if (len > 0 && t->write(t->ctx, buf, (size_t)len) < 0) {
+        t->sink_err = -EPIPE;
+        return AVERROR(EPIPE);
+    }
+    return len;
+}
+
+/* Maps a libav error to ours, the sink's failure first. */
+static int transcode_err(const TranscodeState *t, int averr)
+{
+    if (t->sink_err)
+        return t->sink_err;
+    if (averr == AVERROR(ENOMEM))
+        return -ENOMEM;
+    return ERR_MEDIA;
+}
+
+static int transcode_open_input(TranscodeState *t, const char *path)
+{
+    int r = avformat_open_input(&t->in, path, NULL, NULL);
+    if (r < 0)
+        return r == AVERROR(ENOENT) ? -ENOENT : r == AVERROR(EACCES) ? -EACCES : ERR_MEDIA;
+    if (avformat_find_stream_info(t->in, NULL) < 0)
+        return ERR_MEDIA;
+    const AVCodec *codec = NULL;
+    t->stream = av_find_best_stream(t->in, AVMEDIA_TYPE_AUDIO, -1, -1, &codec, 0);
+    if (t->stream < 0 || !codec)
+        return ERR_MEDIA;
+    AVStream *st = t->in->streams[t->stream];
+    t->dec = avcodec_alloc_context3(codec);
+    if (!t->dec)
+        return -ENOMEM;
+    if (avcodec_parameters_to_context(t->dec, st->codecpar) < 0)
+        return ERR_MEDIA;
+    t->dec->pkt_timebase = st->time_base;
+    t->dec->thread_count = 1;
+    if (avcodec_open2(t->dec, codec, NULL) < 0)
+        return ERR_MEDIA;
+    for (unsigned i = 0; i < t->in->nb_streams; i++) {
+        if ((int)i != t->stream)
+            t->in->streams[i]->discard = AVDISCARD_ALL;
+    }
+    return 0;
+}
+
+/* The output rate: 48 kHz for Opus, else the input's when the encoder takes it. */
+static int transcode_pick_rate(MediaTranscodeFormat format, const AVCodec *codec, int in_rate)
+{
+    if (format == MEDIA_TRANSCODE_OPUS)
+        return 48000;
+    if (in_rate <= 0 || in_rate > MEDIA_TRANSCODE_MAX_RATE)
+        in_rate = 48000;
+    if (!codec->supported_samplerates)
+        return in_rate;
+    bool has48 = false, has44 = false;
+    for (const int *p = codec->supported_samplerates; *p; p++) {
+        if (*p == in_rate)
+            return in_rate;
+        has48 |= *p == 48000;
+        has44 |= *p == 44100;
+    }
+    return has44 && in_rate % 11025 == 0 ? 44100 : has48 ? 48000 : codec->supported_samplerates[0];
+}
+
+static enum AVSampleFormat transcode_pick_fmt(MediaTranscodeFormat format, const AVCodec *codec,
+                                              int in_bits)
+{
+    if (format == MEDIA_TRANSCODE_FLAC)
+        return in_bits > 16 ? AV_SAMPLE_FMT_S32 : AV_SAMPLE_FMT_S16;
+    return codec->sample_fmts ? codec->sample_fmts[0] : AV_SAMPLE_FMT_FLTP;
+}
+
+static int transcode_open_output(TranscodeState *t, const MediaTranscodeOptions *opts)
+{
+    const AVCodec *codec =
+        avcodec_find_encoder_by_name(media_transcode_targets[opts->format].encoder);
+    if (!codec)
+        return ERR_UNSUPPORTED;
+    if (avformat_alloc_output_context2(&t->out, NULL, media_transcode_targets[opts->format].muxer,
+                                       NULL) < 0)
+        return ERR_UNSUPPORTED;
+    t->enc = avcodec_alloc_context3(codec);
+    if (!t->enc)
+        return -ENOMEM;
+    int channels = t->dec->ch_layout.nb_channels == 1 ? 1 : 2;
+    av_channel_layout_default(&t->enc->ch_layout, channels);
+    t->enc->sample_rate = transcode_pick_rate(opts->format, codec, t->dec->sample_rate);
+    int bits = t->dec->bits_per_raw_sample;
+    t->enc->sample_fmt = transcode_pick_fmt(opts->format, codec, bits);
+    if (opts->format == MEDIA_TRANSCODE_FLAC && t->enc->sample_fmt == AV_SAMPLE_FMT_S32)
+        t->enc->bits_per_raw_sample = 24;
+    int kbps = media_transcode_clamp_kbps(opts->format, opts->bitrate_kbps);
+    if (kbps > 0)
+        t->enc->bit_rate = (int64_t)kbps * 1000;
+    t->enc->time_base = (AVRational){1, t->enc->sample_rate};
+    t->enc->thread_count = 1;
+    if (t->out->oformat->flags & AVFMT_GLOBALHEADER)
+        t->enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    if (avcodec_open2(t->enc, codec, NULL) < 0)
+        return ERR_MEDIA;
+
+    AVStream *st = avformat_new_stream(t->out, NULL);
+    if (!st)
+        return -ENOMEM;
+    if (avcodec_parameters_from_context(st->codecpar, t->enc) < 0)
+        return -ENOMEM;
+    st->time_base = t->enc->time_base;
+
+    unsigned char *iobuf = av_malloc(MEDIA_TRANSCODE_IO_BYTES);
+    if (!iobuf)
+        return -ENOMEM;
+    t->out->pb =
+        avio_alloc_context(iobuf, MEDIA_TRANSCODE_IO_BYTES, 1, t, NULL, transcode_io_write, NULL);
+    if (!t->out->pb) {
+        av_free(iobuf);
+        return -ENOMEM;
+    }
+    t->out->flags |= AVFMT_FLAG_CUSTOM_IO;
+
+    t->fifo = av_audio_fifo_alloc(t->enc->sample_fmt, channels,
+                                  t->enc->frame_size > 0 ? t->enc->frame_size : 4096);
+    if (!t->fifo)
+        return -ENOMEM;
+    int r = avformat_write_header(t->out, NULL);
+    return r < 0 ? transcode_err(t, r) : 0;
+}
+
+/* Sends `frame` (NULL: flush) to the encoder and muxes every packet it returns. */
+static int transcode_encode(TranscodeState *t, AVFrame *frame)
+{
+    int r = avcodec_send_frame(t->enc, frame);
+    if (r < 0)
+        return transcode_err(t, r);
+    for (;;) {
+        r = avcodec_receive_packet(t->enc, t->pkt);
+        if (r == AVERROR(EAGAIN) || r == AVERROR_EOF)
+            return 0;
+        if (r < 0)
+            return transcode_err(t, r);
+        t->pkt->stream_index = 0;
+        av_packet_rescale_ts(t->pkt, t->enc->time_base, t->out->streams[0]->time_base);
+        r = av_write_frame(t->out, t->pkt);
+        av_packet_unref(t->pkt);
+        if (r < 0 || t->sink_err)
+            return transcode_err(t, r);
+    }
+}
+
+/* Encodes whole encoder frames from the FIFO; with `flush`, the short remainder too. */
+static int transcode_drain_fifo(TranscodeState *t, bool flush)
+{
+    int size = t->enc->frame_size > 0 ? t->enc->frame_size : 4096;
+    while (av_audio_fifo_size(t->fifo) >= size || (flush && av_audio_fifo_size(t->fifo) > 0)) {
+        int n = av_audio_fifo_size(t->fifo) < size ? av_audio_fifo_size(t->fifo) : size;
+        AVFrame *f = av_frame_alloc();
+        if (!f)
+            return -ENOMEM;
+        f->nb_samples = n;
+        f->format = t->enc->sample_fmt;
+        f->sample_rate = t->enc->sample_rate;
+        int r = av_channel_layout_copy(&f->ch_layout, &t->enc->ch_layout);
+        if (r >= 0)
+            r = av_frame_get_buffer(f, 0);
+        if (r >= 0 && av_audio_fifo_read(t->fifo, (void **)f->data, n) != n)
+            r = AVERROR(EINVAL);
+        if (r < 0) {
+            av_frame_free(&f);
+            return transcode_err(t, r);
+        }
+        f->pts = t->next_pts;
+        t->next_pts += n;
+        r = transcode_encode(t, f);
+        av_frame_free(&f);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+/* Resamples `in` (NULL: flush the resampler) into the FIFO. */
+static int transcode_resample(TranscodeState *t, const AVFrame *in)
+{
+    if (!t->swr) {
+        if (!in)
+            return 0;
+        AVChannelLayout layout;
+        if (in->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC || in->ch_layout.nb_channels == 0)
+            av_channel_layout_default(&layout, in->ch_layout.nb_channels > 0
+                                                   ? in->ch_layout.nb_channels
+                                                   : t->dec->ch_layout.nb_channels);
+        else if (av_channel_layout_copy(&layout, &in->ch_layout) < 0)
+            return -ENOMEM;
+        int r =
+            swr_alloc_set_opts2(&t->swr, &t->enc->ch_layout, t->enc->sample_fmt,
+                                t->enc->sample_rate, &layout, in->format, in->sample_rate, 0, NULL);
+        av_channel_layout_uninit(&layout);
+        if (r < 0 || swr_init(t->swr) < 0)
+            return ERR_MEDIA;
+    }
+    int in_n = in ? in->nb_samples : 0;
+    int out_n = swr_get_out_samples(t->swr, in_n);
+    if (out_n < 0)
+        return ERR_MEDIA;
+    if (out_n == 0)
+        return 0;
+    uint8_t **buf = NULL;
+    int r = av_samples_alloc_array_and_samples(&buf, NULL, t->enc->ch_layout.nb_channels, out_n,
+                                               t->enc->sample_fmt, 0);
+    if (r < 0)
+        return -ENOMEM;
+    int got =
+        swr_convert(t->swr, buf, out_n, in ? (const uint8_t **)in->extended_data : NULL, in_n);
+    if (got > 0 && av_audio_fifo_write(t->fifo, (void **)buf, got) < got)
+        got = AVERROR(ENOMEM);
+    av_freep(&buf[0]);
+    av_freep(&buf);
+    return got < 0 ? transcode_err(t, got) : 0;
+}
+
+/* Handles one decoded frame: drops what lies before the offset, then resamples and encodes. */
+static int transcode_frame(TranscodeState *t, AVFrame *f)
+{
+    int rate = f->sample_rate > 0 ? f->sample_rate : t->dec->sample_rate;
+    if (!t->offset_done && t->offset_ms > 0 && rate > 0) {
+        int64_t start;
+        if (f->best_effort_timestamp != AV_NOPTS_VALUE)
+            start = av_rescale_q(f->best_effort_timestamp, t->in->streams[t->stream]->time_base,
+                                 (AVRational){1, rate});
+        else
+            start = t->in_samples;
+        t->in_samples = start + f->nb_samples;
+        int64_t want = av_rescale(t->offset_ms, rate, 1000);
+        if (start + f->nb_samples <= want)
+            return 0;
+        t->offset_done = true;
+        int64_t skip_in = want > start ? want - start : 0;
+        int r = transcode_resample(t, f);
+        if (r < 0)
+            return r;
+        int skip_out = (int)av_rescale(skip_in, t->enc->sample_rate, rate);
+        int have = av_audio_fifo_size(t->fifo);
+        av_audio_fifo_drain(t->fifo, skip_out < have ? skip_out : have);
+        return transcode_drain_fifo(t, false);
+    }
+    t->offset_done = true;
+    int r = transcode_resample(t, f);
+    return r < 0 ? r : transcode_drain_fifo(t, false);
+}
+
+/* Sends `pkt` (NULL: flush) to the decoder and handles every frame. A corrupt packet is
+ * skipped; the decoder resynchronises on the next one. */
+static int transcode_decode(TranscodeState *t, AVPacket *pkt)
+{
+    int r = avcodec_send_packet(t->dec, pkt);
+    if (r < 0 && r != AVERROR(EAGAIN))
+        return r == AVERROR(ENOMEM) ? -ENOMEM : 0;
+    for (;;) {
+        r = avcodec_receive_frame(t->dec, t->frame);
+        if (r == AVERROR(EAGAIN) || r == AVERROR_EOF)
+            return 0;
+        if (r == AVERROR_INVALIDDATA)
+            continue;
+        if (r < 0)
+            return transcode_err(t, r);
+        r = transcode_frame(t, t->frame);
+        av_frame_unref(t->frame);
+        if (r < 0)
+            return r;
+    }
+}
+
+static void transcode_seek(TranscodeState *t, int64_t offset_ms)
+{
+    int64_t ts = av_rescale(offset_ms, AV_TIME_BASE, 1000);
+    if (t->in->start_time != AV_NOPTS_VALUE)
+        ts += t->in->start_time;
+    /* A failed seek is harmless: the samples before the offset are dropped as decoded. */
+    if (avformat_seek_file(t->in, -1, INT64_MIN, ts, ts, 0) >= 0)
+        avcodec_flush_buffers(t->dec);
+}
+
+int media_transcode(const char *path, const MediaTranscodeOptions *opts, MediaTranscodeWrite write,
+                    void *ctx)
+{
+    TranscodeState t = {.write = write, .ctx = ctx, .stream = -1};
+    t.offset_ms = opts->offset_ms > 0 ? opts->offset_ms : 0;
+    if ((unsigned)opts->format >= MEDIA_TRANSCODE_N_TARGETS)
+        return -EINVAL;
+    int rc = transcode_open_input(&t, path);
+    if (rc < 0)
+        goto out_free;
+    rc = transcode_open_output(&t, opts);
+    if (rc < 0)
+        goto out_free;
+    t.pkt = av_packet_alloc();
+    t.frame = av_frame_alloc();
+    if (!t.pkt || !t.frame) {
+        rc = -ENOMEM;
+        goto out_free;
+    }
+    if (t.offset_ms > 0)
+        transcode_seek(&t, t.offset_ms);
+
+    int read_err = 0;
+    for (;;) {
+        int r = av_read_frame(t.in, t.pkt);
+        if (r == AVERROR_EOF)
+            break;
+        if (r < 0) {
+            read_err = ERR_MEDIA; /* corrupt or truncated mid-file: end the output cleanly */
+            break;
+        }
+        if (t.pkt->stream_index == t.stream)
+            rc = transcode_decode(&t, t.pkt);
+        av_packet_unref(t.pkt);
+        if (rc < 0)
+            goto out_free;
+    }
+    if ((rc = transcode_decode(&t, NULL)) < 0)
+        goto out_free;
+    if ((rc = transcode_resample(&t, NULL)) < 0)
+        goto out_free;
+    if ((rc = transcode_drain_fifo(&t, true)) < 0)
+        goto out_free;
+    if ((rc = transcode_encode(&t, NULL)) < 0)
+        goto out_free;
+    int r = av_write_trailer(t.out);
+    avio_flush(t.out->pb);
+    if (r < 0 || t.sink_err)
+        rc = transcode_err(&t, r);
+    else
+        rc = read_err;
+
+out_free:
+    if (t.out && t.out->pb) {
+        av_freep(&t.out->pb->buffer);
+        avio_context_free(&t.out->pb);
+    }
+    avformat_free_context(t.out);
+    av_audio_fifo_free(t.fifo);
+    swr_free(&t.swr);
+    avcodec_free_context(&t.enc);
+    avcodec_free_context(&t.dec);
+    avformat_close_input(&t.in);
+    av_packet_free(&t.pkt);
+    av_frame_free(&t.frame);
+    return rc;
+}

@@ -1,0 +1,50 @@
+/*
+ * media_transcode.h - live transcoding of one audio file into mp3, Ogg Opus, ADTS AAC or FLAC.
+ *
+ * Decodes with libavformat/libavcodec, resamples with libswresample and encodes in process
+ * (no child processes); the muxed bytes go to a caller-supplied sink as they are produced.
+ * Owns nothing beyond one call. media_transcode() is blocking and safe from any thread
+ * (it is meant for a worker thread); call media_init() once at start-up first.
+ */
+#ifndef SWAZ_MEDIA_TRANSCODE_H
+#define SWAZ_MEDIA_TRANSCODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    MEDIA_TRANSCODE_MP3,  /* libmp3lame in mp3, audio/mpeg */
+    MEDIA_TRANSCODE_OPUS, /* libopus in Ogg, audio/ogg */
+    MEDIA_TRANSCODE_AAC,  /* the native aac encoder in ADTS, audio/aac */
+    MEDIA_TRANSCODE_FLAC, /* flac in its own container, audio/flac */
+} MediaTranscodeFormat;
+
+/* Receives `len` muxed bytes (borrowed for the call). Returns 0, or a negative value to stop
+ * the transcode at once (the client has gone). */
+typedef int (*MediaTranscodeWrite)(void *ctx, const uint8_t *buf, size_t len);
+
+typedef struct MediaTranscodeOptions {
+    MediaTranscodeFormat format;
+    int bitrate_kbps;  /* lossy targets; clamped with media_transcode_clamp_kbps() */
+    int64_t offset_ms; /* start this far into the song; 0: from the start */
+} MediaTranscodeOptions;
+
+/* Maps "mp3", "opus", "aac" or "flac" to *ret_format. Returns 0 or -EINVAL. */
+int media_transcode_format_parse(const char *name, MediaTranscodeFormat *ret_format);
+
+/* Returns the MIME type of the output of `format`. Static string. */
+const char *media_transcode_content_type(MediaTranscodeFormat format);
+
+/* Returns `kbps` clamped to the sane range of `format` (0 or less: the default, 128;
+ * FLAC ignores the bitrate and gets 0). */
+int media_transcode_clamp_kbps(MediaTranscodeFormat format, int kbps);
+
+/* Transcodes the file at `path` as `opts` says, handing every muxed byte to `write(ctx, ...)`
+ * in order. Returns 0 when the whole output was written, -EPIPE as soon as the sink fails,
+ * -ENOENT / -EACCES for an unopenable file, ERR_MEDIA for a file without decodable audio or
+ * a read error mid-file (the output written so far ends with a complete trailer),
+ * ERR_UNSUPPORTED when the encoder is missing, or -ENOMEM. */
+int media_transcode(const char *path, const MediaTranscodeOptions *opts, MediaTranscodeWrite write,
+                    void *ctx);
+
+#endif

@@ -1,0 +1,221 @@
+// GET /api/songs/{id}/stream with format / bitrate / timeOffset: live in-process transcoding
+// checked with Debian's ffprobe, the original bytes when no transcode is needed, the
+// concurrency limit (429), clients that disconnect, and SIGTERM while transcodes run.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { startServer, allSongs, run, tempDir } from './lib/server.mjs';
+import { request, sha256, errorCode } from './lib/http.mjs';
+
+/** @type {import('./lib/server.mjs').Server} */
+let server;
+/** @type {Map<string, any>} songs by path */
+let byPath;
+let work;
+
+before(async () => {
+    server = await startServer();
+    byPath = new Map((await allSongs(server.port)).map((s) => [s.path, s]));
+    work = tempDir('swaz-transcode-');
+});
+
+after(async () => {
+    await server?.stop();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+const FLAC = 'Sólrún Ævarsdóttir/Café Olé/01 - Kaffi og kökur.flac'; // 4 s, 44.1 kHz stereo
+const OGG = 'Marta Quill/Midnight Sessions/2-02 - Closing Time.ogg'; // 4 s Vorbis, 44.1 kHz
+const MP3 = 'The Quiet Foxes/Northern Lights/04 - Long Night.mp3'; // 5 s, 128 kbps
+
+const streamPath = (song, query) =>
+    `/api/songs/${encodeURIComponent(song.id)}/stream${query ? `?${query}` : ''}`;
+
+/** Writes `body` to a temp file and returns what ffprobe says of it, plus the duration
+ * measured from the last packet (streamed FLAC and ADTS carry no total in a header). */
+async function probe(body, name) {
+    const file = path.join(work, name);
+    fs.writeFileSync(file, body);
+    const info = await run('ffprobe', ['-v', 'error', '-show_entries',
+        'stream=codec_name,sample_rate,channels:format=format_name,bit_rate', '-of', 'json', file]);
+    assert.equal(info.code, 0, info.stderr);
+    const j = JSON.parse(info.stdout);
+    const pk = await run('ffprobe', ['-v', 'error', '-select_streams', 'a:0', '-show_entries',
+        'packet=pts_time,duration_time', '-of', 'csv=p=0', file]);
+    assert.equal(pk.code, 0, pk.stderr);
+    let end = 0;
+    for (const line of pk.stdout.trim().split('\n')) {
+        const [pts, dur] = line.split(',').map(Number);
+        if (Number.isFinite(pts)) end = Math.max(end, pts + (Number.isFinite(dur) ? dur : 0));
+    }
+    return { stream: j.streams[0], format: j.format, duration: end,
+        kbps: (body.length * 8) / end / 1000 };
+}
+
+const TARGETS = [
+    { format: 'mp3', bitrate: 128, codec: 'mp3', type: 'audio/mpeg', tolerance: 0.15 },
+    { format: 'opus', bitrate: 96, codec: 'opus', type: 'audio/ogg', tolerance: 0.35,
+        rate: '48000' },
+    { format: 'aac', bitrate: 128, codec: 'aac', type: 'audio/aac', tolerance: 0.35 },
+    { format: 'flac', bitrate: 0, codec: 'flac', type: 'audio/flac' },
+];
+
+test('every target format: codec, duration and bitrate as asked', async () => {
+    const song = byPath.get(OGG);
+    assert.ok(song);
+    const source = song.durationMs / 1000;
+    for (const t of TARGETS) {
+        const q = `format=${t.format}${t.bitrate ? `&bitrate=${t.bitrate}` : ''}`;
+        const res = await request(server.port, { path: streamPath(song, q), timeoutMs: 30000 });
+        assert.equal(res.status, 200, `${t.format}: ${res.text().slice(0, 200)}`);
+        assert.equal(String(res.headers['content-type']).split(';')[0], t.type, t.format);
+        assert.equal(res.headers['content-length'], undefined, `${t.format}: chunked`);
+        const p = await probe(res.body, `out.${t.format}`);
+        assert.equal(p.stream.codec_name, t.codec, t.format);
+        assert.equal(Number(p.stream.channels), 2, t.format);
+        if (t.rate) assert.equal(p.stream.sample_rate, t.rate, t.format);
+        assert.ok(Math.abs(p.duration - source) < 1,
+            `${t.format}: duration ${p.duration} s, source ${source} s`);
+        if (t.tolerance) {
+            assert.ok(Math.abs(p.kbps - t.bitrate) / t.bitrate < t.tolerance,
+                `${t.format}: ${p.kbps.toFixed(1)} kbps, asked ${t.bitrate}`);
+        }
+    }
+    // The original's own format without a lower bitrate is the original file.
+    const flac = await request(server.port, { path: streamPath(byPath.get(FLAC), 'format=flac') });
+    assert.equal(flac.status, 200);
+    assert.ok(flac.headers['content-length'], 'format=flac of a FLAC file: the original');
+});
+
+test('maxBitRate below the original without a format: mp3 at that rate', async () => {
+    const song = byPath.get(FLAC);
+    const res = await request(server.port, { path: streamPath(song, 'maxBitRate=64'),
+        timeoutMs: 30000 });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['content-type'], 'audio/mpeg');
+    const p = await probe(res.body, 'low.mp3');
+    assert.equal(p.stream.codec_name, 'mp3');
+    assert.ok(Math.abs(p.kbps - 64) / 64 < 0.15, `${p.kbps} kbps`);
+});
+
+test('timeOffset=1 starts one second in', async () => {
+    const song = byPath.get(FLAC);
+    const source = song.durationMs / 1000;
+    for (const format of ['mp3', 'opus']) {
+        const res = await request(server.port, {
+            path: streamPath(song, `format=${format}&bitrate=128&timeOffset=1`), timeoutMs: 30000 });
+        assert.equal(res.status, 200);
+        const p = await probe(res.body, `offset.${format}`);
+        assert.ok(Math.abs(p.duration - (source - 1)) < 0.5,
+            `${format}: ${p.duration} s, expected about ${source - 1}`);
+    }
+});
+
+test('a bitrate at or above the original, or format=raw: the original bytes', async () => {
+    const song = byPath.get(MP3);
+    const file = fs.readFileSync(path.join(server.musicDirs[0], MP3));
+    for (const q of ['format=mp3&bitrate=320', 'maxBitRate=320', 'format=raw&bitrate=64',
+        'bitrate=128']) {
+        const res = await request(server.port, { path: streamPath(song, q) });
+        assert.equal(res.status, 200, q);
+        assert.equal(Number(res.headers['content-length']), file.length, q);
+        assert.equal(sha256(res.body), sha256(file), `${q}: not the original bytes`);
+    }
+});
+
+test('the media token works for transcodes; bad parameters are 400', async () => {
+    const song = byPath.get(FLAC);
+    const st = await request(server.port, { path: '/api/auth/stream-token' });
+    assert.equal(st.status, 200);
+    const { token } = st.json();
+    const res = await request(server.port, {
+        path: streamPath(song, `format=opus&bitrate=64&t=${encodeURIComponent(token)}`),
+        token: null, timeoutMs: 30000 });
+    assert.equal(res.status, 200);
+    assert.equal((await probe(res.body, 'token.opus')).stream.codec_name, 'opus');
+    for (const q of ['format=wav', 'bitrate=abc', 'timeOffset=-3', 'maxBitRate=1e9']) {
+        const bad = await request(server.port, { path: streamPath(song, q) });
+        assert.equal(bad.status, 400, q);
+        assert.equal(errorCode(bad), 'bad_request', q);
+    }
+});
+
+/** Starts a transcode whose client reads the head and then stops reading. */
+function stalledStream(port, p, token) {
+    return new Promise((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port, path: p, agent: false,
+            headers: { Authorization: `Bearer ${token}` } });
+        req.on('error', reject);
+        req.on('response', (res) => {
+            res.pause();
+            resolve({ req, res });
+        });
+        req.end();
+    });
+}
+
+test('limits: 429 past the per-user limit; a client that leaves frees its slot; SIGTERM ' +
+    'with transcodes running exits 0', async () => {
+    const music = tempDir('swaz-long-');
+    const dir = path.join(music, 'Long Artist', 'Long Album');
+    fs.mkdirSync(dir, { recursive: true });
+    const gen = async (name, seconds) => {
+        const r = await run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
+            '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=8000:duration=${seconds}`,
+            '-c:a', 'pcm_u8', '-metadata', `title=${name}`, '-metadata', 'artist=Long Artist',
+            '-metadata', 'album=Long Album', path.join(dir, `${name}.wav`)]);
+        assert.equal(r.code, 0, r.stderr);
+    };
+    await gen('Long', 900);
+    await gen('Short', 2);
+    // 2 in all, so one per user.
+    const srv = await startServer({ musicDirs: [music], minSongs: 2,
+        env: { SWAZ_MAX_TRANSCODES: '2' } });
+    try {
+        const songs = await allSongs(srv.port);
+        const long = songs.find((s) => s.title === 'Long');
+        const short = songs.find((s) => s.title === 'Short');
+        assert.ok(long && short);
+        const token = srv.admin.accessToken;
+        const a = await stalledStream(srv.port, streamPath(long, 'format=opus&bitrate=256'),
+            token);
+        assert.equal(a.res.statusCode, 200);
+        const busy = await request(srv.port, { path: streamPath(short, 'format=mp3') });
+        assert.equal(busy.status, 429);
+        assert.equal(errorCode(busy), 'too_many_transcodes');
+        assert.ok(Number(busy.headers['retry-after']) > 0);
+        // Untranscoded streams are not limited.
+        const raw = await request(srv.port, { path: streamPath(short, 'format=raw') });
+        assert.equal(raw.status, 200);
+
+        // The client goes away: its worker ends and the slot is free again.
+        a.req.destroy();
+        let ok = null;
+        for (let i = 0; i < 50 && !ok; i++) {
+            const r = await request(srv.port, { path: streamPath(short, 'format=mp3') });
+            if (r.status === 200) ok = r;
+            else await new Promise((res) => setTimeout(res, 100));
+        }
+        assert.ok(ok, 'the slot of a disconnected client was never freed');
+        assert.equal((await probe(ok.body, 'after.mp3')).stream.codec_name, 'mp3');
+        const health = await request(srv.port, { path: '/api/songs?limit=1' });
+        assert.equal(health.status, 200);
+
+        // SIGTERM while a stalled transcode runs: the worker is cancelled and serve exits 0.
+        const b = await stalledStream(srv.port, streamPath(long, 'format=opus&bitrate=256'),
+            token);
+        assert.equal(b.res.statusCode, 200);
+        b.res.on('error', () => {});
+        b.req.on('error', () => {});
+        const t0 = Date.now();
+        await srv.stop({ timeoutMs: 15000 });
+        assert.ok(Date.now() - t0 < 10000, 'stop took too long');
+        b.req.destroy();
+    } finally {
+        await srv.stop().catch(() => {});
+        fs.rmSync(music, { recursive: true, force: true });
+    }
+});
