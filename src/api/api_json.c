@@ -41,3 +41,13 @@ json_t *api_json_string(HttpRequest *req, const char *s)
     const char *ok = utf8_repair(req->arena, s);
     return ok ? json_string(ok) : json_null();
 }
+
+json_t *api_json_opt_string(HttpRequest *req, const char *s)
+{
+    return s && *s ? api_json_string(req, s) : json_null();
+}
+
+json_t *api_json_opt_int(int64_t v)
+{
+    return v ? json_integer(v) : json_null();
+}

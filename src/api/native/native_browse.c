@@ -12,11 +12,6 @@
 
 #include <string.h>
 
-static json_t *native_browse_opt(HttpRequest *req, const char *s)
-{
-    return s && *s ? api_json_string(req, s) : json_null();
-}
-
 json_t *native_browse_artist_json(HttpRequest *req, const Artist *a)
 {
     json_t *o = json_object();
@@ -26,8 +21,8 @@ json_t *native_browse_artist_json(HttpRequest *req, const Artist *a)
     json_object_set_new(o, "name", api_json_string(req, a->name));
     json_object_set_new(o, "albumCount", json_integer(a->album_count));
     json_object_set_new(o, "songCount", json_integer(a->song_count));
-    json_object_set_new(o, "imageId", native_browse_opt(req, a->image_id));
-    json_object_set_new(o, "coverId", native_browse_opt(req, a->image_id));
+    json_object_set_new(o, "imageId", api_json_opt_string(req, a->image_id));
+    json_object_set_new(o, "coverId", api_json_opt_string(req, a->image_id));
     return o;
 }
 
@@ -39,19 +34,19 @@ json_t *native_browse_album_json(HttpRequest *req, const Album *a)
     json_object_set_new(o, "id", api_json_string(req, a->id));
     json_object_set_new(o, "name", api_json_string(req, a->name));
     json_object_set_new(o, "artist", api_json_string(req, a->artist));
-    json_object_set_new(o, "artistId", native_browse_opt(req, a->artist_id));
+    json_object_set_new(o, "artistId", api_json_opt_string(req, a->artist_id));
     json_object_set_new(o, "artists", native_songs_refs_json(req, &a->artists));
     json_object_set_new(o, "year", a->year ? json_integer(a->year) : json_null());
     json_object_set_new(o, "originalYear",
                         a->original_year ? json_integer(a->original_year) : json_null());
-    json_object_set_new(o, "releaseDate", native_browse_opt(req, a->release_date));
+    json_object_set_new(o, "releaseDate", api_json_opt_string(req, a->release_date));
     json_object_set_new(o, "genres", native_songs_refs_json(req, &a->genres));
     json_object_set_new(o, "songCount", json_integer(a->song_count));
     json_object_set_new(o, "discCount", json_integer(a->disc_count));
     json_object_set_new(o, "durationMs", json_integer(a->duration_ms));
-    json_object_set_new(o, "coverId", native_browse_opt(req, a->cover_id));
+    json_object_set_new(o, "coverId", api_json_opt_string(req, a->cover_id));
     json_object_set_new(o, "compilation", json_boolean(a->compilation));
-    json_object_set_new(o, "musicBrainzId", native_browse_opt(req, a->mbid));
+    json_object_set_new(o, "musicBrainzId", api_json_opt_string(req, a->mbid));
     json_object_set_new(o, "createdAt", json_integer(a->created_at));
     return o;
 }
@@ -64,9 +59,9 @@ static json_t *native_browse_folder_json(HttpRequest *req, const Folder *f)
     json_object_set_new(o, "id", api_json_string(req, f->id));
     json_object_set_new(o, "name", api_json_string(req, f->name));
     json_object_set_new(o, "path", api_json_string(req, f->path));
-    json_object_set_new(o, "parentId", native_browse_opt(req, f->parent_id));
+    json_object_set_new(o, "parentId", api_json_opt_string(req, f->parent_id));
     json_object_set_new(o, "libraryId", json_integer(f->library_id));
-    json_object_set_new(o, "coverId", native_browse_opt(req, f->cover_id));
+    json_object_set_new(o, "coverId", api_json_opt_string(req, f->cover_id));
     return o;
 }
 

@@ -52,11 +52,6 @@ static const Principal *native_share_principal(HttpRequest *req, HttpResponse *r
     return p;
 }
 
-static json_t *native_share_opt_int(int64_t v)
-{
-    return v ? json_integer(v) : json_null();
-}
-
 /* The owner's view of a share. New reference or NULL. */
 static json_t *native_share_json(HttpRequest *req, const LibraryShare *s, int64_t now)
 {
@@ -65,10 +60,10 @@ static json_t *native_share_json(HttpRequest *req, const LibraryShare *s, int64_
         "{s:o, s:o, s:s, s:o, s:o, s:o, s:b, s:b, s:I, s:I, s:o}", "id",
         api_json_string(req, s->id), "url", api_json_string(req, url), "kind",
         library_share_kind_name(s->kind), "itemId", api_json_string(req, s->item_id), "description",
-        api_json_string(req, s->description), "expiresAt", native_share_opt_int(s->expires_at),
+        api_json_string(req, s->description), "expiresAt", api_json_opt_int(s->expires_at),
         "expired", s->expires_at != 0 && s->expires_at <= now, "allowDownload", s->allow_download,
         "createdAt", (json_int_t)s->created_at, "visitCount", (json_int_t)s->visit_count,
-        "lastVisitedAt", native_share_opt_int(s->last_visited_at));
+        "lastVisitedAt", api_json_opt_int(s->last_visited_at));
 }
 
 /* Reads "expiresAt" (integer Unix seconds, or null for never) if present. Returns 1 when
@@ -352,26 +347,25 @@ int native_shares_info(HttpRequest *req, HttpResponse *res)
             downloads ? arena_printf(req->arena, "/s/%s/download/%s", share.id, s->id) : NULL;
         json_array_append_new(
             songs,
-            json_pack(
-                "{s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o}", "id",
-                api_json_string(req, s->id), "title", api_json_string(req, s->title), "artist",
-                api_json_string(req, s->artist), "album", api_json_string(req, s->album), "track",
-                native_share_opt_int(s->track), "disc", native_share_opt_int(s->disc), "durationMs",
-                (json_int_t)s->duration_ms, "format", api_json_string(req, s->format), "streamUrl",
-                api_json_string(req, stream), "downloadUrl", api_json_string(req, download)));
+            json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o}", "id",
+                      api_json_string(req, s->id), "title", api_json_string(req, s->title),
+                      "artist", api_json_string(req, s->artist), "album",
+                      api_json_string(req, s->album), "track", api_json_opt_int(s->track), "disc",
+                      api_json_opt_int(s->disc), "durationMs", (json_int_t)s->duration_ms, "format",
+                      api_json_string(req, s->format), "streamUrl", api_json_string(req, stream),
+                      "downloadUrl", api_json_string(req, download)));
     }
     const char *cover = arena_printf(req->arena, "/s/%s/cover", share.id);
-    json_t *body =
-        songs
-            ? json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o}", "id",
-                        api_json_string(req, share.id), "kind", library_share_kind_name(share.kind),
-                        "name", api_json_string(req, item.name), "artist",
-                        api_json_string(req, item.artist), "description",
-                        api_json_string(req, share.description), "owner",
-                        api_json_string(req, share.owner_name), "expiresAt",
-                        native_share_opt_int(share.expires_at), "allowDownload", downloads,
-                        "coverUrl", api_json_string(req, cover), "songs", songs)
-            : NULL;
+    json_t *body = songs ? json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o}", "id",
+                                     api_json_string(req, share.id), "kind",
+                                     library_share_kind_name(share.kind), "name",
+                                     api_json_string(req, item.name), "artist",
+                                     api_json_string(req, item.artist), "description",
+                                     api_json_string(req, share.description), "owner",
+                                     api_json_string(req, share.owner_name), "expiresAt",
+                                     api_json_opt_int(share.expires_at), "allowDownload", downloads,
+                                     "coverUrl", api_json_string(req, cover), "songs", songs)
+                         : NULL;
     http_response_header(res, "Cache-Control", "no-store");
     return api_json_respond(req, res, 200, body);
 }

@@ -37,16 +37,6 @@ json_t *native_songs_refs_json(HttpRequest *req, const LibraryRefs *refs)
     return a;
 }
 
-static json_t *native_song_opt_string(HttpRequest *req, const char *s)
-{
-    return s && *s ? api_json_string(req, s) : json_null();
-}
-
-static json_t *native_song_opt_int(int64_t v)
-{
-    return v ? json_integer(v) : json_null();
-}
-
 static json_t *native_song_opt_real(bool has, double v)
 {
     return has ? json_real(v) : json_null();
@@ -62,40 +52,40 @@ json_t *native_songs_json(HttpRequest *req, const Song *s)
     json_object_set_new(o, "artist", api_json_string(req, s->artist));
     json_object_set_new(o, "album", api_json_string(req, s->album));
     json_object_set_new(o, "albumArtist", api_json_string(req, s->album_artist));
-    json_object_set_new(o, "artistId", native_song_opt_string(req, s->artist_id));
-    json_object_set_new(o, "albumId", native_song_opt_string(req, s->album_id));
+    json_object_set_new(o, "artistId", api_json_opt_string(req, s->artist_id));
+    json_object_set_new(o, "albumId", api_json_opt_string(req, s->album_id));
     json_object_set_new(o, "artists", native_songs_refs_json(req, &s->artists));
     json_object_set_new(o, "albumArtists", native_songs_refs_json(req, &s->album_artists));
-    json_object_set_new(o, "track", native_song_opt_int(s->track));
-    json_object_set_new(o, "trackTotal", native_song_opt_int(s->track_total));
-    json_object_set_new(o, "disc", native_song_opt_int(s->disc));
-    json_object_set_new(o, "discTotal", native_song_opt_int(s->disc_total));
-    json_object_set_new(o, "discSubtitle", native_song_opt_string(req, s->disc_subtitle));
-    json_object_set_new(o, "year", native_song_opt_int(s->year));
-    json_object_set_new(o, "originalYear", native_song_opt_int(s->original_year));
-    json_object_set_new(o, "releaseDate", native_song_opt_string(req, s->release_date));
+    json_object_set_new(o, "track", api_json_opt_int(s->track));
+    json_object_set_new(o, "trackTotal", api_json_opt_int(s->track_total));
+    json_object_set_new(o, "disc", api_json_opt_int(s->disc));
+    json_object_set_new(o, "discTotal", api_json_opt_int(s->disc_total));
+    json_object_set_new(o, "discSubtitle", api_json_opt_string(req, s->disc_subtitle));
+    json_object_set_new(o, "year", api_json_opt_int(s->year));
+    json_object_set_new(o, "originalYear", api_json_opt_int(s->original_year));
+    json_object_set_new(o, "releaseDate", api_json_opt_string(req, s->release_date));
     json_object_set_new(o, "genre", api_json_string(req, s->genre));
     json_object_set_new(o, "genres", native_songs_refs_json(req, &s->genres));
     json_object_set_new(o, "compilation", json_boolean(s->compilation));
     json_object_set_new(o, "durationMs", json_integer(s->duration_ms));
     json_object_set_new(o, "bitrate", json_integer(s->bitrate));
     json_object_set_new(o, "sampleRate", json_integer(s->sample_rate));
-    json_object_set_new(o, "bitDepth", native_song_opt_int(s->bit_depth));
+    json_object_set_new(o, "bitDepth", api_json_opt_int(s->bit_depth));
     json_object_set_new(o, "channels", json_integer(s->channels));
     json_object_set_new(o, "format", api_json_string(req, s->format));
     json_object_set_new(o, "codec", api_json_string(req, s->codec));
     json_object_set_new(o, "size", json_integer(s->size));
     json_object_set_new(o, "path", api_json_string(req, s->path));
     json_object_set_new(o, "libraryId", json_integer(s->library_id));
-    json_object_set_new(o, "folderId", native_song_opt_string(req, s->folder_id));
-    json_object_set_new(
-        o, "musicBrainz",
-        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "trackId", native_song_opt_string(req, s->mbid),
-                  "recordingId", native_song_opt_string(req, s->mbid_recording), "albumId",
-                  native_song_opt_string(req, s->mbid_album), "artistId",
-                  native_song_opt_string(req, s->mbid_artist), "albumArtistId",
-                  native_song_opt_string(req, s->mbid_album_artist), "releaseGroupId",
-                  native_song_opt_string(req, s->mbid_release_group)));
+    json_object_set_new(o, "folderId", api_json_opt_string(req, s->folder_id));
+    json_object_set_new(o, "musicBrainz",
+                        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "trackId",
+                                  api_json_opt_string(req, s->mbid), "recordingId",
+                                  api_json_opt_string(req, s->mbid_recording), "albumId",
+                                  api_json_opt_string(req, s->mbid_album), "artistId",
+                                  api_json_opt_string(req, s->mbid_artist), "albumArtistId",
+                                  api_json_opt_string(req, s->mbid_album_artist), "releaseGroupId",
+                                  api_json_opt_string(req, s->mbid_release_group)));
     json_object_set_new(
         o, "replayGain",
         json_pack("{s:o, s:o, s:o, s:o}", "trackGain",
@@ -103,11 +93,11 @@ json_t *native_songs_json(HttpRequest *req, const Song *s)
                   native_song_opt_real(s->has_rg_track_peak, s->rg_track_peak), "albumGain",
                   native_song_opt_real(s->has_rg_album_gain, s->rg_album_gain), "albumPeak",
                   native_song_opt_real(s->has_rg_album_peak, s->rg_album_peak)));
-    json_object_set_new(o, "bpm", native_song_opt_int(s->bpm));
-    json_object_set_new(o, "label", native_song_opt_string(req, s->label));
-    json_object_set_new(o, "comment", native_song_opt_string(req, s->comment));
+    json_object_set_new(o, "bpm", api_json_opt_int(s->bpm));
+    json_object_set_new(o, "label", api_json_opt_string(req, s->label));
+    json_object_set_new(o, "comment", api_json_opt_string(req, s->comment));
     json_object_set_new(o, "hasLyrics", json_boolean(s->has_lyrics));
-    json_object_set_new(o, "coverId", native_song_opt_string(req, s->cover_id));
+    json_object_set_new(o, "coverId", api_json_opt_string(req, s->cover_id));
     return o;
 }
 
