@@ -270,8 +270,9 @@ int library_search(DbConn *conn, DbKind backend, Arena *arena, const char *q,
         if (!match)
             return -ENOMEM;
         r = db_prepare(conn,
-                       "SELECT item_id, name, bm25(search, 0.0, 0.0, 10.0, 1.0) FROM search"
-                       " WHERE search MATCH ? AND kind = ? LIMIT ?",
+                       "SELECT k.item_id, t.name, bm25(search_text, 10.0, 1.0)"
+                       " FROM search_text t JOIN search_keys k ON k.id = t.rowid"
+                       " WHERE search_text MATCH ? AND k.kind = ? LIMIT ?",
                        &st);
         if (r < 0)
             return r;

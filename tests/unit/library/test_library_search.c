@@ -156,6 +156,36 @@ static void search_case(const char *url, const char *dir)
         assert_true(has(ids, n, "ab01"));
     }
 
+    /* The scanner's statements: replace one row's text, rename an id, delete a row. */
+    assert_int_equal(db_exec(c, "UPDATE search SET item_id = 'c005' WHERE kind = 'song' AND"
+                                " item_id = 'c002'"),
+                     0);
+    n = search(c, kind, a, "beat it", LIBRARY_SEARCH_SONG, &ids);
+    assert_true(has(ids, n, "c005"));
+    assert_false(has(ids, n, "c002"));
+    assert_int_equal(db_exec(c, "DELETE FROM search WHERE kind = 'song' AND item_id = 'c005'"), 0);
+    n = search(c, kind, a, "beat it", LIBRARY_SEARCH_SONG, &ids);
+    assert_false(has(ids, n, "c005"));
+    n = search(c, kind, a, "beat", LIBRARY_SEARCH_ARTIST, &ids);
+    assert_true(has(ids, n, "aa06")); /* other rows untouched */
+    if (kind == DB_KIND_SQLITE) {
+        /* A delete by id is an index lookup, not a read of the whole FTS table. */
+        DbStmt *st;
+        assert_int_equal(db_prepare(c,
+                                    "EXPLAIN QUERY PLAN SELECT key_id FROM search WHERE kind ="
+                                    " 'song' AND item_id = 'c001'",
+                                    &st),
+                         0);
+        bool indexed = false;
+        while (db_step(st) == DB_ROW) {
+            const char *detail = db_column_text(st, 3);
+            if (detail && strstr(detail, "search_keys_item"))
+                indexed = true;
+        }
+        db_finalize(st);
+        assert_true(indexed);
+    }
+
     arena_free(a);
     db_release(c);
     db_close(db);
