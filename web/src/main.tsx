@@ -6,6 +6,7 @@ import { api, currentUser, mediaToken, onSessionChange, type Album, type Artist,
 import { linkClick, match, navigate, useLocation } from './router';
 import * as P from './player/player';
 import { Cover } from './components/common';
+import { Icon } from './components/icons';
 import { AlbumPage, AlbumsPage, ArtistPage, ArtistsPage, FavouritesPage, FoldersPage, GenresPage, HistoryPage, HomePage, SearchPage, SongsPage, YearsPage } from './components/library';
 import { LyricsView, NowPlayingBar, QueuePanel } from './components/playing';
 import { PlaylistPage, PlaylistsPage } from './components/playlists';
@@ -118,7 +119,7 @@ function Shell() {
   return (
     <div class="shell" onClick={linkClick}>
       <header class="topbar">
-        <button class="icon menu-button" aria-label="Menu" onClick={() => setMenu(!menu)}>☰</button>
+        <button class="icon menu-button" aria-label="Menu" onClick={() => setMenu(!menu)}><Icon name="menu" /></button>
         <SearchBox />
       </header>
       <Sidebar open={menu} onNavigate={() => setMenu(false)} />

@@ -4,6 +4,7 @@ import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, ApiError, coverUrl, formatTime, type Album, type Page, type Playlist, type Song } from '../api';
 import { addToQueue, playNext, playSongs } from '../player/player';
+import { Icon } from './icons';
 
 /** Loads `load()` whenever `deps` change; {data, error, reload}. */
 export function useData<T>(load: () => Promise<T>, deps: unknown[]): { data: T | null; error: string; reload: () => void } {
@@ -204,13 +205,13 @@ export function SongActions({ song }: { song: Song }) {
   );
 }
 
-export function SongRow({ song, index, onPlay, showAlbum = true, extra }: {
-  song: Song; index: number; onPlay: () => void; showAlbum?: boolean; extra?: ComponentChildren;
+export function SongRow({ song, index, onPlay, showAlbum = true, extra, numbered = false }: {
+  song: Song; index: number; onPlay: () => void; showAlbum?: boolean; extra?: ComponentChildren; numbered?: boolean;
 }) {
   return (
     <div class="song-row" onDblClick={onPlay} data-song-id={song.id}>
-      <button class="icon play" title="Play" aria-label={`Play ${song.title}`} onClick={onPlay}>▶</button>
-      <span class="num">{song.track ?? index + 1}</span>
+      <button class="icon play" title="Play" aria-label={`Play ${song.title}`} onClick={onPlay}><Icon name="play" size={18} /></button>
+      <span class="num">{numbered ? index + 1 : song.track ?? index + 1}</span>
       <span class="title">{song.title}<span class="sub">{song.artist}{showAlbum && song.album ? ` — ${song.album}` : ''}</span></span>
       <span class="time">{formatTime(song.durationMs)}</span>
       <StarButton kind="song" id={song.id} />

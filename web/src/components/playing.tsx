@@ -5,6 +5,7 @@ import { api, formatTime, type Song } from '../api';
 import * as P from '../player/player';
 import type { Quality } from '../player/queue';
 import { Cover, StarButton } from './common';
+import { Icon } from './icons';
 
 export function usePlayer(): P.PlayerState {
   const [s, setS] = useState(P.playerState());
@@ -27,11 +28,11 @@ export function NowPlayingBar({ onQueue, onLyrics }: { onQueue: () => void; onLy
         {song ? <StarButton kind="song" id={song.id} /> : null}
       </div>
       <div class="np-controls">
-        <button class={'icon' + (s.queue.order ? ' on' : '')} title="Shuffle" aria-pressed={!!s.queue.order} onClick={P.toggleShuffle}>🔀</button>
-        <button class="icon" title="Previous" aria-label="Previous" onClick={() => P.skip(-1)}>⏮</button>
-        <button class="icon big" title={s.playing ? 'Pause' : 'Play'} aria-label={s.playing ? 'Pause' : 'Play'} onClick={() => P.toggle()}>{s.playing ? '⏸' : '▶'}</button>
-        <button class="icon" title="Next" aria-label="Next" onClick={() => P.skip(1)}>⏭</button>
-        <button class={'icon' + (s.queue.repeat !== 'off' ? ' on' : '')} title={`Repeat: ${s.queue.repeat}`} aria-label={`Repeat ${s.queue.repeat}`} onClick={P.cycleRepeat}>{s.queue.repeat === 'one' ? '🔂' : '🔁'}</button>
+        <button class={'icon' + (s.queue.order ? ' on' : '')} title="Shuffle" aria-pressed={!!s.queue.order} onClick={P.toggleShuffle}><Icon name="shuffle" /></button>
+        <button class="icon" title="Previous" aria-label="Previous" onClick={() => P.skip(-1)}><Icon name="previous" /></button>
+        <button class="icon big" title={s.playing ? 'Pause' : 'Play'} aria-label={s.playing ? 'Pause' : 'Play'} onClick={() => P.toggle()}><Icon name={s.playing ? 'pause' : 'play'} size={34} /></button>
+        <button class="icon" title="Next" aria-label="Next" onClick={() => P.skip(1)}><Icon name="next" /></button>
+        <button class={'icon' + (s.queue.repeat !== 'off' ? ' on' : '')} title={`Repeat: ${s.queue.repeat}`} aria-label={`Repeat ${s.queue.repeat}`} onClick={P.cycleRepeat}><Icon name={s.queue.repeat === 'one' ? 'repeatOne' : 'repeat'} /></button>
         <span class="time">{formatTime(s.positionS * 1000)}</span>
         <input class="seek" type="range" min={0} max={Math.max(1, dur)} step={0.1} value={s.positionS} aria-label="Seek"
           onInput={(e) => P.seek(Number((e.target as HTMLInputElement).value))} />
@@ -42,8 +43,8 @@ export function NowPlayingBar({ onQueue, onLyrics }: { onQueue: () => void; onLy
           <option value="original">Original</option><option value="320">320 kbps</option><option value="128">128 kbps</option><option value="64">64 kbps</option>
         </select>
         <input class="volume" type="range" min={0} max={1} step={0.01} value={s.volume} aria-label="Volume" onInput={(e) => P.setVolume(Number((e.target as HTMLInputElement).value))} />
-        <button class="icon" title="Lyrics" aria-label="Lyrics" onClick={onLyrics}>🎤</button>
-        <button class="icon" title="Queue" aria-label="Queue" onClick={onQueue}>☰</button>
+        <button class="icon" title="Lyrics" aria-label="Lyrics" onClick={onLyrics}><Icon name="lyrics" /></button>
+        <button class="icon" title="Queue" aria-label="Queue" onClick={onQueue}><Icon name="queue" /></button>
       </div>
     </footer>
   );

@@ -79,7 +79,7 @@ export function PlaylistPage({ id }: { id: string }) {
             onDragStart={(ev) => { setDrag(e.position); ev.dataTransfer?.setData('text/plain', String(e.position)); }}
             onDragOver={(ev) => ev.preventDefault()}
             onDrop={(ev) => { ev.preventDefault(); const from = drag ?? Number(ev.dataTransfer?.getData('text/plain')); setDrag(null); if (!Number.isNaN(from) && from !== e.position) void move(from, e.position); }}>
-            {e.song ? <SongRow song={e.song} index={e.position} onPlay={() => playSongs(songs, songs.indexOf(e.song as Song))} extra={edit ? <>
+            {e.song ? <SongRow song={e.song} index={e.position} numbered onPlay={() => playSongs(songs, songs.indexOf(e.song as Song))} extra={edit ? <>
               <button class="icon" title="Move up" aria-label={`Move ${e.song.title} up`} disabled={e.position === 0} onClick={() => move(e.position, e.position - 1)}>↑</button>
               <button class="icon" title="Remove from playlist" aria-label={`Remove ${e.song.title} from playlist`} onClick={() => act(() => api(`/api/playlists/${id}/entries`, { method: 'DELETE', body: { positions: [e.position] } }))}>✕</button>
             </> : null} /> : <span class="sub">(missing song)</span>}
