@@ -1,6 +1,7 @@
 # Swaz - the two commands of the README, plus the benchmark and fuzzing entry points.
 #   make run    install what is missing, build, start swaz on http://127.0.0.1:4533
 #   make test   install what is missing, run every test, end with "N passed, N failed"
+#   (both build the web player into web/dist with scripts/build-web.sh)
 .PHONY: run test build bench fuzz clean
 
 BUILD ?= build
@@ -8,11 +9,13 @@ BUILD ?= build
 run:
 	@scripts/deps.sh run
 	@scripts/build.sh $(BUILD) release
+	@scripts/build-web.sh
 	@scripts/run.sh $(BUILD)/swaz
 
 build:
 	@scripts/deps.sh run
 	@scripts/build.sh $(BUILD) release
+	@scripts/build-web.sh
 
 test:
 	@scripts/deps.sh test

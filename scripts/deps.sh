@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Swaz needs on Debian 12, idempotently and quietly.
 #   scripts/deps.sh [run|test|bench]   (default: run)
-# run:   libraries and tools to build and run the server.
+# run:   libraries and tools to build and run the server, node and npm for the web player.
 # test:  run + unit/integration/browser test tools, then `npm ci` in tests/integration.
 # bench: test (load generators reuse the same tools).
 # Only missing packages are installed (dpkg-query), `apt-get update` runs only when something is
@@ -28,13 +28,13 @@ if [[ $mode == test || $mode == bench ]]; then
     if [[ $mode == bench ]]; then
         pkgs+=(wrk nginx sqlite3 time)
     fi
-    # Node may come from elsewhere (e.g. a newer upstream build that ships npm itself):
-    # only ask Debian for it when there is no node at all.
-    if ! command -v node >/dev/null 2>&1; then
-        pkgs+=(nodejs npm)
-    elif ! command -v npm >/dev/null 2>&1; then
-        pkgs+=(npm)
-    fi
+fi
+# Every mode builds the web player with npm. Node may come from elsewhere (e.g. a newer
+# upstream build that ships npm itself): only ask Debian for it when there is no node at all.
+if ! command -v node >/dev/null 2>&1; then
+    pkgs+=(nodejs npm)
+elif ! command -v npm >/dev/null 2>&1; then
+    pkgs+=(npm)
 fi
 
 # Which of them are not installed? dpkg-query prints one status line per known package.

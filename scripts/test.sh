@@ -2,6 +2,7 @@
 # test.sh - every test of Swaz, in order, ending with one line "N passed, N failed".
 #   style     formatting, banned functions, include layering (scripts/check-style.sh)
 #   build     gcc with ASan+UBSan and -Werror; clang with -Werror
+#   web       the web player: npm ci, vite build into web/dist, its unit tests (node --test)
 #   unit      cmocka unit tests and fuzz-corpus replays (meson test), on SQLite and on
 #             PostgreSQL + Redis started here (scripts/services.sh)
 #   blackbox  the real binary under ASan, node --test, once on SQLite and once on
@@ -58,6 +59,12 @@ echo "== build (gcc, ASan+UBSan, -Werror)"
 if scripts/build.sh build-test test; then add build-gcc 1 0; else add build-gcc 0 1; fi
 echo "== build (clang, -Werror)"
 if scripts/build.sh build-clang clang; then add build-clang 1 0; else add build-clang 0 1; fi
+echo "== web player (npm ci, vite build, unit tests of the player's state logic)"
+scripts/build-web.sh --test --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$out/web-unit.tap" >"$out/web-unit.log" 2>&1
+rc=$?
+tail -n 12 "$out/web-unit.log"
+add_from_node web-unit "$out/web-unit.tap" "$rc"
 
 services=$(mktemp -d /tmp/swaz-services.XXXXXX)
 cleanup() {

@@ -28,6 +28,7 @@ static const HttpRoute api_route_table[] = {
     {"GET", "/api/auth/me", native_auth_me, API_USER},
     {"POST", "/api/auth/password", native_auth_password, API_USER},
     {"POST", "/api/auth/setup", native_auth_setup, API_PUBLIC},
+    {"GET", "/api/auth/setup", native_auth_setup_status, API_PUBLIC},
     {"GET", "/api/auth/stream-token", native_auth_stream_token, API_USER},
     {"GET", "/api/scan", native_scan_get, API_USER},
     {"POST", "/api/scan", native_scan_post, API_ADMIN},

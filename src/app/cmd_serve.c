@@ -18,6 +18,7 @@
 #include "api/api_error.h"
 #include "api/api_routes.h"
 #include "api/api_transcode.h"
+#include "api/api_web.h"
 #include "app/app.h"
 #include "auth/auth_keys.h"
 #include "auth/auth_password.h"
@@ -170,6 +171,7 @@ int cmd_serve(int argc, char **argv, char **envp)
         .cache = cache,
         .now_playing_visible = cfg.now_playing_visible,
         .transcodes = transcodes,
+        .web_dir = cfg.web_dir,
     };
     size_t n_routes;
     const HttpRoute *routes = api_routes(&n_routes);
@@ -190,6 +192,7 @@ int cmd_serve(int argc, char **argv, char **envp)
         .app = &ctx,
         .error_page = api_error_page,
         .guard = api_auth_guard,
+        .fallback = api_web_fallback,
     };
     HttpServer *server;
     if ((r = http_server_start(&hc, &server)) < 0) {

@@ -46,6 +46,8 @@ static const ConfigSetting config_settings[] = {
      "address and port to serve on (HOST:PORT, [IPv6]:PORT)"},
     {"data_dir", "SWAZ_DATA_DIR", CONFIG_STR, CFG_FIELD(data_dir), 0, 0, "./data",
      "folder for the database, caches and secrets"},
+    {"web_dir", "SWAZ_WEB_DIR", CONFIG_TEXT, CFG_FIELD(web_dir), 0, 0, SWAZ_WEB_DIR,
+     "the web player's built files, served at / (\"\": no player)"},
     {"music_dirs", "SWAZ_MUSIC_DIRS", CONFIG_DIRS, CFG_FIELD(music_dirs), 0, 0, "",
      "music folders, separated by ':'"},
     {"database_url", "DATABASE_URL", CONFIG_URL, CFG_FIELD(database_url), 0, 0, "",

@@ -26,6 +26,7 @@ typedef struct Config {
     char listen_host[256];              /* address part of `listen` */
     uint16_t listen_port;               /* port part of `listen` (0: ephemeral) */
     char data_dir[LIMIT_PATH_BYTES];
+    char web_dir[LIMIT_PATH_BYTES]; /* the web player's files, served at / ("": none) */
     char music_dirs[LIMIT_MUSIC_DIRS][LIMIT_PATH_BYTES];
     size_t n_music_dirs;
     char database_url[CONFIG_URL_BYTES]; /* "" until config_load() fills the default */

@@ -260,15 +260,19 @@ static enum MHD_Result server_dispatch(HttpServer *s, Exchange *x)
     bool known = false;
     const HttpRoute *route = http_router_match(s->cfg.router, req->method, req->path, scratch,
                                                req->params, &req->n_params, &known);
-    if (!route)
-        return server_not_found(s, x, known ? 405 : 404, scratch);
-    int rc = s->cfg.guard ? s->cfg.guard(req, &x->res, route) : 0;
-    if (rc == 0)
+    int rc;
+    if (!route) {
+        bool get = strcmp(req->method, "GET") == 0 || req->is_head;
+        if (known || !get || !s->cfg.fallback || (rc = s->cfg.fallback(req, &x->res)) == -ENOENT)
+            return server_not_found(s, x, known ? 405 : 404, scratch);
+    } else if ((rc = s->cfg.guard ? s->cfg.guard(req, &x->res, route) : 0) == 0) {
         rc = route->handler(req, &x->res);
-    else if (rc > 0)
+    } else if (rc > 0) {
         rc = 0; /* the guard answered */
+    }
     if (rc < 0) {
-        log_error("http: handler for %s %s failed: %s", req->method, route->pattern, err_str(rc));
+        log_error("http: handler for %s %s failed: %s", req->method,
+                  route ? route->pattern : "(fallback)", err_str(rc));
         server_error(x, 500);
     }
     return server_queue(x, false);

@@ -220,6 +220,9 @@ test('setup answers 409 once a user exists', async () => {
     const res = await post(server.port, '/api/auth/setup',
         { username: 'eve', password: 'eve password 1' });
     assert.equal(res.status, 409);
+    const status = await request(server.port, { path: '/api/auth/setup', token: null });
+    assert.equal(status.status, 200);
+    assert.deepEqual(status.json(), { needed: false });
 });
 
 /** The cookies of a response as name -> {value, attrs}. */

@@ -81,7 +81,8 @@ test('Transfer-Encoding together with Content-Length -> 400 and the connection c
     });
 
 test('unknown paths -> 404 JSON error', async () => {
-    for (const p of ['/no/such/path', '/api/nope', '/api/songs/x/y/z', '/api/']) {
+    // Other GET paths belong to the web player (index.html fallback, web.test.mjs).
+    for (const p of ['/rest/no/such/path', '/api/nope', '/api/songs/x/y/z', '/api/']) {
         const res = await request(server.port, { path: p });
         assert.equal(res.status, 404, `${p}: ${res.status}`);
         errorCode(res);

@@ -352,6 +352,21 @@ out_body:
     return r;
 }
 
+int native_auth_setup_status(HttpRequest *req, HttpResponse *res)
+{
+    const ApiContext *ctx = req->app;
+    DbConn *conn = NULL;
+    int64_t n = 0;
+    int r = db_acquire(ctx->db, &conn);
+    if (r == 0) {
+        r = auth_user_count(conn, &n);
+        db_release(conn);
+    }
+    if (r < 0)
+        return api_error_from(req, res, r);
+    return api_json_respond(req, res, 200, json_pack("{s:b}", "needed", n == 0));
+}
+
 int native_auth_setup(HttpRequest *req, HttpResponse *res)
 {
     const ApiContext *ctx = req->app;

@@ -31,6 +31,10 @@ int native_auth_me(HttpRequest *req, HttpResponse *res);
  * one. */
 int native_auth_password(HttpRequest *req, HttpResponse *res);
 
+/* GET /api/auth/setup: {"needed": true} while the server has no user yet (the web player
+ * then shows its first-run page), else {"needed": false}. Public. Returns 0. */
+int native_auth_setup_status(HttpRequest *req, HttpResponse *res);
+
 /* POST /api/auth/setup {username, password}: creates the first administrator while no user
  * exists (201 with tokens as for login), else 409. */
 int native_auth_setup(HttpRequest *req, HttpResponse *res);
