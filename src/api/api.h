@@ -32,6 +32,7 @@ typedef struct ApiContext {
     CacheKv *cache;            /* shared cache (popular songs); in-process or Redis */
     bool now_playing_visible;  /* GET /api/now-playing shows every user's devices */
     ApiTranscodes *transcodes; /* live transcodes (api_transcode.h); NULL: none allowed */
+    bool metrics_public;       /* GET /metrics without credentials */
 } ApiContext;
 
 /* Milliseconds on CLOCK_MONOTONIC. */

@@ -169,6 +169,7 @@ int cmd_serve(int argc, char **argv, char **envp)
         .auth = auth,
         .cache = cache,
         .now_playing_visible = cfg.now_playing_visible,
+        .metrics_public = cfg.metrics_public,
         .transcodes = transcodes,
     };
     size_t n_routes;

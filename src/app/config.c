@@ -88,6 +88,8 @@ static const ConfigSetting config_settings[] = {
      LIMIT_TRANSCODES_MAX, "0", "live transcodes at once (default: 2 per core; a user gets half)"},
     {"now_playing_visible", "SWAZ_NOW_PLAYING_VISIBLE", CONFIG_BOOL, CFG_FIELD(now_playing_visible),
      0, 0, "false", "every user sees what the others are playing (GET /api/now-playing)"},
+    {"metrics_public", "SWAZ_METRICS_PUBLIC", CONFIG_BOOL, CFG_FIELD(metrics_public), 0, 0, "false",
+     "GET /metrics answers without credentials (else administrators only)"},
     {"access_token_ttl", "SWAZ_ACCESS_TOKEN_TTL", CONFIG_UINT, CFG_FIELD(access_token_ttl_s), 60,
      86400, "900", "seconds an access token (JWT) is valid"},
     {"refresh_token_ttl", "SWAZ_REFRESH_TOKEN_TTL", CONFIG_UINT, CFG_FIELD(refresh_token_ttl_s),

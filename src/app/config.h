@@ -47,6 +47,7 @@ typedef struct Config {
     unsigned max_transcodes;      /* 0: LIMIT_TRANSCODES_PER_CORE per core */
     unsigned purge_after_s;       /* missing songs are deleted after this long */
     bool now_playing_visible;     /* users see each other's now-playing entries */
+    bool metrics_public;          /* GET /metrics without credentials */
     unsigned access_token_ttl_s;  /* lifetime of an access token (JWT) */
     unsigned refresh_token_ttl_s; /* lifetime of a refresh token */
     unsigned stream_token_ttl_s;  /* lifetime of a ?t= media token */

@@ -108,6 +108,9 @@
 #define LIMIT_CACHE_KEY_BYTES        256         /* one cache key */
 #define LIMIT_CACHE_VALUE_BYTES      (64 * 1024) /* one cached value */
 
+/* GET /metrics: the whole text exposition. */
+#define LIMIT_METRICS_BYTES (256 * 1024)
+
 /* Database pool. */
 #define LIMIT_DB_POOL_MAX 64
 
