@@ -19,6 +19,7 @@
 typedef struct LibraryService LibraryService;
 typedef struct ApiAuth ApiAuth;
 typedef struct ApiTranscodes ApiTranscodes;
+typedef struct MediaTcache MediaTcache;
 
 typedef struct ApiContext {
     Db *db;
@@ -33,6 +34,7 @@ typedef struct ApiContext {
     bool now_playing_visible;  /* GET /api/now-playing shows every user's devices */
     ApiTranscodes *transcodes; /* live transcodes (api_transcode.h); NULL: none allowed */
     bool metrics_public;       /* GET /metrics without credentials */
+    MediaTcache *tcache;       /* the transcode cache (media_tcache.h); NULL: none */
 } ApiContext;
 
 /* Milliseconds on CLOCK_MONOTONIC. */
