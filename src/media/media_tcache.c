@@ -64,21 +64,6 @@ struct MediaTcache {
     MediaTcacheFill *fills; /* guarded by mu: running encodes */
 };
 
-static const char *tcache_ext(MediaTranscodeFormat f)
-{
-    switch (f) {
-    case MEDIA_TRANSCODE_MP3:
-        return "mp3";
-    case MEDIA_TRANSCODE_OPUS:
-        return "opus";
-    case MEDIA_TRANSCODE_AAC:
-        return "aac";
-    case MEDIA_TRANSCODE_FLAC:
-        return "flac";
-    }
-    return "bin";
-}
-
 /* Writes the file name of `key` into `name`. Returns 0, -EINVAL or a negative errno. */
 static int tcache_name(const MediaTcacheKey *key, char name[TCACHE_NAME_BYTES])
 {
@@ -95,10 +80,10 @@ static int tcache_name(const MediaTcacheKey *key, char name[TCACHE_NAME_BYTES])
     struct stat st;
     if (stat(key->source_path, &st) < 0)
         return -errno;
-    int k =
-        snprintf(name, TCACHE_NAME_BYTES, "%s-%s-%dk-%lld-%lld%09ld.%s", key->song_id,
-                 tcache_ext(key->format), key->bitrate_kbps, (long long)st.st_size,
-                 (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec, tcache_ext(key->format));
+    int k = snprintf(name, TCACHE_NAME_BYTES, "%s-%s-%dk-%lld-%lld%09ld.%s", key->song_id,
+                     media_transcode_format_name(key->format), key->bitrate_kbps,
+                     (long long)st.st_size, (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec,
+                     media_transcode_format_name(key->format));
     return k > 0 && k < TCACHE_NAME_BYTES ? 0 : -EINVAL;
 }
 

@@ -222,6 +222,30 @@ static int native_song_query_int(HttpRequest *req, const char *name, int64_t max
     return 0;
 }
 
+/* True when the original of `song` already is what `format` asks for. */
+static bool native_song_is_format(const Song *song, const char *format)
+{
+    if (strcmp(format, song->format) != 0)
+        return false;
+    return strcmp(format, "m4a") != 0 || strcmp(song->codec, "aac") == 0; /* not ALAC */
+}
+
+/* The target that re-encodes `song` to itself, for a start offset on an original (the
+ * OpenSubsonic transcodeOffset extension: an offset means a transcode): its own format where
+ * we encode it, else FLAC for lossless sources and mp3 for the rest. */
+static MediaTranscodeFormat native_song_same_format(const Song *song)
+{
+    static const char *const lossless[] = {"flac", "alac", "wavpack", "ape", "tta", "pcm_"};
+    MediaTranscodeFormat f;
+    if (native_song_is_format(song, song->format) &&
+        media_transcode_format_parse(song->format, &f) == 0)
+        return f;
+    for (size_t i = 0; i < sizeof(lossless) / sizeof(lossless[0]); i++)
+        if (strncmp(song->codec, lossless[i], strlen(lossless[i])) == 0)
+            return MEDIA_TRANSCODE_FLAC;
+    return MEDIA_TRANSCODE_MP3;
+}
+
 int native_songs_stream(HttpRequest *req, HttpResponse *res)
 {
     int64_t kbps, offset_s;
@@ -235,7 +259,7 @@ int native_songs_stream(HttpRequest *req, HttpResponse *res)
     bool raw = format && strcmp(format, "raw") == 0;
     if (format && *format && !raw && media_transcode_format_parse(format, &target) < 0)
         return api_error(req, res, 400, "bad_request",
-                         "format must be mp3, opus, aac, flac or raw");
+                         "format must be mp3, opus, aac, m4a, flac or raw");
 
     Song song;
     if (native_song_load(req, res, &song) < 0)
@@ -248,9 +272,15 @@ int native_songs_stream(HttpRequest *req, HttpResponse *res)
     if (raw)
         transcode = false;
     else if (format && *format) /* explicit: unless it is the original at or below its rate */
-        transcode = strcmp(format, song.format) != 0 || (kbps > 0 && kbps < song.bitrate);
+        transcode = !native_song_is_format(&song, format) || (kbps > 0 && kbps < song.bitrate);
     else
         transcode = kbps > 0 && kbps < song.bitrate;
+    if (!transcode && offset_s > 0 && !raw) { /* seeking in an original: re-encode it */
+        target = native_song_same_format(&song);
+        if (kbps == 0 || kbps > song.bitrate)
+            kbps = song.bitrate;
+        transcode = true;
+    }
     if (!transcode)
         return native_song_original(req, res, &song);
     MediaTranscodeOptions opts = {
