@@ -11,7 +11,6 @@
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/log.h"
-#include "core/metrics.h"
 #include "http/http_live.h"
 
 #include <errno.h>
@@ -104,22 +103,11 @@ static int api_transcode_sink(void *ctx, const uint8_t *buf, size_t len)
     return http_live_write(ctx, buf, len);
 }
 
-/* Runs one encode with the metrics around it; logs what is not a departed client. */
-static int api_transcode_run(const ApiTranscodeJob *job, MediaTranscodeWrite sink, void *ctx)
+/* Logs how an encode ended, unless its listeners simply left. */
+static void api_transcode_log(const ApiTranscodeJob *job, int r)
 {
-    metrics_inc(METRICS_TRANSCODES_STARTED);
-    metrics_add(METRICS_TRANSCODES_RUNNING, 1);
-    int r = media_transcode(job->path, &job->opts, sink, ctx);
-    metrics_add(METRICS_TRANSCODES_RUNNING, -1);
-    if (r == 0)
-        metrics_inc(METRICS_TRANSCODES_FINISHED);
-    else if (r == -EPIPE)
-        metrics_inc(METRICS_TRANSCODES_CANCELLED);
-    else
-        metrics_inc(METRICS_TRANSCODES_FAILED);
     if (r < 0 && r != -EPIPE)
         log_warn("transcode of %s stopped: %s", job->path, err_str(r));
-    return r;
 }
 
 /* Frees the job and gives back its slot: a thread's last act (the registry may be freed
@@ -136,26 +124,18 @@ static void api_transcode_done(ApiTranscodeJob *job)
 static void *api_transcode_worker(void *arg)
 {
     ApiTranscodeJob *job = arg;
-    int r = api_transcode_run(job, api_transcode_sink, job->live);
+    int r = media_transcode(job->path, &job->opts, api_transcode_sink, job->live);
+    api_transcode_log(job, r);
     http_live_finish(job->live, r == -EPIPE ? 0 : r);
     http_live_unref(job->live);
     api_transcode_done(job);
     return NULL;
 }
 
-/* The encoder's sink: stops (-EPIPE) once nobody follows. */
-static int api_transcode_fill_sink(void *ctx, const uint8_t *buf, size_t len)
-{
-    if (media_tcache_fill_followers(ctx) == 0)
-        return -EPIPE;
-    return media_tcache_fill_write(ctx, buf, len);
-}
-
 static void *api_transcode_encoder(void *arg)
 {
     ApiTranscodeJob *job = arg;
-    int r = api_transcode_run(job, api_transcode_fill_sink, job->fill);
-    media_tcache_fill_end(job->fill, r);
+    api_transcode_log(job, media_tcache_fill_encode(job->fill, job->path, &job->opts, NULL));
     api_transcode_done(job);
     return NULL;
 }

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +111,13 @@ static TcacheEntry *tcache_find(MediaTcache *c, const char *name)
     return NULL;
 }
 
+/* Removes entry `i` from the index only. Called with mu held. */
+static void tcache_forget(MediaTcache *c, size_t i)
+{
+    c->bytes -= c->entries[i].size;
+    c->entries[i] = c->entries[--c->n];
+}
+
 /* Removes entry `i` and its file. Called with mu held. */
 static void tcache_drop(MediaTcache *c, size_t i)
 {
@@ -117,8 +125,7 @@ static void tcache_drop(MediaTcache *c, size_t i)
     if (path)
         unlink(path);
     free(path);
-    c->bytes -= c->entries[i].size;
-    c->entries[i] = c->entries[--c->n];
+    tcache_forget(c, i);
 }
 
 /* Evicts least recently used files until at most `max_bytes` and LIMIT_TCACHE_FILES
@@ -161,6 +168,30 @@ static bool tcache_is_tmp(const char *name)
     return n >= s && strcmp(name + n - s, TCACHE_TMP_SUFFIX) == 0;
 }
 
+/* True when the temp file `name` ("<final>.<pid>.<n>.tmp") belongs to another process of
+ * this machine that still runs (e.g. `swaz transcode` beside `swaz serve`): it is kept. */
+static bool tcache_tmp_in_use(const char *name)
+{
+    const char *end = name + strlen(name) - strlen(TCACHE_TMP_SUFFIX);
+    const char *seq = end;
+    while (seq > name && seq[-1] != '.')
+        seq--;
+    if (seq <= name + 1)
+        return false;
+    const char *p = seq - 1;
+    while (p > name && p[-1] != '.')
+        p--;
+    long pid = 0;
+    for (const char *c = p; c < seq - 1; c++) {
+        if (*c < '0' || *c > '9' || pid > 100000000L)
+            return false;
+        pid = pid * 10 + (*c - '0');
+    }
+    if (pid <= 0 || pid == (long)getpid())
+        return false;
+    return kill((pid_t)pid, 0) == 0 || errno != ESRCH;
+}
+
 static int tcache_by_mtime(const void *a, const void *b)
 {
     const TcacheEntry *x = a, *y = b;
@@ -180,6 +211,8 @@ static int tcache_load(MediaTcache *c)
             continue;
         struct stat st;
         if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (tcache_is_tmp(de->d_name) && tcache_tmp_in_use(de->d_name))
             continue;
         if (tcache_is_tmp(de->d_name) || strlen(de->d_name) >= TCACHE_NAME_BYTES) {
             unlinkat(dirfd(d), de->d_name, 0); /* a crashed encode, never served */
@@ -241,24 +274,37 @@ void media_tcache_free(MediaTcache *cache)
     free(cache);
 }
 
+/* Indexes the finished file `name` that another process (`swaz transcode`) put in the
+ * folder, open as `fd`. Called with mu held. */
+static void tcache_adopt(MediaTcache *c, const char *name, int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        tcache_add(c, name, (uint64_t)st.st_size, ++c->tick) == 0)
+        tcache_evict(c, 0);
+}
+
 /* Opens the finished file `name` and marks it used. Called with mu held. Returns the
  * descriptor, or -ENOENT. */
 static int tcache_open_locked(MediaTcache *c, const char *name)
 {
     TcacheEntry *e = tcache_find(c, name);
-    if (!e)
-        return -ENOENT;
     char *path = tcache_path(c, name);
     if (!path)
         return -ENOMEM;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     free(path);
     if (fd < 0) {
-        tcache_drop(c, (size_t)(e - c->entries)); /* removed behind our back */
-        tcache_gauges(c);
+        if (e) {
+            tcache_drop(c, (size_t)(e - c->entries)); /* removed behind our back */
+            tcache_gauges(c);
+        }
         return -ENOENT;
     }
-    e->used = ++c->tick;
+    if (e)
+        e->used = ++c->tick;
+    else
+        tcache_adopt(c, name, fd);
     return fd;
 }
 
@@ -409,6 +455,34 @@ static bool tcache_fill_unref(MediaTcacheFill *f)
     return --f->refs == 0;
 }
 
+typedef struct TcacheSink {
+    MediaTcacheFill *fill;
+    const atomic_bool *stop;
+    int err; /* a write error, kept apart from the sink's -EPIPE */
+} TcacheSink;
+
+static int tcache_sink(void *ctx, const uint8_t *buf, size_t len)
+{
+    TcacheSink *s = ctx;
+    if ((s->stop && atomic_load(s->stop)) || media_tcache_fill_followers(s->fill) == 0)
+        return -EPIPE;
+    int r = media_tcache_fill_write(s->fill, buf, len);
+    if (r < 0)
+        s->err = r;
+    return r;
+}
+
+int media_tcache_fill_encode(MediaTcacheFill *fill, const char *path,
+                             const MediaTranscodeOptions *opts, const atomic_bool *stop)
+{
+    TcacheSink sink = {fill, stop, 0};
+    int r = media_transcode(path, opts, tcache_sink, &sink);
+    if (r == -EPIPE && sink.err < 0)
+        r = sink.err;
+    media_tcache_fill_end(fill, r);
+    return r;
+}
+
 void media_tcache_fill_end(MediaTcacheFill *fill, int err)
 {
     MediaTcache *c = fill->cache;
@@ -433,8 +507,8 @@ void media_tcache_fill_end(MediaTcacheFill *fill, int err)
         err = -errno;
     if (err == 0) {
         TcacheEntry *old = tcache_find(c, fill->name);
-        if (old) /* a second instance wrote the same file: it was replaced */
-            tcache_drop(c, (size_t)(old - c->entries));
+        if (old) /* another process wrote the same file: the rename replaced it */
+            tcache_forget(c, (size_t)(old - c->entries));
         if (tcache_add(c, fill->name, fill->written, ++c->tick) < 0)
             unlink(final); /* never a file on disk the index does not know */
         tcache_evict(c, 0);

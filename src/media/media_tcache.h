@@ -14,6 +14,7 @@
 
 #include "media/media_transcode.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 typedef struct MediaTcache MediaTcache;
@@ -60,6 +61,13 @@ int media_tcache_fill_write(MediaTcacheFill *fill, const uint8_t *buf, size_t le
 
 /* Writer: returns the number of followers still attached (0: nobody listens; stop). */
 unsigned media_tcache_fill_followers(MediaTcacheFill *fill);
+
+/* Writer: runs media_transcode() of `path` as `opts` says into the fill and ends it with the
+ * result (see media_tcache_fill_end()). The encode stops (-EPIPE) as soon as no follower is
+ * left or `*stop` (may be NULL) is set. Returns what media_transcode() returned, or the
+ * fill's write error. */
+int media_tcache_fill_encode(MediaTcacheFill *fill, const char *path,
+                             const MediaTranscodeOptions *opts, const atomic_bool *stop);
 
 /* Writer: ends the encode and drops the writer's reference. err == 0: the file is synced,
  * renamed into place and indexed (older files are evicted past the size); err < 0: the temp

@@ -14,6 +14,7 @@
 
 #include "core/err.h"
 #include "core/limits.h"
+#include "core/metrics.h"
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -563,8 +564,8 @@ static void transcode_seek(TranscodeState *t, int64_t offset_ms)
         avcodec_flush_buffers(t->dec);
 }
 
-int media_transcode(const char *path, const MediaTranscodeOptions *opts, MediaTranscodeWrite write,
-                    void *ctx)
+static int transcode_run(const char *path, const MediaTranscodeOptions *opts,
+                         MediaTranscodeWrite write, void *ctx)
 {
     TranscodeState t = {.write = write, .ctx = ctx, .stream = -1, .pic_stream = -1, .out_pic = -1};
     t.offset_ms = opts->offset_ms > 0 ? opts->offset_ms : 0;
@@ -629,4 +630,17 @@ out_free:
     av_packet_free(&t.pkt);
     av_frame_free(&t.frame);
     return rc;
+}
+
+int media_transcode(const char *path, const MediaTranscodeOptions *opts, MediaTranscodeWrite write,
+                    void *ctx)
+{
+    metrics_inc(METRICS_TRANSCODES_STARTED);
+    metrics_add(METRICS_TRANSCODES_RUNNING, 1);
+    int r = transcode_run(path, opts, write, ctx);
+    metrics_add(METRICS_TRANSCODES_RUNNING, -1);
+    metrics_inc(r == 0        ? METRICS_TRANSCODES_FINISHED
+                : r == -EPIPE ? METRICS_TRANSCODES_CANCELLED
+                              : METRICS_TRANSCODES_FAILED);
+    return r;
 }

@@ -49,7 +49,8 @@ int media_transcode_clamp_kbps(MediaTranscodeFormat format, int kbps);
  * in order. Returns 0 when the whole output was written, -EPIPE as soon as the sink fails,
  * -ENOENT / -EACCES for an unopenable file, ERR_MEDIA for a file without decodable audio or
  * a read error mid-file (the output written so far ends with a complete trailer),
- * ERR_UNSUPPORTED when the encoder is missing, or -ENOMEM. */
+ * ERR_UNSUPPORTED when the encoder is missing, or -ENOMEM. Counts itself in core/metrics.h
+ * (started, running, then finished, cancelled by the sink, or failed). */
 int media_transcode(const char *path, const MediaTranscodeOptions *opts, MediaTranscodeWrite write,
                     void *ctx);
 

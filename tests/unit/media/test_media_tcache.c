@@ -245,12 +245,42 @@ static void test_eviction_and_restart(void **state)
     media_tcache_free(c);
 }
 
+/* `swaz transcode` beside `swaz serve`: each sees the other's finished files, and neither
+ * removes a temp file of the other while it runs. */
+static void test_two_processes(void **state)
+{
+    Fixture *f = *state;
+    MediaTcache *server, *cli;
+    assert_int_equal(media_tcache_new(f->cache_dir, 1 << 20, &server), 0);
+    assert_int_equal(media_tcache_new(f->cache_dir, 1 << 20, &cli), 0);
+    MediaTcacheKey key = key_of(f, "shared", 64);
+    fill_whole(cli, &key, 500, 's');
+    int fd;
+    assert_int_equal(media_tcache_open(server, &key, &fd), 0); /* adopted from the folder */
+    close(fd);
+    assert_int_equal(metrics_get(METRICS_TCACHE_FILES), 1);
+
+    char alive[1200], dead[1200];
+    snprintf(alive, sizeof(alive), "%s/x-mp3-64k-1-1.mp3.%ld.1.tmp", f->cache_dir, (long)getppid());
+    snprintf(dead, sizeof(dead), "%s/y-mp3-64k-1-1.mp3.99999999.1.tmp", f->cache_dir);
+    testutil_write_file(alive, "in use", 6);
+    testutil_write_file(dead, "crashed", 7);
+    media_tcache_free(cli);
+    assert_int_equal(media_tcache_new(f->cache_dir, 1 << 20, &cli), 0);
+    struct stat st;
+    assert_int_equal(stat(alive, &st), 0);
+    assert_int_equal(stat(dead, &st), -1);
+    media_tcache_free(cli);
+    media_tcache_free(server);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_miss_join_hit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_and_abandoned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_eviction_and_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_two_processes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
