@@ -19,6 +19,7 @@
 typedef struct LibraryService LibraryService;
 typedef struct ApiAuth ApiAuth;
 typedef struct ApiTranscodes ApiTranscodes;
+typedef struct MediaTcache MediaTcache;
 
 typedef struct ApiContext {
     Db *db;
@@ -33,6 +34,8 @@ typedef struct ApiContext {
     bool now_playing_visible;  /* GET /api/now-playing shows every user's devices */
     ApiTranscodes *transcodes; /* live transcodes (api_transcode.h); NULL: none allowed */
     const char *web_dir;       /* the web player's built files (api_web.h); "" or NULL: none */
+    bool metrics_public;       /* GET /metrics without credentials */
+    MediaTcache *tcache;       /* the transcode cache (media_tcache.h); NULL: none */
 } ApiContext;
 
 /* Milliseconds on CLOCK_MONOTONIC. */

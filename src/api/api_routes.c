@@ -11,6 +11,7 @@
 #include "api/native/native_covers.h"
 #include "api/native/native_health.h"
 #include "api/native/native_keys.h"
+#include "api/native/native_metrics.h"
 #include "api/native/native_playlists.h"
 #include "api/native/native_personal.h"
 #include "api/native/native_scan.h"
@@ -21,6 +22,7 @@
 
 static const HttpRoute api_route_table[] = {
     {"GET", "/health", native_health_get, API_PUBLIC},
+    {"GET", "/metrics", native_metrics_get, API_PUBLIC}, /* admins unless metrics_public */
     {"POST", "/api/auth/login", native_auth_login, API_PUBLIC},
     {"POST", "/api/auth/refresh", native_auth_refresh, API_PUBLIC},
     {"POST", "/api/auth/logout", native_auth_logout, API_PUBLIC},

@@ -1,9 +1,10 @@
 /*
  * api_transcode.c - the registry of running live transcodes and their worker threads.
  *
- * A slot is taken under the registry's mutex before the thread starts and given back by
- * the worker as its last act; api_transcodes_free() waits on the condition variable until
- * no slot is in use, so no worker outlives the registry.
+ * A slot is taken under the registry's mutex before a stream's thread starts and given back
+ * by that thread as its last act; encoder threads of the cache hold no slot but are counted
+ * in `running` the same way. api_transcodes_free() waits on the condition variable until
+ * nothing runs, so no thread outlives the registry.
  */
 #include "api/api_transcode.h"
 
@@ -18,8 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#define API_TRANSCODE_USER_BYTES 64
+#define API_TRANSCODE_USER_BYTES  64
+#define API_TRANSCODE_CHUNK_BYTES (32 * 1024) /* a follower's read from the cache file */
 
 typedef struct ApiTranscodeSlot {
     bool used;
@@ -31,16 +34,20 @@ struct ApiTranscodes {
     pthread_cond_t idle; /* signalled when a slot is given back */
     unsigned max_total;
     unsigned max_user;
-    unsigned running;                             /* guarded by mu */
+    unsigned running;                             /* guarded by mu: threads alive */
     ApiTranscodeSlot slots[LIMIT_TRANSCODES_MAX]; /* guarded by mu */
 };
 
+/* One thread's work: an uncached live transcode (path, opts, live), an encoder into the
+ * cache (path, opts, fill) or a follower of a cache file (fd, fill or NULL, live). */
 typedef struct ApiTranscodeJob {
     ApiTranscodes *owner;
-    unsigned slot;
+    int slot; /* -1: an encoder, which holds none */
     char *path;
     MediaTranscodeOptions opts;
     HttpLive *live;
+    MediaTcacheFill *fill;
+    int fd;
 } ApiTranscodeJob;
 
 ApiTranscodes *api_transcodes_new(unsigned max_total)
@@ -81,10 +88,11 @@ void api_transcodes_free(ApiTranscodes *t)
     free(t);
 }
 
-static void api_transcode_release(ApiTranscodes *t, unsigned slot)
+static void api_transcode_release(ApiTranscodes *t, int slot)
 {
     pthread_mutex_lock(&t->mu);
-    t->slots[slot].used = false;
+    if (slot >= 0)
+        t->slots[slot].used = false;
     t->running--;
     pthread_cond_broadcast(&t->idle);
     pthread_mutex_unlock(&t->mu);
@@ -95,19 +103,97 @@ static int api_transcode_sink(void *ctx, const uint8_t *buf, size_t len)
     return http_live_write(ctx, buf, len);
 }
 
+/* Logs how an encode ended, unless its listeners simply left. */
+static void api_transcode_log(const ApiTranscodeJob *job, int r)
+{
+    if (r < 0 && r != -EPIPE)
+        log_warn("transcode of %s stopped: %s", job->path, err_str(r));
+}
+
+/* Frees the job and gives back its slot: a thread's last act (the registry may be freed
+ * right after). */
+static void api_transcode_done(ApiTranscodeJob *job)
+{
+    ApiTranscodes *owner = job->owner;
+    int slot = job->slot;
+    free(job->path);
+    free(job);
+    api_transcode_release(owner, slot);
+}
+
 static void *api_transcode_worker(void *arg)
 {
     ApiTranscodeJob *job = arg;
     int r = media_transcode(job->path, &job->opts, api_transcode_sink, job->live);
-    if (r < 0 && r != -EPIPE)
-        log_warn("transcode of %s stopped: %s", job->path, err_str(r));
+    api_transcode_log(job, r);
     http_live_finish(job->live, r == -EPIPE ? 0 : r);
     http_live_unref(job->live);
-    ApiTranscodes *owner = job->owner;
-    unsigned slot = job->slot;
-    free(job->path);
-    free(job);
-    api_transcode_release(owner, slot); /* last: the registry may be freed right after */
+    api_transcode_done(job);
+    return NULL;
+}
+
+static void *api_transcode_encoder(void *arg)
+{
+    ApiTranscodeJob *job = arg;
+    api_transcode_log(job, media_tcache_fill_encode(job->fill, job->path, &job->opts, NULL));
+    api_transcode_done(job);
+    return NULL;
+}
+
+/* Copies bytes [*have, avail) of the cache file into the pipe. Returns 0 or -EPIPE / -EIO. */
+static int api_transcode_copy(ApiTranscodeJob *job, uint8_t *buf, uint64_t *have, uint64_t avail)
+{
+    while (*have < avail) {
+        uint64_t want = avail - *have;
+        size_t n = want < API_TRANSCODE_CHUNK_BYTES ? (size_t)want : API_TRANSCODE_CHUNK_BYTES;
+        ssize_t got = pread(job->fd, buf, n, (off_t)*have);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return -EIO;
+        if (http_live_write(job->live, buf, (size_t)got) < 0)
+            return -EPIPE;
+        *have += (uint64_t)got;
+    }
+    return 0;
+}
+
+static void *api_transcode_follower(void *arg)
+{
+    ApiTranscodeJob *job = arg;
+    uint8_t *buf = malloc(API_TRANSCODE_CHUNK_BYTES);
+    int r = buf ? 0 : -ENOMEM;
+    uint64_t have = 0;
+    while (r == 0) {
+        uint64_t avail = 0;
+        int st = 1;
+        if (job->fill) {
+            st = media_tcache_fill_wait(job->fill, have, LIMIT_TCACHE_POLL_MS, &avail);
+        } else {
+            off_t end = lseek(job->fd, 0, SEEK_END);
+            st = end < 0 ? -errno : 1;
+            avail = end < 0 ? 0 : (uint64_t)end;
+        }
+        if (st == -ETIMEDOUT) {
+            r = http_live_cancelled(job->live) ? -EPIPE : 0;
+            continue;
+        }
+        if (st < 0) {
+            r = st;
+            break;
+        }
+        r = api_transcode_copy(job, buf, &have, avail);
+        if (st == 1)
+            break;
+    }
+    free(buf);
+    if (r < 0 && r != -EPIPE)
+        log_warn("transcode of %s: cache file stopped: %s", job->path, err_str(r));
+    media_tcache_fill_leave(job->fill); /* the last follower out stops the encoder */
+    close(job->fd);
+    http_live_finish(job->live, r == -EPIPE ? 0 : r);
+    http_live_unref(job->live);
+    api_transcode_done(job);
     return NULL;
 }
 
@@ -135,6 +221,46 @@ static int api_transcode_take(ApiTranscodes *t, const char *user_id)
     return rc;
 }
 
+/* Counts an encoder thread about to start (it holds no slot). */
+static void api_transcode_enter(ApiTranscodes *t)
+{
+    pthread_mutex_lock(&t->mu);
+    t->running++;
+    pthread_mutex_unlock(&t->mu);
+}
+
+/* Makes a job for `slot` (-1: none) with a copy of `path`. Returns NULL when out of memory. */
+static ApiTranscodeJob *api_transcode_job(ApiTranscodes *t, int slot, const char *path,
+                                          const MediaTranscodeOptions *opts)
+{
+    ApiTranscodeJob *job = calloc(1, sizeof(*job));
+    if (!job)
+        return NULL;
+    job->path = strdup(path);
+    if (!job->path) {
+        free(job);
+        return NULL;
+    }
+    job->owner = t;
+    job->slot = slot;
+    job->opts = *opts;
+    job->fd = -1;
+    return job;
+}
+
+/* Starts a detached thread running fn(job). Returns 0 or a negative errno. */
+static int api_transcode_spawn(void *(*fn)(void *), ApiTranscodeJob *job)
+{
+    pthread_attr_t attr;
+    if (pthread_attr_init(&attr) != 0)
+        return -ENOMEM;
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t th;
+    int e = pthread_create(&th, &attr, fn, job);
+    pthread_attr_destroy(&attr);
+    return -e;
+}
+
 int api_transcodes_start(ApiTranscodes *t, const char *user_id, const char *path,
                          const MediaTranscodeOptions *opts, HttpLive *live)
 {
@@ -142,35 +268,79 @@ int api_transcodes_start(ApiTranscodes *t, const char *user_id, const char *path
     if (slot < 0)
         return slot;
     int rc = -ENOMEM;
-    ApiTranscodeJob *job = calloc(1, sizeof(*job));
+    ApiTranscodeJob *job = api_transcode_job(t, slot, path, opts);
     if (!job)
         goto out_release;
-    job->path = strdup(path);
-    if (!job->path)
-        goto out_free_job;
-    job->owner = t;
-    job->slot = (unsigned)slot;
-    job->opts = *opts;
     job->live = live;
-
-    pthread_attr_t attr;
-    if (pthread_attr_init(&attr) != 0)
-        goto out_free_path;
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_t th;
-    int e = pthread_create(&th, &attr, api_transcode_worker, job);
-    pthread_attr_destroy(&attr);
-    if (e != 0) {
-        rc = -e;
-        goto out_free_path;
-    }
+    if ((rc = api_transcode_spawn(api_transcode_worker, job)) < 0)
+        goto out_free_job;
     return 0;
 
-out_free_path:
-    free(job->path);
 out_free_job:
+    free(job->path);
     free(job);
 out_release:
-    api_transcode_release(t, (unsigned)slot);
+    api_transcode_release(t, slot);
+    return rc;
+}
+
+/* Starts the encoder of a fill the caller just created. On failure the fill is ended. */
+static int api_transcode_start_encoder(ApiTranscodes *t, MediaTcacheFill *fill, const char *path,
+                                       const MediaTranscodeOptions *opts)
+{
+    int rc = -ENOMEM;
+    ApiTranscodeJob *job = api_transcode_job(t, -1, path, opts);
+    if (!job)
+        goto out_end;
+    job->fill = fill;
+    api_transcode_enter(t);
+    if ((rc = api_transcode_spawn(api_transcode_encoder, job)) < 0)
+        goto out_free_job;
+    return 0;
+
+out_free_job:
+    api_transcode_done(job);
+out_end:
+    media_tcache_fill_end(fill, rc);
+    return rc;
+}
+
+int api_transcodes_start_cached(ApiTranscodes *t, const char *user_id, MediaTcache *cache,
+                                const MediaTcacheKey *key, const MediaTranscodeOptions *opts,
+                                HttpLive *live)
+{
+    if (opts->offset_ms != 0)
+        return -EINVAL;
+    int slot = api_transcode_take(t, user_id ? user_id : "");
+    if (slot < 0)
+        return slot;
+    MediaTcacheResult result;
+    int fd;
+    MediaTcacheFill *fill;
+    int rc = media_tcache_acquire(cache, key, &result, &fd, &fill);
+    if (rc < 0)
+        goto out_release;
+    if (result == MEDIA_TCACHE_MISS &&
+        (rc = api_transcode_start_encoder(t, fill, key->source_path, opts)) < 0)
+        goto out_leave;
+    rc = -ENOMEM;
+    ApiTranscodeJob *job = api_transcode_job(t, slot, key->source_path, opts);
+    if (!job)
+        goto out_leave;
+    job->live = live;
+    job->fill = fill;
+    job->fd = fd;
+    if ((rc = api_transcode_spawn(api_transcode_follower, job)) < 0)
+        goto out_free_job;
+    return 0;
+
+out_free_job:
+    free(job->path);
+    free(job);
+out_leave:
+    media_tcache_fill_leave(fill); /* the encoder, if any, stops without followers */
+    close(fd);
+out_release:
+    api_transcode_release(t, slot);
     return rc;
 }

@@ -7,10 +7,17 @@
  * the client disconnects, or the server stops (the live pipe is cancelled). Handlers on any
  * server thread call api_transcodes_start(); app/ calls api_transcodes_free() after the HTTP
  * server has stopped, which waits for the workers.
+ *
+ * With a transcode cache (media_tcache.h) a stream is a follower thread copying the cache's
+ * file (finished, or growing while its encoder runs) into the HttpLive; the encoder runs on
+ * its own thread at full speed into the temp file and stops as soon as no follower is left.
+ * A slot is held by each stream (follower or uncached live transcode), not by encoders:
+ * an encoder only runs while at least one slot-holding follower reads it.
  */
 #ifndef SWAZ_API_TRANSCODE_H
 #define SWAZ_API_TRANSCODE_H
 
+#include "media/media_tcache.h"
 #include "media/media_transcode.h"
 
 typedef struct ApiTranscodes ApiTranscodes;
@@ -30,5 +37,14 @@ void api_transcodes_free(ApiTranscodes *t);
  * or -ENOMEM / -EAGAIN when no thread could be started. */
 int api_transcodes_start(ApiTranscodes *t, const char *user_id, const char *path,
                          const MediaTranscodeOptions *opts, HttpLive *live);
+
+/* Like api_transcodes_start() for a whole-song transcode through `cache`: follows the
+ * encode of `key` already running, or starts one (opts->offset_ms must be 0), or sends the
+ * file finished in the meantime. The caller's reference to `live` passes on success as above.
+ * Returns 0, ERR_LIMIT (total or per user), -EINVAL for a key the
+ * cache cannot hold, a negative errno from the cache, or -ENOMEM / -EAGAIN. */
+int api_transcodes_start_cached(ApiTranscodes *t, const char *user_id, MediaTcache *cache,
+                                const MediaTcacheKey *key, const MediaTranscodeOptions *opts,
+                                HttpLive *live);
 
 #endif

@@ -28,6 +28,7 @@
 #include "library/library_service.h"
 #include "library/library_watch.h"
 #include "media/media_probe.h"
+#include "media/media_tcache.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -70,6 +71,21 @@ static unsigned serve_fd_budget(unsigned wanted)
         return (unsigned)room;
     }
     return wanted;
+}
+
+/* Opens the transcode cache under the data dir (none when transcode_cache_mb is 0).
+ * Returns 0 or a negative errno, logged. */
+static int serve_tcache(const Config *cfg, MediaTcache **ret_tcache)
+{
+    *ret_tcache = NULL;
+    if (cfg->transcode_cache_mb == 0)
+        return 0;
+    char dir[LIMIT_PATH_BYTES + 16];
+    snprintf(dir, sizeof(dir), "%s/transcodes", cfg->data_dir);
+    int r = media_tcache_new(dir, (uint64_t)cfg->transcode_cache_mb * 1024 * 1024, ret_tcache);
+    if (r < 0)
+        log_error("cannot open the transcode cache %s: %s", dir, err_str(r));
+    return r;
 }
 
 int cmd_serve(int argc, char **argv, char **envp)
@@ -158,6 +174,9 @@ int cmd_serve(int argc, char **argv, char **envp)
         log_error("cannot create the transcode registry: out of memory");
         goto out_cache;
     }
+    MediaTcache *tcache = NULL; /* <data_dir>/transcodes; none when transcode_cache_mb is 0 */
+    if ((r = serve_tcache(&cfg, &tcache)) < 0)
+        goto out_transcodes;
 
     ApiContext ctx = {
         .db = db,
@@ -170,8 +189,10 @@ int cmd_serve(int argc, char **argv, char **envp)
         .auth = auth,
         .cache = cache,
         .now_playing_visible = cfg.now_playing_visible,
+        .metrics_public = cfg.metrics_public,
         .transcodes = transcodes,
         .web_dir = cfg.web_dir,
+        .tcache = tcache,
     };
     size_t n_routes;
     const HttpRoute *routes = api_routes(&n_routes);
@@ -224,6 +245,7 @@ out_router:
     http_router_free(router);
 out_transcodes:
     api_transcodes_free(transcodes); /* waits for the workers; their pipes are cancelled */
+    media_tcache_free(tcache);       /* after the workers: they hold its fills */
     if (code == APP_EXIT_OK)
         log_info("stopped");
 out_cache:

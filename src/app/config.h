@@ -46,8 +46,10 @@ typedef struct Config {
     unsigned scan_interval_s;     /* 0: no scheduled scans */
     unsigned scan_workers;        /* folders scanned in parallel */
     unsigned max_transcodes;      /* 0: LIMIT_TRANSCODES_PER_CORE per core */
+    unsigned transcode_cache_mb;  /* size of the transcode cache; 0: none */
     unsigned purge_after_s;       /* missing songs are deleted after this long */
     bool now_playing_visible;     /* users see each other's now-playing entries */
+    bool metrics_public;          /* GET /metrics without credentials */
     unsigned access_token_ttl_s;  /* lifetime of an access token (JWT) */
     unsigned refresh_token_ttl_s; /* lifetime of a refresh token */
     unsigned stream_token_ttl_s;  /* lifetime of a ?t= media token */

@@ -38,6 +38,11 @@
 #define LIMIT_TRANSCODE_RETRY_AFTER_S 5           /* Retry-After of the 429 */
 #define LIMIT_TRANSCODE_OFFSET_S      (24 * 3600) /* largest timeOffset we accept */
 
+/* Transcode cache (media_tcache.h): files under <data_dir>/transcodes. */
+#define LIMIT_TCACHE_MB_MAX  (16 * 1024 * 1024) /* largest transcode_cache_mb (16 TiB) */
+#define LIMIT_TCACHE_FILES   100000             /* finished files indexed; past it the oldest go */
+#define LIMIT_TCACHE_POLL_MS 200 /* a follower checks for a departed client this often */
+
 /* Lists. */
 #define LIMIT_PAGE_DEFAULT       100
 #define LIMIT_PAGE_MAX           500
@@ -108,6 +113,9 @@
 #define LIMIT_CACHE_ENTRIES          1024        /* entries of the in-process cache */
 #define LIMIT_CACHE_KEY_BYTES        256         /* one cache key */
 #define LIMIT_CACHE_VALUE_BYTES      (64 * 1024) /* one cached value */
+
+/* GET /metrics: the whole text exposition. */
+#define LIMIT_METRICS_BYTES (256 * 1024)
 
 /* Database pool. */
 #define LIMIT_DB_POOL_MAX 64

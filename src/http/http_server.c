@@ -16,6 +16,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/str.h"
 #include "http/http_internal.h"
 
@@ -177,6 +178,7 @@ static enum MHD_Result server_queue(Exchange *x, bool close_after)
     case HTTP_BODY_LIVE:
         x->live = res->live;
         http_live_ref(x->live);
+        metrics_inc(METRICS_LIVE_STREAMS); /* lowered when the exchange completes */
         r = http_live_mhd_response(res->live, x->conn, &x->server->lives);
         res->live = NULL;
         break;
@@ -184,6 +186,8 @@ static enum MHD_Result server_queue(Exchange *x, bool close_after)
     uint64_t len = res->kind == HTTP_BODY_LIVE ? 0 : res->length;
     if (!r) {
         log_error("http: cannot build a response (out of memory)");
+        if (x->live)
+            metrics_add(METRICS_LIVE_STREAMS, -1);
         http_live_unref(x->live);
         x->live = NULL;
         server_plain(x, 500);
@@ -636,11 +640,14 @@ static void server_completed(void *cls, struct MHD_Connection *conn, void **con_
         if (ci)
             status = (int)ci->http_status;
     }
+    metrics_http_status(status);
     uint64_t bytes = 0;
-    if (x->live)
+    if (x->live) {
         bytes = http_live_sent(x->live);
-    else if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        metrics_add(METRICS_LIVE_STREAMS, -1);
+    } else if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
         bytes = x->body_len;
+    }
     char target[SERVER_LOG_TARGET_BYTES];
     server_log_target(x, target, sizeof(target));
     log_info("ACCESS %s %s %s %d %" PRIu64 " %" PRId64 "ms", x->req.peer_addr, x->req.method,

@@ -5,15 +5,23 @@
  * Decoded frames go through libswresample into an AVAudioFifo that hands the encoder frames
  * of exactly its frame size; packets are muxed into an AVIOContext whose write callback is
  * the caller's sink. A failing sink is remembered in the state and stops the loop at once.
- * The start offset seeks first, then drops decoded samples before the offset.
+ * The start offset seeks first, then drops decoded samples before the offset. Tags are
+ * copied from the input (format, then audio stream) to where each muxer reads them; an
+ * embedded front cover goes out as an attached-picture stream (mp3, FLAC) or as a
+ * METADATA_BLOCK_PICTURE comment (Ogg Opus). Fragmented MP4 cuts a fragment every second.
  */
 #include "media/media_transcode.h"
 
 #include "core/err.h"
+#include "core/limits.h"
+#include "core/metrics.h"
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/audio_fifo.h>
+#include <libavutil/avstring.h>
+#include <libavutil/base64.h>
+#include <libavutil/intreadwrite.h>
 #include <libavutil/channel_layout.h>
 #include <libavutil/mathematics.h>
 #include <libavutil/opt.h>
@@ -26,6 +34,8 @@
 #define MEDIA_TRANSCODE_IO_BYTES     (32 * 1024)
 #define MEDIA_TRANSCODE_DEFAULT_KBPS 128
 #define MEDIA_TRANSCODE_MAX_RATE     192000
+#define MEDIA_TRANSCODE_FRAG_US      "1000000" /* fragmented MP4: one fragment a second */
+#define MEDIA_TRANSCODE_COVER_FRONT  3         /* FLAC/ID3 picture type "Cover (front)" */
 
 static const struct {
     const char *name;
@@ -39,6 +49,25 @@ static const struct {
     [MEDIA_TRANSCODE_OPUS] = {"opus", "libopus", "ogg", "audio/ogg", 16, 256},
     [MEDIA_TRANSCODE_AAC] = {"aac", "aac", "adts", "audio/aac", 32, 320},
     [MEDIA_TRANSCODE_FLAC] = {"flac", "flac", "flac", "audio/flac", 0, 0},
+    [MEDIA_TRANSCODE_M4A] = {"m4a", "aac", "mp4", "audio/mp4", 32, 320},
+};
+
+/* Input tags that describe the source file's encoding, not the song: never copied. */
+static const char *const media_transcode_skip_tags[] = {
+    "encoder",
+    "major_brand",
+    "minor_version",
+    "compatible_brands",
+    "creation_time",
+    "iTunSMPB",
+    "iTunNORM",
+    "vendor_id",
+    "handler_name",
+    "duration",
+    "METADATA_BLOCK_PICTURE",
+    "coverart",
+    "encoder_settings",
+    "encoding_tool",
 };
 
 #define MEDIA_TRANSCODE_N_TARGETS                                                                  \
@@ -53,6 +82,11 @@ int media_transcode_format_parse(const char *name, MediaTranscodeFormat *ret_for
         }
     }
     return -EINVAL;
+}
+
+const char *media_transcode_format_name(MediaTranscodeFormat format)
+{
+    return media_transcode_targets[format].name;
 }
 
 const char *media_transcode_content_type(MediaTranscodeFormat format)
@@ -84,6 +118,8 @@ typedef struct TranscodeState {
     AVPacket *pkt;
     AVFrame *frame;
     int stream;
+    int pic_stream;     /* the input's attached front cover, or -1 */
+    int out_pic;        /* its output stream, or -1 */
     int64_t next_pts;   /* in encoder samples */
     int64_t offset_ms;  /* samples before this are dropped */
     int64_t in_samples; /* decoded input samples seen, when timestamps are missing */
@@ -133,10 +169,109 @@ static int transcode_open_input(TranscodeState *t, const char *path)
     t->dec->thread_count = 1;
     if (avcodec_open2(t->dec, codec, NULL) < 0)
         return ERR_MEDIA;
+    t->pic_stream = -1;
     for (unsigned i = 0; i < t->in->nb_streams; i++) {
+        const AVStream *s = t->in->streams[i];
+        bool pic = (s->disposition & AV_DISPOSITION_ATTACHED_PIC) && s->attached_pic.size > 0 &&
+                   s->attached_pic.size <= LIMIT_PICTURE_BYTES &&
+                   (s->codecpar->codec_id == AV_CODEC_ID_MJPEG ||
+                    s->codecpar->codec_id == AV_CODEC_ID_PNG);
+        const AVDictionaryEntry *kind = av_dict_get(s->metadata, "comment", NULL, 0);
+        bool front = kind && strcmp(kind->value, "Cover (front)") == 0;
+        if (pic && (t->pic_stream < 0 || front))
+            t->pic_stream = (int)i;
         if ((int)i != t->stream)
             t->in->streams[i]->discard = AVDISCARD_ALL;
     }
+    return 0;
+}
+
+static bool transcode_skip_tag(const char *key)
+{
+    for (size_t i = 0; i < sizeof(media_transcode_skip_tags) / sizeof(media_transcode_skip_tags[0]);
+         i++)
+        if (av_strcasecmp(key, media_transcode_skip_tags[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Copies the song's tags (format level, then the audio stream's) into `dst`. */
+static int transcode_copy_tags(const TranscodeState *t, AVDictionary **dst)
+{
+    const AVDictionary *src[] = {t->in->metadata, t->in->streams[t->stream]->metadata};
+    for (size_t i = 0; i < 2; i++) {
+        const AVDictionaryEntry *e = NULL;
+        while ((e = av_dict_get(src[i], "", e, AV_DICT_IGNORE_SUFFIX)) != NULL) {
+            if (transcode_skip_tag(e->key) || strlen(e->value) > LIMIT_TAG_BYTES)
+                continue;
+            if (av_dict_set(dst, e->key, e->value, AV_DICT_DONT_OVERWRITE) < 0)
+                return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+/* Builds the base64 FLAC picture block of the cover for an Ogg comment. */
+static int transcode_picture_comment(const TranscodeState *t, AVDictionary **dst)
+{
+    const AVStream *s = t->in->streams[t->pic_stream];
+    const char *mime = s->codecpar->codec_id == AV_CODEC_ID_PNG ? "image/png" : "image/jpeg";
+    size_t mlen = strlen(mime);
+    size_t len = 8 + mlen + 4 + 16 + 4 + (size_t)s->attached_pic.size;
+    uint8_t *block = av_malloc(len);
+    if (!block)
+        return -ENOMEM;
+    uint8_t *p = block;
+    AV_WB32(p, MEDIA_TRANSCODE_COVER_FRONT);
+    AV_WB32(p + 4, (uint32_t)mlen);
+    memcpy(p + 8, mime, mlen);
+    p += 8 + mlen;
+    AV_WB32(p, 0); /* no description */
+    AV_WB32(p + 4, (uint32_t)s->codecpar->width);
+    AV_WB32(p + 8, (uint32_t)s->codecpar->height);
+    AV_WB32(p + 12, 24);
+    AV_WB32(p + 16, 0);
+    AV_WB32(p + 20, (uint32_t)s->attached_pic.size);
+    memcpy(p + 24, s->attached_pic.data, (size_t)s->attached_pic.size);
+    int b64len = (int)AV_BASE64_SIZE(len);
+    char *b64 = av_malloc((size_t)b64len);
+    int rc = -ENOMEM;
+    if (b64 && av_base64_encode(b64, b64len, block, (int)len))
+        rc = av_dict_set(dst, "METADATA_BLOCK_PICTURE", b64, 0) < 0 ? -ENOMEM : 0;
+    av_free(b64);
+    av_free(block);
+    return rc;
+}
+
+/* Adds the attached-picture output stream for mp3 and FLAC. */
+static int transcode_add_picture(TranscodeState *t)
+{
+    const AVStream *in = t->in->streams[t->pic_stream];
+    AVStream *st = avformat_new_stream(t->out, NULL);
+    if (!st || avcodec_parameters_copy(st->codecpar, in->codecpar) < 0)
+        return -ENOMEM;
+    st->codecpar->codec_tag = 0;
+    st->disposition = AV_DISPOSITION_ATTACHED_PIC;
+    st->time_base = (AVRational){1, 90000};
+    if (av_dict_set(&st->metadata, "comment", "Cover (front)", 0) < 0)
+        return -ENOMEM;
+    t->out_pic = st->index;
+    return 0;
+}
+
+/* Tags and cover for the output, where its container keeps them. */
+static int transcode_add_tags(TranscodeState *t, MediaTranscodeFormat format)
+{
+    AVStream *audio = t->out->streams[0];
+    int r = transcode_copy_tags(t, &t->out->metadata);
+    if (r == 0 && format == MEDIA_TRANSCODE_OPUS) /* the Ogg muxer reads the stream's */
+        r = transcode_copy_tags(t, &audio->metadata);
+    if (r < 0 || t->pic_stream < 0)
+        return r;
+    if (format == MEDIA_TRANSCODE_OPUS)
+        return transcode_picture_comment(t, &audio->metadata);
+    if (format == MEDIA_TRANSCODE_MP3 || format == MEDIA_TRANSCODE_FLAC)
+        return transcode_add_picture(t);
     return 0;
 }
 
@@ -165,6 +300,41 @@ static enum AVSampleFormat transcode_pick_fmt(MediaTranscodeFormat format, const
     if (format == MEDIA_TRANSCODE_FLAC)
         return in_bits > 16 ? AV_SAMPLE_FMT_S32 : AV_SAMPLE_FMT_S16;
     return codec->sample_fmts ? codec->sample_fmts[0] : AV_SAMPLE_FMT_FLTP;
+}
+
+/* Writes the header, then the cover (the muxer holds the audio back until it has it). With
+ * `buffered` (mp3: the ID3v2 size is written by seeking back) this goes to memory first and
+ * reaches the sink in one piece. */
+static int transcode_write_head(TranscodeState *t, AVDictionary **mux, bool buffered)
+{
+    AVIOContext *io = t->out->pb;
+    AVIOContext *mem = NULL;
+    if (buffered) {
+        if (avio_open_dyn_buf(&mem) < 0)
+            return -ENOMEM;
+        t->out->pb = mem;
+    }
+    int r = avformat_write_header(t->out, mux);
+    if (r >= 0 && t->out_pic >= 0) {
+        AVPacket *pic = av_packet_clone(&t->in->streams[t->pic_stream]->attached_pic);
+        if (pic) {
+            pic->stream_index = t->out_pic;
+            pic->pts = pic->dts = 0;
+            r = av_write_frame(t->out, pic);
+            av_packet_free(&pic);
+        } else {
+            r = AVERROR(ENOMEM);
+        }
+    }
+    if (mem) {
+        uint8_t *head = NULL;
+        int n = avio_close_dyn_buf(mem, &head);
+        t->out->pb = io;
+        if (r >= 0 && n > 0)
+            avio_write(io, head, n);
+        av_free(head);
+    }
+    return r < 0 ? transcode_err(t, r) : 0;
 }
 
 static int transcode_open_output(TranscodeState *t, const MediaTranscodeOptions *opts)
@@ -218,8 +388,26 @@ static int transcode_open_output(TranscodeState *t, const MediaTranscodeOptions 
                                   t->enc->frame_size > 0 ? t->enc->frame_size : 4096);
     if (!t->fifo)
         return -ENOMEM;
-    int r = avformat_write_header(t->out, NULL);
-    return r < 0 ? transcode_err(t, r) : 0;
+    int r = transcode_add_tags(t, opts->format);
+    if (r < 0)
+        return r;
+    AVDictionary *mux = NULL;
+    if (opts->format == MEDIA_TRANSCODE_M4A) {
+        r = av_dict_set(&mux, "movflags", "+empty_moov+default_base_moof", 0);
+        if (r >= 0)
+            r = av_dict_set(&mux, "frag_duration", MEDIA_TRANSCODE_FRAG_US, 0);
+    } else if (opts->format == MEDIA_TRANSCODE_MP3) {
+        r = av_dict_set(&mux, "id3v2_version", "3", 0); /* ID3v2.3: what most players read */
+        if (r >= 0) /* its counts would never be filled in on a stream */
+            r = av_dict_set(&mux, "write_xing", "0", 0);
+    }
+    if (r < 0) {
+        av_dict_free(&mux);
+        return -ENOMEM;
+    }
+    r = transcode_write_head(t, &mux, opts->format == MEDIA_TRANSCODE_MP3);
+    av_dict_free(&mux);
+    return r;
 }
 
 /* Sends `frame` (NULL: flush) to the encoder and muxes every packet it returns. */
@@ -376,10 +564,10 @@ static void transcode_seek(TranscodeState *t, int64_t offset_ms)
         avcodec_flush_buffers(t->dec);
 }
 
-int media_transcode(const char *path, const MediaTranscodeOptions *opts, MediaTranscodeWrite write,
-                    void *ctx)
+static int transcode_run(const char *path, const MediaTranscodeOptions *opts,
+                         MediaTranscodeWrite write, void *ctx)
 {
-    TranscodeState t = {.write = write, .ctx = ctx, .stream = -1};
+    TranscodeState t = {.write = write, .ctx = ctx, .stream = -1, .pic_stream = -1, .out_pic = -1};
     t.offset_ms = opts->offset_ms > 0 ? opts->offset_ms : 0;
     if ((unsigned)opts->format >= MEDIA_TRANSCODE_N_TARGETS)
         return -EINVAL;
@@ -442,4 +630,17 @@ out_free:
     av_packet_free(&t.pkt);
     av_frame_free(&t.frame);
     return rc;
+}
+
+int media_transcode(const char *path, const MediaTranscodeOptions *opts, MediaTranscodeWrite write,
+                    void *ctx)
+{
+    metrics_inc(METRICS_TRANSCODES_STARTED);
+    metrics_add(METRICS_TRANSCODES_RUNNING, 1);
+    int r = transcode_run(path, opts, write, ctx);
+    metrics_add(METRICS_TRANSCODES_RUNNING, -1);
+    metrics_inc(r == 0        ? METRICS_TRANSCODES_FINISHED
+                : r == -EPIPE ? METRICS_TRANSCODES_CANCELLED
+                              : METRICS_TRANSCODES_FAILED);
+    return r;
 }

@@ -1,5 +1,7 @@
 /*
- * media_transcode.h - live transcoding of one audio file into mp3, Ogg Opus, ADTS AAC or FLAC.
+ * media_transcode.h - live transcoding of one audio file into mp3, Ogg Opus, AAC (ADTS or
+ * fragmented MP4) or FLAC, with the source's tags and embedded cover where the container
+ * allows (ID3v2 + APIC in mp3, Vorbis comments + PICTURE in FLAC and Ogg Opus, MP4 tags).
  *
  * Decodes with libavformat/libavcodec, resamples with libswresample and encodes in process
  * (no child processes); the muxed bytes go to a caller-supplied sink as they are produced.
@@ -17,6 +19,7 @@ typedef enum {
     MEDIA_TRANSCODE_OPUS, /* libopus in Ogg, audio/ogg */
     MEDIA_TRANSCODE_AAC,  /* the native aac encoder in ADTS, audio/aac */
     MEDIA_TRANSCODE_FLAC, /* flac in its own container, audio/flac */
+    MEDIA_TRANSCODE_M4A,  /* the native aac encoder in fragmented MP4, audio/mp4 */
 } MediaTranscodeFormat;
 
 /* Receives `len` muxed bytes (borrowed for the call). Returns 0, or a negative value to stop
@@ -29,8 +32,11 @@ typedef struct MediaTranscodeOptions {
     int64_t offset_ms; /* start this far into the song; 0: from the start */
 } MediaTranscodeOptions;
 
-/* Maps "mp3", "opus", "aac" or "flac" to *ret_format. Returns 0 or -EINVAL. */
+/* Maps "mp3", "opus", "aac", "flac" or "m4a" to *ret_format. Returns 0 or -EINVAL. */
 int media_transcode_format_parse(const char *name, MediaTranscodeFormat *ret_format);
+
+/* Returns the name of `format` ("mp3", ...), also its file extension. Static string. */
+const char *media_transcode_format_name(MediaTranscodeFormat format);
 
 /* Returns the MIME type of the output of `format`. Static string. */
 const char *media_transcode_content_type(MediaTranscodeFormat format);
@@ -43,7 +49,8 @@ int media_transcode_clamp_kbps(MediaTranscodeFormat format, int kbps);
  * in order. Returns 0 when the whole output was written, -EPIPE as soon as the sink fails,
  * -ENOENT / -EACCES for an unopenable file, ERR_MEDIA for a file without decodable audio or
  * a read error mid-file (the output written so far ends with a complete trailer),
- * ERR_UNSUPPORTED when the encoder is missing, or -ENOMEM. */
+ * ERR_UNSUPPORTED when the encoder is missing, or -ENOMEM. Counts itself in core/metrics.h
+ * (started, running, then finished, cancelled by the sink, or failed). */
 int media_transcode(const char *path, const MediaTranscodeOptions *opts, MediaTranscodeWrite write,
                     void *ctx);
 

@@ -15,6 +15,7 @@
 #include "library/library_lrc.h"
 #include "library/library_song.h"
 #include "media/media_probe.h"
+#include "media/media_tcache.h"
 #include "media/media_transcode.h"
 
 #include <errno.h>
@@ -149,15 +150,20 @@ int native_songs_get(HttpRequest *req, HttpResponse *res)
     return api_json_respond(req, res, 200, native_songs_json(req, &song));
 }
 
-/* The original file, byte for byte (sendfile, Range, conditional requests). */
+/* Answers with the open file `fd` (taken): sendfile, Range, conditional requests. */
+static int native_song_file(HttpRequest *req, HttpResponse *res, int fd, const char *type)
+{
+    int r = http_file_respond(req, res, fd, type, "private, max-age=86400");
+    return r < 0 ? api_error_from(req, res, r) : 0;
+}
+
+/* The original file, byte for byte. */
 static int native_song_original(HttpRequest *req, HttpResponse *res, const Song *song)
 {
     int fd = open(song->full_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return api_error(req, res, 404, "not_found", "the file is gone; rescan the library");
-    int r =
-        http_file_respond(req, res, fd, media_content_type(song->format), "private, max-age=86400");
-    return r < 0 ? api_error_from(req, res, r) : 0;
+    return native_song_file(req, res, fd, media_content_type(song->format));
 }
 
 /* Starts a live transcode of `song` into the response. Answers every error itself. */
@@ -170,13 +176,23 @@ static int native_song_transcode(HttpRequest *req, HttpResponse *res, const Song
         return api_error(req, res, 501, "unsupported", "transcoding is not available");
     if (access(song->full_path, R_OK) != 0)
         return api_error(req, res, 404, "not_found", "the file is gone; rescan the library");
+    const char *type = media_transcode_content_type(opts->format);
+    MediaTcacheKey key = {song->id, song->full_path, opts->format, opts->bitrate_kbps};
+    bool cached = app->tcache && opts->offset_ms == 0;
+    int fd;
+    if (cached && media_tcache_open(app->tcache, &key, &fd) == 0)
+        return native_song_file(req, res, fd, type);
     HttpLive *live = http_live_new(LIMIT_LIVE_BUFFER_BYTES);
     if (!live)
         return api_error_from(req, res, -ENOMEM);
-    int r = http_response_live(res, media_transcode_content_type(opts->format), live);
+    int r = http_response_live(res, type, live);
     if (r < 0)
         goto out_unref;
-    r = api_transcodes_start(app->transcodes, p ? p->user_id : "", song->full_path, opts, live);
+    const char *user = p ? p->user_id : "";
+    r = cached ? api_transcodes_start_cached(app->transcodes, user, app->tcache, &key, opts, live)
+               : -EINVAL;
+    if (r == -EINVAL) /* uncacheable: a plain live transcode */
+        r = api_transcodes_start(app->transcodes, user, song->full_path, opts, live);
     if (r < 0)
         goto out_unref; /* the error body below releases the response's reference */
     http_response_header(res, "Cache-Control", "no-store");
@@ -206,6 +222,30 @@ static int native_song_query_int(HttpRequest *req, const char *name, int64_t max
     return 0;
 }
 
+/* True when the original of `song` already is what `format` asks for. */
+static bool native_song_is_format(const Song *song, const char *format)
+{
+    if (strcmp(format, song->format) != 0)
+        return false;
+    return strcmp(format, "m4a") != 0 || strcmp(song->codec, "aac") == 0; /* not ALAC */
+}
+
+/* The target that re-encodes `song` to itself, for a start offset on an original (the
+ * OpenSubsonic transcodeOffset extension: an offset means a transcode): its own format where
+ * we encode it, else FLAC for lossless sources and mp3 for the rest. */
+static MediaTranscodeFormat native_song_same_format(const Song *song)
+{
+    static const char *const lossless[] = {"flac", "alac", "wavpack", "ape", "tta", "pcm_"};
+    MediaTranscodeFormat f;
+    if (native_song_is_format(song, song->format) &&
+        media_transcode_format_parse(song->format, &f) == 0)
+        return f;
+    for (size_t i = 0; i < sizeof(lossless) / sizeof(lossless[0]); i++)
+        if (strncmp(song->codec, lossless[i], strlen(lossless[i])) == 0)
+            return MEDIA_TRANSCODE_FLAC;
+    return MEDIA_TRANSCODE_MP3;
+}
+
 int native_songs_stream(HttpRequest *req, HttpResponse *res)
 {
     int64_t kbps, offset_s;
@@ -219,7 +259,7 @@ int native_songs_stream(HttpRequest *req, HttpResponse *res)
     bool raw = format && strcmp(format, "raw") == 0;
     if (format && *format && !raw && media_transcode_format_parse(format, &target) < 0)
         return api_error(req, res, 400, "bad_request",
-                         "format must be mp3, opus, aac, flac or raw");
+                         "format must be mp3, opus, aac, m4a, flac or raw");
 
     Song song;
     if (native_song_load(req, res, &song) < 0)
@@ -232,9 +272,15 @@ int native_songs_stream(HttpRequest *req, HttpResponse *res)
     if (raw)
         transcode = false;
     else if (format && *format) /* explicit: unless it is the original at or below its rate */
-        transcode = strcmp(format, song.format) != 0 || (kbps > 0 && kbps < song.bitrate);
+        transcode = !native_song_is_format(&song, format) || (kbps > 0 && kbps < song.bitrate);
     else
         transcode = kbps > 0 && kbps < song.bitrate;
+    if (!transcode && offset_s > 0 && !raw) { /* seeking in an original: re-encode it */
+        target = native_song_same_format(&song);
+        if (kbps == 0 || kbps > song.bitrate)
+            kbps = song.bitrate;
+        transcode = true;
+    }
     if (!transcode)
         return native_song_original(req, res, &song);
     MediaTranscodeOptions opts = {

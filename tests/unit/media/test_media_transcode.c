@@ -1,5 +1,7 @@
 /* test_media_transcode.c - in-process transcoding of a WAV into every target, through a
- * memory sink; a failing sink stops at once with -EPIPE; bad input is an error. */
+ * memory sink; tags carried into every container that keeps them; a failing sink stops at
+ * once with -EPIPE; bad input is an error. */
+#include "core/arena.h"
 #include "core/err.h"
 #include "media/media_probe.h"
 #include "media/media_transcode.h"
@@ -111,6 +113,40 @@ static void test_other_targets(void **state)
     drop_wav(dir, path);
 }
 
+/* The source's tags come out in mp3 (ID3v2), Ogg Opus and FLAC (Vorbis comments) and
+ * fragmented MP4, read back by our own prober. */
+static void test_tags_carried(void **state)
+{
+    (void)state;
+    media_init();
+    char *dir = testutil_tmpdir();
+    char src[1024], out[1100];
+    snprintf(src, sizeof(src), "%s/tagged.wav", dir);
+    const char *const info[] = {"INAM", "Tagged Title", "IART", "Tag Artist",
+                                "IPRD", "Tag Album",    NULL};
+    testutil_write_wav(src, 2.0, info);
+    const MediaTranscodeFormat formats[] = {MEDIA_TRANSCODE_MP3, MEDIA_TRANSCODE_OPUS,
+                                            MEDIA_TRANSCODE_FLAC, MEDIA_TRANSCODE_M4A};
+    for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+        MemSink m = {0};
+        transcode_len(src, formats[i], 96, 0, &m);
+        if (formats[i] == MEDIA_TRANSCODE_M4A)
+            assert_memory_equal(m.data + 4, "ftyp", 4);
+        snprintf(out, sizeof(out), "%s/out.%s", dir, media_transcode_format_name(formats[i]));
+        testutil_write_file(out, m.data, m.len);
+        free(m.data);
+        Arena *a = arena_new(1 << 20);
+        MediaInfo mi;
+        assert_int_equal(media_probe(out, a, &mi), 0);
+        assert_string_equal(mi.title, "Tagged Title");
+        assert_string_equal(mi.artist, "Tag Artist");
+        assert_string_equal(mi.album, "Tag Album");
+        arena_free(a);
+    }
+    testutil_rmrf(dir);
+    free(dir);
+}
+
 static void test_failing_sink_stops(void **state)
 {
     (void)state;
@@ -154,6 +190,10 @@ static void test_parse_and_clamp(void **state)
     assert_int_equal(media_transcode_format_parse("opus", &f), 0);
     assert_int_equal(f, MEDIA_TRANSCODE_OPUS);
     assert_int_equal(media_transcode_format_parse("wav", &f), -EINVAL);
+    assert_int_equal(media_transcode_format_parse("m4a", &f), 0);
+    assert_int_equal(f, MEDIA_TRANSCODE_M4A);
+    assert_string_equal(media_transcode_content_type(f), "audio/mp4");
+    assert_string_equal(media_transcode_format_name(f), "m4a");
     assert_int_equal(media_transcode_clamp_kbps(MEDIA_TRANSCODE_MP3, 0), 128);
     assert_int_equal(media_transcode_clamp_kbps(MEDIA_TRANSCODE_MP3, 9999), 320);
     assert_int_equal(media_transcode_clamp_kbps(MEDIA_TRANSCODE_OPUS, 1), 16);
@@ -163,11 +203,9 @@ static void test_parse_and_clamp(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_mp3),
-        cmocka_unit_test(test_other_targets),
-        cmocka_unit_test(test_failing_sink_stops),
-        cmocka_unit_test(test_bad_input),
-        cmocka_unit_test(test_parse_and_clamp),
+        cmocka_unit_test(test_mp3),          cmocka_unit_test(test_other_targets),
+        cmocka_unit_test(test_tags_carried), cmocka_unit_test(test_failing_sink_stops),
+        cmocka_unit_test(test_bad_input),    cmocka_unit_test(test_parse_and_clamp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,70 @@
+// GET /metrics: who may read it (admins, or anyone with metrics_public), the Prometheus text
+// format, and counters that move with the traffic they count.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from './lib/server.mjs';
+import { request } from './lib/http.mjs';
+import { parseMetrics, scrape } from './lib/metrics.mjs';
+
+/** @type {import('./lib/server.mjs').Server} */
+let server;
+
+before(async () => {
+    server = await startServer({ minSongs: 0 });
+});
+
+after(async () => {
+    await server?.stop();
+});
+
+test('admins read the metrics; other users get 403, anonymous 401', async () => {
+    const res = await request(server.port, { path: '/metrics' });
+    assert.equal(res.status, 200);
+    assert.match(String(res.headers['content-type']), /^text\/plain; version=0\.0\.4/);
+    const m = parseMetrics(res.text());
+    for (const name of ['swaz_http_requests_total{class="2xx"}', 'swaz_live_streams',
+        'swaz_transcodes_started_total', 'swaz_transcode_cache_requests_total{result="hit"}',
+        'swaz_transcode_cache_evictions_total', 'swaz_transcode_cache_bytes']) {
+        assert.ok(m.has(name), `${name} missing`);
+    }
+    const anon = await request(server.port, { path: '/metrics', token: null });
+    assert.equal(anon.status, 401);
+    await server.createUser('metrics-user', 'metrics user password');
+    const { accessToken } = await server.login('metrics-user', 'metrics user password');
+    const user = await request(server.port, { path: '/metrics', token: accessToken });
+    assert.equal(user.status, 403);
+});
+
+test('status classes count every response', async () => {
+    const before = await scrape(server.port);
+    for (let i = 0; i < 3; i++) {
+        assert.equal((await request(server.port, { path: '/api/no-such-thing' })).status, 404);
+    }
+    assert.equal((await request(server.port, { path: '/health' })).status, 200);
+    // A response is counted when it completes, just after the client has it: settle first.
+    const four = 'swaz_http_requests_total{class="4xx"}';
+    const two = 'swaz_http_requests_total{class="2xx"}';
+    let after;
+    for (let i = 0; i < 20; i++) {
+        after = await scrape(server.port);
+        // /health, the first scrape and every scrape but this one.
+        if (after.get(four) - before.get(four) >= 3 && after.get(two) - before.get(two) >= 2 + i) {
+            break;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(after.get(four) - before.get(four), 3);
+    assert.ok(after.get(two) - before.get(two) >= 2);
+});
+
+test('metrics_public opens /metrics to anonymous scrapers', async () => {
+    const open = await startServer({ minSongs: 0, env: { SWAZ_METRICS_PUBLIC: 'true' } });
+    try {
+        const res = await request(open.port, { path: '/metrics', token: null });
+        assert.equal(res.status, 200);
+        assert.ok(parseMetrics(res.text()).has('swaz_transcodes_running'));
+    } finally {
+        await open.stop();
+    }
+});

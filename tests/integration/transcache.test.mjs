@@ -1,0 +1,235 @@
+// The transcode cache: a second request is served from disk (no second encode, counted in
+// /metrics) with Range and ETag like an original; two listeners at once share one encoder;
+// LRU eviction under a small transcode_cache_mb; a listener who leaves mid-encode and a
+// crash leave no half file; stale temp files are removed at start-up.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { startServer, allSongs, run, tempDir } from './lib/server.mjs';
+import { request, sha256 } from './lib/http.mjs';
+import { scrape } from './lib/metrics.mjs';
+
+let music;
+/** @type {import('./lib/server.mjs').Server} */
+let server;
+let songs;
+
+/** A mono sine of `seconds` at 44.1 kHz as WAV, tagged with its title. */
+async function gen(dir, name, seconds) {
+    const r = await run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
+        '-f', 'lavfi', '-i', `sine=frequency=330:sample_rate=44100:duration=${seconds}`,
+        '-c:a', 'pcm_s16le', '-metadata', `title=${name}`, '-metadata', 'artist=Cache Artist',
+        '-metadata', 'album=Cache Album', path.join(dir, `${name}.wav`)]);
+    assert.equal(r.code, 0, r.stderr);
+}
+
+before(async () => {
+    music = tempDir('swaz-tcache-music-');
+    const dir = path.join(music, 'Cache Artist', 'Cache Album');
+    fs.mkdirSync(dir, { recursive: true });
+    await gen(dir, 'Short', 20);
+    await gen(dir, 'Long', 300);
+    server = await startServer({ musicDirs: [music], minSongs: 2 });
+    songs = new Map((await allSongs(server.port)).map((s) => [s.title, s]));
+});
+
+after(async () => {
+    await server?.stop();
+    if (music) fs.rmSync(music, { recursive: true, force: true });
+});
+
+const streamPath = (song, query) => `/api/songs/${encodeURIComponent(song.id)}/stream?${query}`;
+
+/** Differences of the named metrics between two scrapes. */
+const delta = (a, b, name) => (b.get(name) ?? 0) - (a.get(name) ?? 0);
+const STARTED = 'swaz_transcodes_started_total';
+const HIT = 'swaz_transcode_cache_requests_total{result="hit"}';
+const JOIN = 'swaz_transcode_cache_requests_total{result="join"}';
+const MISS = 'swaz_transcode_cache_requests_total{result="miss"}';
+
+/** The finished files and temp files in the server's cache folder. */
+function cacheFiles(srv) {
+    const dir = path.join(srv.dataDir, 'transcodes');
+    const names = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+    return { done: names.filter((n) => !n.endsWith('.tmp')), tmp: names.filter((n) => n.endsWith('.tmp')),
+        bytes: names.reduce((s, n) => s + fs.statSync(path.join(dir, n)).size, 0) };
+}
+
+/** Waits until `check()` is true (the encoder ends a moment after the last byte). */
+async function until(check, what) {
+    for (let i = 0; i < 100; i++) {
+        if (await check()) return;
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail(`timed out waiting for ${what}`);
+}
+
+test('the second request is a cache hit: same bytes, no second encode, Range and ETag', async () => {
+    const song = songs.get('Short');
+    const q = 'format=mp3&bitrate=96';
+    const m0 = await scrape(server.port);
+    const first = await request(server.port, { path: streamPath(song, q), timeoutMs: 30000 });
+    assert.equal(first.status, 200);
+    assert.equal(first.headers['content-length'], undefined, 'the first one is live');
+    await until(() => cacheFiles(server).done.length === 1, 'the cache file');
+    const m1 = await scrape(server.port);
+    assert.equal(delta(m0, m1, STARTED), 1);
+    assert.equal(delta(m0, m1, MISS), 1);
+
+    const second = await request(server.port, { path: streamPath(song, q) });
+    assert.equal(second.status, 200);
+    assert.equal(second.headers['content-type'], 'audio/mpeg');
+    assert.equal(Number(second.headers['content-length']), first.body.length);
+    assert.equal(sha256(second.body), sha256(first.body));
+    const etag = second.headers.etag;
+    assert.ok(etag, 'a cached transcode has an ETag');
+    const m2 = await scrape(server.port);
+    assert.equal(delta(m1, m2, STARTED), 0, 'no second encode');
+    assert.equal(delta(m1, m2, HIT), 1);
+
+    const part = await request(server.port, { path: streamPath(song, q),
+        headers: { Range: 'bytes=100-1099', 'If-Range': etag } });
+    assert.equal(part.status, 206);
+    assert.equal(part.headers['content-range'], `bytes 100-1099/${first.body.length}`);
+    assert.equal(sha256(part.body), sha256(first.body.subarray(100, 1100)));
+    const stale = await request(server.port, { path: streamPath(song, q),
+        headers: { Range: 'bytes=100-1099', 'If-Range': '"other"' } });
+    assert.equal(stale.status, 200);
+    assert.equal(stale.body.length, first.body.length);
+    const notModified = await request(server.port, { path: streamPath(song, q),
+        headers: { 'If-None-Match': etag } });
+    assert.equal(notModified.status, 304);
+    const m3 = await scrape(server.port);
+    assert.equal(delta(m2, m3, STARTED), 0);
+    assert.equal((await scrape(server.port)).get('swaz_transcode_cache_files'), 1);
+});
+
+/** Starts a request and resolves with the response once its head is in, unread. */
+function openStream(port, p, token) {
+    return new Promise((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port, path: p, agent: false,
+            headers: { Authorization: `Bearer ${token}` } });
+        req.on('error', reject);
+        req.on('response', (res) => resolve({ req, res }));
+        req.end();
+    });
+}
+
+/** Reads a response to its end. */
+function readAll(res) {
+    return new Promise((resolve, reject) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks)));
+        res.on('error', reject);
+    });
+}
+
+test('two listeners at once share one encoder; a listener who leaves stops it', async () => {
+    const song = songs.get('Long');
+    const q = 'format=mp3&bitrate=64';
+    const token = server.admin.accessToken;
+    const m0 = await scrape(server.port);
+    const a = await openStream(server.port, streamPath(song, q), token);
+    const b = await openStream(server.port, streamPath(song, q), token);
+    assert.equal(a.res.statusCode, 200);
+    assert.equal(b.res.statusCode, 200);
+    const [bodyA, bodyB] = await Promise.all([readAll(a.res), readAll(b.res)]);
+    const m1 = await scrape(server.port);
+    assert.equal(delta(m0, m1, STARTED), 1, 'one encoder for both');
+    assert.equal(delta(m0, m1, MISS), 1);
+    assert.equal(delta(m0, m1, JOIN), 1, 'the second listener followed the running encode');
+    assert.ok(bodyA.length > 300 * 64 * 1000 / 8 * 0.9, `${bodyA.length} bytes`);
+    assert.equal(sha256(bodyA), sha256(bodyB));
+
+    // One listener of an encode leaves at once: the encoder stops, nothing is kept.
+    const c = await openStream(server.port, streamPath(song, 'format=opus&bitrate=48'), token);
+    assert.equal(c.res.statusCode, 200);
+    c.res.on('error', () => {});
+    c.req.on('error', () => {});
+    c.req.destroy();
+    await until(async () => delta(m1, await scrape(server.port),
+        'swaz_transcodes_cancelled_total') === 1, 'the encoder to stop');
+    await until(async () => (await scrape(server.port)).get('swaz_transcodes_running') === 0,
+        'no encoder running');
+    const files = cacheFiles(server);
+    assert.equal(files.tmp.length, 0, `temp files left: ${files.tmp}`);
+    assert.ok(!files.done.some((n) => n.includes('-opus-')), 'a half opus file was kept');
+});
+
+test('LRU eviction keeps the cache under transcode_cache_mb', async () => {
+    const small = await startServer({ musicDirs: [music], minSongs: 2,
+        env: { SWAZ_TRANSCODE_CACHE_MB: '1' } });
+    try {
+        const short = (await allSongs(small.port)).find((s) => s.title === 'Short');
+        const get = (kbps) => request(small.port, {
+            path: streamPath(short, `format=mp3&bitrate=${kbps}`), timeoutMs: 30000 });
+        // 20 s at 128..320 kbps: 320, 400, 480, 640, 800 kB, together well over 1 MiB.
+        for (const kbps of [128, 160, 192, 256, 320]) {
+            assert.equal((await get(kbps)).status, 200);
+            await until(() => cacheFiles(small).done.some((n) => n.includes(`-${kbps}k-`)),
+                `the ${kbps} kbps file`);
+        }
+        const m = await scrape(small.port);
+        assert.ok(m.get('swaz_transcode_cache_evictions_total') >= 2,
+            `evictions ${m.get('swaz_transcode_cache_evictions_total')}`);
+        const files = cacheFiles(small);
+        assert.ok(files.bytes <= 1024 * 1024, `${files.bytes} bytes on disk`);
+        assert.equal(m.get('swaz_transcode_cache_bytes'), files.bytes);
+        assert.ok(files.done.some((n) => n.includes('-320k-')), 'the newest was evicted');
+        assert.ok(!files.done.some((n) => n.includes('-128k-')), 'the oldest was kept');
+        // The kept one is a hit; the evicted one is encoded again.
+        assert.equal((await get(320)).headers['content-length'] !== undefined, true);
+        assert.equal((await get(128)).headers['content-length'], undefined);
+        const m2 = await scrape(small.port);
+        assert.equal(delta(m, m2, STARTED), 1);
+        assert.equal(delta(m, m2, HIT), 1);
+    } finally {
+        await small.stop();
+    }
+});
+
+test('a crash mid-encode leaves no servable half file; start-up removes temp files', async () => {
+    const dataDir = tempDir('swaz-tcache-data-');
+    const first = await startServer({ musicDirs: [music], minSongs: 2, dataDir });
+    let second;
+    try {
+        const long = (await allSongs(first.port)).find((s) => s.title === 'Long');
+        const q = 'format=flac';
+        const s = await openStream(first.port, streamPath(long, q), first.admin.accessToken);
+        s.res.on('error', () => {});
+        s.req.on('error', () => {});
+        assert.equal(s.res.statusCode, 200);
+        await until(() => cacheFiles(first).tmp.length === 1, 'the temp file');
+        first.proc.kill('SIGKILL');
+        await first.exited;
+        first.stopped = true; // killed on purpose: no clean-exit checks
+        s.req.destroy();
+        assert.equal(cacheFiles(first).tmp.length, 1, 'the crash left its temp file');
+        assert.equal(cacheFiles(first).done.length, 0);
+
+        second = await startServer({ musicDirs: [music], minSongs: 2, dataDir, db: first.db });
+        assert.equal(cacheFiles(second).tmp.length, 0, 'stale temp file still there');
+        const m0 = await scrape(second.port);
+        const res = await request(second.port, { path: streamPath(long, q), timeoutMs: 60000 });
+        assert.equal(res.status, 200);
+        assert.equal(res.headers['content-length'], undefined, 'served a half file');
+        const m1 = await scrape(second.port);
+        assert.equal(delta(m0, m1, MISS), 1);
+        const out = path.join(dataDir, 'out.flac');
+        fs.writeFileSync(out, res.body);
+        // A streamed FLAC carries no total: the end of its last packet is the duration.
+        const probe = await run('ffprobe', ['-v', 'error', '-select_streams', 'a:0',
+            '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', out]);
+        assert.equal(probe.code, 0, probe.stderr);
+        const [pts, dur] = probe.stdout.trim().split('\n').at(-1).split(',').map(Number);
+        assert.ok(Math.abs(pts + dur - 300) < 1, `duration ${pts + dur}`);
+    } finally {
+        await second?.stop().catch(() => {});
+        await first.db.drop().catch(() => {});
+        fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+});
