@@ -19,6 +19,8 @@
 #define LIMIT_HTTP_RANGE_BYTES       256           /* length of a Range header we parse */
 #define LIMIT_HTTP_HEADER_DEADLINE_S 10            /* a request must arrive whole within this */
 #define LIMIT_HTTP_ARENA_BYTES       (32 * 1024 * 1024) /* a request arena, response included */
+#define LIMIT_HTTP_POST_BUFFER_BYTES (64 * 1024) /* a streamed multipart body's parse buffer */
+#define LIMIT_HTTP_DRAIN_BYTES       (4 * 1024 * 1024) /* body discarded after a refusal; then drop */
 
 /* Connections (defaults; the configuration may lower or raise them within these bounds). */
 #define LIMIT_CONN_PER_IP_DEFAULT    256
