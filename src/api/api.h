@@ -32,6 +32,8 @@ typedef struct ApiContext {
     CacheKv *cache;            /* shared cache (popular songs); in-process or Redis */
     bool now_playing_visible;  /* GET /api/now-playing shows every user's devices */
     ApiTranscodes *transcodes; /* live transcodes (api_transcode.h); NULL: none allowed */
+    const char *uploads_dir;   /* canonical <data_dir>/uploads, a library folder; NULL: off */
+    unsigned upload_max_mb;    /* largest POST /api/uploads body, in MiB */
 } ApiContext;
 
 /* Milliseconds on CLOCK_MONOTONIC. */

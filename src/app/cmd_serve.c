@@ -158,6 +158,8 @@ int cmd_serve(int argc, char **argv, char **envp)
         goto out_cache;
     }
 
+    static char uploads_dir[LIMIT_PATH_BYTES];
+    bool uploads = app_uploads_dir(&cfg, uploads_dir) == 0;
     ApiContext ctx = {
         .db = db,
         .data_dir = cfg.data_dir,
@@ -170,6 +172,8 @@ int cmd_serve(int argc, char **argv, char **envp)
         .cache = cache,
         .now_playing_visible = cfg.now_playing_visible,
         .transcodes = transcodes,
+        .uploads_dir = uploads ? uploads_dir : NULL,
+        .upload_max_mb = cfg.upload_max_mb,
     };
     size_t n_routes;
     const HttpRoute *routes = api_routes(&n_routes);
@@ -177,6 +181,12 @@ int cmd_serve(int argc, char **argv, char **envp)
     if ((r = http_router_new(routes, n_routes, &router)) < 0) {
         log_error("bad route table: %s", err_str(r));
         goto out_transcodes;
+    }
+    size_t n_bodies;
+    const HttpRouteBody *bodies = api_route_bodies(&n_bodies);
+    if ((r = http_router_set_bodies(router, bodies, n_bodies)) < 0) {
+        log_error("bad route body table: %s", err_str(r));
+        goto out_router;
     }
 
     HttpServerConfig hc = {

@@ -45,6 +45,7 @@ typedef struct Config {
     unsigned scan_interval_s;     /* 0: no scheduled scans */
     unsigned scan_workers;        /* folders scanned in parallel */
     unsigned max_transcodes;      /* 0: LIMIT_TRANSCODES_PER_CORE per core */
+    unsigned upload_max_mb;       /* largest POST /api/uploads body, MiB */
     unsigned purge_after_s;       /* missing songs are deleted after this long */
     bool now_playing_visible;     /* users see each other's now-playing entries */
     unsigned access_token_ttl_s;  /* lifetime of an access token (JWT) */

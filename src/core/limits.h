@@ -101,6 +101,12 @@
 #define LIMIT_AVATAR_BYTES            LIMIT_HTTP_BODY_BYTES /* an uploaded avatar image */
 #define LIMIT_AVATAR_PIXELS           (25 * 1000 * 1000)    /* its declared width x height */
 
+/* Uploads (POST /api/uploads; the configured upload_max_mb is at most the first). */
+#define LIMIT_UPLOAD_BYTES_MAX  (64LL * 1024 * 1024 * 1024) /* one upload body, all its files */
+#define LIMIT_UPLOAD_FILES      64                          /* `file` parts in one upload request */
+#define LIMIT_UPLOAD_NAME_BYTES 200 /* a sanitised upload file or folder name */
+#define LIMIT_UPLOADS_LISTED    100 /* recent uploads GET /api/uploads shows */
+
 /* Personal data: favourites, history, play queue, bookmarks, the shared cache. */
 #define LIMIT_QUEUE_ENTRIES          1000        /* songs in a saved play queue */
 #define LIMIT_BOOKMARK_COMMENT_BYTES 1024        /* the comment of a bookmark */
