@@ -36,6 +36,8 @@ typedef struct ApiContext {
     const char *web_dir;       /* the web player's built files (api_web.h); "" or NULL: none */
     bool metrics_public;       /* GET /metrics without credentials */
     MediaTcache *tcache;       /* the transcode cache (media_tcache.h); NULL: none */
+    const char *uploads_dir;   /* canonical <data_dir>/uploads, a library folder; NULL: off */
+    unsigned upload_max_mb;    /* largest POST /api/uploads body, in MiB */
 } ApiContext;
 
 /* Milliseconds on CLOCK_MONOTONIC. */

@@ -34,6 +34,10 @@ int api_error_from(HttpRequest *req, HttpResponse *res, int err)
         return api_error(req, res, 503, "busy", "the database is busy; try again");
     case ERR_DB:
         return api_error(req, res, 503, "database_unavailable", "the database is unavailable");
+    case -ENOSPC:
+    case -EDQUOT:
+    case -EFBIG:
+        return api_error(req, res, 507, "insufficient_storage", "no space left on the server");
     default:
         return api_error(req, res, 500, "internal", "internal error");
     }

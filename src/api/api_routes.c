@@ -18,6 +18,7 @@
 #include "api/native/native_search.h"
 #include "api/native/native_shares.h"
 #include "api/native/native_songs.h"
+#include "api/native/native_uploads.h"
 #include "api/native/native_users.h"
 
 static const HttpRoute api_route_table[] = {
@@ -103,7 +104,20 @@ static const HttpRoute api_route_table[] = {
     {"GET", "/api/bookmarks", native_personal_bookmarks, API_USER},
     {"PUT", "/api/bookmarks/{id}", native_personal_bookmark_put, API_USER},
     {"DELETE", "/api/bookmarks/{id}", native_personal_bookmark_delete, API_USER},
+    {"POST", "/api/uploads", native_uploads_post, API_USER},
+    {"GET", "/api/uploads", native_uploads_list, API_USER},
 };
+
+/* Routes that take their body otherwise than buffered up to LIMIT_HTTP_BODY_BYTES. */
+static const HttpRouteBody api_route_body_table[] = {
+    {"POST", "/api/uploads", LIMIT_UPLOAD_BYTES_MAX, &native_uploads_sink},
+};
+
+const HttpRouteBody *api_route_bodies(size_t *ret_count)
+{
+    *ret_count = sizeof(api_route_body_table) / sizeof(api_route_body_table[0]);
+    return api_route_body_table;
+}
 
 const HttpRoute *api_routes(size_t *ret_count)
 {

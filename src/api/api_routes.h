@@ -12,4 +12,8 @@
 /* Returns the route table (static) and writes its length to *ret_count. */
 const HttpRoute *api_routes(size_t *ret_count);
 
+/* Returns the body policies of the routes that stream or take larger bodies (static; for
+ * http_router_set_bodies()) and writes their number to *ret_count. */
+const HttpRouteBody *api_route_bodies(size_t *ret_count);
+
 #endif

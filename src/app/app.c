@@ -2,6 +2,7 @@
 #include "app/app.h"
 
 #include "core/err.h"
+#include "core/log.h"
 #include "core/str.h"
 
 #include <errno.h>
@@ -75,29 +76,57 @@ int app_db_open(const Config *cfg, Db **ret_db, int *ret_applied)
     return 0;
 }
 
+int app_uploads_dir(const Config *cfg, char *ret_path)
+{
+    char dir[LIMIT_PATH_BYTES];
+    if (snprintf(dir, sizeof(dir), "%s/uploads", cfg->data_dir) >= (int)sizeof(dir))
+        return -ENAMETOOLONG;
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+        return -errno;
+    char *abs = realpath(dir, NULL);
+    if (!abs)
+        return -errno;
+    size_t len = str_copy(ret_path, abs, LIMIT_PATH_BYTES);
+    free(abs);
+    return len >= LIMIT_PATH_BYTES ? -ENAMETOOLONG : 0;
+}
+
+/* Adds folder `path` as entry n with a name unique among the first n ("music-2"...). */
+static void app_folder_add(LibraryFolder *folders, char (*names)[LIMIT_PATH_BYTES],
+                           char (*paths)[LIMIT_PATH_BYTES], size_t n, const char *path)
+{
+    str_copy(paths[n], path, LIMIT_PATH_BYTES);
+    const char *base = strrchr(paths[n], '/');
+    base = base && base[1] ? base + 1 : paths[n];
+    str_copy(names[n], base, LIMIT_PATH_BYTES);
+    for (int k = 2; k < 100; k++) {
+        bool clash = false;
+        for (size_t j = 0; j < n; j++)
+            clash |= strcmp(names[j], names[n]) == 0;
+        if (!clash)
+            break;
+        snprintf(names[n], LIMIT_PATH_BYTES, "%.200s-%d", base, k);
+    }
+    folders[n].name = names[n];
+    folders[n].path = paths[n];
+}
+
 size_t app_folders(const Config *cfg, LibraryFolder *folders, char (*names)[LIMIT_PATH_BYTES],
                    char (*paths)[LIMIT_PATH_BYTES])
 {
     size_t n = 0;
-    for (size_t i = 0; i < cfg->n_music_dirs; i++) {
+    for (size_t i = 0; i < cfg->n_music_dirs && n < LIMIT_MUSIC_DIRS; i++) {
         char *abs = realpath(cfg->music_dirs[i], NULL);
-        str_copy(paths[n], abs ? abs : cfg->music_dirs[i], LIMIT_PATH_BYTES);
+        app_folder_add(folders, names, paths, n++, abs ? abs : cfg->music_dirs[i]);
         free(abs);
-        const char *base = strrchr(paths[n], '/');
-        base = base && base[1] ? base + 1 : paths[n];
-        str_copy(names[n], base, LIMIT_PATH_BYTES);
-        /* Names are unique: a second "music" becomes "music-2". */
-        for (int k = 2; k < 100; k++) {
-            bool clash = false;
-            for (size_t j = 0; j < n; j++)
-                clash |= strcmp(names[j], names[n]) == 0;
-            if (!clash)
-                break;
-            snprintf(names[n], LIMIT_PATH_BYTES, "%.200s-%d", base, k);
-        }
-        folders[n].name = names[n];
-        folders[n].path = paths[n];
-        n++;
     }
+    char uploads[LIMIT_PATH_BYTES];
+    int r = app_uploads_dir(cfg, uploads);
+    if (r < 0)
+        log_warn("uploads folder %s/uploads: %s", cfg->data_dir, err_str(r));
+    else if (n < LIMIT_MUSIC_DIRS)
+        app_folder_add(folders, names, paths, n++, uploads);
+    else
+        log_warn("no room for the uploads folder: %d music folders already", LIMIT_MUSIC_DIRS);
     return n;
 }

@@ -24,7 +24,12 @@ int app_config(Config *cfg, int argc, char **argv, char **envp, const char *cons
 int app_db_open(const Config *cfg, Db **ret_db, int *ret_applied);
 
 /* Fills `folders` (LIMIT_MUSIC_DIRS entries; strings point into `names` and `paths`) from
- * cfg->music_dirs with absolute paths and unique names. Returns the count. */
+ * cfg->music_dirs with absolute paths and unique names, then the uploads folder (see
+ * app_uploads_dir(); left out with a warning when it cannot be made). Returns the count. */
+/* Creates <data_dir>/uploads when missing (the library folder uploads are stored in) and
+ * writes its canonical path (LIMIT_PATH_BYTES) to `ret_path`. Returns 0 or a negative errno. */
+int app_uploads_dir(const Config *cfg, char *ret_path);
+
 size_t app_folders(const Config *cfg, LibraryFolder *folders, char (*names)[LIMIT_PATH_BYTES],
                    char (*paths)[LIMIT_PATH_BYTES]);
 

@@ -178,6 +178,8 @@ int cmd_serve(int argc, char **argv, char **envp)
     if ((r = serve_tcache(&cfg, &tcache)) < 0)
         goto out_transcodes;
 
+    static char uploads_dir[LIMIT_PATH_BYTES];
+    bool uploads = app_uploads_dir(&cfg, uploads_dir) == 0;
     ApiContext ctx = {
         .db = db,
         .data_dir = cfg.data_dir,
@@ -193,6 +195,8 @@ int cmd_serve(int argc, char **argv, char **envp)
         .transcodes = transcodes,
         .web_dir = cfg.web_dir,
         .tcache = tcache,
+        .uploads_dir = uploads ? uploads_dir : NULL,
+        .upload_max_mb = cfg.upload_max_mb,
     };
     size_t n_routes;
     const HttpRoute *routes = api_routes(&n_routes);
@@ -200,6 +204,12 @@ int cmd_serve(int argc, char **argv, char **envp)
     if ((r = http_router_new(routes, n_routes, &router)) < 0) {
         log_error("bad route table: %s", err_str(r));
         goto out_transcodes;
+    }
+    size_t n_bodies;
+    const HttpRouteBody *bodies = api_route_bodies(&n_bodies);
+    if ((r = http_router_set_bodies(router, bodies, n_bodies)) < 0) {
+        log_error("bad route body table: %s", err_str(r));
+        goto out_router;
     }
 
     HttpServerConfig hc = {

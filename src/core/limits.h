@@ -20,6 +20,8 @@
 #define LIMIT_HTTP_HEADER_DEADLINE_S 10            /* a request must arrive whole within this */
 #define LIMIT_HTTP_ARENA_BYTES       (32 * 1024 * 1024) /* a request arena, response included */
 #define LIMIT_STATIC_PATH_BYTES      1024 /* a static file path below the web player directory */
+#define LIMIT_HTTP_POST_BUFFER_BYTES (64 * 1024) /* a streamed multipart body's parse buffer */
+#define LIMIT_HTTP_DRAIN_BYTES       (4 * 1024 * 1024) /* body discarded after a refusal; then drop */
 
 /* Connections (defaults; the configuration may lower or raise them within these bounds). */
 #define LIMIT_CONN_PER_IP_DEFAULT    256
@@ -104,6 +106,12 @@
 #define LIMIT_SHARE_SONGS             5000                  /* songs listed on one share page */
 #define LIMIT_AVATAR_BYTES            LIMIT_HTTP_BODY_BYTES /* an uploaded avatar image */
 #define LIMIT_AVATAR_PIXELS           (25 * 1000 * 1000)    /* its declared width x height */
+
+/* Uploads (POST /api/uploads; the configured upload_max_mb is at most the first). */
+#define LIMIT_UPLOAD_BYTES_MAX  (64LL * 1024 * 1024 * 1024) /* one upload body, all its files */
+#define LIMIT_UPLOAD_FILES      64                          /* `file` parts in one upload request */
+#define LIMIT_UPLOAD_NAME_BYTES 200 /* a sanitised upload file or folder name */
+#define LIMIT_UPLOADS_LISTED    100 /* recent uploads GET /api/uploads shows */
 
 /* Personal data: favourites, history, play queue, bookmarks, the shared cache. */
 #define LIMIT_QUEUE_ENTRIES          1000        /* songs in a saved play queue */

@@ -30,12 +30,42 @@ typedef struct HttpRequest {
     int n_params;
     HttpParams query;      /* query string parameters */
     const char *body;      /* request body (POST/PUT/PATCH/DELETE), NUL-terminated, or NULL */
-    size_t body_len;       /* at most LIMIT_HTTP_BODY_BYTES; larger bodies get 413 */
+    size_t body_len;       /* at most the route's body_max (default LIMIT_HTTP_BODY_BYTES);
+                              larger bodies get 413 */
     const char *peer_addr; /* textual address of the TCP peer */
     void *app;             /* the server's application context (HttpServerConfig.app) */
     void *user;            /* set by the guard: who is asking (the application's type) */
+    void *body_state;      /* a streaming route's own state (HttpBodySink); http/ never
+                              reads it */
     void *impl;            /* private to http/ */
 } HttpRequest;
+
+/* One part of a multipart/form-data body, as its headers name it. Borrowed for one call. */
+typedef struct HttpFormPart {
+    const char *name;         /* the form field name */
+    const char *filename;     /* the client's file name, or NULL (a plain field) */
+    const char *content_type; /* as declared by the client, or NULL */
+} HttpFormPart;
+
+/* A route that consumes its multipart/form-data body as a stream instead of having it
+ * buffered (HttpRoute.sink). All three run on the connection's server thread, in order:
+ * begin once the head is complete and the guard passed, data for every piece of every
+ * part as it arrives, end when the exchange is over whatever happened. The route's handler
+ * then runs as usual once the whole body has been handed over (req->body stays NULL). */
+typedef struct HttpBodySink {
+    /* Decides whether to take the body: returns 0 to accept it, 1 after answering `res`
+     * (the server sends that and closes the connection), or a negative error (500). May set
+     * req->body_state. */
+    int (*begin)(HttpRequest *req, HttpResponse *res);
+    /* Takes `len` bytes of `part` at byte `offset` of that part (0: a new part starts;
+     * `len` may be 0). Returns 0, or a negative error after answering `res`: nothing more is
+     * handed over, the rest of the body is discarded and `res` is sent (connection closed). */
+    int (*data)(HttpRequest *req, HttpResponse *res, const HttpFormPart *part, uint64_t offset,
+                const char *data, size_t len);
+    /* Releases what begin and data kept, once the response completed or the client went
+     * away; `handled` says whether the handler ran. Called only when begin returned 0. */
+    void (*end)(HttpRequest *req, bool handled);
+} HttpBodySink;
 
 /* Returns the value of request header `name` (case-insensitive) or NULL. Borrowed until
  * the response completes. */

@@ -24,6 +24,7 @@ typedef struct RouterSeg {
 
 typedef struct RouterEntry {
     const HttpRoute *route;
+    const HttpRouteBody *body; /* NULL: the default body policy */
     int n_segs;
     int n_params;
     RouterSeg segs[ROUTER_MAX_SEGMENTS];
@@ -119,6 +120,35 @@ void http_router_free(HttpRouter *router)
         return;
     free(router->entries);
     free(router);
+}
+
+static RouterEntry *router_find(const HttpRouter *router, const char *method, const char *pattern)
+{
+    for (size_t i = 0; i < router->n; i++) {
+        const HttpRoute *r = router->entries[i].route;
+        if (strcmp(r->method, method) == 0 && strcmp(r->pattern, pattern) == 0)
+            return &router->entries[i];
+    }
+    return NULL;
+}
+
+int http_router_set_bodies(HttpRouter *router, const HttpRouteBody *bodies, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!bodies[i].method || !bodies[i].pattern ||
+            !router_find(router, bodies[i].method, bodies[i].pattern))
+            return -EINVAL;
+    for (size_t i = 0; i < n; i++)
+        router_find(router, bodies[i].method, bodies[i].pattern)->body = &bodies[i];
+    return 0;
+}
+
+const HttpRouteBody *http_router_body(const HttpRouter *router, const HttpRoute *route)
+{
+    for (size_t i = 0; i < router->n; i++)
+        if (router->entries[i].route == route)
+            return router->entries[i].body;
+    return NULL;
 }
 
 /* True if entry matches the whole of `path` (after its leading '/'). */

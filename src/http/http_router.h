@@ -28,6 +28,16 @@ typedef struct HttpRoute {
     int access; /* meaning left to the application (who may call it); read by its guard */
 } HttpRoute;
 
+/* How one route takes its request body, when not as the default (buffered, at most
+ * LIMIT_HTTP_BODY_BYTES). Kept beside the route table, named by method and pattern. */
+typedef struct HttpRouteBody {
+    const char *method;       /* as in the route */
+    const char *pattern;      /* as in the route */
+    uint64_t max;             /* largest body in bytes (413 past it); 0: LIMIT_HTTP_BODY_BYTES */
+    const HttpBodySink *sink; /* non-NULL: the multipart/form-data body is streamed to it as
+                                 it arrives (the guard runs first), never buffered */
+} HttpRouteBody;
+
 typedef struct HttpRouter HttpRouter;
 
 /* Builds a router over `n` routes (the table is borrowed and must outlive the router).
@@ -36,6 +46,14 @@ typedef struct HttpRouter HttpRouter;
 int http_router_new(const HttpRoute *routes, size_t n, HttpRouter **ret_router);
 
 void http_router_free(HttpRouter *router);
+
+/* Attaches body policies to the routes they name (the table is borrowed and must outlive
+ * the router). Call before the router is shared. Returns 0, or -EINVAL when an entry names
+ * no route (nothing is attached then). */
+int http_router_set_bodies(HttpRouter *router, const HttpRouteBody *bodies, size_t n);
+
+/* Returns the body policy of a route returned by http_router_match(), or NULL (default). */
+const HttpRouteBody *http_router_body(const HttpRouter *router, const HttpRoute *route);
 
 /* Matches `method` and the decoded `path`. On a match returns the route and writes the
  * placeholder values (pointers into `scratch`, which must hold strlen(path)+1 bytes) into

@@ -62,10 +62,23 @@ typedef struct Exchange {
     bool has_body;
     bool body_too_big;
     uint64_t body_seen;
+    uint64_t body_max; /* the route's limit, else LIMIT_HTTP_BODY_BYTES */
     Buf body;
-    int status;        /* queued status, 0 before */
-    uint64_t body_len; /* memory or fd body length */
-    HttpLive *live;    /* a reference kept to count the bytes sent */
+    /* Routing is decided on the first call, from the complete head. */
+    const HttpRoute *route;   /* NULL: no route for this (method, path) */
+    const HttpBodySink *sink; /* the route streams its body (HttpRouteBody.sink) */
+    bool path_known;          /* no route, but the path exists with another method */
+    char *scratch;            /* route placeholder values point into it */
+    bool guarded;             /* the guard already ran (streamed bodies) */
+    /* A streamed body (HttpRouteBody.sink): parsed as it arrives, never buffered. */
+    struct MHD_PostProcessor *pp;
+    bool sink_begun;    /* begin accepted: end is owed */
+    bool handled;       /* the handler ran */
+    int body_fail;      /* 0, 400 (bad multipart) or 1 (the sink answered in res) */
+    uint64_t fail_seen; /* body_seen when the body failed */
+    int status;         /* queued status, 0 before */
+    uint64_t body_len;  /* memory or fd body length */
+    HttpLive *live;     /* a reference kept to count the bytes sent */
 } Exchange;
 
 struct HttpServer {
@@ -252,24 +265,19 @@ static enum MHD_Result server_not_found(HttpServer *s, Exchange *x, int status, 
 static enum MHD_Result server_dispatch(HttpServer *s, Exchange *x)
 {
     HttpRequest *req = &x->req;
-    if (x->has_body) {
+    if (x->has_body && !x->sink_begun) {
         req->body = x->body.data ? x->body.data : "";
         req->body_len = x->body.len;
     }
-    char *scratch = arena_alloc(x->arena, strlen(req->path) + 1);
-    if (!scratch) {
-        server_plain(x, 500);
-        return server_queue(x, false);
-    }
-    bool known = false;
-    const HttpRoute *route = http_router_match(s->cfg.router, req->method, req->path, scratch,
-                                               req->params, &req->n_params, &known);
+    const HttpRoute *route = x->route;
     int rc;
     if (!route) {
         bool get = strcmp(req->method, "GET") == 0 || req->is_head;
-        if (known || !get || !s->cfg.fallback || (rc = s->cfg.fallback(req, &x->res)) == -ENOENT)
-            return server_not_found(s, x, known ? 405 : 404, scratch);
-    } else if ((rc = s->cfg.guard ? s->cfg.guard(req, &x->res, route) : 0) == 0) {
+        if (x->path_known || !get || !s->cfg.fallback ||
+            (rc = s->cfg.fallback(req, &x->res)) == -ENOENT)
+            return server_not_found(s, x, x->path_known ? 405 : 404, x->scratch);
+    } else if ((rc = s->cfg.guard && !x->guarded ? s->cfg.guard(req, &x->res, route) : 0) == 0) {
+        x->handled = true;
         rc = route->handler(req, &x->res);
     } else if (rc > 0) {
         rc = 0; /* the guard answered */
@@ -394,6 +402,10 @@ static const char *server_peer(Arena *arena, struct MHD_Connection *conn)
 
 static void server_exchange_free(Exchange *x)
 {
+    if (x->pp)
+        MHD_destroy_post_processor(x->pp);
+    if (x->sink_begun)
+        x->sink->end(&x->req, x->handled);
     http_response_clear(&x->res);
     http_live_unref(x->live);
     buf_free(&x->body);
@@ -415,6 +427,7 @@ static void *server_uri_log(void *cls, const char *uri, struct MHD_Connection *c
     x->server = s;
     x->conn = conn;
     x->started_ms = server_now_ms();
+    x->body_max = LIMIT_HTTP_BODY_BYTES;
     buf_init(&x->body, LIMIT_HTTP_BODY_BYTES);
     http_response_init(&x->res, x->arena);
     x->req.arena = x->arena;
@@ -461,6 +474,77 @@ static bool server_is_body_method(const char *method)
            strcmp(method, "PATCH") == 0 || strcmp(method, "DELETE") == 0;
 }
 
+/* Matches the route once the head is complete; sets the body limit. Returns 0 or 500. */
+static int server_route(HttpServer *s, Exchange *x)
+{
+    HttpRequest *req = &x->req;
+    x->scratch = arena_alloc(x->arena, strlen(req->path) + 1);
+    if (!x->scratch)
+        return 500;
+    x->route = http_router_match(s->cfg.router, req->method, req->path, x->scratch, req->params,
+                                 &req->n_params, &x->path_known);
+    const HttpRouteBody *body = x->route ? http_router_body(s->cfg.router, x->route) : NULL;
+    if (body && body->max) {
+        x->body_max = body->max;
+        if (!body->sink)
+            buf_init(&x->body, (size_t)x->body_max); /* still empty */
+    }
+    x->sink = body ? body->sink : NULL;
+    return 0;
+}
+
+/* Marks a streamed body as failed: the rest is discarded (up to LIMIT_HTTP_DRAIN_BYTES) and
+ * the answer sent at the last call. `how`: 400 (bad multipart), 413, or 1 (sink answered). */
+static void server_body_fail(Exchange *x, int how)
+{
+    if (x->body_fail)
+        return;
+    x->body_fail = how;
+    x->fail_seen = x->body_seen;
+}
+
+static enum MHD_Result server_post_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+                                        const char *filename, const char *content_type,
+                                        const char *transfer_encoding, const char *data,
+                                        uint64_t off, size_t size)
+{
+    Exchange *x = cls;
+    (void)kind;
+    (void)transfer_encoding;
+    if (x->body_fail)
+        return MHD_NO;
+    HttpFormPart part = {
+        .name = key ? key : "", .filename = filename, .content_type = content_type};
+    if (x->sink->data(&x->req, &x->res, &part, off, data, size) < 0) {
+        server_body_fail(x, 1);
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+/* A streamed body: the guard runs now (before any byte is taken), then the sink decides. */
+static enum MHD_Result server_sink_begin(HttpServer *s, Exchange *x)
+{
+    HttpRequest *req = &x->req;
+    int rc = s->cfg.guard ? s->cfg.guard(req, &x->res, x->route) : 0;
+    x->guarded = true;
+    if (rc == 0) {
+        rc = x->sink->begin(req, &x->res);
+        x->sink_begun = rc == 0;
+    }
+    if (rc < 0) {
+        log_error("http: body sink for %s %s failed: %s", req->method, x->route->pattern,
+                  err_str(rc));
+        server_error(x, 500);
+    }
+    if (rc != 0)
+        return server_queue(x, true);
+    x->pp = MHD_create_post_processor(x->conn, LIMIT_HTTP_POST_BUFFER_BYTES, server_post_iter, x);
+    if (!x->pp) /* not multipart/form-data (or urlencoded), or no boundary */
+        server_body_fail(x, 400);
+    return MHD_YES;
+}
+
 /* The request head is complete: check it against the limits. */
 static enum MHD_Result server_first_call(HttpServer *s, Exchange *x, const char *url,
                                          const char *method)
@@ -486,8 +570,10 @@ static enum MHD_Result server_first_call(HttpServer *s, Exchange *x, const char 
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (status == 0 && te && cl)
         status = 400; /* request smuggling shape: never guess which one framing is */
+    if (status == 0)
+        status = server_route(s, x);
     uint64_t declared = 0;
-    if (status == 0 && cl && str_to_uint64(cl, &declared) == 0 && declared > LIMIT_HTTP_BODY_BYTES)
+    if (status == 0 && cl && str_to_uint64(cl, &declared) == 0 && declared > x->body_max)
         status = 413;
     if (status != 0) {
         /* Answering on the first call makes libmicrohttpd close after the response and
@@ -496,13 +582,46 @@ static enum MHD_Result server_first_call(HttpServer *s, Exchange *x, const char 
         return server_queue(x, true);
     }
     x->has_body = server_is_body_method(method);
+    if (x->has_body && x->sink)
+        return server_sink_begin(s, x);
     return MHD_YES;
+}
+
+/* Upload calls of a streamed body: parsed and handed to the sink, never buffered. */
+static enum MHD_Result server_stream(Exchange *x, const char *data, size_t n)
+{
+    x->body_seen += n;
+    if (!x->body_fail && x->body_seen > x->body_max)
+        server_body_fail(x, 413);
+    if (!x->body_fail && x->pp && MHD_post_process(x->pp, data, n) != MHD_YES)
+        server_body_fail(x, 400); /* unless the sink failed first and answered */
+    if (x->body_fail && x->body_seen - x->fail_seen > LIMIT_HTTP_DRAIN_BYTES)
+        return MHD_NO; /* the client keeps sending after the refusal: drop the link */
+    return MHD_YES;
+}
+
+/* Last call of a streamed body: flushes the parser, then answers a failure or dispatches. */
+static enum MHD_Result server_stream_end(HttpServer *s, Exchange *x)
+{
+    if (x->pp) {
+        enum MHD_Result done = MHD_destroy_post_processor(x->pp);
+        x->pp = NULL;
+        if (done != MHD_YES)
+            server_body_fail(x, 400); /* truncated multipart: no closing boundary */
+    }
+    if (!x->body_fail)
+        return server_dispatch(s, x);
+    if (x->body_fail != 1)
+        server_error(x, x->body_fail);
+    return server_queue(x, true);
 }
 
 static enum MHD_Result server_upload(Exchange *x, const char *data, size_t *size)
 {
     size_t n = *size;
     *size = 0;
+    if (x->sink_begun)
+        return server_stream(x, data, n);
     x->body_seen += n;
     if (!x->body_too_big) {
         if (x->has_body) {
@@ -513,7 +632,7 @@ static enum MHD_Result server_upload(Exchange *x, const char *data, size_t *size
             } else if (rc < 0) {
                 return MHD_NO;
             }
-        } else if (x->body_seen > LIMIT_HTTP_BODY_BYTES) {
+        } else if (x->body_seen > x->body_max) {
             x->body_too_big = true;
         }
     }
@@ -539,6 +658,8 @@ static enum MHD_Result server_access(void *cls, struct MHD_Connection *conn, con
         return server_first_call(s, x, url, method);
     if (*upload_data_size > 0)
         return server_upload(x, upload_data, upload_data_size);
+    if (x->sink_begun)
+        return server_stream_end(s, x);
     if (x->body_too_big) {
         server_error(x, 413);
         return server_queue(x, true);

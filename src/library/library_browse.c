@@ -826,6 +826,10 @@ int library_browse_roots_scoped(DbConn *conn, Arena *arena, const LibraryScope *
     DbStmt *st;
     int r = browse_prepare(conn, arena, scope,
                            "SELECT " FOLDER_COLUMNS FOLDER_FROM " AND f.path = ''"
+                           /* an empty library (the uploads folder before any upload) is not
+                              a root worth browsing */
+                           " AND EXISTS (SELECT 1 FROM songs s WHERE s.library_id = f.library_id"
+                           " AND s.missing = 0)"
                            " ORDER BY l.name, f.id LIMIT ?",
                            BROWSE_FOLDER_SCOPE, &st);
     if (r < 0)
