@@ -32,6 +32,8 @@ typedef struct ApiContext {
     CacheKv *cache;            /* shared cache (popular songs); in-process or Redis */
     bool now_playing_visible;  /* GET /api/now-playing shows every user's devices */
     ApiTranscodes *transcodes; /* live transcodes (api_transcode.h); NULL: none allowed */
+    /* c= names of Subsonic clients answered without OpenSubsonic fields (subsonic.h) */
+    const char *subsonic_legacy_clients;
 } ApiContext;
 
 /* Milliseconds on CLOCK_MONOTONIC. */

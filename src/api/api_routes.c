@@ -18,6 +18,7 @@
 #include "api/native/native_shares.h"
 #include "api/native/native_songs.h"
 #include "api/native/native_users.h"
+#include "api/subsonic/subsonic.h"
 
 static const HttpRoute api_route_table[] = {
     {"GET", "/health", native_health_get, API_PUBLIC},
@@ -100,6 +101,7 @@ static const HttpRoute api_route_table[] = {
     {"GET", "/api/bookmarks", native_personal_bookmarks, API_USER},
     {"PUT", "/api/bookmarks/{id}", native_personal_bookmark_put, API_USER},
     {"DELETE", "/api/bookmarks/{id}", native_personal_bookmark_delete, API_USER},
+    {"*", "/rest/*", subsonic_dispatch, API_PUBLIC}, /* its own table: subsonic_routes.c */
 };
 
 const HttpRoute *api_routes(size_t *ret_count)

@@ -170,6 +170,7 @@ int cmd_serve(int argc, char **argv, char **envp)
         .cache = cache,
         .now_playing_visible = cfg.now_playing_visible,
         .transcodes = transcodes,
+        .subsonic_legacy_clients = cfg.subsonic_legacy_clients,
     };
     size_t n_routes;
     const HttpRoute *routes = api_routes(&n_routes);
