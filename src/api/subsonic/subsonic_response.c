@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 typedef enum {
     SUBSONIC_V_NONE,
@@ -215,6 +216,20 @@ void subsonic_float(SubsonicNode *node, const char *key, double value)
 {
     subsonic_attr(node, key,
                   (SubsonicValue){.kind = SUBSONIC_V_FLOAT, .u.f = isfinite(value) ? value : 0});
+}
+
+void subsonic_time(SubsonicNode *node, const char *key, int64_t unix_s)
+{
+    time_t t = (time_t)unix_s;
+    struct tm tm;
+    char buf[32];
+    if (!node || unix_s <= 0 || !gmtime_r(&t, &tm) ||
+        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        return;
+    const char *s = arena_strdup(node->doc->arena, buf);
+    if (!s)
+        node->doc->oom = true;
+    subsonic_str(node, key, s);
 }
 
 void subsonic_text(SubsonicNode *node, const char *value)

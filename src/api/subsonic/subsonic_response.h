@@ -83,6 +83,9 @@ void subsonic_int(SubsonicNode *node, const char *key, int64_t value);
 void subsonic_bool(SubsonicNode *node, const char *key, bool value);
 void subsonic_float(SubsonicNode *node, const char *key, double value);
 
+/* A time as ISO 8601 UTC ("2024-05-01T12:00:00Z"); omitted when `unix_s` <= 0. */
+void subsonic_time(SubsonicNode *node, const char *key, int64_t unix_s);
+
 /* The node's text value (string, or an integer for lists such as extension versions). */
 void subsonic_text(SubsonicNode *node, const char *value);
 void subsonic_text_int(SubsonicNode *node, int64_t value);
