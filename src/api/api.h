@@ -38,6 +38,8 @@ typedef struct ApiContext {
     MediaTcache *tcache;       /* the transcode cache (media_tcache.h); NULL: none */
     const char *uploads_dir;   /* canonical <data_dir>/uploads, a library folder; NULL: off */
     unsigned upload_max_mb;    /* largest POST /api/uploads body, in MiB */
+    /* c= names of Subsonic clients answered without OpenSubsonic fields (subsonic.h) */
+    const char *subsonic_legacy_clients;
 } ApiContext;
 
 /* Milliseconds on CLOCK_MONOTONIC. */

@@ -20,6 +20,7 @@
 #include "api/native/native_songs.h"
 #include "api/native/native_uploads.h"
 #include "api/native/native_users.h"
+#include "api/subsonic/subsonic.h"
 
 static const HttpRoute api_route_table[] = {
     {"GET", "/health", native_health_get, API_PUBLIC},
@@ -106,6 +107,7 @@ static const HttpRoute api_route_table[] = {
     {"DELETE", "/api/bookmarks/{id}", native_personal_bookmark_delete, API_USER},
     {"POST", "/api/uploads", native_uploads_post, API_USER},
     {"GET", "/api/uploads", native_uploads_list, API_USER},
+    {"*", "/rest/*", subsonic_dispatch, API_PUBLIC}, /* its own table: subsonic_routes.c */
 };
 
 /* Routes that take their body otherwise than buffered up to LIMIT_HTTP_BODY_BYTES. */

@@ -197,6 +197,7 @@ int cmd_serve(int argc, char **argv, char **envp)
         .tcache = tcache,
         .uploads_dir = uploads ? uploads_dir : NULL,
         .upload_max_mb = cfg.upload_max_mb,
+        .subsonic_legacy_clients = cfg.subsonic_legacy_clients,
     };
     size_t n_routes;
     const HttpRoute *routes = api_routes(&n_routes);

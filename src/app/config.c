@@ -116,6 +116,9 @@ static const ConfigSetting config_settings[] = {
      1000000, "30", "failed authentications per client address per auth_rate_window before 429"},
     {"auth_rate_window", "SWAZ_AUTH_RATE_WINDOW", CONFIG_UINT, CFG_FIELD(auth_rate_window_s), 1,
      86400, "300", "seconds over which failed authentications are counted"},
+    {"subsonic_legacy_clients", "SWAZ_SUBSONIC_LEGACY_CLIENTS", CONFIG_TEXT,
+     CFG_FIELD(subsonic_legacy_clients), 0, 0, "DSub",
+     "Subsonic clients (the c= parameter, ','-separated) answered without OpenSubsonic fields"},
 };
 
 #define CONFIG_N_SETTINGS (sizeof(config_settings) / sizeof(config_settings[0]))

@@ -60,6 +60,7 @@ typedef struct Config {
     unsigned auth_rate_account;   /* failed attempts per account per window */
     unsigned auth_rate_address;   /* failed attempts per peer address per window */
     unsigned auth_rate_window_s;
+    char subsonic_legacy_clients[LIMIT_SUBSONIC_CLIENTS_BYTES]; /* ','-separated c= names */
 } Config;
 
 /* What is left on the command line once settings are taken out. */

@@ -85,6 +85,14 @@
 #define LIMIT_API_KEYS_PER_USER   100 /* API keys one user may hold */
 #define LIMIT_SUBSONIC_SALT_BYTES 256 /* the s= salt of Subsonic token auth */
 
+/* Subsonic API (api/subsonic/). */
+#define LIMIT_SUBSONIC_PARAMS            1024       /* query + form pairs of one /rest/ request */
+#define LIMIT_SUBSONIC_RESPONSE_BYTES    (16 << 20) /* one XML / JSON answer */
+#define LIMIT_SUBSONIC_CLIENTS_BYTES     1024       /* the subsonic_legacy_clients setting */
+#define LIMIT_SUBSONIC_INDEX_ARTISTS     100000     /* artists in one getIndexes / getArtists */
+#define LIMIT_SUBSONIC_DIRECTORY_ENTRIES 20000      /* entries of one getMusicDirectory */
+#define LIMIT_SUBSONIC_SIMILAR_POOL      2000       /* songs getSimilarSongs picks from */
+
 /* Authentication. */
 #define LIMIT_AUTH_TOKEN_BYTES       2048 /* a JWT (access or stream token) we accept */
 #define LIMIT_AUTH_COOKIE_BYTES      4096 /* a Cookie header we parse */

@@ -310,3 +310,92 @@ out_finalize:
     db_finalize(st);
     return r;
 }
+
+/* Ids per query of library_annotate_user_data(). */
+#define ANNOTATE_BATCH 250
+
+/* One "item_id IN (?, ...)" list of `n` placeholders, from fixed text. */
+static char *annotate_placeholders(Arena *arena, size_t n)
+{
+    char *s = arena_alloc(arena, n * 3 + 1);
+    if (!s)
+        return NULL;
+    size_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            s[off++] = ',';
+        s[off++] = '?';
+    }
+    s[off] = '\0';
+    return s;
+}
+
+static int annotate_user_batch(DbConn *conn, Arena *arena, const char *user_id, AnnotateKind kind,
+                               const char *const *ids, size_t n, AnnotateUserData *data)
+{
+    bool songs = kind == ANNOTATE_SONG;
+    const char *in = annotate_placeholders(arena, n);
+    const char *sql =
+        in ? arena_printf(arena,
+                          "SELECT 's', item_id, starred_at, 0 FROM stars WHERE user_id = ?"
+                          " AND kind = ? AND item_id IN (%s)"
+                          " UNION ALL SELECT 'r', item_id, rating, 0 FROM ratings"
+                          " WHERE user_id = ? AND kind = ? AND item_id IN (%s)%s%s%s",
+                          in, in,
+                          songs ? " UNION ALL SELECT 'p', song_id, count, last_played_at"
+                                  " FROM play_counts WHERE user_id = ? AND song_id IN ("
+                                : "",
+                          songs ? in : "", songs ? ")" : "")
+           : NULL;
+    if (!sql)
+        return -ENOMEM;
+    DbStmt *st;
+    int r = db_prepare(conn, sql, &st);
+    if (r < 0)
+        return r;
+    int idx = 1;
+    for (int part = 0; part < (songs ? 3 : 2); part++) {
+        if ((r = db_bind_text(st, idx++, user_id)) < 0 ||
+            (part < 2 && (r = db_bind_text(st, idx++, library_annotate_kind_name(kind))) < 0))
+            goto out_finalize;
+        for (size_t i = 0; i < n; i++) {
+            if ((r = db_bind_text(st, idx++, ids[i])) < 0)
+                goto out_finalize;
+        }
+    }
+    while ((r = db_step(st)) == DB_ROW) {
+        const char *what = db_column_text(st, 0);
+        const char *id = db_column_text(st, 1);
+        if (!what || !id)
+            continue;
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(ids[i], id) != 0)
+                continue;
+            if (what[0] == 's')
+                data[i].starred_at = db_column_int64(st, 2);
+            else if (what[0] == 'r')
+                data[i].rating = (int)db_column_int64(st, 2);
+            else {
+                data[i].play_count = db_column_int64(st, 2);
+                data[i].last_played_at = db_column_int64(st, 3);
+            }
+        }
+    }
+    r = r == DB_DONE ? 0 : r;
+out_finalize:
+    db_finalize(st);
+    return r;
+}
+
+int library_annotate_user_data(DbConn *conn, Arena *arena, const char *user_id, AnnotateKind kind,
+                               const char *const *ids, size_t n, AnnotateUserData *ret_data)
+{
+    memset(ret_data, 0, n * sizeof(*ret_data));
+    for (size_t off = 0; off < n; off += ANNOTATE_BATCH) {
+        size_t k = n - off < ANNOTATE_BATCH ? n - off : ANNOTATE_BATCH;
+        int r = annotate_user_batch(conn, arena, user_id, kind, ids + off, k, ret_data + off);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}

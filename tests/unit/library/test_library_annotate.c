@@ -6,6 +6,7 @@
  */
 #include "core/err.h"
 #include "library/library_annotate.h"
+#include "library/library_history.h"
 #include "library/library_browse.h"
 
 #include <setjmp.h>
@@ -223,6 +224,36 @@ static void annotate_case(const char *url, const char *dir)
     assert_int_equal(
         library_annotate_get(c, a, &personal_all, "u2", ANNOTATE_ALBUM, "ab02", &at, &rating), 0);
     assert_int_equal(rating, 0);
+
+    /* What a user set, for a batch of ids (more than one query's worth, unknown ids too). */
+    const char *batch[300];
+    AnnotateUserData data[300];
+    for (int i = 0; i < 300; i++)
+        batch[i] = "ffff";
+    batch[0] = "ab02";
+    batch[299] = "ab01";
+    assert_int_equal(library_annotate_user_data(c, a, "u1", ANNOTATE_ALBUM, batch, 300, data), 0);
+    assert_int_equal(data[0].starred_at, 10);
+    assert_int_equal(data[0].rating, 5);
+    assert_int_equal(data[299].starred_at, 20);
+    assert_int_equal(data[299].rating, 2);
+    assert_int_equal(data[150].starred_at, 0);
+    assert_int_equal(data[150].rating, 0);
+    assert_int_equal(data[0].play_count, 0);
+    assert_int_equal(library_annotate_user_data(c, a, "u2", ANNOTATE_ALBUM, batch, 300, data), 0);
+    assert_int_equal(data[0].rating, 0);
+    assert_int_equal(data[299].starred_at, 0);
+    bool recorded;
+    assert_int_equal(library_history_scrobble(c, NULL, a, &personal_all, "u1", "c001", 1000, "test",
+                                              1000, &recorded),
+                     0);
+    const char *songs2[] = {"c001", "ffff", "c001"};
+    assert_int_equal(library_annotate_user_data(c, a, "u1", ANNOTATE_SONG, songs2, 3, data), 0);
+    assert_int_equal(data[0].play_count, 1);
+    assert_int_equal(data[0].last_played_at, 1000);
+    assert_int_equal(data[2].play_count, 1);
+    assert_int_equal(data[1].play_count, 0);
+    assert_int_equal(library_annotate_user_data(c, a, "u1", ANNOTATE_SONG, songs2, 0, data), 0);
 
     /* A per-user list without a user is a caller error. */
     AlbumQuery q = {.list = LIBRARY_ALBUMS_STARRED};

@@ -1,0 +1,522 @@
+/* subsonic_browse.c - the browsing methods of the Subsonic API, over library_browse. */
+#include "api/subsonic/subsonic_browse.h"
+
+#include "api/subsonic/subsonic_items.h"
+#include "core/limits.h"
+#include "library/library_history.h"
+#include "library/library_search.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+/* Articles Subsonic clients strip when indexing; we index by the stored sort name, so this
+ * only tells clients what the server ignored. */
+#define SUBSONIC_BROWSE_ARTICLES "The El La Los Las Le Les"
+
+/* The scope of the request narrowed to ?musicFolderId= when given. Returns 0 or
+ * SUBSONIC_FAILED (not a number, or a library the caller cannot see: 70). */
+static int subsonic_browse_folder_scope(SubsonicCall *call, const LibraryScope **ret_scope)
+{
+    const LibraryScope *scope = subsonic_items_scope(call);
+    int64_t id;
+    int r = subsonic_param_int(call, "musicFolderId", -1, 0, INT64_MAX, &id);
+    if (r < 0)
+        return r;
+    if (id >= 0) {
+        Folder *roots;
+        size_t n;
+        if ((r = library_browse_roots_scoped(call->conn, call->req->arena, scope, &roots, &n)) < 0)
+            return r;
+        size_t i = 0;
+        while (i < n && roots[i].library_id != id)
+            i++;
+        if (i == n)
+            return subsonic_fail(call, SUBSONIC_ERR_NOT_FOUND, "No such music folder");
+        LibraryScope *one = arena_calloc(call->req->arena, 1, sizeof(*one));
+        int64_t *ids = arena_alloc(call->req->arena, sizeof(*ids));
+        if (!one || !ids)
+            return -ENOMEM;
+        *ids = id;
+        one->ids = ids;
+        one->n = 1;
+        scope = one;
+    }
+    *ret_scope = scope;
+    return 0;
+}
+
+int subsonic_browse_folders(SubsonicCall *call)
+{
+    Folder *roots;
+    size_t n;
+    int r = library_browse_roots_scoped(call->conn, call->req->arena, subsonic_items_scope(call),
+                                        &roots, &n);
+    if (r < 0)
+        return r;
+    SubsonicNode *list = subsonic_child(call->root, "musicFolders");
+    subsonic_list(list, "musicFolder");
+    for (size_t i = 0; i < n; i++) {
+        SubsonicNode *f = subsonic_item(list, "musicFolder");
+        subsonic_int(f, "id", roots[i].library_id);
+        subsonic_str(f, "name", roots[i].name);
+    }
+    return 0;
+}
+
+/* Every visible artist (at most LIMIT_SUBSONIC_INDEX_ARTISTS), by sort name. */
+static int subsonic_browse_all_artists(SubsonicCall *call, const LibraryScope *scope,
+                                       Artist **ret_items, size_t *ret_count)
+{
+    Arena *a = call->req->arena;
+    size_t cap = 0, n = 0;
+    Artist *all = NULL;
+    const char *cursor = NULL;
+    do {
+        Artist *page;
+        size_t k;
+        int r = library_browse_artists_scoped(call->conn, a, scope, cursor, LIMIT_PAGE_MAX, &page,
+                                              &k, &cursor);
+        if (r < 0)
+            return r;
+        if (n + k > LIMIT_SUBSONIC_INDEX_ARTISTS)
+            return subsonic_fail(call, SUBSONIC_ERR_GENERIC, "Too many artists; use search3");
+        if (n + k > cap) {
+            cap = cap ? cap * 2 : LIMIT_PAGE_MAX;
+            while (cap < n + k)
+                cap *= 2;
+            Artist *grown = arena_alloc(a, cap * sizeof(*grown));
+            if (!grown)
+                return -ENOMEM;
+            if (n)
+                memcpy(grown, all, n * sizeof(*all));
+            all = grown;
+        }
+        if (k)
+            memcpy(all + n, page, k * sizeof(*page));
+        n += k;
+    } while (cursor);
+    *ret_items = all;
+    *ret_count = n;
+    return 0;
+}
+
+/* The index letter of a name: its first ASCII letter upper-cased, else "#". */
+static char subsonic_browse_letter(const char *name)
+{
+    unsigned char c = name ? (unsigned char)name[0] : 0;
+    if (c >= 'a' && c <= 'z')
+        return (char)(c - 'a' + 'A');
+    return c >= 'A' && c <= 'Z' ? (char)c : '#';
+}
+
+/* indexes / artists: the artists grouped under index{name} by letter (ArtistID3 items, a
+ * superset of the folder-style Artist); getIndexes also has lastModified. */
+static int subsonic_browse_index(SubsonicCall *call, const char *elem, bool with_modified)
+{
+    const LibraryScope *scope;
+    Artist *artists;
+    size_t n;
+    int r = subsonic_browse_folder_scope(call, &scope);
+    if (r < 0 || (r = subsonic_browse_all_artists(call, scope, &artists, &n)) < 0)
+        return r;
+    SubsonicNode *top = subsonic_child(call->root, elem);
+    subsonic_str(top, "ignoredArticles", SUBSONIC_BROWSE_ARTICLES);
+    if (with_modified)
+        subsonic_int(top, "lastModified", 0);
+    subsonic_list(top, "index");
+    /* letters in order: '#' first, then A..Z; artists keep their sort order inside */
+    static const char letters[] = "#ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    for (const char *l = letters; *l; l++) {
+        size_t first = n, count = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (subsonic_browse_letter(artists[i].name) != *l)
+                continue;
+            if (first == n)
+                first = i;
+            count++;
+        }
+        if (!count)
+            continue;
+        SubsonicNode *idx = subsonic_item(top, "index");
+        char name[2] = {*l, '\0'};
+        subsonic_str(idx, "name", arena_strdup(call->req->arena, name));
+        Artist *group = arena_alloc(call->req->arena, count * sizeof(*group));
+        if (!group)
+            return -ENOMEM;
+        size_t k = 0;
+        for (size_t i = first; i < n && k < count; i++) {
+            if (subsonic_browse_letter(artists[i].name) == *l)
+                group[k++] = artists[i];
+        }
+        if ((r = subsonic_items_artists(call, idx, "artist", group, count, NULL)) < 0)
+            return r;
+    }
+    return 0;
+}
+
+int subsonic_browse_indexes(SubsonicCall *call)
+{
+    return subsonic_browse_index(call, "indexes", false);
+}
+
+int subsonic_browse_artists(SubsonicCall *call)
+{
+    return subsonic_browse_index(call, "artists", true);
+}
+
+/* getMusicDirectory for a real folder: subfolders as directory children, then songs. */
+static int subsonic_browse_real_folder(SubsonicCall *call, const char *id)
+{
+    Arena *a = call->req->arena;
+    SubsonicNode *dir = NULL;
+    const char *cursor = NULL;
+    size_t total = 0;
+    do {
+        Folder folder;
+        FolderEntry *items;
+        size_t n;
+        int r = library_browse_folder_scoped(call->conn, a, subsonic_items_scope(call), id, cursor,
+                                             LIMIT_PAGE_MAX, &folder, &items, &n, &cursor);
+        if (r < 0)
+            return r;
+        if ((total += n) > LIMIT_SUBSONIC_DIRECTORY_ENTRIES)
+            return subsonic_fail(call, SUBSONIC_ERR_GENERIC, "Too many entries in this folder");
+        if (!dir) {
+            dir = subsonic_child(call->root, "directory");
+            subsonic_str(dir, "id", folder.id);
+            subsonic_str(dir, "parent", folder.parent_id);
+            subsonic_str(dir, "name", folder.name);
+            subsonic_list(dir, "child");
+        }
+        Song *songs = arena_alloc(a, (n ? n : 1) * sizeof(*songs));
+        if (!songs)
+            return -ENOMEM;
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (items[i].song) {
+                songs[k++] = *items[i].song;
+                continue;
+            }
+            const Folder *f = items[i].folder;
+            SubsonicNode *c = subsonic_item(dir, "child");
+            subsonic_str(c, "id", f->id);
+            subsonic_str(c, "parent", f->parent_id);
+            subsonic_bool(c, "isDir", true);
+            subsonic_str(c, "title", f->name);
+            subsonic_str(c, "coverArt", f->cover_id);
+        }
+        if ((r = subsonic_items_songs(call, dir, "child", songs, k, NULL)) < 0)
+            return r;
+    } while (cursor);
+    return 0;
+}
+
+int subsonic_browse_directory(SubsonicCall *call)
+{
+    const char *id;
+    int r = subsonic_param_required(call, "id", &id);
+    if (r < 0)
+        return r;
+    r = subsonic_browse_real_folder(call, id);
+    if (r != -ENOENT)
+        return r;
+    /* an album id: its songs; an artist id: its albums (as Navidrome does) */
+    Arena *a = call->req->arena;
+    Album album;
+    Song *songs;
+    size_t n;
+    r = library_browse_album_scoped(call->conn, a, subsonic_items_scope(call), id, &album, &songs,
+                                    &n);
+    if (r == 0) {
+        SubsonicNode *dir = subsonic_child(call->root, "directory");
+        subsonic_str(dir, "id", album.id);
+        subsonic_str(dir, "parent", album.artist_id);
+        subsonic_str(dir, "name", album.name);
+        return subsonic_items_songs(call, dir, "child", songs, n, NULL);
+    }
+    if (r != -ENOENT)
+        return r;
+    Artist artist;
+    Album *albums;
+    r = library_browse_artist_scoped(call->conn, a, subsonic_items_scope(call), id, &artist,
+                                     &albums, &n);
+    if (r < 0)
+        return r;
+    SubsonicNode *dir = subsonic_child(call->root, "directory");
+    subsonic_str(dir, "id", artist.id);
+    subsonic_str(dir, "name", artist.name);
+    return subsonic_items_albums(call, dir, "child", albums, n, true, NULL);
+}
+
+int subsonic_browse_genres(SubsonicCall *call)
+{
+    SubsonicNode *list = subsonic_child(call->root, "genres");
+    subsonic_list(list, "genre");
+    const char *cursor = NULL;
+    do {
+        Genre *genres;
+        size_t n;
+        int r =
+            library_browse_genres_scoped(call->conn, call->req->arena, subsonic_items_scope(call),
+                                         cursor, LIMIT_PAGE_MAX, &genres, &n, &cursor);
+        if (r < 0)
+            return r;
+        for (size_t i = 0; i < n; i++) {
+            SubsonicNode *g = subsonic_item(list, "genre");
+            subsonic_int(g, "songCount", genres[i].song_count);
+            subsonic_int(g, "albumCount", genres[i].album_count);
+            subsonic_text(g, genres[i].name);
+        }
+    } while (cursor);
+    return 0;
+}
+
+int subsonic_browse_artist(SubsonicCall *call)
+{
+    const char *id;
+    Artist artist;
+    Album *albums;
+    size_t n;
+    SubsonicNode *node;
+    int r = subsonic_param_required(call, "id", &id);
+    if (r < 0 ||
+        (r = library_browse_artist_scoped(call->conn, call->req->arena, subsonic_items_scope(call),
+                                          id, &artist, &albums, &n)) < 0 ||
+        (r = subsonic_items_artist(call, call->root, "artist", &artist, &node)) < 0)
+        return r;
+    return subsonic_items_albums(call, node, "album", albums, n, false, NULL);
+}
+
+int subsonic_browse_album(SubsonicCall *call)
+{
+    const char *id;
+    Album album;
+    Song *songs;
+    size_t n;
+    SubsonicNode *node;
+    int r = subsonic_param_required(call, "id", &id);
+    if (r < 0 ||
+        (r = library_browse_album_scoped(call->conn, call->req->arena, subsonic_items_scope(call),
+                                         id, &album, &songs, &n)) < 0 ||
+        (r = subsonic_items_album(call, call->root, "album", &album, &node)) < 0)
+        return r;
+    return subsonic_items_songs(call, node, "song", songs, n, NULL);
+}
+
+int subsonic_browse_song(SubsonicCall *call)
+{
+    const char *id;
+    Song song;
+    int r = subsonic_param_required(call, "id", &id);
+    if (r < 0 || (r = library_song_get_scoped(call->conn, call->req->arena,
+                                              subsonic_items_scope(call), id, &song)) < 0)
+        return r;
+    return subsonic_items_song(call, call->root, "song", &song, NULL);
+}
+
+/* getArtistInfo(2): the artist must exist; we hold no biography or similar artists. */
+static int subsonic_browse_artist_info_as(SubsonicCall *call, const char *elem)
+{
+    const char *id;
+    Artist artist;
+    Album *albums;
+    size_t n;
+    int r = subsonic_param_required(call, "id", &id);
+    if (r < 0 ||
+        (r = library_browse_artist_scoped(call->conn, call->req->arena, subsonic_items_scope(call),
+                                          id, &artist, &albums, &n)) < 0)
+        return r;
+    subsonic_list(subsonic_child(call->root, elem), "similarArtist");
+    return 0;
+}
+
+int subsonic_browse_artist_info(SubsonicCall *call)
+{
+    return subsonic_browse_artist_info_as(call, "artistInfo");
+}
+
+int subsonic_browse_artist_info2(SubsonicCall *call)
+{
+    return subsonic_browse_artist_info_as(call, "artistInfo2");
+}
+
+/* getAlbumInfo(2): the album's MusicBrainz id, when tagged. */
+static int subsonic_browse_album_info_as(SubsonicCall *call, const char *elem)
+{
+    const char *id;
+    Album album;
+    Song *songs;
+    size_t n;
+    int r = subsonic_param_required(call, "id", &id);
+    if (r < 0 ||
+        (r = library_browse_album_scoped(call->conn, call->req->arena, subsonic_items_scope(call),
+                                         id, &album, &songs, &n)) < 0)
+        return r;
+    subsonic_str(subsonic_child(call->root, elem), "musicBrainzId", album.mbid);
+    return 0;
+}
+
+int subsonic_browse_album_info(SubsonicCall *call)
+{
+    return subsonic_browse_album_info_as(call, "albumInfo");
+}
+
+int subsonic_browse_album_info2(SubsonicCall *call)
+{
+    return subsonic_browse_album_info_as(call, "albumInfo2");
+}
+
+/* The artist behind id (an artist, or the artist of a song or album) and, for a song, that
+ * song's id to leave out. Returns 0 or -ENOENT / ERR_DB. */
+static int subsonic_browse_seed(SubsonicCall *call, const char *id, const char **ret_artist,
+                                const char **ret_skip)
+{
+    Arena *a = call->req->arena;
+    const LibraryScope *scope = subsonic_items_scope(call);
+    Song song;
+    int r = library_song_get_scoped(call->conn, a, scope, id, &song);
+    if (r == 0) {
+        *ret_artist = song.artist_id;
+        *ret_skip = song.id;
+        return 0;
+    }
+    Album album;
+    Song *songs;
+    size_t n;
+    if (r == -ENOENT &&
+        (r = library_browse_album_scoped(call->conn, a, scope, id, &album, &songs, &n)) == 0) {
+        *ret_artist = album.artist_id ? album.artist_id : "";
+        *ret_skip = "";
+        return 0;
+    }
+    if (r == -ENOENT) {
+        *ret_artist = id;
+        *ret_skip = "";
+        return 0;
+    }
+    return r;
+}
+
+/* getSimilarSongs(2): up to count songs of the seed's artist, shuffled. */
+static int subsonic_browse_similar_as(SubsonicCall *call, const char *elem)
+{
+    Arena *a = call->req->arena;
+    const LibraryScope *scope = subsonic_items_scope(call);
+    const char *id, *artist_id, *skip;
+    int64_t count;
+    int r = subsonic_param_required(call, "id", &id);
+    if (r < 0 || (r = subsonic_param_int(call, "count", 50, 0, LIMIT_PAGE_MAX, &count)) < 0 ||
+        (r = subsonic_browse_seed(call, id, &artist_id, &skip)) < 0)
+        return r;
+    Artist artist;
+    Album *albums;
+    size_t n_albums = 0;
+    r = library_browse_artist_scoped(call->conn, a, scope, artist_id, &artist, &albums, &n_albums);
+    if (r < 0 && r != -ENOENT)
+        return r;
+    if (r == -ENOENT && strcmp(artist_id, id) == 0)
+        return r; /* the id named nothing at all */
+    Song *pool = arena_alloc(a, LIMIT_SUBSONIC_SIMILAR_POOL * sizeof(*pool));
+    if (!pool)
+        return -ENOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < n_albums && n < LIMIT_SUBSONIC_SIMILAR_POOL; i++) {
+        Song *songs;
+        size_t k;
+        r = library_song_album_scoped(call->conn, a, scope, albums[i].id,
+                                      LIMIT_SUBSONIC_SIMILAR_POOL, &songs, &k);
+        if (r < 0)
+            return r;
+        for (size_t j = 0; j < k && n < LIMIT_SUBSONIC_SIMILAR_POOL; j++) {
+            if (strcmp(songs[j].id, skip) != 0)
+                pool[n++] = songs[j];
+        }
+    }
+    /* Fisher-Yates over the first `count` positions */
+    size_t take = n < (size_t)count ? n : (size_t)count;
+    for (size_t i = 0; i < take; i++) {
+        size_t j = i + randombytes_uniform((uint32_t)(n - i));
+        Song t = pool[i];
+        pool[i] = pool[j];
+        pool[j] = t;
+    }
+    return subsonic_items_songs(call, subsonic_child(call->root, elem), "song", pool, take, NULL);
+}
+
+int subsonic_browse_similar(SubsonicCall *call)
+{
+    return subsonic_browse_similar_as(call, "similarSongs");
+}
+
+int subsonic_browse_similar2(SubsonicCall *call)
+{
+    return subsonic_browse_similar_as(call, "similarSongs2");
+}
+
+/* The id of the visible artist named `name` (case-insensitive), or NULL. */
+static int subsonic_browse_artist_named(SubsonicCall *call, const char *name, const char **ret_id)
+{
+    Arena *a = call->req->arena;
+    const char **ids;
+    size_t n;
+    *ret_id = NULL;
+    int r = library_search(call->conn, db_kind(call->ctx->db), a, name, LIBRARY_SEARCH_ARTIST,
+                           LIBRARY_SEARCH_LIMIT_MAX, &ids, &n);
+    if (r == ERR_LIMIT || r == -EINVAL)
+        return 0; /* a name no search can match names no artist */
+    Artist *artists;
+    size_t k;
+    if (r < 0 || (r = library_browse_artists_by_id_scoped(call->conn, a, subsonic_items_scope(call),
+                                                          ids, n, &artists, &k)) < 0)
+        return r;
+    for (size_t i = 0; i < k; i++) {
+        if (strcasecmp(artists[i].name, name) == 0) {
+            *ret_id = artists[i].id;
+            break;
+        }
+    }
+    return 0;
+}
+
+int subsonic_browse_top_songs(SubsonicCall *call)
+{
+    Arena *a = call->req->arena;
+    const char *artist_id = subsonic_param(call, "artistId");
+    int64_t count;
+    int r = subsonic_param_int(call, "count", 50, 0, LIMIT_POPULAR_MAX, &count);
+    if (r < 0)
+        return r;
+    if (!artist_id || !*artist_id) {
+        const char *name;
+        if ((r = subsonic_param_required(call, "artist", &name)) < 0 ||
+            (r = subsonic_browse_artist_named(call, name, &artist_id)) < 0)
+            return r;
+    }
+    SubsonicNode *top = subsonic_child(call->root, "topSongs");
+    subsonic_list(top, "song");
+    if (!artist_id || !count)
+        return 0;
+    PopularEntry *popular;
+    size_t n;
+    r = library_history_popular(call->conn, call->ctx->cache, a, artist_id, (int64_t)time(NULL),
+                                &popular, &n);
+    if (r < 0)
+        return r;
+    if (n > (size_t)count)
+        n = (size_t)count;
+    const char **ids = arena_alloc(a, (n ? n : 1) * sizeof(*ids));
+    if (!ids)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        ids[i] = popular[i].song_id;
+    Song *songs;
+    size_t k;
+    if ((r = library_song_by_ids_scoped(call->conn, a, subsonic_items_scope(call), ids, n, &songs,
+                                        &k)) < 0)
+        return r;
+    return subsonic_items_songs(call, top, "song", songs, k, NULL);
+}

@@ -1,0 +1,102 @@
+/*
+ * subsonic_response.h - the one builder of Subsonic answers: a small tree of elements,
+ * attributes and lists built in the request arena, written as XML, JSON or JSONP.
+ *
+ * An endpoint never formats text: it adds nodes under the document's root and the
+ * dispatcher serialises them. An attribute is an XML attribute and a JSON field; a child is
+ * an XML element and a JSON object; list items (subsonic_item) become a JSON array even when
+ * there is one; a text value is XML character data and JSON "value" (or the bare scalar
+ * when the node has nothing else). Every function accepts a NULL node and then does
+ * nothing, so a failed allocation or an OpenSubsonic-only branch hidden from a legacy
+ * client (subsonic_ext) needs no checks; a failed allocation marks the document so that
+ * serialisation fails with -ENOMEM. Not thread-safe: one request's thread.
+ */
+#ifndef SWAZ_SUBSONIC_RESPONSE_H
+#define SWAZ_SUBSONIC_RESPONSE_H
+
+#include "core/arena.h"
+#include "core/buf.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The API version we implement, and the server type reported to OpenSubsonic clients. */
+#define SUBSONIC_API_VERSION "1.16.1"
+#define SUBSONIC_SERVER_TYPE "swaz"
+
+/* Error codes of the Subsonic API. */
+enum {
+    SUBSONIC_ERR_GENERIC = 0,
+    SUBSONIC_ERR_MISSING = 10,      /* a required parameter is missing */
+    SUBSONIC_ERR_CLIENT_OLD = 20,   /* the client must upgrade */
+    SUBSONIC_ERR_SERVER_OLD = 30,   /* the server must upgrade */
+    SUBSONIC_ERR_WRONG_AUTH = 40,   /* wrong username or password */
+    SUBSONIC_ERR_NO_TOKEN = 41,     /* token authentication not supported (for this user) */
+    SUBSONIC_ERR_MECH = 42,         /* authentication mechanism not supported */
+    SUBSONIC_ERR_CONFLICT = 43,     /* several authentication mechanisms at once */
+    SUBSONIC_ERR_BAD_API_KEY = 44,  /* invalid API key */
+    SUBSONIC_ERR_UNAUTHORIZED = 50, /* the user may not do this */
+    SUBSONIC_ERR_NOT_FOUND = 70,    /* the requested data was not found */
+};
+
+typedef enum {
+    SUBSONIC_XML,
+    SUBSONIC_JSON,
+    SUBSONIC_JSONP,
+} SubsonicFormat;
+
+typedef struct SubsonicNode SubsonicNode;
+typedef struct SubsonicDoc SubsonicDoc;
+
+/* Starts the document of one answer: the subsonic-response element with status "ok",
+ * version, and (unless `legacy`) type, serverVersion `server_version` and openSubsonic.
+ * Returns NULL when out of memory. Arena-owned (`server_version` is borrowed). */
+SubsonicDoc *subsonic_doc_new(Arena *arena, const char *server_version, bool legacy);
+
+/* The subsonic-response element, under which endpoints add their answer. */
+SubsonicNode *subsonic_doc_root(SubsonicDoc *doc);
+
+/* True when the client gets plain Subsonic 1.16.1 without the OpenSubsonic fields. */
+bool subsonic_doc_legacy(const SubsonicDoc *doc);
+
+/* Turns the document into an error answer: status "failed" and an error element with
+ * `code`, `message` and, when not NULL, `help_url`. Anything added before is dropped. */
+void subsonic_doc_error(SubsonicDoc *doc, int code, const char *message, const char *help_url);
+
+/* Adds a child element `name` (a JSON object). Returns it, or NULL (node NULL, no memory).
+ * `name` must be a literal or outlive the document. */
+SubsonicNode *subsonic_child(SubsonicNode *node, const char *name);
+
+/* Adds one item of the list `name` (a JSON array, even with one item). */
+SubsonicNode *subsonic_item(SubsonicNode *node, const char *name);
+
+/* Declares the list `name` so JSON shows `[]` when no item is added; XML shows nothing. */
+void subsonic_list(SubsonicNode *node, const char *name);
+
+/* Returns `node` for OpenSubsonic fields, or NULL for a legacy client (so they vanish). */
+SubsonicNode *subsonic_ext(SubsonicNode *node);
+
+/* Attributes. A NULL string is omitted; strings are copied lazily (they must live as long
+ * as the arena, which every request string does) and repaired to valid UTF-8 when written. */
+void subsonic_str(SubsonicNode *node, const char *key, const char *value);
+void subsonic_int(SubsonicNode *node, const char *key, int64_t value);
+void subsonic_bool(SubsonicNode *node, const char *key, bool value);
+void subsonic_float(SubsonicNode *node, const char *key, double value);
+
+/* A time as ISO 8601 UTC ("2024-05-01T12:00:00Z"); omitted when `unix_s` <= 0. */
+void subsonic_time(SubsonicNode *node, const char *key, int64_t unix_s);
+
+/* The node's text value (string, or an integer for lists such as extension versions). */
+void subsonic_text(SubsonicNode *node, const char *value);
+void subsonic_text_int(SubsonicNode *node, int64_t value);
+
+/* Writes the document in `format` into `out` (XML starts with its declaration; JSONP is
+ * `callback(json);`, the callback already validated). Returns 0, -ENOMEM (the document
+ * or the buffer ran out of memory) or ERR_LIMIT (the buffer's maximum). */
+int subsonic_doc_write(SubsonicDoc *doc, SubsonicFormat format, const char *callback, Buf *out);
+
+/* True if `name` may be used as a JSONP callback: 1..64 characters of letters, digits,
+ * '_', '$' and '.', not starting with a digit or '.'. */
+bool subsonic_callback_valid(const char *name);
+
+#endif

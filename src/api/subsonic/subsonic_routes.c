@@ -1,0 +1,42 @@
+/*
+ * subsonic_routes.c - every Subsonic method the server answers, one line each, with who
+ * may call it. A method that is not here answers 404 with error 0.
+ */
+#include "api/subsonic/subsonic_routes.h"
+
+#include "api/subsonic/subsonic_browse.h"
+#include "api/subsonic/subsonic_system.h"
+
+#include <string.h>
+
+static const SubsonicMethod subsonic_route_table[] = {
+    {"ping", subsonic_system_ping, SUBSONIC_USER},
+    {"getLicense", subsonic_system_license, SUBSONIC_USER},
+    {"getOpenSubsonicExtensions", subsonic_system_extensions, SUBSONIC_PUBLIC},
+    {"tokenInfo", subsonic_system_token_info, SUBSONIC_USER},
+    {"getMusicFolders", subsonic_browse_folders, SUBSONIC_USER},
+    {"getIndexes", subsonic_browse_indexes, SUBSONIC_USER},
+    {"getMusicDirectory", subsonic_browse_directory, SUBSONIC_USER},
+    {"getGenres", subsonic_browse_genres, SUBSONIC_USER},
+    {"getArtists", subsonic_browse_artists, SUBSONIC_USER},
+    {"getArtist", subsonic_browse_artist, SUBSONIC_USER},
+    {"getAlbum", subsonic_browse_album, SUBSONIC_USER},
+    {"getSong", subsonic_browse_song, SUBSONIC_USER},
+    {"getArtistInfo", subsonic_browse_artist_info, SUBSONIC_USER},
+    {"getArtistInfo2", subsonic_browse_artist_info2, SUBSONIC_USER},
+    {"getAlbumInfo", subsonic_browse_album_info, SUBSONIC_USER},
+    {"getAlbumInfo2", subsonic_browse_album_info2, SUBSONIC_USER},
+    {"getSimilarSongs", subsonic_browse_similar, SUBSONIC_USER},
+    {"getSimilarSongs2", subsonic_browse_similar2, SUBSONIC_USER},
+    {"getTopSongs", subsonic_browse_top_songs, SUBSONIC_USER},
+};
+
+const SubsonicMethod *subsonic_routes_find(const char *name, size_t len)
+{
+    for (size_t i = 0; i < sizeof(subsonic_route_table) / sizeof(subsonic_route_table[0]); i++) {
+        const char *m = subsonic_route_table[i].name;
+        if (strlen(m) == len && memcmp(m, name, len) == 0)
+            return &subsonic_route_table[i];
+    }
+    return NULL;
+}

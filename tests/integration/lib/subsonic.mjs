@@ -1,0 +1,118 @@
+// Helpers for the Subsonic API tests: calling /rest/ methods with each kind of credentials,
+// reading the envelope in XML or JSON, and the golden-file normalisation shared by
+// subsonic-golden.test.mjs.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { request } from './http.mjs';
+
+/** md5 hex, as Subsonic's token authentication uses it. */
+export function md5(s) {
+    return createHash('md5').update(s).digest('hex');
+}
+
+/** Query parameters for user `u` with password `p` sent plain. */
+export function plainAuth(u, p) {
+    return { u, p };
+}
+
+/** Query parameters for user `u` with password `p` sent as enc:hex. */
+export function encAuth(u, p) {
+    return { u, p: `enc:${Buffer.from(p, 'utf8').toString('hex')}` };
+}
+
+/** Query parameters for token authentication (t = md5(secret + salt)). */
+export function tokenAuth(u, secret) {
+    const s = randomBytes(6).toString('hex');
+    return { u, t: md5(secret + s), s };
+}
+
+/** Builds a query string; array values repeat the key. */
+export function query(params) {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) {
+        if (v === undefined) continue;
+        for (const one of Array.isArray(v) ? v : [v]) q.append(k, String(one));
+    }
+    return q.toString();
+}
+
+/**
+ * Calls /rest/<method> with `params` (c=swaz-test and v=1.16.1 unless given) as a GET, or as a
+ * form POST with `{post: true}`. Resolves with the raw response.
+ */
+export function rest(port, method, params = {}, opts = {}) {
+    const all = { c: 'swaz-test', v: '1.16.1', ...params };
+    const qs = query(all);
+    if (opts.post) {
+        return request(port, {
+            method: 'POST', path: `/rest/${method}`, token: null,
+            headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: qs,
+        });
+    }
+    return request(port, { path: `/rest/${method}?${qs}`, token: null });
+}
+
+/** Calls a method with f=json and returns the subsonic-response object (HTTP 200 checked). */
+export async function restJson(port, method, params = {}, opts = {}) {
+    const res = await rest(port, method, { f: 'json', ...params }, opts);
+    if (res.status !== 200) {
+        throw new Error(`${method}: HTTP ${res.status}: ${res.text().slice(0, 300)}`);
+    }
+    return res.json()['subsonic-response'];
+}
+
+/** Calls a method that must succeed (f=json) and returns the subsonic-response object. */
+export async function restOk(port, method, params = {}, opts = {}) {
+    const body = await restJson(port, method, params, opts);
+    if (body.status !== 'ok') {
+        throw new Error(`${method}: ${JSON.stringify(body.error)}`);
+    }
+    return body;
+}
+
+/** The error code of a JSON envelope, or null for "ok". */
+export function errorOf(body) {
+    return body.status === 'ok' ? null : body.error.code;
+}
+
+// Golden files: volatile values become stable placeholders before comparing.
+
+/** Keys whose values are ids: each distinct id becomes <id:N> in order of appearance. */
+const ID_KEYS = new Set(['id', 'parent', 'albumId', 'artistId', 'coverArt', 'playlistId',
+    'mediaFileId']);
+/** Keys whose values change from run to run (times, versions). */
+const VOLATILE_KEYS = new Set(['serverVersion', 'created', 'starred', 'played', 'changed',
+    'lastPlayed', 'lastModified', 'scanTime', 'expires', 'lastVisited']);
+
+function stableValue(key, value, ids) {
+    if (ID_KEYS.has(key)) {
+        const s = String(value);
+        if (!ids.has(s)) ids.set(s, `<id:${ids.size + 1}>`);
+        return ids.get(s);
+    }
+    if (VOLATILE_KEYS.has(key)) return `<${key}>`;
+    return value;
+}
+
+/** A JSON answer, normalised and pretty-printed. */
+export function normaliseJson(text) {
+    const ids = new Map();
+    const walk = (v, key) => {
+        if (Array.isArray(v)) return v.map((x) => walk(x, key));
+        if (v && typeof v === 'object') {
+            const out = {};
+            for (const [k, x] of Object.entries(v)) out[k] = walk(x, k);
+            return out;
+        }
+        return key === undefined ? v : stableValue(key, v, ids);
+    };
+    return `${JSON.stringify(walk(JSON.parse(text)), null, 2)}\n`;
+}
+
+/** An XML answer, normalised the same way, one element per line. */
+export function normaliseXml(text) {
+    const ids = new Map();
+    const attrs = text.replace(/ ([A-Za-z]+)="([^"]*)"/g,
+        (_, k, v) => ` ${k}="${stableValue(k, v, ids)}"`);
+    return `${attrs.replace(/></g, '>\n<')}\n`;
+}
