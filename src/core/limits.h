@@ -104,6 +104,14 @@
 #define LIMIT_AVATAR_BYTES            LIMIT_HTTP_BODY_BYTES /* an uploaded avatar image */
 #define LIMIT_AVATAR_PIXELS           (25 * 1000 * 1000)    /* its declared width x height */
 
+/* Internet radio stations (library_radio.h) and the Subsonic user-data methods. */
+#define LIMIT_RADIO_STATIONS      1000  /* stations the server keeps */
+#define LIMIT_RADIO_NAME_BYTES    256   /* a station's name */
+#define LIMIT_RADIO_URL_BYTES     2048  /* its stream or home page URL (http/https only) */
+#define LIMIT_SUBSONIC_PLAYLISTS  10000 /* playlists in one getPlaylists answer */
+#define LIMIT_SUBSONIC_BOOKMARKS  1000  /* bookmarks in one getBookmarks answer */
+#define LIMIT_SUBSONIC_HOST_BYTES 300   /* a Host header used in a share link */
+
 /* Personal data: favourites, history, play queue, bookmarks, the shared cache. */
 #define LIMIT_QUEUE_ENTRIES          1000        /* songs in a saved play queue */
 #define LIMIT_BOOKMARK_COMMENT_BYTES 1024        /* the comment of a bookmark */
