@@ -4,7 +4,7 @@
 // Each case is tests/data/subsonic/<method>/<case>.req: one line, the query string after
 // /rest/<method>? without f=, in which {auth} stands for the golden user's u+p, {apiKey} for
 // an API key of that user and {id:<kind>:<name>} for the id of an artist, album or song
-// found by name (see resolveIds). Beside it <case>.xml and <case>.json hold the expected
+// found by name through the native search (see idOf). Beside it <case>.xml and <case>.json hold the expected
 // answers after normalisation (lib/subsonic.mjs: ids become <id:N> in order of appearance,
 // times and the server version become placeholders). UPDATE_GOLDEN=1 rewrites them.
 
@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot, startServer } from './lib/server.mjs';
 import { request } from './lib/http.mjs';
-import { normaliseJson, normaliseXml, restOk } from './lib/subsonic.mjs';
+import { normaliseJson, normaliseXml } from './lib/subsonic.mjs';
 
 const GOLDEN = path.join(repoRoot, 'tests/data/subsonic');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -53,11 +53,12 @@ function cases() {
     return out;
 }
 
-/** The id of `kind` (artist, album, song) called `name`, through search3. */
+/** The id of `kind` (artist, album, song) called `name`, through the native search. */
 async function idOf(kind, name) {
-    const body = await restOk(server.port, 'search3', { u: USER, p: PASSWORD, query: name,
-        artistCount: 50, albumCount: 50, songCount: 50 });
-    const list = body.searchResult3[kind] ?? [];
+    const res = await request(server.port, {
+        path: `/api/search?type=${kind}&limit=100&q=${encodeURIComponent(name)}` });
+    assert.equal(res.status, 200, res.text());
+    const list = res.json()[`${kind}s`];
     const hit = list.find((x) => (x.name ?? x.title) === name);
     assert.ok(hit, `no ${kind} named ${name}`);
     return hit.id;
@@ -67,7 +68,9 @@ async function idOf(kind, name) {
 async function resolveIds(line) {
     let q = line.trim()
         .replace('{auth}', `u=${USER}&p=${encodeURIComponent(PASSWORD)}`)
-        .replace('{apiKey}', `apiKey=${encodeURIComponent(apiKey)}`);
+        .replace('{apiKey}', `apiKey=${encodeURIComponent(apiKey)}`)
+        // {admin}: the administrator's u+p, for the methods only administrators may call
+        .replace('{admin}', `u=admin&p=${encodeURIComponent(server.admin.password)}`);
     for (const m of [...q.matchAll(/\{id:(artist|album|song):([^}]+)\}/g)]) {
         q = q.replace(m[0], encodeURIComponent(await idOf(m[1], decodeURIComponent(m[2]))));
     }
