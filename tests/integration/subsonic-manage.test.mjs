@@ -94,8 +94,16 @@ test('playlists: create, read, update, replace, delete; a bad song changes nothi
     assert.equal(errorOf(bad), 70);
     const badIndex = await alice.updatePlaylist({ playlistId: id, songIndexToRemove: [7] });
     assert.equal(errorOf(badIndex), 0);
+    // A bad song or name in an update: nothing of it is applied, not even the valid parts.
+    assert.equal(errorOf(await alice.updatePlaylist({ playlistId: id, name: 'Kept?',
+        songIndexToRemove: [0], songIdToAdd: ['nosuchsong'] })), 70);
+    assert.equal(errorOf(await alice.updatePlaylist({ playlistId: id, name: 'x'.repeat(300),
+        songIndexToRemove: [0] })), 0);
+    assert.equal(errorOf(await alice.createPlaylist({ playlistId: id, name: 'y'.repeat(300),
+        songId: [songs[0]] })), 0);
     pl = ok(await aliceKey.getPlaylist({ id })).playlist;
     assert.deepEqual(pl.entry.map((e) => e.id), [songs[4], songs[4]]);
+    assert.equal(pl.name, 'Road trip 2');
 
     // Public: the administrator reads it, but neither changes nor deletes it.
     ok(await admin.getPlaylist({ id }));

@@ -189,12 +189,13 @@ int subsonic_playlists_create(SubsonicCall *call)
         return r;
     subsonic_playlists_who(call->user, &who);
     if (id && *id) {
-        if (name && *name) {
-            PlaylistChanges ch = {.name = name};
-            if ((r = library_playlist_update(call->conn, id, &who, &ch)) < 0)
-                return subsonic_playlists_error(call, r);
-        }
+        /* The name is checked first and written last, so a bad song renames nothing. */
+        PlaylistChanges ch = {.name = name && *name ? name : NULL};
+        if (ch.name && !library_playlist_name_valid(ch.name))
+            return subsonic_playlists_error(call, -EINVAL);
         r = subsonic_playlists_replace(call, &who, id, songs, n);
+        if (r == 0 && ch.name)
+            r = library_playlist_update(call->conn, id, &who, &ch);
     } else {
         if (!name || !*name)
             return subsonic_fail(call, SUBSONIC_ERR_MISSING,
@@ -238,20 +239,31 @@ int subsonic_playlists_update(SubsonicCall *call)
         .comment = subsonic_param(call, "comment"),
         .is_public = subsonic_param(call, "public") ? &is_public : NULL,
     };
-    if (ch.name || ch.comment || ch.is_public) {
-        if ((r = library_playlist_update(call->conn, id, &who, &ch)) < 0)
-            return subsonic_playlists_error(call, r);
-    }
-    if (n_remove > 0 && (r = library_playlist_remove(call->conn, call->req->arena, id, &who,
-                                                     positions, n_remove)) < 0)
+    bool meta = ch.name || ch.comment || ch.is_public;
+    /* Everything is checked before the first write, and the songs are appended (one
+     * transaction that checks every song, leaving the old positions as they are) before the
+     * old entries are removed: a bad value changes nothing. */
+    Playlist pl;
+    if ((r = library_playlist_get(call->conn, call->req->arena, id, &who, &pl)) < 0)
         return subsonic_playlists_error(call, r);
+    if ((meta && pl.access != PLAYLIST_ACCESS_OWN) ||
+        ((n_add || n_remove) && pl.access == PLAYLIST_ACCESS_READ))
+        return subsonic_playlists_error(call, ERR_FORBIDDEN);
+    if ((ch.name && !library_playlist_name_valid(ch.name)) ||
+        (ch.comment && strlen(ch.comment) > LIMIT_PLAYLIST_COMMENT_BYTES))
+        return subsonic_playlists_error(call, -EINVAL);
+    for (size_t i = 0; i < n_remove; i++) {
+        if (positions[i] >= pl.song_count)
+            return subsonic_fail(call, SUBSONIC_ERR_GENERIC,
+                                 "songIndexToRemove must be an index within the playlist");
+    }
     if (n_add > 0 &&
         (r = library_playlist_add(call->conn, call->req->arena, id, &who, add, n_add, -1)) < 0)
         return subsonic_playlists_error(call, r);
-    /* Without a change, still tell an unknown playlist from a known one. */
-    Playlist pl;
-    if (!ch.name && !ch.comment && !ch.is_public && !n_remove && !n_add &&
-        (r = library_playlist_get(call->conn, call->req->arena, id, &who, &pl)) < 0)
+    if (n_remove > 0 && (r = library_playlist_remove(call->conn, call->req->arena, id, &who,
+                                                     positions, n_remove)) < 0)
+        return subsonic_playlists_error(call, r);
+    if (meta && (r = library_playlist_update(call->conn, id, &who, &ch)) < 0)
         return subsonic_playlists_error(call, r);
     return 0;
 }
