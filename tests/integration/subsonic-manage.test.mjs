@@ -129,6 +129,11 @@ test('bookmarks: create, replace, list with the song, delete', async () => {
     assert.equal(b.username, 'sm_alice');
     // Only one's own bookmarks.
     assert.deepEqual(ok(await admin.getBookmarks()).bookmarks.bookmark ?? [], []);
+    // A comment past 1024 bytes: error 0, the bookmark unchanged.
+    assert.equal(errorOf(await alice.createBookmark({ id: songs[0], position: 1,
+        comment: 'c'.repeat(1025) })), 0);
+    assert.equal(ok(await aliceKey.getBookmarks()).bookmarks.bookmark
+        .find((x) => x.entry[0].id === songs[0]).position, 2500);
     ok(await alice.deleteBookmark({ id: songs[0] }));
     assert.equal(errorOf(await alice.deleteBookmark({ id: songs[0] })), 70);
     assert.equal(ok(await aliceKey.getBookmarks()).bookmarks.bookmark.length, 1);
@@ -159,6 +164,13 @@ test('play queue by id and by index', async () => {
     assert.equal(errorOf(await alice.customJSON('savePlayQueueByIndex', { id: [songs[0]],
         currentIndex: 3 })), 0);
     assert.equal(errorOf(await alice.savePlayQueue({ id: [songs[0], 'nosuchsong'] })), 70);
+    // Past the limit (1000 songs, sent as a form body): error 0, nothing saved.
+    const many = Array.from({ length: 1001 }, (_, i) => songs[i % songs.length]);
+    assert.equal(errorOf(await alice.savePlayQueue({ id: many })), 0);
+    ok(await alice.savePlayQueue({ id: many.slice(0, 1000), current: songs[1] }));
+    assert.equal(ok(await aliceKey.getPlayQueue()).playQueue.entry.length, 1000);
+    ok(await alice.customJSON('savePlayQueueByIndex', { id: [songs[2], songs[2], songs[3]],
+        currentIndex: 1, position: 7 }));
     qi = ok(await aliceKey.customJSON('getPlayQueueByIndex', {})).playQueueByIndex;
     assert.deepEqual(qi.entry.map((e) => e.id), [songs[2], songs[2], songs[3]]);
 
@@ -193,6 +205,10 @@ test('shares: create an album link that opens, update, delete; the share right c
     assert.equal(list[0].expires, undefined);
     assert.equal(errorOf(await alice.createShare({ id: 'nosuchthing' })), 70);
     assert.equal(errorOf(await alice.createShare({ id: albumId, expires: 1000 })), 0);
+    assert.equal(errorOf(await alice.createShare({ id: albumId,
+        description: 'd'.repeat(1025) })), 0);
+    assert.equal(errorOf(await alice.updateShare({ id: share.id,
+        description: 'd'.repeat(1025) })), 0);
     // Another user neither sees nor deletes it.
     assert.deepEqual(ok(await admin.getShares()).shares.share ?? [], []);
     assert.equal(errorOf(await admin.deleteShare({ id: share.id })), 70);
@@ -286,6 +302,8 @@ test('internet radio stations: admin CRUD, http/https only, everyone lists', asy
         `http://x.example/${'a'.repeat(2100)}`]) {
         assert.equal(errorOf(await admin.createInternetRadioStation({ name: 'Bad', streamUrl })), 0);
     }
+    assert.equal(errorOf(await admin.createInternetRadioStation({ name: 'n'.repeat(257),
+        streamUrl: 'http://x.example/' })), 0);
     assert.equal(errorOf(await aliceKey.createInternetRadioStation({ name: 'Mine',
         streamUrl: 'http://mine.example/' })), 50);
     let list = ok(await aliceKey.getInternetRadioStations()).internetRadioStations.internetRadioStation;
