@@ -75,7 +75,8 @@ int subsonic_queue_bookmark_delete(SubsonicCall *call)
                                          call->user->user_id, id);
 }
 
-/* Loads the queue; *ret_saved is false when it was never saved (nothing to answer). */
+/* Loads the queue and adds its element `elem`; *ret_node is NULL when it was never saved
+ * (nothing to answer). */
 static int subsonic_queue_load(SubsonicCall *call, PlayQueue *ret_queue, SubsonicNode **ret_node,
                                const char *elem)
 {

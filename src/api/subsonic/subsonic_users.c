@@ -9,7 +9,8 @@
 #include <errno.h>
 #include <string.h>
 
-/* Every library id, for users who see them all. */
+/* getUsers' walk over the accounts: where to add them, and every library for those who
+ * see them all. */
 typedef struct SubsonicUsersList {
     SubsonicCall *call;
     SubsonicNode *list;
