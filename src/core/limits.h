@@ -120,6 +120,13 @@
 #define LIMIT_UPLOAD_FILES      64                          /* `file` parts in one upload request */
 #define LIMIT_UPLOAD_NAME_BYTES 200 /* a sanitised upload file or folder name */
 #define LIMIT_UPLOADS_LISTED    100 /* recent uploads GET /api/uploads shows */
+/* Internet radio stations (library_radio.h) and the Subsonic user-data methods. */
+#define LIMIT_RADIO_STATIONS      1000  /* stations the server keeps */
+#define LIMIT_RADIO_NAME_BYTES    256   /* a station's name */
+#define LIMIT_RADIO_URL_BYTES     2048  /* its stream or home page URL (http/https only) */
+#define LIMIT_SUBSONIC_PLAYLISTS  10000 /* playlists in one getPlaylists answer */
+#define LIMIT_SUBSONIC_BOOKMARKS  1000  /* bookmarks in one getBookmarks answer */
+#define LIMIT_SUBSONIC_HOST_BYTES 300   /* a Host header used in a share link */
 
 /* Personal data: favourites, history, play queue, bookmarks, the shared cache. */
 #define LIMIT_QUEUE_ENTRIES          1000        /* songs in a saved play queue */

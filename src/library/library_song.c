@@ -7,6 +7,7 @@
 #include "core/err.h"
 #include "core/limits.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define SONG_COLUMNS                                                                               \
@@ -465,6 +466,12 @@ int library_song_by_ids(DbConn *conn, Arena *arena, const char *const *ids, size
     return library_song_by_ids_scoped(conn, arena, NULL, ids, n, ret_songs, ret_count);
 }
 
+/* Orders songs by id, for the lookups of library_song_by_ids_scoped(). */
+static int song_cmp_id(const void *a, const void *b)
+{
+    return strcmp(((const Song *)a)->id, ((const Song *)b)->id);
+}
+
 int library_song_by_ids_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
                                const char *const *ids, size_t n, Song **ret_songs,
                                size_t *ret_count)
@@ -472,40 +479,65 @@ int library_song_by_ids_scoped(DbConn *conn, Arena *arena, const LibraryScope *s
     if (n > LIMIT_PAGE_MAX)
         return -EINVAL;
     Song *out = arena_calloc(arena, n + 1, sizeof(*out));
-    if (!out)
+    Song *found = arena_calloc(arena, n + 1, sizeof(*found));
+    char *marks = arena_alloc(arena, 3 * n + 1);
+    if (!out || !found || !marks)
         return -ENOMEM;
-    size_t count = 0;
+    /* One query for the whole page, "s.id IN (?, ?, ...)" with one placeholder per
+     * well-formed id (the ids are bound, never pasted), then the rows are put back in the
+     * caller's order, repeats included: one round trip instead of one per id. */
+    size_t valid = 0, len = 0, k = 0, count = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (library_cursor_id_valid(ids[i])) {
+            memcpy(marks + len, valid ? ", ?" : "?", valid ? 3 : 1);
+            len += valid ? 3 : 1;
+            valid++;
+        }
+    }
+    marks[len] = '\0';
     int r = 0;
-    /* One indexed lookup per id keeps the caller's order and needs no dynamic SQL. */
     DbStmt *st = NULL;
-    const char *sql = library_scope_sql(arena, scope, "SELECT " SONG_COLUMNS SONG_FROM, SONG_SCOPE,
-                                        " AND s.id = ?");
+    if (valid == 0)
+        goto out_done;
+    const char *tail = arena_printf(arena, " AND s.id IN (%s)", marks);
+    const char *sql =
+        tail ? library_scope_sql(arena, scope, "SELECT " SONG_COLUMNS SONG_FROM, SONG_SCOPE, tail)
+             : NULL;
     if (!sql)
         return -ENOMEM;
-    if (n > 0 && (r = db_prepare(conn, sql, &st)) < 0)
+    if ((r = db_prepare(conn, sql, &st)) < 0)
         return r;
+    int idx = 1;
+    if ((r = library_scope_bind(st, scope, SONG_SCOPE, &idx)) < 0)
+        goto out_finalize;
+    for (size_t i = 0; i < n; i++) {
+        if (library_cursor_id_valid(ids[i]) && (r = db_bind_text(st, idx++, ids[i])) < 0)
+            goto out_finalize;
+    }
+    while (k < valid && (r = db_step(st)) == DB_ROW) {
+        if ((r = song_read(st, arena, &found[k], NULL)) < 0)
+            goto out_finalize;
+        k++;
+    }
+    if (r < 0)
+        goto out_finalize;
+    db_finalize(st);
+    st = NULL;
+    if ((r = library_song_attach(conn, arena, found, k)) < 0)
+        goto out_finalize;
+    qsort(found, k, sizeof(*found), song_cmp_id);
     for (size_t i = 0; i < n; i++) {
         if (!library_cursor_id_valid(ids[i]))
             continue;
-        int idx = 1;
-        if ((r = db_reset(st)) < 0 || (r = library_scope_bind(st, scope, SONG_SCOPE, &idx)) < 0 ||
-            (r = db_bind_text(st, idx, ids[i])) < 0)
-            goto out_finalize;
-        r = db_step(st);
-        if (r < 0)
-            goto out_finalize;
-        if (r == DB_ROW) {
-            if ((r = song_read(st, arena, &out[count], NULL)) < 0)
-                goto out_finalize;
-            count++;
-        }
+        Song key = {.id = ids[i]};
+        const Song *hit = bsearch(&key, found, k, sizeof(*found), song_cmp_id);
+        if (hit)
+            out[count++] = *hit;
     }
-    db_finalize(st);
-    st = NULL;
-    if ((r = library_song_attach(conn, arena, out, count)) < 0)
-        goto out_finalize;
+out_done:
     *ret_songs = out;
     *ret_count = count;
+    r = 0;
 out_finalize:
     db_finalize(st);
     return r;

@@ -68,7 +68,9 @@ async function idOf(kind, name) {
 async function resolveIds(line) {
     let q = line.trim()
         .replace('{auth}', `u=${USER}&p=${encodeURIComponent(PASSWORD)}`)
-        .replace('{apiKey}', `apiKey=${encodeURIComponent(apiKey)}`);
+        .replace('{apiKey}', `apiKey=${encodeURIComponent(apiKey)}`)
+        // {admin}: the administrator's u+p, for the methods only administrators may call
+        .replace('{admin}', `u=admin&p=${encodeURIComponent(server.admin.password)}`);
     for (const m of [...q.matchAll(/\{id:(artist|album|song):([^}]+)\}/g)]) {
         q = q.replace(m[0], encodeURIComponent(await idOf(m[1], decodeURIComponent(m[2]))));
     }

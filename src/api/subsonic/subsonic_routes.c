@@ -6,10 +6,60 @@
 
 #include "api/subsonic/subsonic_browse.h"
 #include "api/subsonic/subsonic_system.h"
+#include "api/subsonic/subsonic_playlists.h"
+#include "api/subsonic/subsonic_queue.h"
+#include "api/subsonic/subsonic_radio.h"
+#include "api/subsonic/subsonic_scan.h"
+#include "api/subsonic/subsonic_shares.h"
+#include "api/subsonic/subsonic_unsupported.h"
+#include "api/subsonic/subsonic_users.h"
 
 #include <string.h>
 
 static const SubsonicMethod subsonic_route_table[] = {
+    {"getPlaylists", subsonic_playlists_list, SUBSONIC_USER},
+    {"getPlaylist", subsonic_playlists_get, SUBSONIC_USER},
+    {"createPlaylist", subsonic_playlists_create, SUBSONIC_USER},
+    {"updatePlaylist", subsonic_playlists_update, SUBSONIC_USER},
+    {"deletePlaylist", subsonic_playlists_delete, SUBSONIC_USER},
+    {"getShares", subsonic_shares_list, SUBSONIC_USER},
+    {"createShare", subsonic_shares_create, SUBSONIC_USER},
+    {"updateShare", subsonic_shares_update, SUBSONIC_USER},
+    {"deleteShare", subsonic_shares_delete, SUBSONIC_USER},
+    {"getBookmarks", subsonic_queue_bookmarks, SUBSONIC_USER},
+    {"createBookmark", subsonic_queue_bookmark_create, SUBSONIC_USER},
+    {"deleteBookmark", subsonic_queue_bookmark_delete, SUBSONIC_USER},
+    {"getPlayQueue", subsonic_queue_get, SUBSONIC_USER},
+    {"savePlayQueue", subsonic_queue_save, SUBSONIC_USER},
+    {"getPlayQueueByIndex", subsonic_queue_get_by_index, SUBSONIC_USER},
+    {"savePlayQueueByIndex", subsonic_queue_save_by_index, SUBSONIC_USER},
+    {"getUser", subsonic_users_get, SUBSONIC_USER},
+    {"getUsers", subsonic_users_list, SUBSONIC_ADMIN},
+    {"createUser", subsonic_users_create, SUBSONIC_ADMIN},
+    {"updateUser", subsonic_users_update, SUBSONIC_ADMIN},
+    {"deleteUser", subsonic_users_delete, SUBSONIC_ADMIN},
+    {"changePassword", subsonic_users_password, SUBSONIC_USER},
+    {"getScanStatus", subsonic_scan_status, SUBSONIC_USER},
+    {"startScan", subsonic_scan_start, SUBSONIC_ADMIN},
+    {"getInternetRadioStations", subsonic_radio_list, SUBSONIC_USER},
+    {"createInternetRadioStation", subsonic_radio_create, SUBSONIC_ADMIN},
+    {"updateInternetRadioStation", subsonic_radio_update, SUBSONIC_ADMIN},
+    {"deleteInternetRadioStation", subsonic_radio_delete, SUBSONIC_ADMIN},
+    {"getVideos", subsonic_unsupported_feature, SUBSONIC_USER},
+    {"getVideoInfo", subsonic_unsupported_feature, SUBSONIC_USER},
+    {"getCaptions", subsonic_unsupported_feature, SUBSONIC_USER},
+    {"hls", subsonic_unsupported_feature, SUBSONIC_USER},
+    {"getChatMessages", subsonic_unsupported_feature, SUBSONIC_USER},
+    {"addChatMessage", subsonic_unsupported_feature, SUBSONIC_USER},
+    {"getPodcasts", subsonic_unsupported_feature, SUBSONIC_USER},
+    {"getNewestPodcasts", subsonic_unsupported_feature, SUBSONIC_USER},
+    {"getPodcastEpisode", subsonic_unsupported_feature, SUBSONIC_USER},
+    {"refreshPodcasts", subsonic_unsupported_feature, SUBSONIC_USER},
+    {"createPodcastChannel", subsonic_unsupported_feature, SUBSONIC_USER},
+    {"deletePodcastChannel", subsonic_unsupported_feature, SUBSONIC_USER},
+    {"deletePodcastEpisode", subsonic_unsupported_feature, SUBSONIC_USER},
+    {"downloadPodcastEpisode", subsonic_unsupported_feature, SUBSONIC_USER},
+    {"jukeboxControl", subsonic_unsupported_jukebox, SUBSONIC_USER},
     {"ping", subsonic_system_ping, SUBSONIC_USER},
     {"getLicense", subsonic_system_license, SUBSONIC_USER},
     {"getOpenSubsonicExtensions", subsonic_system_extensions, SUBSONIC_PUBLIC},

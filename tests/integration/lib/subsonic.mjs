@@ -83,6 +83,8 @@ const ID_KEYS = new Set(['id', 'parent', 'albumId', 'artistId', 'coverArt', 'pla
 /** Keys whose values change from run to run (times, versions). */
 const VOLATILE_KEYS = new Set(['serverVersion', 'created', 'starred', 'played', 'changed',
     'lastPlayed', 'lastModified', 'scanTime', 'expires', 'lastVisited']);
+// Also the last scan's time and share links (they hold the random share id and the port).
+for (const k of ['lastScan', 'url']) VOLATILE_KEYS.add(k);
 
 function stableValue(key, value, ids) {
     if (ID_KEYS.has(key)) {

@@ -307,6 +307,14 @@ static void browse_case(const char *url, const char *dir)
     assert_int_equal(n, 2);
     assert_string_equal(songs[0].id, "c005");
     assert_string_equal(songs[1].id, "c001");
+    const char *repeated[] = {"c001", "c005", "c001", "c009"}; /* repeats kept, in order */
+    assert_int_equal(library_song_by_ids(c, a, repeated, 4, &songs, &n), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(songs[0].id, "c001");
+    assert_string_equal(songs[1].id, "c005");
+    assert_string_equal(songs[2].id, "c001");
+    assert_int_equal(library_song_by_ids(c, a, repeated + 3, 1, &songs, &n), 0);
+    assert_int_equal(n, 0);
 
     /* Every song once through all pages. */
     for (int limit = 1; limit <= 9; limit += 4) {

@@ -1,0 +1,165 @@
+/* subsonic_shares.c - getShares, createShare, updateShare, deleteShare. */
+#include "api/subsonic/subsonic_shares.h"
+
+#include "api/subsonic/subsonic_entries.h"
+#include "core/limits.h"
+#include "library/library_share.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+/* Latest expiry we accept, in ms since the epoch (year 9999). */
+#define SUBSONIC_SHARES_EXPIRES_MAX INT64_C(253402300799000)
+
+/* The public link of share `id`: absolute on the Host the client used when that header is
+ * a plain host[:port], else relative. Arena-owned. */
+static const char *subsonic_shares_url(SubsonicCall *call, const char *id)
+{
+    const char *host = http_request_header(call->req, "Host");
+    const char *proto = http_request_header(call->req, "X-Forwarded-Proto");
+    bool plain =
+        host && *host && strlen(host) <= LIMIT_SUBSONIC_HOST_BYTES &&
+        strspn(host, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-:[]") ==
+            strlen(host);
+    if (!plain)
+        return arena_printf(call->req->arena, "/s/%s", id);
+    return arena_printf(call->req->arena, "%s://%s/s/%s",
+                        proto && strcmp(proto, "https") == 0 ? "https" : "http", host, id);
+}
+
+/* One share element with its songs (those the caller can still see). */
+static int subsonic_shares_write(SubsonicCall *call, SubsonicNode *list, const LibraryShare *s)
+{
+    SubsonicNode *n = subsonic_item(list, "share");
+    subsonic_str(n, "id", s->id);
+    subsonic_str(n, "url", subsonic_shares_url(call, s->id));
+    if (s->description && *s->description)
+        subsonic_str(n, "description", s->description);
+    subsonic_str(n, "username", call->user->username);
+    subsonic_entries_time(call, n, "created", s->created_at);
+    subsonic_entries_time(call, n, "expires", s->expires_at);
+    subsonic_entries_time(call, n, "lastVisited", s->last_visited_at);
+    subsonic_int(n, "visitCount", s->visit_count);
+    subsonic_list(n, "entry");
+    LibraryShareItem item;
+    int r = library_share_item(call->conn, call->req->arena, s->kind, s->item_id,
+                               call->user->user_id, &item);
+    if (r == -ENOENT)
+        return 0; /* the object is gone: the share shows nothing */
+    if (r < 0)
+        return r;
+    size_t k = 0;
+    for (size_t i = 0; i < item.n_songs; i++) {
+        if (auth_principal_sees(call->user, item.songs[i].library_id))
+            item.songs[k++] = item.songs[i];
+    }
+    return subsonic_entries_songs(call, n, "entry", item.songs, k, NULL);
+}
+
+int subsonic_shares_list(SubsonicCall *call)
+{
+    LibraryShare *items;
+    size_t n;
+    int r = library_share_list(call->conn, call->req->arena, call->user->user_id, &items, &n);
+    if (r < 0)
+        return r;
+    SubsonicNode *list = subsonic_child(call->root, "shares");
+    subsonic_list(list, "share");
+    for (size_t i = 0; i < n && r == 0; i++)
+        r = subsonic_shares_write(call, list, &items[i]);
+    return r;
+}
+
+/* Reads expires= (ms since the epoch; 0 never) into seconds. *ret_set is false if absent. */
+static int subsonic_shares_expires(SubsonicCall *call, int64_t now, bool *ret_set,
+                                   int64_t *ret_expires_at)
+{
+    int64_t ms;
+    int r = subsonic_param_int(call, "expires", 0, 0, SUBSONIC_SHARES_EXPIRES_MAX, &ms);
+    if (r < 0)
+        return r;
+    if (ms != 0 && ms / 1000 <= now)
+        return subsonic_fail(call, SUBSONIC_ERR_GENERIC,
+                             "expires must be a future time in milliseconds since 1970, or 0");
+    *ret_set = subsonic_param(call, "expires") != NULL;
+    *ret_expires_at = ms / 1000;
+    return 0;
+}
+
+static int subsonic_shares_description(SubsonicCall *call, const char **ret_description)
+{
+    const char *d = subsonic_param(call, "description");
+    if (d && strlen(d) > LIMIT_SHARE_DESCRIPTION_BYTES)
+        return subsonic_fail(call, SUBSONIC_ERR_GENERIC,
+                             "A share description holds at most 1024 bytes");
+    *ret_description = d;
+    return 0;
+}
+
+int subsonic_shares_create(SubsonicCall *call)
+{
+    static const LibraryShareKind kinds[] = {LIBRARY_SHARE_SONG, LIBRARY_SHARE_ALBUM,
+                                             LIBRARY_SHARE_PLAYLIST};
+    const char *id, *description;
+    int64_t now = (int64_t)time(NULL), expires_at;
+    bool set;
+    int r;
+    if ((r = subsonic_param_required(call, "id", &id)) < 0 ||
+        (r = subsonic_shares_description(call, &description)) < 0 ||
+        (r = subsonic_shares_expires(call, now, &set, &expires_at)) < 0)
+        return r;
+    if (!call->user->may_share)
+        return subsonic_fail(call, SUBSONIC_ERR_UNAUTHORIZED, "This account may not share");
+    if (subsonic_params_all(&call->params, "id", NULL, 0) > 1)
+        return subsonic_fail(call, SUBSONIC_ERR_GENERIC,
+                             "A share holds one song, album or playlist: give one id");
+    /* Ids of songs, albums and playlists do not collide: the first kind that knows it. */
+    LibraryShareItem item;
+    size_t k;
+    r = -ENOENT;
+    for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && r == -ENOENT; k++)
+        r = library_share_item(call->conn, call->req->arena, kinds[k], id, call->user->user_id,
+                               &item);
+    if (r < 0)
+        return r;
+    size_t visible = 0;
+    for (size_t i = 0; i < item.n_songs; i++)
+        visible += auth_principal_sees(call->user, item.songs[i].library_id);
+    if (visible == 0)
+        return -ENOENT;
+    LibraryShare share;
+    r = library_share_create(call->conn, call->req->arena, call->user->user_id, kinds[k - 1], id,
+                             description ? description : "", expires_at, false, now, &share);
+    if (r == ERR_LIMIT)
+        return subsonic_fail(call, SUBSONIC_ERR_GENERIC,
+                             "Too many shares (at most 1000); delete some first");
+    if (r < 0)
+        return r;
+    SubsonicNode *list = subsonic_child(call->root, "shares");
+    return subsonic_shares_write(call, list, &share);
+}
+
+int subsonic_shares_update(SubsonicCall *call)
+{
+    const char *id, *description;
+    LibraryShareUpdate u = {0};
+    int r;
+    if ((r = subsonic_param_required(call, "id", &id)) < 0 ||
+        (r = subsonic_shares_description(call, &description)) < 0 ||
+        (r = subsonic_shares_expires(call, (int64_t)time(NULL), &u.set_expires_at, &u.expires_at)) <
+            0)
+        return r;
+    u.set_description = description != NULL;
+    u.description = description;
+    return library_share_update(call->conn, call->user->user_id, id, &u);
+}
+
+int subsonic_shares_delete(SubsonicCall *call)
+{
+    const char *id;
+    int r = subsonic_param_required(call, "id", &id);
+    if (r < 0)
+        return r;
+    return library_share_delete(call->conn, call->user->user_id, id);
+}
