@@ -103,6 +103,9 @@ static const HttpRoute api_route_table[] = {
     {"DELETE", "/api/bookmarks/{id}", native_personal_bookmark_delete, API_USER},
     {"POST", "/api/uploads", native_uploads_post, API_USER},
     {"GET", "/api/uploads", native_uploads_list, API_USER},
+    {"GET", "/api/songs/{id}/download", native_songs_download, API_USER},
+    {"GET", "/api/albums/{id}/download", native_browse_album_download, API_USER},
+    {"GET", "/api/playlists/{id}/download", native_playlists_download, API_USER},
 };
 
 /* Routes that take their body otherwise than buffered up to LIMIT_HTTP_BODY_BYTES. */

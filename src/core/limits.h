@@ -106,6 +106,8 @@
 #define LIMIT_UPLOAD_FILES      64                          /* `file` parts in one upload request */
 #define LIMIT_UPLOAD_NAME_BYTES 200 /* a sanitised upload file or folder name */
 #define LIMIT_UPLOADS_LISTED    100 /* recent uploads GET /api/uploads shows */
+#define LIMIT_ZIP_DOWNLOADS     64  /* album/playlist zips made at once; past it 429 */
+#define LIMIT_ZIP_RETRY_AFTER_S 10  /* Retry-After of that 429 */
 
 /* Personal data: favourites, history, play queue, bookmarks, the shared cache. */
 #define LIMIT_QUEUE_ENTRIES          1000        /* songs in a saved play queue */

@@ -6,6 +6,7 @@
 #include "api/native/native_users.h"
 #include "api/api_json.h"
 #include "api/api_request.h"
+#include "api/api_zip.h"
 #include "api/native/native_songs.h"
 #include "core/err.h"
 #include "core/str.h"
@@ -235,6 +236,25 @@ int native_browse_album(HttpRequest *req, HttpResponse *res)
         o = NULL;
     }
     return api_json_respond(req, res, 200, o);
+}
+
+int native_browse_album_download(HttpRequest *req, HttpResponse *res)
+{
+    const Principal *p = api_auth_principal(req);
+    if (!p || !p->may_download)
+        return api_error(req, res, 403, "forbidden", "this account may not download");
+    DbConn *conn;
+    if (api_conn(req, res, &conn) < 0)
+        return 0;
+    Album album;
+    Song *songs;
+    size_t n;
+    int r = library_browse_album_scoped(conn, req->arena, native_users_scope(req), req->params[0],
+                                        &album, &songs, &n);
+    db_release(conn);
+    if (r < 0)
+        return api_error_from(req, res, r);
+    return api_zip_respond(req, res, album.name, songs, n, false);
 }
 
 int native_browse_genres(HttpRequest *req, HttpResponse *res)

@@ -245,6 +245,22 @@ int native_songs_stream(HttpRequest *req, HttpResponse *res)
     return native_song_transcode(req, res, &song, &opts);
 }
 
+int native_songs_download(HttpRequest *req, HttpResponse *res)
+{
+    const Principal *p = api_auth_principal(req);
+    if (!p || !p->may_download)
+        return api_error(req, res, 403, "forbidden", "this account may not download");
+    Song song;
+    if (native_song_load(req, res, &song) < 0)
+        return 0;
+    const char *slash = strrchr(song.path, '/');
+    const char *disposition = api_attachment(req, slash ? slash + 1 : song.path, "");
+    if (!disposition)
+        return api_error_from(req, res, -ENOMEM);
+    http_response_header(res, "Content-Disposition", disposition);
+    return native_song_original(req, res, &song);
+}
+
 int native_songs_lyrics(HttpRequest *req, HttpResponse *res)
 {
     DbConn *conn;
