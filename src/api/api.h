@@ -22,18 +22,19 @@ typedef struct ApiTranscodes ApiTranscodes;
 
 typedef struct ApiContext {
     Db *db;
-    const char *data_dir;      /* caches (covers, ...) live below it */
-    LibraryService *scans;     /* the scan service; NULL in contexts without one */
-    RedisClient *redis;        /* NULL when REDIS_URL is not configured */
-    const char *version;       /* the server's version string */
-    int64_t started_ms;        /* CLOCK_MONOTONIC at start-up, in milliseconds */
-    const AuthKeys *keys;      /* the server's secret keys (auth/auth_keys.h) */
-    const ApiAuth *auth;       /* the guard's settings and rate limiter (api_auth.h) */
-    CacheKv *cache;            /* shared cache (popular songs); in-process or Redis */
-    bool now_playing_visible;  /* GET /api/now-playing shows every user's devices */
-    ApiTranscodes *transcodes; /* live transcodes (api_transcode.h); NULL: none allowed */
-    const char *uploads_dir;   /* canonical <data_dir>/uploads, a library folder; NULL: off */
-    unsigned upload_max_mb;    /* largest POST /api/uploads body, in MiB */
+    const char *data_dir;       /* caches (covers, ...) live below it */
+    LibraryService *scans;      /* the scan service; NULL in contexts without one */
+    RedisClient *redis;         /* NULL when REDIS_URL is not configured */
+    const char *version;        /* the server's version string */
+    int64_t started_ms;         /* CLOCK_MONOTONIC at start-up, in milliseconds */
+    const AuthKeys *keys;       /* the server's secret keys (auth/auth_keys.h) */
+    const ApiAuth *auth;        /* the guard's settings and rate limiter (api_auth.h) */
+    CacheKv *cache;             /* shared cache (popular songs); in-process or Redis */
+    bool now_playing_visible;   /* GET /api/now-playing shows every user's devices */
+    ApiTranscodes *transcodes;  /* live transcodes (api_transcode.h); NULL: none allowed */
+    const char *uploads_dir;    /* canonical <data_dir>/uploads, a library folder; NULL: off */
+    unsigned upload_max_mb;     /* largest POST /api/uploads body, in MiB */
+    const char *accel_redirect; /* X-Accel-Redirect prefix for trusted proxies; NULL: off */
 } ApiContext;
 
 /* Milliseconds on CLOCK_MONOTONIC. */

@@ -174,6 +174,7 @@ int cmd_serve(int argc, char **argv, char **envp)
         .transcodes = transcodes,
         .uploads_dir = uploads ? uploads_dir : NULL,
         .upload_max_mb = cfg.upload_max_mb,
+        .accel_redirect = cfg.accel_redirect[0] ? cfg.accel_redirect : NULL,
     };
     size_t n_routes;
     const HttpRoute *routes = api_routes(&n_routes);

@@ -2,6 +2,7 @@
 #include "api/native/native_songs.h"
 
 #include "api/api.h"
+#include "api/api_accel.h"
 #include "api/api_auth.h"
 #include "api/api_error.h"
 #include "api/api_transcode.h"
@@ -149,9 +150,25 @@ int native_songs_get(HttpRequest *req, HttpResponse *res)
     return api_json_respond(req, res, 200, native_songs_json(req, &song));
 }
 
-/* The original file, byte for byte (sendfile, Range, conditional requests). */
+/* The base name of the music folder holding `song` (its full path less its path). */
+static const char *native_song_folder(HttpRequest *req, const Song *song)
+{
+    size_t full = strlen(song->full_path), rel = strlen(song->path);
+    if (rel + 1 >= full)
+        return "";
+    const char *root = arena_strndup(req->arena, song->full_path, full - rel - 1);
+    const char *slash = root ? strrchr(root, '/') : NULL;
+    return slash ? slash + 1 : (root ? root : "");
+}
+
+/* The original file, byte for byte (sendfile, Range, conditional requests); behind a trusted
+ * proxy with accel_redirect, the proxy sends it (X-Accel-Redirect). */
 static int native_song_original(HttpRequest *req, HttpResponse *res, const Song *song)
 {
+    int accel = api_accel_file(req, res, native_song_folder(req, song), song->path,
+                               media_content_type(song->format));
+    if (accel != 0)
+        return 0;
     int fd = open(song->full_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return api_error(req, res, 404, "not_found", "the file is gone; rescan the library");
