@@ -170,6 +170,10 @@ static int native_song_original(HttpRequest *req, HttpResponse *res, const Song 
     if (accel != 0)
         return 0;
     int fd = open(song->full_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+        http_response_header(res, "Retry-After", "1");
+        return api_error(req, res, 503, "busy", "too many open files; try again");
+    }
     if (fd < 0)
         return api_error(req, res, 404, "not_found", "the file is gone; rescan the library");
     int r =
