@@ -9,7 +9,7 @@
 #define SWAZ_CORE_LIMITS_H
 
 /* HTTP request framing (enforced by libmicrohttpd's per-connection pool and by us). */
-#define LIMIT_HTTP_CONN_MEMORY       (64 * 1024)   /* per-connection pool: request line + headers */
+#define LIMIT_HTTP_CONN_MEMORY       (40 * 1024)   /* per-connection pool: request line + headers */
 #define LIMIT_HTTP_URL_BYTES         8192          /* request target, including the query string */
 #define LIMIT_HTTP_HEADER_BYTES      16384         /* all request headers together */
 #define LIMIT_HTTP_QUERY_PARAMS      64            /* key=value pairs in a query or form body */
