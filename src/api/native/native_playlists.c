@@ -663,20 +663,32 @@ out_body:
     return 0;
 }
 
+/* The caller, a borrowed connection and the playlist of the route's {id} it may read.
+ * Answers errors itself; on success the caller releases *ret_conn. */
+static int native_pl_read(HttpRequest *req, HttpResponse *res, PlaylistUser *who, DbConn **ret_conn,
+                          Playlist *ret_pl)
+{
+    int r = native_pl_user(req, res, who);
+    if (r < 0 || (r = api_conn(req, res, ret_conn)) < 0)
+        return r;
+    r = library_playlist_get(*ret_conn, req->arena, req->params[0], who, ret_pl);
+    if (r < 0) {
+        db_release(*ret_conn);
+        native_pl_error(req, res, r);
+    }
+    return r;
+}
+
 int native_playlists_export(HttpRequest *req, HttpResponse *res)
 {
     PlaylistUser who;
-    if (native_pl_user(req, res, &who) < 0)
-        return 0;
     DbConn *conn;
-    if (api_conn(req, res, &conn) < 0)
-        return 0;
     Playlist p;
+    if (native_pl_read(req, res, &who, &conn, &p) < 0)
+        return 0;
     PlaylistTrack *tracks = NULL;
     size_t n = 0;
-    int r = library_playlist_get(conn, req->arena, req->params[0], &who, &p);
-    if (r == 0)
-        r = library_playlist_tracks(conn, req->arena, req->params[0], &who, &tracks, &n);
+    int r = library_playlist_tracks(conn, req->arena, req->params[0], &who, &tracks, &n);
     db_release(conn);
     if (r < 0)
         return native_pl_error(req, res, r);
@@ -974,21 +986,17 @@ static int native_pl_songs(HttpRequest *req, DbConn *conn, const char *id, Song 
 
 int native_playlists_download(HttpRequest *req, HttpResponse *res)
 {
-    PlaylistUser who;
-    if (native_pl_user(req, res, &who) < 0)
-        return 0;
-    const Principal *p = api_auth_principal(req);
-    if (!p->may_download)
+    const Principal *who_p = api_auth_principal(req);
+    if (who_p && !who_p->may_download)
         return api_error(req, res, 403, "forbidden", "this account may not download");
+    PlaylistUser who;
     DbConn *conn;
-    if (api_conn(req, res, &conn) < 0)
-        return 0;
     Playlist pl;
+    if (native_pl_read(req, res, &who, &conn, &pl) < 0)
+        return 0;
     Song *songs = NULL;
     size_t n = 0;
-    int r = library_playlist_get(conn, req->arena, req->params[0], &who, &pl);
-    if (r == 0)
-        r = native_pl_songs(req, conn, req->params[0], &songs, &n);
+    int r = native_pl_songs(req, conn, req->params[0], &songs, &n);
     db_release(conn);
     if (r < 0)
         return native_pl_error(req, res, r);
