@@ -283,3 +283,20 @@ test('a full disk is 507 and what was stored stays whole', { skip: process.getui
         fs.rmSync(data, { recursive: true, force: true });
     }
 });
+
+test('an uploader limited to some libraries still finds their uploaded songs', async () => {
+    const musicLib = (await request(server.port, { path: '/api/songs?limit=500' })).json().items
+        .find((s) => s.path === 'One/one.mp3').libraryId;
+    const made = await request(server.port, { method: 'POST', path: '/api/users',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username: 'rita', password: PASSWORD, allLibraries: false,
+            libraryIds: [musicLib], mayUpload: true }) });
+    assert.equal(made.status, 201, made.text());
+    const rita = (await server.login('rita', PASSWORD)).accessToken;
+    const res = await upload(rita, [{ name: 'file', filename: 'Rita.flac', data: flac }]);
+    assert.equal(res.status, 201, res.text());
+    const ready = await waitReady(rita, res.json().uploads[0].id);
+    const songs = (await request(server.port, { path: '/api/songs?limit=500', token: rita })).json().items;
+    assert.ok(songs.some((s) => s.id === ready.songId), 'the upload is visible to its uploader');
+    assert.ok(songs.some((s) => s.libraryId === musicLib), 'and the library she had still is');
+});
