@@ -79,6 +79,7 @@ typedef struct Exchange {
     uint64_t body_len;       /* memory or fd body length */
     HttpLive *live;          /* a reference kept to count the bytes sent */
     HttpSharedEntry *shared; /* the shared file response queued, released at completion */
+    char *log_head;          /* "peer method target" once the arena was released early, else NULL */
 } Exchange;
 
 struct HttpServer {
@@ -160,6 +161,32 @@ static void server_error(Exchange *x, int status)
     }
     if (rc < 0 || res->status != status)
         server_plain(x, status);
+}
+
+static void server_log_target(Exchange *x, char *buf, size_t cap);
+
+/* A file body is queued: nothing of the request is needed any more but its access-log
+ * line, so the arena goes now rather than after the last byte (a listener may stream for an
+ * hour; at 10,000 listeners that is tens of MB). Keeps the arena when out of memory. */
+static void server_release_arena(Exchange *x)
+{
+    char target[SERVER_LOG_TARGET_BYTES];
+    server_log_target(x, target, sizeof(target));
+    size_t len = strlen(x->req.peer_addr) + strlen(x->req.method) + strlen(target) + 3;
+    x->log_head = malloc(len);
+    if (!x->log_head)
+        return;
+    snprintf(x->log_head, len, "%s %s %s", x->req.peer_addr, x->req.method, target);
+    http_response_clear(&x->res); /* its headers live in the arena; the fd is MHD's */
+    memset(&x->req, 0, sizeof(x->req));
+    x->req.method = "-";
+    x->req.path = "";
+    x->req.peer_addr = "-";
+    x->target = "-";
+    x->scratch = NULL;
+    x->res.arena = NULL;
+    arena_free(x->arena);
+    x->arena = NULL;
 }
 
 /* Adds the description's headers, and ours, to `r`. */
@@ -249,6 +276,8 @@ static enum MHD_Result server_queue(Exchange *x, bool close_after)
     if (ret == MHD_YES) {
         x->status = res->status;
         x->body_len = x->req.is_head ? 0 : len;
+        if (res->kind == HTTP_BODY_FD && !x->sink_begun && !x->live)
+            server_release_arena(x);
     }
     return ret;
 }
@@ -430,6 +459,7 @@ static void server_exchange_free(Exchange *x)
     http_live_unref(x->live);
     http_shared_release(&x->server->shared, x->shared);
     buf_free(&x->body);
+    free(x->log_head);
     arena_free(x->arena);
     free(x);
 }
@@ -787,10 +817,15 @@ static void server_completed(void *cls, struct MHD_Connection *conn, void **con_
         bytes = http_live_sent(x->live);
     else if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
         bytes = x->body_len;
-    char target[SERVER_LOG_TARGET_BYTES];
-    server_log_target(x, target, sizeof(target));
-    log_info("ACCESS %s %s %s %d %" PRIu64 " %" PRId64 "ms", x->req.peer_addr, x->req.method,
-             target, status, bytes, server_now_ms() - x->started_ms);
+    if (x->log_head) {
+        log_info("ACCESS %s %d %" PRIu64 " %" PRId64 "ms", x->log_head, status, bytes,
+                 server_now_ms() - x->started_ms);
+    } else {
+        char target[SERVER_LOG_TARGET_BYTES];
+        server_log_target(x, target, sizeof(target));
+        log_info("ACCESS %s %s %s %d %" PRIu64 " %" PRId64 "ms", x->req.peer_addr, x->req.method,
+                 target, status, bytes, server_now_ms() - x->started_ms);
+    }
     server_exchange_free(x);
     atomic_fetch_sub(&s->in_flight, 1);
 }
