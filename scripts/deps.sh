@@ -25,6 +25,7 @@ pkgs=(build-essential meson ninja-build pkg-config libmicrohttpd-dev libwslay-de
 if [[ $mode == test || $mode == bench ]]; then
     pkgs+=(libcmocka-dev clang clang-format libclang-rt-14-dev postgresql redis-server
         chromium curl)
+    pkgs+=(nginx unzip) # the X-Accel-Redirect test runs nginx; zip downloads are checked with unzip
     if [[ $mode == bench ]]; then
         pkgs+=(wrk nginx sqlite3 time)
     fi

@@ -40,6 +40,7 @@ typedef struct ApiContext {
     unsigned upload_max_mb;    /* largest POST /api/uploads body, in MiB */
     /* c= names of Subsonic clients answered without OpenSubsonic fields (subsonic.h) */
     const char *subsonic_legacy_clients;
+    const char *accel_redirect; /* X-Accel-Redirect prefix for trusted proxies; NULL: off */
 } ApiContext;
 
 /* Milliseconds on CLOCK_MONOTONIC. */

@@ -151,6 +151,14 @@ void api_auth_free(ApiAuth *auth)
     free(auth);
 }
 
+bool api_auth_from_proxy(const HttpRequest *req)
+{
+    const ApiContext *ctx = req->app;
+    const ApiAuth *auth = ctx->auth;
+    return auth && auth->n_proxies > 0 &&
+           api_auth_trusted(auth, req->peer_addr, strlen(req->peer_addr));
+}
+
 const char *api_auth_client_addr(HttpRequest *req)
 {
     const ApiContext *ctx = req->app;

@@ -78,6 +78,9 @@ int api_auth_parse_nets(const char *list, ApiAuthNet *nets);
  * right-most address of X-Forwarded-For that is not a trusted proxy. Arena-owned. */
 const char *api_auth_client_addr(HttpRequest *req);
 
+/* True when the TCP peer of `req` is one of the trusted proxies. */
+bool api_auth_from_proxy(const HttpRequest *req);
+
 /* Answers 429 with Retry-After and returns 1 when (kind, key) is over its limit; else 0. */
 int api_auth_limited(HttpRequest *req, HttpResponse *res, AuthRateKind kind, const char *key);
 

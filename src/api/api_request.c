@@ -9,6 +9,7 @@
 #include "core/str.h"
 
 #include <errno.h>
+#include <string.h>
 
 int api_query_limit(HttpRequest *req, HttpResponse *res, int64_t dflt, int64_t max, int *ret_limit)
 {
@@ -73,4 +74,32 @@ int api_paged_error(HttpRequest *req, HttpResponse *res, int err)
     if (err == ERR_PARSE)
         return api_error(req, res, 400, "bad_request", "malformed cursor in 'after'");
     return api_error_from(req, res, err);
+}
+
+const char *api_attachment(HttpRequest *req, const char *stem, const char *ext)
+{
+    size_t tlen = strnlen(stem, 200);
+    size_t elen = strlen(ext);
+    char *ascii = arena_alloc(req->arena, tlen + elen + 1);
+    char *pct = arena_alloc(req->arena, (tlen + elen) * 3 + 1);
+    if (!ascii || !pct)
+        return NULL;
+    static const char hex[] = "0123456789ABCDEF";
+    size_t na = 0, np = 0;
+    for (size_t i = 0; i < tlen + elen; i++) {
+        unsigned char c = (unsigned char)(i < tlen ? stem[i] : ext[i - tlen]);
+        bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                     c == '-' || c == '.' || c == '_';
+        ascii[na++] = plain || c == ' ' ? (char)c : '_';
+        if (plain) {
+            pct[np++] = (char)c;
+        } else {
+            pct[np++] = '%';
+            pct[np++] = hex[c >> 4];
+            pct[np++] = hex[c & 15];
+        }
+    }
+    ascii[na] = '\0';
+    pct[np] = '\0';
+    return arena_printf(req->arena, "attachment; filename=\"%s\"; filename*=UTF-8''%s", ascii, pct);
 }

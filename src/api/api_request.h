@@ -40,4 +40,8 @@ int api_paged(HttpRequest *req, HttpResponse *res, json_t *items, const char *ne
  * the rest as api_error_from(). Returns 0. */
 int api_paged_error(HttpRequest *req, HttpResponse *res, int err);
 
+/* Returns `attachment; filename="<ASCII>"; filename*=UTF-8''<percent-encoded>` for a file
+ * named `stem` + `ext` (stem cut to 200 bytes), for Content-Disposition. Arena-owned or NULL. */
+const char *api_attachment(HttpRequest *req, const char *stem, const char *ext);
+
 #endif

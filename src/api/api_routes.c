@@ -108,6 +108,9 @@ static const HttpRoute api_route_table[] = {
     {"POST", "/api/uploads", native_uploads_post, API_USER},
     {"GET", "/api/uploads", native_uploads_list, API_USER},
     {"*", "/rest/*", subsonic_dispatch, API_PUBLIC}, /* its own table: subsonic_routes.c */
+    {"GET", "/api/songs/{id}/download", native_songs_download, API_USER},
+    {"GET", "/api/albums/{id}/download", native_browse_album_download, API_USER},
+    {"GET", "/api/playlists/{id}/download", native_playlists_download, API_USER},
 };
 
 /* Routes that take their body otherwise than buffered up to LIMIT_HTTP_BODY_BYTES. */

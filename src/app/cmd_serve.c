@@ -63,8 +63,11 @@ static unsigned serve_fd_budget(unsigned wanted)
         setrlimit(RLIMIT_NOFILE, &rl);
         getrlimit(RLIMIT_NOFILE, &rl);
     }
-    /* Each connection may hold a socket and a file; keep room for the database and logs. */
-    rlim_t room = rl.rlim_cur > 256 ? (rl.rlim_cur - 128) / 2 : 64;
+    /* A connection holds its socket; listeners of the same file share one descriptor
+     * (http_shared.c), so keep 1024 for files, the database and logs. Past that an open
+     * fails with EMFILE and the client gets 503. */
+    rlim_t room = rl.rlim_cur > 4096 ? rl.rlim_cur - 1024
+                                     : (rl.rlim_cur > 256 ? (rl.rlim_cur - 128) / 2 : 64);
     if (wanted > room) {
         log_info("max_connections lowered from %u to %llu by the open-files limit (%llu)", wanted,
                  (unsigned long long)room, (unsigned long long)rl.rlim_cur);
@@ -198,6 +201,7 @@ int cmd_serve(int argc, char **argv, char **envp)
         .uploads_dir = uploads ? uploads_dir : NULL,
         .upload_max_mb = cfg.upload_max_mb,
         .subsonic_legacy_clients = cfg.subsonic_legacy_clients,
+        .accel_redirect = cfg.accel_redirect[0] ? cfg.accel_redirect : NULL,
     };
     size_t n_routes;
     const HttpRoute *routes = api_routes(&n_routes);

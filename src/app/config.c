@@ -106,6 +106,9 @@ static const ConfigSetting config_settings[] = {
      7u * 86400u, "21600", "seconds a ?t= media token (for <audio> and <img> URLs) is valid"},
     {"trusted_proxies", "SWAZ_TRUSTED_PROXIES", CONFIG_TEXT, CFG_FIELD(trusted_proxies), 0, 0, "",
      "reverse proxies (IPs or CIDRs, ','-separated) whose X-Forwarded-For is believed"},
+    {"accel_redirect", "SWAZ_ACCEL_REDIRECT", CONFIG_TEXT, CFG_FIELD(accel_redirect), 0, 0, "",
+     "URI prefix (e.g. /internal/music/) under which a trusted proxy serves the music folders: "
+     "originals are answered with X-Accel-Redirect instead of their bytes (default: off)"},
     {"proxy_auth_header", "SWAZ_PROXY_AUTH_HEADER", CONFIG_TEXT, CFG_FIELD(proxy_auth_header), 0, 0,
      "", "header a trusted proxy names the user in, e.g. Remote-User (default: off)"},
     {"proxy_auth_create", "SWAZ_PROXY_AUTH_CREATE", CONFIG_BOOL, CFG_FIELD(proxy_auth_create), 0, 0,
@@ -132,6 +135,21 @@ static void config_err(char *err, size_t err_len, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, err_len, fmt, ap);
     va_end(ap);
+}
+
+/* An X-Accel-Redirect prefix: "/...", ending in '/', plain URI characters only. */
+static bool config_accel_ok(const char *p)
+{
+    size_t len = strlen(p);
+    if (len < 1 || p[0] != '/' || p[len - 1] != '/')
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = p[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '/' || c == '_' || c == '.' || c == '-'))
+            return false;
+    }
+    return strstr(p, "..") == NULL;
 }
 
 static const ConfigSetting *config_find(const char *key)
@@ -474,6 +492,12 @@ int config_load(Config *cfg, int argc, char **argv, char **envp,
         cfg->threads = cores > 2 ? (unsigned)(cores * 2) : 4;
         if (cfg->threads > LIMIT_THREADS_MAX)
             cfg->threads = LIMIT_THREADS_MAX;
+    }
+    if (cfg->accel_redirect[0] && !config_accel_ok(cfg->accel_redirect)) {
+        config_err(err, err_len,
+                   "accel_redirect must start and end with '/' and hold only letters, digits "
+                   "and / _ . -");
+        return -EINVAL;
     }
     if (cfg->max_transcodes == 0) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);

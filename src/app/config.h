@@ -55,6 +55,7 @@ typedef struct Config {
     unsigned refresh_token_ttl_s; /* lifetime of a refresh token */
     unsigned stream_token_ttl_s;  /* lifetime of a ?t= media token */
     char trusted_proxies[1024];   /* ','-separated IPs/CIDRs whose X-Forwarded-For we trust */
+    char accel_redirect[256];     /* X-Accel-Redirect prefix for trusted proxies, "" = off */
     char proxy_auth_header[128];  /* header naming the user from a trusted proxy, "" = off */
     bool proxy_auth_create;       /* create unknown proxy users (non-admin) */
     unsigned auth_rate_account;   /* failed attempts per account per window */

@@ -9,7 +9,7 @@
 #define SWAZ_CORE_LIMITS_H
 
 /* HTTP request framing (enforced by libmicrohttpd's per-connection pool and by us). */
-#define LIMIT_HTTP_CONN_MEMORY       (64 * 1024)   /* per-connection pool: request line + headers */
+#define LIMIT_HTTP_CONN_MEMORY       (40 * 1024)   /* per-connection pool: request line + headers */
 #define LIMIT_HTTP_URL_BYTES         8192          /* request target, including the query string */
 #define LIMIT_HTTP_HEADER_BYTES      16384         /* all request headers together */
 #define LIMIT_HTTP_QUERY_PARAMS      64            /* key=value pairs in a query or form body */
@@ -127,6 +127,8 @@
 #define LIMIT_SUBSONIC_PLAYLISTS  10000 /* playlists in one getPlaylists answer */
 #define LIMIT_SUBSONIC_BOOKMARKS  1000  /* bookmarks in one getBookmarks answer */
 #define LIMIT_SUBSONIC_HOST_BYTES 300   /* a Host header used in a share link */
+#define LIMIT_ZIP_DOWNLOADS     64  /* album/playlist zips made at once; past it 429 */
+#define LIMIT_ZIP_RETRY_AFTER_S 10  /* Retry-After of that 429 */
 
 /* Personal data: favourites, history, play queue, bookmarks, the shared cache. */
 #define LIMIT_QUEUE_ENTRIES          1000        /* songs in a saved play queue */

@@ -86,4 +86,31 @@ void http_live_abandon(HttpLive *live);
 /* Returns the body bytes handed to the connection so far. */
 uint64_t http_live_sent(HttpLive *live);
 
+/* Identical file answers share one libmicrohttpd response and descriptor (http_shared.c). */
+typedef struct HttpSharedEntry HttpSharedEntry;
+typedef struct HttpShared {
+    pthread_mutex_t mu;
+    HttpSharedEntry **buckets; /* guarded by mu */
+} HttpShared;
+
+/* Prepares an empty table. Returns 0 or a negative errno. */
+int http_shared_init(HttpShared *s);
+
+/* Drops every entry (no request may be in flight). */
+void http_shared_destroy(HttpShared *s);
+
+/* For an fd body (res->fd, a regular file): returns the response already in use for the same
+ * file, range, status and headers (res->fd is then closed), or one made by `build` (which
+ * must add every header and take res->fd) and kept for the next identical answer. The
+ * caller queues it without destroying it and calls http_shared_release(*ret_entry) when the
+ * request completes. NULL: not shareable or out of memory (res->fd untouched unless `build`
+ * took it). */
+struct MHD_Response *http_shared_response(HttpShared *s, HttpResponse *res, bool close_after,
+                                          struct MHD_Response *(*build)(HttpResponse *res,
+                                                                        bool close_after),
+                                          HttpSharedEntry **ret_entry);
+
+/* Ends one use of an entry; the last one destroys the table's reference. NULL: no-op. */
+void http_shared_release(HttpShared *s, HttpSharedEntry *entry);
+
 #endif

@@ -72,13 +72,15 @@ typedef struct Exchange {
     bool guarded;             /* the guard already ran (streamed bodies) */
     /* A streamed body (HttpRouteBody.sink): parsed as it arrives, never buffered. */
     struct MHD_PostProcessor *pp;
-    bool sink_begun;    /* begin accepted: end is owed */
-    bool handled;       /* the handler ran */
-    int body_fail;      /* 0, 400 (bad multipart) or 1 (the sink answered in res) */
-    uint64_t fail_seen; /* body_seen when the body failed */
-    int status;         /* queued status, 0 before */
-    uint64_t body_len;  /* memory or fd body length */
-    HttpLive *live;     /* a reference kept to count the bytes sent */
+    bool sink_begun;         /* begin accepted: end is owed */
+    bool handled;            /* the handler ran */
+    int body_fail;           /* 0, 400 (bad multipart) or 1 (the sink answered in res) */
+    uint64_t fail_seen;      /* body_seen when the body failed */
+    int status;              /* queued status, 0 before */
+    uint64_t body_len;       /* memory or fd body length */
+    HttpLive *live;          /* a reference kept to count the bytes sent */
+    HttpSharedEntry *shared; /* the shared file response queued, released at completion */
+    char *log_head;          /* "peer method target" once the arena was released early, else NULL */
 } Exchange;
 
 struct HttpServer {
@@ -88,6 +90,7 @@ struct HttpServer {
     int64_t deadline_ms;
     atomic_int in_flight; /* requests between the URI callback and NOTIFY_COMPLETED */
     HttpLiveList lives;
+    HttpShared shared; /* identical file answers in flight */
     pthread_mutex_t conn_mu;
     ConnSlot *conns; /* guarded by conn_mu */
     bool stopping;   /* guarded by conn_mu */
@@ -161,11 +164,64 @@ static void server_error(Exchange *x, int status)
         server_plain(x, status);
 }
 
+static void server_log_target(Exchange *x, char *buf, size_t cap);
+
+/* A file body is queued: nothing of the request is needed any more but its access-log
+ * line, so the arena goes now rather than after the last byte (a listener may stream for an
+ * hour; at 10,000 listeners that is tens of MB). Keeps the arena when out of memory. */
+static void server_release_arena(Exchange *x)
+{
+    char target[SERVER_LOG_TARGET_BYTES];
+    server_log_target(x, target, sizeof(target));
+    size_t len = strlen(x->req.peer_addr) + strlen(x->req.method) + strlen(target) + 3;
+    x->log_head = malloc(len);
+    if (!x->log_head)
+        return;
+    snprintf(x->log_head, len, "%s %s %s", x->req.peer_addr, x->req.method, target);
+    http_response_clear(&x->res); /* its headers live in the arena; the fd is MHD's */
+    memset(&x->req, 0, sizeof(x->req));
+    x->req.method = "-";
+    x->req.path = "";
+    x->req.peer_addr = "-";
+    x->target = "-";
+    x->scratch = NULL;
+    x->res.arena = NULL;
+    arena_free(x->arena);
+    x->arena = NULL;
+}
+
+/* Adds the description's headers, and ours, to `r`. */
+static void server_decorate(struct MHD_Response *r, const HttpResponse *res, bool close_after)
+{
+    for (const HttpHeaderLine *h = res->headers; h; h = h->next) {
+        if (MHD_add_response_header(r, h->name, h->value) != MHD_YES)
+            log_warn("http: response header %s refused", h->name);
+    }
+    if (res->content_type)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    if (close_after)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+}
+
+/* A complete file response (it takes res->fd), for http_shared_response(). */
+static struct MHD_Response *server_build_fd(HttpResponse *res, bool close_after)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_fd_at_offset64(res->length, res->fd, res->offset);
+    if (!r)
+        return NULL;
+    res->fd = -1; /* libmicrohttpd closes it when the response is destroyed */
+    server_decorate(r, res, close_after);
+    return r;
+}
+
 /* Turns the response description into a libmicrohttpd response and queues it. */
 static enum MHD_Result server_queue(Exchange *x, bool close_after)
 {
     HttpResponse *res = &x->res;
     struct MHD_Response *r = NULL;
+    bool decorated = false;
     if (res->status < 100 || res->status > 599) {
         log_error("http: handler set invalid status %d", res->status);
         server_plain(x, 500);
@@ -183,9 +239,11 @@ static enum MHD_Result server_queue(Exchange *x, bool close_after)
             http_response_drop_body(res);
             r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
         } else {
-            r = MHD_create_response_from_fd_at_offset64(res->length, res->fd, res->offset);
-            if (r)
-                res->fd = -1; /* libmicrohttpd closes it when the response is destroyed */
+            r = http_shared_response(&x->server->shared, res, close_after, server_build_fd,
+                                     &x->shared);
+            if (!r && res->fd >= 0)
+                r = server_build_fd(res, close_after);
+            decorated = r != NULL;
         }
         break;
     case HTTP_BODY_LIVE:
@@ -210,20 +268,20 @@ static enum MHD_Result server_queue(Exchange *x, bool close_after)
         if (!r)
             return MHD_NO;
     }
-    for (const HttpHeaderLine *h = res->headers; h; h = h->next) {
-        if (MHD_add_response_header(r, h->name, h->value) != MHD_YES)
-            log_warn("http: response header %s refused", h->name);
-    }
-    if (res->content_type)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    if (close_after)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (!decorated)
+        server_decorate(r, res, close_after);
     enum MHD_Result ret = MHD_queue_response(x->conn, (unsigned)res->status, r);
-    MHD_destroy_response(r);
+    if (!x->shared) {
+        MHD_destroy_response(r); /* a shared one keeps the table's reference */
+    } else if (ret != MHD_YES) {
+        http_shared_release(&x->server->shared, x->shared);
+        x->shared = NULL;
+    }
     if (ret == MHD_YES) {
         x->status = res->status;
         x->body_len = x->req.is_head ? 0 : len;
+        if (res->kind == HTTP_BODY_FD && !x->sink_begun && !x->live)
+            server_release_arena(x);
     }
     return ret;
 }
@@ -408,7 +466,9 @@ static void server_exchange_free(Exchange *x)
         x->sink->end(&x->req, x->handled);
     http_response_clear(&x->res);
     http_live_unref(x->live);
+    http_shared_release(&x->server->shared, x->shared);
     buf_free(&x->body);
+    free(x->log_head);
     arena_free(x->arena);
     free(x);
 }
@@ -769,10 +829,15 @@ static void server_completed(void *cls, struct MHD_Connection *conn, void **con_
     } else if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
         bytes = x->body_len;
     }
-    char target[SERVER_LOG_TARGET_BYTES];
-    server_log_target(x, target, sizeof(target));
-    log_info("ACCESS %s %s %s %d %" PRIu64 " %" PRId64 "ms", x->req.peer_addr, x->req.method,
-             target, status, bytes, server_now_ms() - x->started_ms);
+    if (x->log_head) {
+        log_info("ACCESS %s %d %" PRIu64 " %" PRId64 "ms", x->log_head, status, bytes,
+                 server_now_ms() - x->started_ms);
+    } else {
+        char target[SERVER_LOG_TARGET_BYTES];
+        server_log_target(x, target, sizeof(target));
+        log_info("ACCESS %s %s %s %d %" PRIu64 " %" PRId64 "ms", x->req.peer_addr, x->req.method,
+                 target, status, bytes, server_now_ms() - x->started_ms);
+    }
     server_exchange_free(x);
     atomic_fetch_sub(&s->in_flight, 1);
 }
@@ -868,9 +933,12 @@ int http_server_start(const HttpServerConfig *cfg, HttpServer **ret_server)
     rc = http_live_list_init(&s->lives);
     if (rc < 0)
         goto out_free;
-    rc = -pthread_mutex_init(&s->conn_mu, NULL);
+    rc = http_shared_init(&s->shared);
     if (rc < 0)
         goto out_live_list;
+    rc = -pthread_mutex_init(&s->conn_mu, NULL);
+    if (rc < 0)
+        goto out_shared;
     pthread_condattr_t attr;
     rc = -pthread_condattr_init(&attr);
     if (rc < 0)
@@ -920,6 +988,8 @@ out_cond:
     pthread_cond_destroy(&s->watchdog_cv);
 out_mutex:
     pthread_mutex_destroy(&s->conn_mu);
+out_shared:
+    http_shared_destroy(&s->shared);
 out_live_list:
     http_live_list_destroy(&s->lives);
 out_free:
@@ -958,6 +1028,7 @@ void http_server_stop(HttpServer *server, unsigned grace_ms)
 
     pthread_cond_destroy(&server->watchdog_cv);
     pthread_mutex_destroy(&server->conn_mu);
+    http_shared_destroy(&server->shared);
     http_live_list_destroy(&server->lives);
     free(server);
 }

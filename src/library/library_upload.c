@@ -244,6 +244,23 @@ int library_upload_finish(DbConn *conn, const char *id, const char *path, const 
     return r < 0 ? r : 0;
 }
 
+int library_upload_grant(DbConn *conn, const char *user_id, const char *root)
+{
+    DbStmt *st;
+    int r = db_prepare(conn,
+                       "INSERT INTO user_libraries (user_id, library_id) "
+                       "SELECT u.id, l.id FROM users u, libraries l "
+                       "WHERE u.id = ? AND u.all_libraries = 0 AND l.path = ? "
+                       "ON CONFLICT (user_id, library_id) DO NOTHING",
+                       &st);
+    if (r < 0)
+        return r;
+    if ((r = db_bind_text(st, 1, user_id)) == 0 && (r = db_bind_text(st, 2, root)) == 0)
+        r = db_step(st);
+    db_finalize(st);
+    return r < 0 ? r : 0;
+}
+
 static const char *upload_col(Arena *arena, DbStmt *st, int col)
 {
     return arena_strdup(arena, db_column_is_null(st, col) ? "" : db_column_text(st, col));

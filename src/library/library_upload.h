@@ -80,6 +80,11 @@ int library_upload_progress(DbConn *conn, const char *id, int64_t size, int64_t 
 int library_upload_finish(DbConn *conn, const char *id, const char *path, const char *error,
                           int64_t size, int64_t now);
 
+/* Lets `user_id` see the library whose folder is `root` (the uploads) when the account is
+ * limited to some libraries, so an uploader finds their songs; does nothing for accounts
+ * that see every library or when that library is not scanned yet. Returns 0 or ERR_DB. */
+int library_upload_grant(DbConn *conn, const char *user_id, const char *root);
+
 /* Lists the most recent uploads of `user_id` (at most `limit`, newest first), each with the
  * song the scanner made of it in the library whose folder is `root`. Returns 0 with an
  * Arena-owned array in *ret_items and its length in *ret_n, or ERR_DB / -ENOMEM. */

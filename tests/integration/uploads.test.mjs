@@ -206,12 +206,23 @@ test('past upload_max_mb: 413, declared or chunked', async () => {
 test('an interrupted upload leaves nothing behind and is shown as failed', async () => {
     const before = filesBelow(uploadsDir());
     const { body, type } = multipart([{ name: 'file', filename: 'half.mp3', data: mp3 }]);
+    let receiving;
     await new Promise((resolve, reject) => {
         const sock = net.connect({ host: '127.0.0.1', port: server.port }, () => {
             sock.write(`POST /api/uploads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${tokens.alice}\r\n` +
                 `Content-Type: ${type}\r\nContent-Length: ${body.length}\r\n\r\n`);
             sock.write(body.subarray(0, Math.floor(body.length / 2)), () => {
-                setTimeout(() => { sock.destroy(); resolve(); }, 300);
+                // While the body is arriving the uploader sees it as receiving.
+                setTimeout(async () => {
+                    try {
+                        const items = (await request(server.port, { path: '/api/uploads',
+                            token: tokens.alice })).json().items;
+                        receiving = items.find((u) => u.name === 'half.mp3');
+                    } finally {
+                        sock.destroy();
+                        resolve();
+                    }
+                }, 300);
             });
         });
         sock.on('error', reject);
@@ -224,6 +235,7 @@ test('an interrupted upload leaves nothing behind and is shown as failed', async
         if (half?.status === 'failed' || Date.now() > deadline) break;
         await new Promise((r) => setTimeout(r, 100));
     }
+    assert.equal(receiving?.status, 'receiving', JSON.stringify(receiving));
     assert.equal(half?.status, 'failed', JSON.stringify(half));
     assert.match(half.error, /interrupted/);
     assert.ok(half.size > 0 && half.size < mp3.length, `size ${half.size}`);
@@ -270,4 +282,21 @@ test('a full disk is 507 and what was stored stays whole', { skip: process.getui
         spawnSync('umount', [dir]);
         fs.rmSync(data, { recursive: true, force: true });
     }
+});
+
+test('an uploader limited to some libraries still finds their uploaded songs', async () => {
+    const musicLib = (await request(server.port, { path: '/api/songs?limit=500' })).json().items
+        .find((s) => s.path === 'One/one.mp3').libraryId;
+    const made = await request(server.port, { method: 'POST', path: '/api/users',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username: 'rita', password: PASSWORD, allLibraries: false,
+            libraryIds: [musicLib], mayUpload: true }) });
+    assert.equal(made.status, 201, made.text());
+    const rita = (await server.login('rita', PASSWORD)).accessToken;
+    const res = await upload(rita, [{ name: 'file', filename: 'Rita.flac', data: flac }]);
+    assert.equal(res.status, 201, res.text());
+    const ready = await waitReady(rita, res.json().uploads[0].id);
+    const songs = (await request(server.port, { path: '/api/songs?limit=500', token: rita })).json().items;
+    assert.ok(songs.some((s) => s.id === ready.songId), 'the upload is visible to its uploader');
+    assert.ok(songs.some((s) => s.libraryId === musicLib), 'and the library she had still is');
 });

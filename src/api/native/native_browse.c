@@ -6,6 +6,7 @@
 #include "api/native/native_users.h"
 #include "api/api_json.h"
 #include "api/api_request.h"
+#include "api/api_zip.h"
 #include "api/native/native_songs.h"
 #include "core/err.h"
 #include "core/str.h"
@@ -210,19 +211,29 @@ int native_browse_albums(HttpRequest *req, HttpResponse *res)
     return api_paged(req, res, items, next);
 }
 
-int native_browse_album(HttpRequest *req, HttpResponse *res)
+/* Loads the album of the route's {id} with its songs. Answers errors itself. */
+static int native_browse_album_load(HttpRequest *req, HttpResponse *res, Album *ret_album,
+                                    Song **ret_songs, size_t *ret_n)
 {
     DbConn *conn;
-    if (api_conn(req, res, &conn) < 0)
-        return 0;
+    int r = api_conn(req, res, &conn);
+    if (r < 0)
+        return r;
+    r = library_browse_album_scoped(conn, req->arena, native_users_scope(req), req->params[0],
+                                    ret_album, ret_songs, ret_n);
+    db_release(conn);
+    if (r < 0)
+        api_error_from(req, res, r);
+    return r;
+}
+
+int native_browse_album(HttpRequest *req, HttpResponse *res)
+{
     Album album;
     Song *songs;
     size_t n;
-    int r = library_browse_album_scoped(conn, req->arena, native_users_scope(req), req->params[0],
-                                        &album, &songs, &n);
-    db_release(conn);
-    if (r < 0)
-        return api_error_from(req, res, r);
+    if (native_browse_album_load(req, res, &album, &songs, &n) < 0)
+        return 0;
     json_t *o = native_browse_album_json(req, &album);
     json_t *list = json_array();
     for (size_t i = 0; list && i < n; i++)
@@ -235,6 +246,19 @@ int native_browse_album(HttpRequest *req, HttpResponse *res)
         o = NULL;
     }
     return api_json_respond(req, res, 200, o);
+}
+
+int native_browse_album_download(HttpRequest *req, HttpResponse *res)
+{
+    const Principal *p = api_auth_principal(req);
+    if (!p || !p->may_download)
+        return api_error(req, res, 403, "forbidden", "this account may not download");
+    Album album;
+    Song *songs;
+    size_t n;
+    if (native_browse_album_load(req, res, &album, &songs, &n) < 0)
+        return 0;
+    return api_zip_respond(req, res, album.name, songs, n, false);
 }
 
 int native_browse_genres(HttpRequest *req, HttpResponse *res)

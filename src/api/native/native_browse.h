@@ -23,6 +23,10 @@ int native_browse_albums(HttpRequest *req, HttpResponse *res);
 /* GET /api/albums/{id} -> the album with "songs" by disc and track, or 404. */
 int native_browse_album(HttpRequest *req, HttpResponse *res);
 
+/* GET /api/albums/{id}/download -> a ZIP of the album's files (stored, made on the fly, named
+ * by file); 403 without may_download, 429 when too many archives are being made. */
+int native_browse_album_download(HttpRequest *req, HttpResponse *res);
+
 /* GET /api/genres?limit=&after= -> genres by name with song and album counts. */
 int native_browse_genres(HttpRequest *req, HttpResponse *res);
 

@@ -10,7 +10,9 @@
 #include "api/api_error.h"
 #include "api/api_json.h"
 #include "api/api_request.h"
+#include "api/api_zip.h"
 #include "api/native/native_songs.h"
+#include "api/native/native_users.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/limits.h"
@@ -661,20 +663,32 @@ out_body:
     return 0;
 }
 
+/* The caller, a borrowed connection and the playlist of the route's {id} it may read.
+ * Answers errors itself; on success the caller releases *ret_conn. */
+static int native_pl_read(HttpRequest *req, HttpResponse *res, PlaylistUser *who, DbConn **ret_conn,
+                          Playlist *ret_pl)
+{
+    int r = native_pl_user(req, res, who);
+    if (r < 0 || (r = api_conn(req, res, ret_conn)) < 0)
+        return r;
+    r = library_playlist_get(*ret_conn, req->arena, req->params[0], who, ret_pl);
+    if (r < 0) {
+        db_release(*ret_conn);
+        native_pl_error(req, res, r);
+    }
+    return r;
+}
+
 int native_playlists_export(HttpRequest *req, HttpResponse *res)
 {
     PlaylistUser who;
-    if (native_pl_user(req, res, &who) < 0)
-        return 0;
     DbConn *conn;
-    if (api_conn(req, res, &conn) < 0)
-        return 0;
     Playlist p;
+    if (native_pl_read(req, res, &who, &conn, &p) < 0)
+        return 0;
     PlaylistTrack *tracks = NULL;
     size_t n = 0;
-    int r = library_playlist_get(conn, req->arena, req->params[0], &who, &p);
-    if (r == 0)
-        r = library_playlist_tracks(conn, req->arena, req->params[0], &who, &tracks, &n);
+    int r = library_playlist_tracks(conn, req->arena, req->params[0], &who, &tracks, &n);
     db_release(conn);
     if (r < 0)
         return native_pl_error(req, res, r);
@@ -931,4 +945,60 @@ int native_playlists_cover_put(HttpRequest *req, HttpResponse *res)
     native_pl_respond(req, res, conn, p.id, &who, 200);
     db_release(conn);
     return 0;
+}
+
+/* Collects the visible songs of playlist `id` in order (missing ones left out), reading the
+ * entries a page at a time. Returns 0 or an error. Arena-owned array. */
+static int native_pl_songs(HttpRequest *req, DbConn *conn, const char *id, Song **ret_songs,
+                           size_t *ret_n)
+{
+    Song *all = arena_calloc(req->arena, LIMIT_PLAYLIST_ENTRIES, sizeof(*all));
+    const char **ids = arena_calloc(req->arena, LIMIT_PAGE_MAX, sizeof(*ids));
+    if (!all || !ids)
+        return -ENOMEM;
+    size_t n = 0;
+    int64_t after = -1;
+    for (bool more = true; more;) {
+        PlaylistEntry *e;
+        size_t ne;
+        int r =
+            library_playlist_entries(conn, req->arena, id, after, LIMIT_PAGE_MAX, &e, &ne, &more);
+        if (r < 0)
+            return r;
+        for (size_t i = 0; i < ne; i++)
+            ids[i] = e[i].song_id;
+        Song *songs;
+        size_t ns;
+        r = library_song_by_ids_scoped(conn, req->arena, native_users_scope(req), ids, ne, &songs,
+                                       &ns);
+        if (r < 0)
+            return r;
+        for (size_t i = 0; i < ns && n < LIMIT_PLAYLIST_ENTRIES; i++)
+            all[n++] = songs[i];
+        if (ne == 0)
+            break;
+        after = e[ne - 1].position;
+    }
+    *ret_songs = all;
+    *ret_n = n;
+    return 0;
+}
+
+int native_playlists_download(HttpRequest *req, HttpResponse *res)
+{
+    const Principal *who_p = api_auth_principal(req);
+    if (who_p && !who_p->may_download)
+        return api_error(req, res, 403, "forbidden", "this account may not download");
+    PlaylistUser who;
+    DbConn *conn;
+    Playlist pl;
+    if (native_pl_read(req, res, &who, &conn, &pl) < 0)
+        return 0;
+    Song *songs = NULL;
+    size_t n = 0;
+    int r = native_pl_songs(req, conn, req->params[0], &songs, &n);
+    db_release(conn);
+    if (r < 0)
+        return native_pl_error(req, res, r);
+    return api_zip_respond(req, res, pl.name, songs, n, true);
 }

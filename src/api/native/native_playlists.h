@@ -43,6 +43,12 @@ int native_playlists_import(HttpRequest *req, HttpResponse *res);
 /* GET /api/playlists/{id}/m3u -> M3U8 (audio/x-mpegurl), paths relative to the library. */
 int native_playlists_export(HttpRequest *req, HttpResponse *res);
 
+/* GET /api/playlists/{id}/download -> a ZIP of the playlist's files in order ("001 - name",
+ * stored, made on the fly; songs the caller cannot see left out); 403 without
+ * may_download, 404 for a playlist the caller may not read, 429 when too many archives are
+ * being made. */
+int native_playlists_download(HttpRequest *req, HttpResponse *res);
+
 /* GET /api/playlists/{id}/cover?size= -> JPEG: uploaded, grid of album covers, placeholder. */
 int native_playlists_cover_get(HttpRequest *req, HttpResponse *res);
 

@@ -579,37 +579,14 @@ int native_shares_stream(HttpRequest *req, HttpResponse *res)
     return native_share_file(req, res, &song, NULL);
 }
 
-/* Builds `attachment; filename="<ASCII>"; filename*=UTF-8''<percent-encoded>` from the
- * song's title and its file's extension. Arena-owned or NULL. */
+/* Content-Disposition for a download named from the song's title and its file's extension.
+ * Arena-owned or NULL. */
 static const char *native_share_disposition(HttpRequest *req, const Song *song)
 {
     const char *title = song->title && *song->title ? song->title : "song";
     const char *dot = strrchr(song->path, '.');
     const char *ext = dot && !strchr(dot, '/') && strlen(dot) <= 8 ? dot : "";
-    size_t tlen = strnlen(title, 200);
-    size_t elen = strlen(ext);
-    char *ascii = arena_alloc(req->arena, tlen + elen + 1);
-    char *pct = arena_alloc(req->arena, (tlen + elen) * 3 + 1);
-    if (!ascii || !pct)
-        return NULL;
-    static const char hex[] = "0123456789ABCDEF";
-    size_t na = 0, np = 0;
-    for (size_t i = 0; i < tlen + elen; i++) {
-        unsigned char c = (unsigned char)(i < tlen ? title[i] : ext[i - tlen]);
-        bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                     c == '-' || c == '.' || c == '_';
-        ascii[na++] = plain || c == ' ' ? (char)c : '_';
-        if (plain) {
-            pct[np++] = (char)c;
-        } else {
-            pct[np++] = '%';
-            pct[np++] = hex[c >> 4];
-            pct[np++] = hex[c & 15];
-        }
-    }
-    ascii[na] = '\0';
-    pct[np] = '\0';
-    return arena_printf(req->arena, "attachment; filename=\"%s\"; filename*=UTF-8''%s", ascii, pct);
+    return api_attachment(req, title, ext);
 }
 
 int native_shares_download(HttpRequest *req, HttpResponse *res)

@@ -2,6 +2,7 @@
 #include "api/native/native_songs.h"
 
 #include "api/api.h"
+#include "api/api_accel.h"
 #include "api/api_auth.h"
 #include "api/api_error.h"
 #include "api/api_transcode.h"
@@ -157,10 +158,30 @@ static int native_song_file(HttpRequest *req, HttpResponse *res, int fd, const c
     return r < 0 ? api_error_from(req, res, r) : 0;
 }
 
-/* The original file, byte for byte. */
+/* The base name of the music folder holding `song` (its full path less its path). */
+static const char *native_song_folder(HttpRequest *req, const Song *song)
+{
+    size_t full = strlen(song->full_path), rel = strlen(song->path);
+    if (rel + 1 >= full)
+        return "";
+    const char *root = arena_strndup(req->arena, song->full_path, full - rel - 1);
+    const char *slash = root ? strrchr(root, '/') : NULL;
+    return slash ? slash + 1 : (root ? root : "");
+}
+
+/* The original file, byte for byte (sendfile, Range, conditional requests); behind a trusted
+ * proxy with accel_redirect, the proxy sends it (X-Accel-Redirect). */
 static int native_song_original(HttpRequest *req, HttpResponse *res, const Song *song)
 {
+    int accel = api_accel_file(req, res, native_song_folder(req, song), song->path,
+                               media_content_type(song->format));
+    if (accel != 0)
+        return 0;
     int fd = open(song->full_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+        http_response_header(res, "Retry-After", "1");
+        return api_error(req, res, 503, "busy", "too many open files; try again");
+    }
     if (fd < 0)
         return api_error(req, res, 404, "not_found", "the file is gone; rescan the library");
     return native_song_file(req, res, fd, media_content_type(song->format));
@@ -289,6 +310,22 @@ int native_songs_stream(HttpRequest *req, HttpResponse *res)
         .offset_ms = offset_s * 1000,
     };
     return native_song_transcode(req, res, &song, &opts);
+}
+
+int native_songs_download(HttpRequest *req, HttpResponse *res)
+{
+    const Principal *p = api_auth_principal(req);
+    if (!p || !p->may_download)
+        return api_error(req, res, 403, "forbidden", "this account may not download");
+    Song song;
+    if (native_song_load(req, res, &song) < 0)
+        return 0;
+    const char *slash = strrchr(song.path, '/');
+    const char *disposition = api_attachment(req, slash ? slash + 1 : song.path, "");
+    if (!disposition)
+        return api_error_from(req, res, -ENOMEM);
+    http_response_header(res, "Content-Disposition", disposition);
+    return native_song_original(req, res, &song);
 }
 
 int native_songs_lyrics(HttpRequest *req, HttpResponse *res)

@@ -29,4 +29,8 @@ json_t *native_songs_refs_json(HttpRequest *req, const LibraryRefs *refs);
 /* GET|HEAD /api/songs/{id}/stream -> the original file with Range support. */
 int native_songs_stream(HttpRequest *req, HttpResponse *res);
 
+/* GET /api/songs/{id}/download -> the original file as an attachment named like it (Range
+ * and conditional requests as for stream); 403 without may_download. */
+int native_songs_download(HttpRequest *req, HttpResponse *res);
+
 #endif

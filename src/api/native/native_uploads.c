@@ -241,6 +241,8 @@ static int uploads_store(HttpRequest *req, HttpResponse *res, UploadState *st)
         return r;
     }
     const char *dirs[LIMIT_UPLOAD_FILES];
+    if (!p->all_libraries)
+        r = library_upload_grant(conn, p->user_id, st->root);
     for (size_t i = 0; i < st->n && r == 0; i++) {
         UploadFile *f = &st->files[i];
         r = library_upload_finish(conn, f->id, f->path, NULL, (int64_t)f->size, uploads_now());
@@ -301,9 +303,14 @@ int native_uploads_list(HttpRequest *req, HttpResponse *res)
     DbConn *conn;
     if (api_conn(req, res, &conn) < 0)
         return 0;
+    /* The uploads library may have been scanned for the first time since the upload. */
+    int r = p->all_libraries || !app->uploads_dir
+                ? 0
+                : library_upload_grant(conn, p->user_id, app->uploads_dir);
     LibraryUpload *ups;
     size_t n;
-    int r = library_upload_list(conn, req->arena, p->user_id, root, LIMIT_UPLOADS_LISTED, &ups, &n);
+    if (r == 0)
+        r = library_upload_list(conn, req->arena, p->user_id, root, LIMIT_UPLOADS_LISTED, &ups, &n);
     db_release(conn);
     if (r < 0)
         return api_error_from(req, res, r);

@@ -196,12 +196,36 @@ static void test_router_empty_and_long(void **state)
     http_router_free(r);
 }
 
+static void test_router_bodies(void **state)
+{
+    (void)state;
+    HttpRouter *r = NULL;
+    assert_int_equal(http_router_new(routes, N_ROUTES, &r), 0);
+    static const HttpRouteBody good[] = {{"GET", "/api/songs", 10, NULL}};
+    static const HttpRouteBody bad[] = {{"GET", "/api/songs", 20, NULL},
+                                        {"PUT", "/api/nothing", 30, NULL}};
+    /* A table naming an unknown (method, pattern) attaches nothing. */
+    assert_int_equal(http_router_set_bodies(r, bad, 2), -EINVAL);
+    assert_null(http_router_body(r, &routes[0]));
+    assert_int_equal(http_router_set_bodies(r, good, 1), 0);
+    const HttpRouteBody *b = NULL;
+    for (size_t i = 0; i < N_ROUTES; i++) {
+        if (strcmp(routes[i].method, "GET") == 0 && strcmp(routes[i].pattern, "/api/songs") == 0)
+            b = http_router_body(r, &routes[i]);
+        else
+            assert_null(http_router_body(r, &routes[i]));
+    }
+    assert_ptr_equal(b, &good[0]);
+    http_router_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_router_table),
         cmocka_unit_test(test_router_bad_patterns),
         cmocka_unit_test(test_router_empty_and_long),
+        cmocka_unit_test(test_router_bodies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -201,6 +201,21 @@ static void table_case(const char *url, const char *dir)
     assert_string_equal(ups[1].status, "stored");
     assert_int_equal(library_upload_list(c, a, "u1", "/data/uploads", 0, &ups, &n), -EINVAL);
 
+    /* Access to the uploads library: only for limited accounts, once, and only to it. */
+    assert_int_equal(db_exec(c, "UPDATE users SET all_libraries = 0 WHERE id = 'u2'"), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(library_upload_grant(c, "u1", "/data/uploads"), 0);
+        assert_int_equal(library_upload_grant(c, "u2", "/data/uploads"), 0);
+    }
+    assert_int_equal(library_upload_grant(c, "u2", "/not/scanned"), 0);
+    DbStmt *st;
+    assert_int_equal(db_prepare(c, "SELECT user_id, library_id FROM user_libraries", &st), 0);
+    assert_int_equal(db_step(st), DB_ROW);
+    assert_string_equal(db_column_text(st, 0), "u2");
+    assert_int_equal(db_column_int64(st, 1), 1);
+    assert_int_equal(db_step(st), DB_DONE);
+    db_finalize(st);
+
     arena_free(a);
     db_release(c);
     db_close(db);

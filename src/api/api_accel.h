@@ -1,0 +1,23 @@
+/*
+ * api_accel.h - lets a trusted reverse proxy (nginx) send file bytes itself.
+ *
+ * With `accel_redirect` set (e.g. "/internal/music/") and the request arriving from a
+ * configured trusted proxy, a file is answered with an empty 200 carrying
+ * `X-Accel-Redirect: <prefix><folder name>/<path>`; nginx then serves that internal URI
+ * from its own alias of the folder, Range and conditional requests included. Otherwise
+ * nothing is answered and the caller sends the bytes. Any server thread.
+ */
+#ifndef SWAZ_API_ACCEL_H
+#define SWAZ_API_ACCEL_H
+
+#include "http/http_request.h"
+
+/* Answers with X-Accel-Redirect for file `path` (relative, '/'-separated) of the folder
+ * named `folder` (the music folder's base name), with `content_type` and the response's
+ * other headers kept (nginx passes Content-Type, Content-Disposition and Cache-Control on).
+ * Returns 1 when it answered, 0 when the caller must send the file itself (no prefix
+ * configured, or not from a trusted proxy), or a negative error (answered, 500). */
+int api_accel_file(HttpRequest *req, HttpResponse *res, const char *folder, const char *path,
+                   const char *content_type);
+
+#endif
