@@ -17,38 +17,6 @@
  * only tells clients what the server ignored. */
 #define SUBSONIC_BROWSE_ARTICLES "The El La Los Las Le Les"
 
-/* The scope of the request narrowed to ?musicFolderId= when given. Returns 0 or
- * SUBSONIC_FAILED (not a number, or a library the caller cannot see: 70). */
-static int subsonic_browse_folder_scope(SubsonicCall *call, const LibraryScope **ret_scope)
-{
-    const LibraryScope *scope = subsonic_items_scope(call);
-    int64_t id;
-    int r = subsonic_param_int(call, "musicFolderId", -1, 0, INT64_MAX, &id);
-    if (r < 0)
-        return r;
-    if (id >= 0) {
-        Folder *roots;
-        size_t n;
-        if ((r = library_browse_roots_scoped(call->conn, call->req->arena, scope, &roots, &n)) < 0)
-            return r;
-        size_t i = 0;
-        while (i < n && roots[i].library_id != id)
-            i++;
-        if (i == n)
-            return subsonic_fail(call, SUBSONIC_ERR_NOT_FOUND, "No such music folder");
-        LibraryScope *one = arena_calloc(call->req->arena, 1, sizeof(*one));
-        int64_t *ids = arena_alloc(call->req->arena, sizeof(*ids));
-        if (!one || !ids)
-            return -ENOMEM;
-        *ids = id;
-        one->ids = ids;
-        one->n = 1;
-        scope = one;
-    }
-    *ret_scope = scope;
-    return 0;
-}
-
 int subsonic_browse_folders(SubsonicCall *call)
 {
     Folder *roots;
@@ -120,7 +88,7 @@ static int subsonic_browse_index(SubsonicCall *call, const char *elem, bool with
     const LibraryScope *scope;
     Artist *artists;
     size_t n;
-    int r = subsonic_browse_folder_scope(call, &scope);
+    int r = subsonic_items_folder_scope(call, &scope);
     if (r < 0 || (r = subsonic_browse_all_artists(call, scope, &artists, &n)) < 0)
         return r;
     SubsonicNode *top = subsonic_child(call->root, elem);

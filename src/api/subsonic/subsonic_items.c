@@ -18,6 +18,36 @@ const LibraryScope *subsonic_items_scope(const SubsonicCall *call)
     return native_users_scope(call->req);
 }
 
+int subsonic_items_folder_scope(SubsonicCall *call, const LibraryScope **ret_scope)
+{
+    const LibraryScope *scope = subsonic_items_scope(call);
+    int64_t id;
+    int r = subsonic_param_int(call, "musicFolderId", -1, 0, INT64_MAX, &id);
+    if (r < 0)
+        return r;
+    if (id >= 0) {
+        Folder *roots;
+        size_t n;
+        if ((r = library_browse_roots_scoped(call->conn, call->req->arena, scope, &roots, &n)) < 0)
+            return r;
+        size_t i = 0;
+        while (i < n && roots[i].library_id != id)
+            i++;
+        if (i == n)
+            return subsonic_fail(call, SUBSONIC_ERR_NOT_FOUND, "No such music folder");
+        LibraryScope *one = arena_calloc(call->req->arena, 1, sizeof(*one));
+        int64_t *ids = arena_alloc(call->req->arena, sizeof(*ids));
+        if (!one || !ids)
+            return -ENOMEM;
+        *ids = id;
+        one->ids = ids;
+        one->n = 1;
+        scope = one;
+    }
+    *ret_scope = scope;
+    return 0;
+}
+
 /* Reads the caller's stars, ratings and play counts of the `n` rows at `rows`, `stride`
  * bytes apart, each starting with its id (Song, Album and Artist all do). */
 static int subsonic_items_user_data(SubsonicCall *call, AnnotateKind kind, const void *rows,

@@ -19,6 +19,10 @@
 /* Returns the libraries the caller may see. Arena-owned or static; never NULL. */
 const LibraryScope *subsonic_items_scope(const SubsonicCall *call);
 
+/* The caller's scope narrowed to ?musicFolderId= when given, into *ret_scope. Returns 0 or
+ * SUBSONIC_FAILED (not a number: 0; a library the caller cannot see: 70). */
+int subsonic_items_folder_scope(SubsonicCall *call, const LibraryScope **ret_scope);
+
 /* Adds `n` songs as Child items named `elem` (e.g. "song", "entry", "child") under
  * `parent`. When `ret_nodes` is not NULL it receives the n nodes (Arena-owned array).
  * Returns 0, -ENOMEM or ERR_DB (the caller's annotations could not be read). */

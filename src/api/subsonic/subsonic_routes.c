@@ -5,6 +5,7 @@
 #include "api/subsonic/subsonic_routes.h"
 
 #include "api/subsonic/subsonic_browse.h"
+#include "api/subsonic/subsonic_lists.h"
 #include "api/subsonic/subsonic_system.h"
 
 #include <string.h>
@@ -29,6 +30,13 @@ static const SubsonicMethod subsonic_route_table[] = {
     {"getSimilarSongs", subsonic_browse_similar, SUBSONIC_USER},
     {"getSimilarSongs2", subsonic_browse_similar2, SUBSONIC_USER},
     {"getTopSongs", subsonic_browse_top_songs, SUBSONIC_USER},
+    {"getAlbumList", subsonic_lists_album_list, SUBSONIC_USER},
+    {"getAlbumList2", subsonic_lists_album_list2, SUBSONIC_USER},
+    {"getRandomSongs", subsonic_lists_random_songs, SUBSONIC_USER},
+    {"getSongsByGenre", subsonic_lists_songs_by_genre, SUBSONIC_USER},
+    {"getNowPlaying", subsonic_lists_now_playing, SUBSONIC_USER},
+    {"getStarred", subsonic_lists_starred, SUBSONIC_USER},
+    {"getStarred2", subsonic_lists_starred2, SUBSONIC_USER},
 };
 
 const SubsonicMethod *subsonic_routes_find(const char *name, size_t len)
