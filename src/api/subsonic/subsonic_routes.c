@@ -6,6 +6,7 @@
 
 #include "api/subsonic/subsonic_browse.h"
 #include "api/subsonic/subsonic_lists.h"
+#include "api/subsonic/subsonic_search.h"
 #include "api/subsonic/subsonic_system.h"
 
 #include <string.h>
@@ -37,6 +38,8 @@ static const SubsonicMethod subsonic_route_table[] = {
     {"getNowPlaying", subsonic_lists_now_playing, SUBSONIC_USER},
     {"getStarred", subsonic_lists_starred, SUBSONIC_USER},
     {"getStarred2", subsonic_lists_starred2, SUBSONIC_USER},
+    {"search2", subsonic_search_search2, SUBSONIC_USER},
+    {"search3", subsonic_search_search3, SUBSONIC_USER},
 };
 
 const SubsonicMethod *subsonic_routes_find(const char *name, size_t len)
