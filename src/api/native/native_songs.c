@@ -154,31 +154,30 @@ static int native_song_original(HttpRequest *req, HttpResponse *res, const Song 
 {
     int fd = open(song->full_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
-        return api_error(req, res, 404, "not_found", "the file is gone; rescan the library");
-    int r =
-        http_file_respond(req, res, fd, media_content_type(song->format), "private, max-age=86400");
-    return r < 0 ? api_error_from(req, res, r) : 0;
+        return -ENOENT;
+    return http_file_respond(req, res, fd, media_content_type(song->format),
+                             "private, max-age=86400");
 }
 
-/* Starts a live transcode of `song` into the response. Answers every error itself. */
+/* Starts a live transcode of `song` into the response. */
 static int native_song_transcode(HttpRequest *req, HttpResponse *res, const Song *song,
                                  const MediaTranscodeOptions *opts)
 {
     const ApiContext *app = req->app;
     const Principal *p = api_auth_principal(req);
     if (!app->transcodes)
-        return api_error(req, res, 501, "unsupported", "transcoding is not available");
+        return ERR_UNSUPPORTED;
     if (access(song->full_path, R_OK) != 0)
-        return api_error(req, res, 404, "not_found", "the file is gone; rescan the library");
+        return -ENOENT;
     HttpLive *live = http_live_new(LIMIT_LIVE_BUFFER_BYTES);
     if (!live)
-        return api_error_from(req, res, -ENOMEM);
+        return -ENOMEM;
     int r = http_response_live(res, media_transcode_content_type(opts->format), live);
     if (r < 0)
         goto out_unref;
     r = api_transcodes_start(app->transcodes, p ? p->user_id : "", song->full_path, opts, live);
     if (r < 0)
-        goto out_unref; /* the error body below releases the response's reference */
+        goto out_unref; /* the caller's error body releases the response's reference */
     http_response_header(res, "Cache-Control", "no-store");
     return 0;
 
@@ -188,10 +187,35 @@ out_unref:
         char retry[16];
         snprintf(retry, sizeof(retry), "%d", LIMIT_TRANSCODE_RETRY_AFTER_S);
         http_response_header(res, "Retry-After", retry);
-        return api_error(req, res, 429, "too_many_transcodes",
-                         "too many songs are being transcoded; try again later");
     }
-    return api_error_from(req, res, r);
+    return r;
+}
+
+int native_songs_deliver(HttpRequest *req, HttpResponse *res, const Song *song, const char *format,
+                         int64_t kbps, int64_t offset_s)
+{
+    MediaTranscodeFormat target = MEDIA_TRANSCODE_MP3;
+    bool raw = format && strcmp(format, "raw") == 0;
+    if (format && *format && !raw && media_transcode_format_parse(format, &target) < 0)
+        return -EINVAL;
+    const Principal *p = api_auth_principal(req);
+    if (p && p->max_bitrate_kbps > 0 && (kbps == 0 || kbps > p->max_bitrate_kbps))
+        kbps = p->max_bitrate_kbps;
+    bool transcode;
+    if (raw)
+        transcode = false;
+    else if (format && *format) /* explicit: unless it is the original at or below its rate */
+        transcode = strcmp(format, song->format) != 0 || (kbps > 0 && kbps < song->bitrate);
+    else
+        transcode = kbps > 0 && kbps < song->bitrate;
+    if (!transcode)
+        return native_song_original(req, res, song);
+    MediaTranscodeOptions opts = {
+        .format = target,
+        .bitrate_kbps = media_transcode_clamp_kbps(target, (int)kbps),
+        .offset_ms = offset_s * 1000,
+    };
+    return native_song_transcode(req, res, song, &opts);
 }
 
 /* Reads a non-negative integer query parameter (absent: 0). Returns 0 or -EINVAL. */
@@ -224,25 +248,15 @@ int native_songs_stream(HttpRequest *req, HttpResponse *res)
     Song song;
     if (native_song_load(req, res, &song) < 0)
         return 0;
-    const Principal *p = api_auth_principal(req);
-    if (p && p->max_bitrate_kbps > 0 && (kbps == 0 || kbps > p->max_bitrate_kbps))
-        kbps = p->max_bitrate_kbps;
-
-    bool transcode;
-    if (raw)
-        transcode = false;
-    else if (format && *format) /* explicit: unless it is the original at or below its rate */
-        transcode = strcmp(format, song.format) != 0 || (kbps > 0 && kbps < song.bitrate);
-    else
-        transcode = kbps > 0 && kbps < song.bitrate;
-    if (!transcode)
-        return native_song_original(req, res, &song);
-    MediaTranscodeOptions opts = {
-        .format = target,
-        .bitrate_kbps = media_transcode_clamp_kbps(target, (int)kbps),
-        .offset_ms = offset_s * 1000,
-    };
-    return native_song_transcode(req, res, &song, &opts);
+    int r = native_songs_deliver(req, res, &song, format, kbps, offset_s);
+    if (r == -ENOENT)
+        return api_error(req, res, 404, "not_found", "the file is gone; rescan the library");
+    if (r == ERR_UNSUPPORTED)
+        return api_error(req, res, 501, "unsupported", "transcoding is not available");
+    if (r == ERR_LIMIT)
+        return api_error(req, res, 429, "too_many_transcodes",
+                         "too many songs are being transcoded; try again later");
+    return r < 0 ? api_error_from(req, res, r) : 0;
 }
 
 int native_songs_lyrics(HttpRequest *req, HttpResponse *res)

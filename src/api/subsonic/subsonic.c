@@ -295,7 +295,8 @@ int subsonic_dispatch(HttpRequest *req, HttpResponse *res)
             r = subsonic_authenticate(call, m);
         if (r == 0)
             r = m->handler(call);
-        db_release(call->conn);
+        if (call->conn) /* an endpoint may give it back early */
+            db_release(call->conn);
         call->conn = NULL;
     }
     if (r == 0 && call->answered)

@@ -6,6 +6,7 @@
 
 #include "api/subsonic/subsonic_browse.h"
 #include "api/subsonic/subsonic_lists.h"
+#include "api/subsonic/subsonic_media.h"
 #include "api/subsonic/subsonic_search.h"
 #include "api/subsonic/subsonic_system.h"
 
@@ -40,6 +41,12 @@ static const SubsonicMethod subsonic_route_table[] = {
     {"getStarred2", subsonic_lists_starred2, SUBSONIC_USER},
     {"search2", subsonic_search_search2, SUBSONIC_USER},
     {"search3", subsonic_search_search3, SUBSONIC_USER},
+    {"stream", subsonic_media_stream, SUBSONIC_USER},
+    {"download", subsonic_media_download, SUBSONIC_USER},
+    {"getCoverArt", subsonic_media_cover, SUBSONIC_USER},
+    {"getLyrics", subsonic_media_lyrics, SUBSONIC_USER},
+    {"getLyricsBySongId", subsonic_media_lyrics_by_id, SUBSONIC_USER},
+    {"getAvatar", subsonic_media_avatar, SUBSONIC_USER},
 };
 
 const SubsonicMethod *subsonic_routes_find(const char *name, size_t len)
