@@ -4,6 +4,7 @@
  */
 #include "api/subsonic/subsonic_routes.h"
 
+#include "api/subsonic/subsonic_annotate.h"
 #include "api/subsonic/subsonic_browse.h"
 #include "api/subsonic/subsonic_lists.h"
 #include "api/subsonic/subsonic_media.h"
@@ -47,6 +48,11 @@ static const SubsonicMethod subsonic_route_table[] = {
     {"getLyrics", subsonic_media_lyrics, SUBSONIC_USER},
     {"getLyricsBySongId", subsonic_media_lyrics_by_id, SUBSONIC_USER},
     {"getAvatar", subsonic_media_avatar, SUBSONIC_USER},
+    {"star", subsonic_annotate_star, SUBSONIC_USER},
+    {"unstar", subsonic_annotate_unstar, SUBSONIC_USER},
+    {"setRating", subsonic_annotate_rating, SUBSONIC_USER},
+    {"scrobble", subsonic_annotate_scrobble, SUBSONIC_USER},
+    {"reportPlayback", subsonic_annotate_report, SUBSONIC_USER},
 };
 
 const SubsonicMethod *subsonic_routes_find(const char *name, size_t len)
