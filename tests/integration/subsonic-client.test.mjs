@@ -175,6 +175,12 @@ test('scrobbling counts plays; submission=false is now playing', async () => {
     assert.equal(typeof after.played, 'string');
     const recent = ok(await api.getAlbumList2({ type: 'recent' })).albumList2.album;
     assert.equal(recent[0].id, song.albumId);
+    const byId = ok(await api.getTopSongs({ id: song.artistId })).topSongs.song;
+    assert.deepEqual(byId.map((s) => s.id), [song.id]);
+    const byName = ok(await api.getTopSongs({ artist: 'the quiet foxes', count: 5 })).topSongs.song;
+    assert.deepEqual(byName.map((s) => s.id), [song.id]);
+    const frequent = ok(await api.getAlbumList2({ type: 'frequent' })).albumList2.album;
+    assert.equal(frequent[0].id, song.albumId);
     ok(await api.reportPlayback({ mediaId: song.id, mediaType: 'song', positionMs: 200,
         state: 'stopped' }));
     assert.equal(ok(await api.getSong({ id: song.id })).song.playCount, 1, 'too early to count');

@@ -453,7 +453,9 @@ static int subsonic_browse_artist_named(SubsonicCall *call, const char *name, co
 int subsonic_browse_top_songs(SubsonicCall *call)
 {
     Arena *a = call->req->arena;
-    const char *artist_id = subsonic_param(call, "artistId");
+    const char *artist_id = subsonic_param(call, "id"); /* topSongsByArtistId */
+    if (!artist_id || !*artist_id)
+        artist_id = subsonic_param(call, "artistId");
     int64_t count;
     int r = subsonic_param_int(call, "count", 50, 0, LIMIT_POPULAR_MAX, &count);
     if (r < 0)
