@@ -1,6 +1,6 @@
 /*
  * api_routes.c - every endpoint of the server, one line each, with who may call it
- * (api_auth.h: API_PUBLIC, API_USER, API_ADMIN); api_auth_guard() enforces it.
+ * (api_auth.h: API_PUBLIC, API_USER, API_ADMIN, API_SELF); api_auth_guard() enforces it.
  */
 #include "api/api_routes.h"
 
@@ -101,7 +101,7 @@ static const HttpRoute api_route_table[] = {
     {"GET", "/api/bookmarks", native_personal_bookmarks, API_USER},
     {"PUT", "/api/bookmarks/{id}", native_personal_bookmark_put, API_USER},
     {"DELETE", "/api/bookmarks/{id}", native_personal_bookmark_delete, API_USER},
-    {"*", "/rest/*", subsonic_dispatch, API_PUBLIC}, /* its own table: subsonic_routes.c */
+    {"*", "/rest/*", subsonic_dispatch, API_SELF}, /* its own table: subsonic_routes.c */
 };
 
 const HttpRoute *api_routes(size_t *ret_count)
