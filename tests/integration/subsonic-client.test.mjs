@@ -80,8 +80,9 @@ test('browsing: folders, indexes, artists, artist, album, song, directory, genre
     const foxes = artists.find((a) => a.name === 'The Quiet Foxes');
     assert.ok(foxes, 'The Quiet Foxes listed');
     assert.equal(typeof foxes.id, 'string');
-    const indexes = ok(await api.getIndexes({ musicFolderId: folders[0].id })).indexes.index;
-    assert.ok(indexes.find((i) => i.name === 'T').artist.some((a) => a.id === foxes.id));
+    const idx = ok(await api.getIndexes({ musicFolderId: folders[0].id })).indexes;
+    assert.ok(idx.lastModified > 0);
+    assert.ok(idx.index.find((i) => i.name === 'T').artist.some((a) => a.id === foxes.id));
     const artist = ok(await api.getArtist({ id: foxes.id })).artist;
     assert.equal(artist.album.length, 1);
     const album = ok(await api.getAlbum({ id: artist.album[0].id })).album;
@@ -181,6 +182,8 @@ test('scrobbling counts plays; submission=false is now playing', async () => {
     assert.deepEqual(byName.map((s) => s.id), [song.id]);
     const frequent = ok(await api.getAlbumList2({ type: 'frequent' })).albumList2.album;
     assert.equal(frequent[0].id, song.albumId);
+    assert.equal(frequent[0].playCount, 1);
+    assert.ok(frequent[0].played, 'album played time');
     ok(await api.reportPlayback({ mediaId: song.id, mediaType: 'song', positionMs: 200,
         state: 'stopped' }));
     assert.equal(ok(await api.getSong({ id: song.id })).song.playCount, 1, 'too early to count');

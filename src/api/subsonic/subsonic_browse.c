@@ -93,8 +93,8 @@ static int subsonic_browse_index(SubsonicCall *call, const char *elem, bool with
         return r;
     SubsonicNode *top = subsonic_child(call->root, elem);
     subsonic_str(top, "ignoredArticles", SUBSONIC_BROWSE_ARTICLES);
-    if (with_modified)
-        subsonic_int(top, "lastModified", 0);
+    if (with_modified) /* we do not track changes per index: always "changed now" */
+        subsonic_int(top, "lastModified", (int64_t)time(NULL) * 1000);
     subsonic_list(top, "index");
     /* letters in order: '#' first, then A..Z; artists keep their sort order inside */
     static const char letters[] = "#ABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -128,12 +128,12 @@ static int subsonic_browse_index(SubsonicCall *call, const char *elem, bool with
 
 int subsonic_browse_indexes(SubsonicCall *call)
 {
-    return subsonic_browse_index(call, "indexes", false);
+    return subsonic_browse_index(call, "indexes", true);
 }
 
 int subsonic_browse_artists(SubsonicCall *call)
 {
-    return subsonic_browse_index(call, "artists", true);
+    return subsonic_browse_index(call, "artists", false);
 }
 
 /* getMusicDirectory for a real folder: subfolders as directory children, then songs. */

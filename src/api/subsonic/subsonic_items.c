@@ -216,6 +216,7 @@ static void subsonic_items_write_album(SubsonicNode *c, const Album *al, const A
     subsonic_str(c, "coverArt", al->cover_id);
     subsonic_int(c, "songCount", al->song_count);
     subsonic_int(c, "duration", (al->duration_ms + 500) / 1000);
+    subsonic_int(c, "playCount", d->play_count);
     subsonic_time(c, "created", al->created_at);
     if (al->year)
         subsonic_int(c, "year", al->year);
@@ -223,6 +224,7 @@ static void subsonic_items_write_album(SubsonicNode *c, const Album *al, const A
         subsonic_str(c, "genre", al->genres.items[0].name);
     subsonic_items_annotations(c, d);
     SubsonicNode *x = subsonic_ext(c);
+    subsonic_time(x, "played", d->last_played_at);
     subsonic_items_refs(x, "genres", &al->genres, false);
     subsonic_items_refs(x, "artists", &al->artists, true);
     subsonic_str(x, "displayArtist", al->artist);
