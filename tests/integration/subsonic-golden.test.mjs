@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot, startServer } from './lib/server.mjs';
 import { request } from './lib/http.mjs';
-import { normaliseJson, normaliseXml } from './lib/subsonic.mjs';
+import { assertWellFormedXml, normaliseJson, normaliseXml } from './lib/subsonic.mjs';
 
 const GOLDEN = path.join(repoRoot, 'tests/data/subsonic');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -86,6 +86,8 @@ test('golden files match', async (t) => {
                     path: `/rest/${c.method}?${q}${q ? '&' : ''}f=${f}&c=golden&v=1.16.1`,
                     token: null,
                 });
+                if (f === 'xml') assertWellFormedXml(res.text());
+                else JSON.parse(res.text());
                 const got = normalise(res.text());
                 const file = path.join(c.dir, `${c.name}.${f}`);
                 if (UPDATE) fs.writeFileSync(file, got);

@@ -7,8 +7,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
 import { request } from './lib/http.mjs';
-import { encAuth, errorOf, plainAuth, query, rest, restJson, restOk, tokenAuth } from
-    './lib/subsonic.mjs';
+import { assertWellFormedXml, encAuth, errorOf, plainAuth, query, rest, restJson, restOk,
+    tokenAuth } from './lib/subsonic.mjs';
 
 /** @type {import('./lib/server.mjs').Server} */
 let server;
@@ -202,3 +202,18 @@ test('failed sign-ins are rate limited per account, and the limit is not a passw
         // another account is not affected
         await restOk(server.port, 'ping', ALICE);
     });
+
+test('hostile text stays well-formed XML and valid JSON', async () => {
+    // the test library holds titles with quotes, percent signs and thousands of characters
+    const xml = await rest(server.port, 'search3', { ...ALICE, query: '', songCount: 500 });
+    assertWellFormedXml(xml.text());
+    assert.match(xml.text(), /title="It&apos;s a &quot;quoted&quot; 100% song"/);
+    const json = await restJson(server.port, 'search3', { ...ALICE, query: '', songCount: 500 });
+    assert.ok(json.searchResult3.song.some((s) => s.title === 'It\'s a "quoted" 100% song'));
+    assert.ok(json.searchResult3.song.some((s) => s.title.startsWith('Very long title') &&
+        s.title.length > 4000));
+    // the checker itself refuses what is broken
+    assert.throws(() => assertWellFormedXml('<?xml version="1.0" encoding="UTF-8"?><a b="&"/>'));
+    assert.throws(() => assertWellFormedXml('<?xml version="1.0" encoding="UTF-8"?><a><b></a>'));
+    assert.throws(() => assertWellFormedXml('<?xml version="1.0" encoding="UTF-8"?><a x="1" x="2"/>'));
+});
