@@ -136,6 +136,24 @@ test('search: words, and an empty query pages through the whole library', async 
     }
     assert.equal(new Set(ids).size, ids.length);
     assert.deepEqual([...ids].sort(), nativeSongs.map((s) => s.id).sort());
+    // artists and albums page the same way; an offset at the very end gives nothing
+    const artistIds = [];
+    const albumIds = [];
+    for (let offset = 0; ; offset += 3) {
+        const r = ok(await api.search3({ query: '', songCount: 0, artistCount: 3,
+            artistOffset: offset, albumCount: 3, albumOffset: offset })).searchResult3;
+        artistIds.push(...(r.artist ?? []).map((a) => a.id));
+        albumIds.push(...(r.album ?? []).map((a) => a.id));
+        if ((r.artist ?? []).length < 3 && (r.album ?? []).length < 3) break;
+    }
+    const everyArtist = ok(await api.getArtists()).artists.index.flatMap((i) => i.artist);
+    assert.deepEqual([...artistIds].sort(), everyArtist.map((a) => a.id).sort());
+    const everyAlbum = ok(await api.getAlbumList2({ type: 'alphabeticalByName', size: 500 }))
+        .albumList2.album;
+    assert.deepEqual(albumIds, everyAlbum.map((a) => a.id));
+    const pastEnd = ok(await api.search3({ query: '', songCount: 0, albumCount: 0,
+        artistCount: 5, artistOffset: everyArtist.length })).searchResult3;
+    assert.deepEqual(pastEnd.artist ?? [], []);
     const v2 = ok(await clients.post.search2({ query: 'quiet' })).searchResult2;
     assert.ok(v2.artist.some((a) => a.name === 'The Quiet Foxes'));
 });

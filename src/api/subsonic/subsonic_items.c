@@ -322,3 +322,65 @@ int subsonic_items_artist(SubsonicCall *call, SubsonicNode *parent, const char *
 {
     return subsonic_items_one(call, parent, elem, ANNOTATE_ARTIST, artist, ret_node);
 }
+
+/* One keyset page of a list: up to `limit` rows after `cursor`, allocated in `arena`. */
+typedef int (*SubsonicPageFn)(SubsonicCall *call, const void *query, Arena *arena,
+                              const char *cursor, int limit, size_t *ret_n, const char **ret_next);
+
+static int subsonic_items_album_page(SubsonicCall *call, const void *query, Arena *arena,
+                                     const char *cursor, int limit, size_t *ret_n,
+                                     const char **ret_next)
+{
+    Album *rows;
+    return library_browse_albums(call->conn, arena, query, cursor, limit, &rows, ret_n, ret_next);
+}
+
+static int subsonic_items_artist_page(SubsonicCall *call, const void *query, Arena *arena,
+                                      const char *cursor, int limit, size_t *ret_n,
+                                      const char **ret_next)
+{
+    Artist *rows;
+    return library_browse_artists_scoped(call->conn, arena, query, cursor, limit, &rows, ret_n,
+                                         ret_next);
+}
+
+/* Reads and forgets `offset` rows, each page in a scratch arena freed at once, so a deep
+ * offset costs time but never request memory. */
+static int subsonic_items_skip(SubsonicCall *call, SubsonicPageFn page, const void *query,
+                               int64_t offset, const char **ret_cursor, bool *ret_end)
+{
+    const char *cursor = NULL;
+    bool end = false;
+    while (offset > 0 && !end) {
+        Arena *scratch = arena_new(LIMIT_SUBSONIC_SKIP_ARENA_BYTES);
+        if (!scratch)
+            return -ENOMEM;
+        size_t n;
+        const char *next;
+        int step = offset < LIMIT_PAGE_MAX ? (int)offset : LIMIT_PAGE_MAX;
+        int r = page(call, query, scratch, cursor, step, &n, &next);
+        if (r == 0 && next && !(cursor = arena_strdup(call->req->arena, next)))
+            r = -ENOMEM;
+        arena_free(scratch);
+        if (r < 0)
+            return r;
+        offset -= (int64_t)n;
+        end = next == NULL;
+    }
+    *ret_cursor = cursor;
+    *ret_end = end;
+    return 0;
+}
+
+int subsonic_items_skip_albums(SubsonicCall *call, const AlbumQuery *q, int64_t offset,
+                               const char **ret_cursor, bool *ret_end)
+{
+    return subsonic_items_skip(call, subsonic_items_album_page, q, offset, ret_cursor, ret_end);
+}
+
+int subsonic_items_skip_artists(SubsonicCall *call, const LibraryScope *scope, int64_t offset,
+                                const char **ret_cursor, bool *ret_end)
+{
+    return subsonic_items_skip(call, subsonic_items_artist_page, scope, offset, ret_cursor,
+                               ret_end);
+}

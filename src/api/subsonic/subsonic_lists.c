@@ -63,8 +63,8 @@ static int subsonic_lists_query(SubsonicCall *call, AlbumQuery *q)
     return 0;
 }
 
-/* One album list: `size` albums after skipping `offset` (page by page: the library pages
- * by keyset, so the skip costs what reading those rows does). */
+/* One album list: `size` albums after skipping `offset` (the library pages by keyset, so
+ * the skip costs what reading those rows does). */
 static int subsonic_lists_albums(SubsonicCall *call, const char *elem, bool id3)
 {
     AlbumQuery q = {0};
@@ -80,21 +80,15 @@ static int subsonic_lists_albums(SubsonicCall *call, const char *elem, bool id3)
         return r;
     if (size == 0)
         return 0;
-    const char *cursor = NULL;
+    const char *cursor;
+    bool end;
     Album *albums;
     size_t n;
-    if (q.list == LIBRARY_ALBUMS_RANDOM)
-        offset = 0;
-    while (offset > 0) {
-        int step = offset < LIMIT_PAGE_MAX ? (int)offset : LIMIT_PAGE_MAX;
-        r = library_browse_albums(call->conn, call->req->arena, &q, cursor, step, &albums, &n,
-                                  &cursor);
-        if (r < 0)
-            return r;
-        offset -= (int64_t)n;
-        if (!cursor)
-            return 0; /* past the end */
-    }
+    if ((r = subsonic_items_skip_albums(call, &q, q.list == LIBRARY_ALBUMS_RANDOM ? 0 : offset,
+                                        &cursor, &end)) < 0)
+        return r;
+    if (end)
+        return 0; /* past the end */
     r = library_browse_albums(call->conn, call->req->arena, &q, cursor, (int)size, &albums, &n,
                               &cursor);
     if (r < 0)

@@ -78,21 +78,11 @@ static int subsonic_search_artists(SubsonicCall *call, SubsonicNode *list, const
                                                            &n)) < 0))
             return r;
     } else if (count > 0) {
-        const char *cursor = NULL;
-        bool end = false;
-        while (offset > 0 && !end) {
-            int step = offset < LIMIT_PAGE_MAX ? (int)offset : LIMIT_PAGE_MAX;
-            if ((r = library_browse_artists_scoped(call->conn, a, scope, cursor, step, &artists, &n,
-                                                   &cursor)) < 0)
-                return r;
-            offset -= (int64_t)n;
-            n = 0;
-            if (!cursor)
-                break;
-        }
-        if (offset == 0 &&
-            (r = library_browse_artists_scoped(call->conn, a, scope, cursor, (int)count, &artists,
-                                               &n, &cursor)) < 0)
+        const char *cursor;
+        bool end;
+        if ((r = subsonic_items_skip_artists(call, scope, offset, &cursor, &end)) < 0 ||
+            (!end && (r = library_browse_artists_scoped(call->conn, a, scope, cursor, (int)count,
+                                                        &artists, &n, &cursor)) < 0))
             return r;
     }
     return subsonic_items_artists(call, list, "artist", artists, n, NULL);
@@ -118,19 +108,11 @@ static int subsonic_search_albums(SubsonicCall *call, SubsonicNode *list, const 
             return r;
     } else if (count > 0) {
         AlbumQuery aq = {.list = LIBRARY_ALBUMS_ALPHA_NAME, .scope = scope};
-        const char *cursor = NULL;
-        bool end = false;
-        while (offset > 0 && !end) {
-            int step = offset < LIMIT_PAGE_MAX ? (int)offset : LIMIT_PAGE_MAX;
-            if ((r = library_browse_albums(call->conn, a, &aq, cursor, step, &albums, &n,
-                                           &cursor)) < 0)
-                return r;
-            offset -= (int64_t)n;
-            n = 0;
-            end = cursor == NULL;
-        }
-        if (!end && (r = library_browse_albums(call->conn, a, &aq, cursor, (int)count, &albums, &n,
-                                               &cursor)) < 0)
+        const char *cursor;
+        bool end;
+        if ((r = subsonic_items_skip_albums(call, &aq, offset, &cursor, &end)) < 0 ||
+            (!end && (r = library_browse_albums(call->conn, a, &aq, cursor, (int)count, &albums, &n,
+                                                &cursor)) < 0))
             return r;
     }
     return subsonic_items_albums(call, list, "album", albums, n, !id3, NULL);
