@@ -76,6 +76,7 @@ typedef struct Song {
     const char *album_id;  /* "" when none */
     const char *folder_id; /* "" when none */
     const char *cover_id;  /* NULL when none */
+    int64_t created_at;    /* when the scanner first stored it (Unix seconds) */
     LibraryRefs artists;   /* filled by library_song_attach() */
     LibraryRefs album_artists;
     LibraryRefs genres;

@@ -146,7 +146,7 @@ static void subsonic_items_write_song(SubsonicCall *call, SubsonicNode *c, const
     subsonic_int(c, "playCount", d->play_count);
     if (s->disc)
         subsonic_int(c, "discNumber", s->disc);
-    subsonic_time(c, "created", s->mtime);
+    subsonic_time(c, "created", s->created_at);
     subsonic_str(c, "albumId", subsonic_items_opt(s->album_id));
     subsonic_str(c, "artistId", subsonic_items_opt(s->artist_id));
     subsonic_str(c, "type", "music");

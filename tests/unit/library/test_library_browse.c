@@ -75,7 +75,8 @@ static const char *const seed_sql[] = {
     " ('c009', 1, 'f0', 'gone.mp3', 1, 0, 'mp3', 'Gone', 'gone', 'Zed', 'Re', 'ab05', 'aa04',"
     " 1, 2, 1994, 1, 0, 0)",
     "UPDATE songs SET lyrics = '[00:01.00]Hola', lyrics_synced = 1, rg_track_gain = -6.5,"
-    " mbid = 'f00d', compilation = 1, bit_depth = 24, label = 'Warner' WHERE id = 'c008'",
+    " mbid = 'f00d', compilation = 1, bit_depth = 24, label = 'Warner', created_at = 777"
+    " WHERE id = 'c008'",
     "INSERT INTO song_artists (song_id, artist_id, position) VALUES ('c001', 'aa01', 0),"
     " ('c008', 'aa03', 0), ('c008', 'aa04', 1)",
     "INSERT INTO song_genres (song_id, genre_id) VALUES ('c008', 'dd01'), ('c008', 'dd02')",
@@ -385,6 +386,7 @@ static void browse_case(const char *url, const char *dir)
     assert_int_equal(n, 1);
     assert_string_equal(songs[0].id, "c008");
     assert_int_equal(songs[0].genres.n, 2); /* related rows attached */
+    assert_int_equal(songs[0].created_at, 777);
     SongFilter sixties = {.from_year = 1965, .to_year = 1969};
     assert_int_equal(library_song_filter(c, a, NULL, &sixties, 0, 3, &songs, &n), 0);
     assert_int_equal(n, 3);
