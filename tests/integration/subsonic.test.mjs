@@ -217,3 +217,33 @@ test('hostile text stays well-formed XML and valid JSON', async () => {
     assert.throws(() => assertWellFormedXml('<?xml version="1.0" encoding="UTF-8"?><a><b></a>'));
     assert.throws(() => assertWellFormedXml('<?xml version="1.0" encoding="UTF-8"?><a x="1" x="2"/>'));
 });
+
+test('a user limited to no library sees nothing through /rest/ either', async () => {
+    const created = await request(server.port, {
+        method: 'POST', path: '/api/users', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username: 'ss_nolib', password: 'nolib password 1',
+            allLibraries: false, libraryIds: [] }),
+    });
+    assert.equal(created.status, 201, created.text());
+    const NOLIB = plainAuth('ss_nolib', 'nolib password 1');
+    const song = (await restOk(server.port, 'search3', { ...ALICE, query: 'aurora' }))
+        .searchResult3.song[0];
+    assert.ok(song);
+    assert.deepEqual((await restOk(server.port, 'getMusicFolders', NOLIB)).musicFolders,
+        { musicFolder: [] });
+    assert.deepEqual((await restOk(server.port, 'getAlbumList2',
+        { ...NOLIB, type: 'alphabeticalByName' })).albumList2, { album: [] });
+    const everything = (await restOk(server.port, 'search3', { ...NOLIB, query: '' })).searchResult3;
+    assert.deepEqual(everything, { artist: [], album: [], song: [] });
+    assert.deepEqual((await restOk(server.port, 'search3', { ...NOLIB, query: 'aurora' }))
+        .searchResult3.song, []);
+    for (const [method, params] of [['getSong', { id: song.id }], ['getAlbum', { id: song.albumId }],
+        ['getArtist', { id: song.artistId }], ['star', { id: song.id }],
+        ['scrobble', { id: song.id }], ['getLyricsBySongId', { id: song.id }],
+        ['getIndexes', { musicFolderId: 1 }]]) {
+        const body = await restJson(server.port, method, { ...NOLIB, ...params });
+        assert.equal(errorOf(body), 70, `${method}: ${JSON.stringify(body)}`);
+    }
+    const stream = await rest(server.port, 'stream', { ...NOLIB, id: song.id, f: 'json' });
+    assert.equal(stream.json()['subsonic-response'].error.code, 70);
+});
