@@ -220,6 +220,17 @@ test('streaming, transcoding, downloading and covers', async () => {
     assert.equal(mp3.headers.get('content-type'), 'audio/mpeg');
     const mp3Bytes = Buffer.from(await mp3.arrayBuffer());
     assert.ok(mp3Bytes.length > 1000 && mp3Bytes.length < file.length);
+    // estimateContentLength: a Content-Length instead of chunks, and exactly that many bytes
+    const est = await api.stream({ id: flac.id, format: 'mp3', maxBitRate: 64,
+        estimateContentLength: true });
+    assert.equal(est.status, 200);
+    const declared = Number(est.headers.get('content-length'));
+    const estBytes = Buffer.from(await est.arrayBuffer());
+    // 4 s at 64 kbps is 32000 bytes, plus 2 % and 4096
+    assert.equal(declared, Math.floor(flac.durationMs * 64 / 8 * 1.02) + 4096);
+    assert.equal(estBytes.length, declared);
+    assert.ok(estBytes.subarray(0, 3).toString('latin1') === 'ID3' ||
+        (estBytes[0] === 0xff && (estBytes[1] & 0xe0) === 0xe0), 'an mp3 stream');
     const download = await clients.apiKey.download({ id: flac.id });
     assert.equal(sha256(Buffer.from(await download.arrayBuffer())), sha256(file));
     const missing = await api.stream({ id: 'nope' });

@@ -23,6 +23,10 @@
 #include <string.h>
 #include <unistd.h>
 
+/* An estimated transcode length is the bitrate's bytes plus this many percent and bytes. */
+#define NATIVE_SONG_ESTIMATE_MARGIN 2
+#define NATIVE_SONG_ESTIMATE_HEADER 4096
+
 json_t *native_songs_refs_json(HttpRequest *req, const LibraryRefs *refs)
 {
     json_t *a = json_array();
@@ -159,9 +163,18 @@ static int native_song_original(HttpRequest *req, HttpResponse *res, const Song 
                              "private, max-age=86400");
 }
 
-/* Starts a live transcode of `song` into the response. */
+/* The bytes of `ms` of audio at `kbps`, rounded up by NATIVE_SONG_ESTIMATE_MARGIN percent plus
+ * NATIVE_SONG_ESTIMATE_HEADER: a little long is padded, too short would cut the end. */
+static uint64_t native_song_estimate(int64_t ms, int kbps)
+{
+    uint64_t bytes = (uint64_t)ms * (uint64_t)kbps / 8;
+    return bytes + bytes * NATIVE_SONG_ESTIMATE_MARGIN / 100 + NATIVE_SONG_ESTIMATE_HEADER;
+}
+
+/* Starts a live transcode of `song` into the response (with an estimated Content-Length when
+ * asked and the target has a bitrate). */
 static int native_song_transcode(HttpRequest *req, HttpResponse *res, const Song *song,
-                                 const MediaTranscodeOptions *opts)
+                                 const MediaTranscodeOptions *opts, bool estimate_length)
 {
     const ApiContext *app = req->app;
     const Principal *p = api_auth_principal(req);
@@ -172,6 +185,9 @@ static int native_song_transcode(HttpRequest *req, HttpResponse *res, const Song
     HttpLive *live = http_live_new(LIMIT_LIVE_BUFFER_BYTES);
     if (!live)
         return -ENOMEM;
+    int64_t left_ms = song->duration_ms - opts->offset_ms;
+    if (estimate_length && opts->bitrate_kbps > 0 && left_ms > 0)
+        http_live_set_length(live, native_song_estimate(left_ms, opts->bitrate_kbps));
     int r = http_response_live(res, media_transcode_content_type(opts->format), live);
     if (r < 0)
         goto out_unref;
@@ -192,7 +208,7 @@ out_unref:
 }
 
 int native_songs_deliver(HttpRequest *req, HttpResponse *res, const Song *song, const char *format,
-                         int64_t kbps, int64_t offset_s)
+                         int64_t kbps, int64_t offset_s, bool estimate_length)
 {
     MediaTranscodeFormat target = MEDIA_TRANSCODE_MP3;
     bool raw = format && strcmp(format, "raw") == 0;
@@ -215,7 +231,7 @@ int native_songs_deliver(HttpRequest *req, HttpResponse *res, const Song *song, 
         .bitrate_kbps = media_transcode_clamp_kbps(target, (int)kbps),
         .offset_ms = offset_s * 1000,
     };
-    return native_song_transcode(req, res, song, &opts);
+    return native_song_transcode(req, res, song, &opts, estimate_length);
 }
 
 /* Reads a non-negative integer query parameter (absent: 0). Returns 0 or -EINVAL. */
@@ -248,7 +264,7 @@ int native_songs_stream(HttpRequest *req, HttpResponse *res)
     Song song;
     if (native_song_load(req, res, &song) < 0)
         return 0;
-    int r = native_songs_deliver(req, res, &song, format, kbps, offset_s);
+    int r = native_songs_deliver(req, res, &song, format, kbps, offset_s, false);
     if (r == -ENOENT)
         return api_error(req, res, 404, "not_found", "the file is gone; rescan the library");
     if (r == ERR_UNSUPPORTED)

@@ -26,9 +26,9 @@ static int subsonic_media_song(SubsonicCall *call, Song *ret_song)
 
 /* Sends `song`; maps what native_songs_deliver() refuses to Subsonic errors. */
 static int subsonic_media_deliver(SubsonicCall *call, const Song *song, const char *format,
-                                  int64_t kbps, int64_t offset_s)
+                                  int64_t kbps, int64_t offset_s, bool estimate)
 {
-    int r = native_songs_deliver(call->req, call->res, song, format, kbps, offset_s);
+    int r = native_songs_deliver(call->req, call->res, song, format, kbps, offset_s, estimate);
     if (r == 0) {
         call->answered = true;
         return 0;
@@ -58,9 +58,10 @@ int subsonic_media_stream(SubsonicCall *call)
         (r = subsonic_param_bool(call, "estimateContentLength", false, &estimate)) < 0 ||
         (r = subsonic_media_song(call, &song)) < 0)
         return r;
-    /* estimateContentLength: live transcodes are sent chunked, without a length to estimate;
-     * originals always carry their exact Content-Length. */
-    return subsonic_media_deliver(call, &song, subsonic_param(call, "format"), kbps, offset_s);
+    /* originals always carry their exact Content-Length; transcodes an estimated one when
+     * asked (estimateContentLength) */
+    return subsonic_media_deliver(call, &song, subsonic_param(call, "format"), kbps, offset_s,
+                                  estimate);
 }
 
 int subsonic_media_download(SubsonicCall *call)
@@ -71,7 +72,7 @@ int subsonic_media_download(SubsonicCall *call)
     int r = subsonic_media_song(call, &song);
     if (r < 0)
         return r;
-    return subsonic_media_deliver(call, &song, "raw", 0, 0);
+    return subsonic_media_deliver(call, &song, "raw", 0, 0, false);
 }
 
 int subsonic_media_cover(SubsonicCall *call)
