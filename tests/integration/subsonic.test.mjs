@@ -247,3 +247,13 @@ test('a user limited to no library sees nothing through /rest/ either', async ()
     const stream = await rest(server.port, 'stream', { ...NOLIB, id: song.id, f: 'json' });
     assert.equal(stream.json()['subsonic-response'].error.code, 70);
 });
+
+test('credentials never reach the log', async () => {
+    await restOk(server.port, 'ping', ALICE, { post: true });
+    const log = server.log();
+    assert.match(log, /ACCESS \S+ GET \/rest\/ping\?.*p=\*\*\*/);
+    for (const secret of ['alice password 1', apiKey, appPassword,
+        Buffer.from('alice password 1').toString('hex')]) {
+        assert.ok(!log.includes(secret), 'a secret is in the log');
+    }
+});
