@@ -202,6 +202,11 @@ test('scrobbling counts plays; submission=false is now playing', async () => {
     assert.equal(frequent[0].id, song.albumId);
     assert.equal(frequent[0].playCount, 1);
     assert.ok(frequent[0].played, 'album played time');
+    // one bad time refuses the whole request: nothing is recorded
+    const other = nativeSongs.find((s) => s.title === 'Frozen Lake');
+    const bad = await api.scrobble({ id: [other.id, song.id], time: [Date.now(), 9e13] });
+    assert.equal(bad.error.code, 0);
+    assert.equal(ok(await api.getSong({ id: other.id })).song.playCount, 0);
     ok(await api.reportPlayback({ mediaId: song.id, mediaType: 'song', positionMs: 200,
         state: 'stopped' }));
     assert.equal(ok(await api.getSong({ id: song.id })).song.playCount, 1, 'too early to count');

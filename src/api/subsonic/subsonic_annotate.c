@@ -140,7 +140,8 @@ int subsonic_annotate_scrobble(SubsonicCall *call)
         return -ENOMEM;
     for (size_t i = 0; i < n; i++) {
         int64_t ms = now * 1000;
-        if (n_times && str_to_int64(times[i], 0, INT64_MAX / 2, &ms) < 0)
+        if (n_times && (str_to_int64(times[i], 0, INT64_MAX / 2, &ms) < 0 ||
+                        ms / 1000 > now + LIBRARY_HISTORY_FUTURE_S))
             return subsonic_fail(call, SUBSONIC_ERR_GENERIC, "Invalid value of parameter time");
         at[i] = ms / 1000;
         if ((r = library_annotate_visible(call->conn, a, scope, ANNOTATE_SONG, ids[i])) < 0)
