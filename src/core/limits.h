@@ -43,6 +43,7 @@
 #define LIMIT_CURSOR_BYTES       1024 /* an opaque `after=` cursor */
 #define LIMIT_ID_BYTES           128  /* an object id in a URL */
 #define LIMIT_SEARCH_QUERY_BYTES 256  /* the `q=` of a search */
+#define LIMIT_SEARCH_HITS_MAX    1000 /* hits of one kind one search may return */
 
 /* Library and tags. */
 #define LIMIT_TAG_BYTES      4096               /* one tag value kept from a file */

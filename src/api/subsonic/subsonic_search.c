@@ -34,14 +34,13 @@ static int subsonic_search_page(SubsonicCall *call, const char *kind, int64_t *r
 }
 
 /* Ids of `kind` matching `q`, the slice [offset, offset + count) of the best
- * LIBRARY_SEARCH_LIMIT_MAX hits. */
+ * LIMIT_SEARCH_HITS_MAX hits. */
 static int subsonic_search_ids(SubsonicCall *call, const char *q, LibrarySearchKind kind,
                                int64_t count, int64_t offset, const char ***ret_ids, size_t *ret_n)
 {
     const char **ids;
     size_t n;
-    int64_t want =
-        offset + count < LIBRARY_SEARCH_LIMIT_MAX ? offset + count : LIBRARY_SEARCH_LIMIT_MAX;
+    int64_t want = offset + count < LIMIT_SEARCH_HITS_MAX ? offset + count : LIMIT_SEARCH_HITS_MAX;
     *ret_n = 0;
     if (count == 0 || want <= offset)
         return 0;
