@@ -184,6 +184,8 @@ static int subsonic_authenticate(SubsonicCall *call, const SubsonicMethod *m)
             if (u && *u)
                 api_auth_failed(req, AUTH_RATELIMIT_ACCOUNT, u);
         }
+        if (code == SUBSONIC_ERR_NO_TOKEN) /* point the app at API keys instead */
+            call->help_url = SUBSONIC_HELP_API_KEYS;
         return code || r == AUTH_SUBSONIC_MISSING ? subsonic_fail(call, code, NULL) : r;
     }
     if (u && *u)
