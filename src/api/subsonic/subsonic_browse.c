@@ -13,8 +13,8 @@
 #include <strings.h>
 #include <time.h>
 
-/* Articles Subsonic clients strip when indexing; we index by the stored sort name, so this
- * only tells clients what the server ignored. */
+/* Leading articles left out when an artist is put under its index letter (and told to
+ * clients as ignoredArticles). */
 #define SUBSONIC_BROWSE_ARTICLES "The El La Los Las Le Les"
 
 int subsonic_browse_folders(SubsonicCall *call)
@@ -72,9 +72,19 @@ static int subsonic_browse_all_artists(SubsonicCall *call, const LibraryScope *s
     return 0;
 }
 
-/* The index letter of a name: its first ASCII letter upper-cased, else "#". */
+/* The index letter of a name: its first ASCII letter upper-cased, else "#", after a leading
+ * article of SUBSONIC_BROWSE_ARTICLES ("The Beatles" is under B, as the list is sorted). */
 static char subsonic_browse_letter(const char *name)
 {
+    const char *articles = SUBSONIC_BROWSE_ARTICLES;
+    while (name && *articles) {
+        size_t k = strcspn(articles, " ");
+        if (strncasecmp(name, articles, k) == 0 && name[k] == ' ' && name[k + 1]) {
+            name += k + 1;
+            break;
+        }
+        articles += k + (articles[k] == ' ');
+    }
     unsigned char c = name ? (unsigned char)name[0] : 0;
     if (c >= 'a' && c <= 'z')
         return (char)(c - 'a' + 'A');
