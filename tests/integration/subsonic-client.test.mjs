@@ -167,6 +167,9 @@ test('starring and rating show up everywhere', async () => {
     assert.deepEqual(starred.album.map((a) => a.id), [album.id]);
     assert.deepEqual(starred.artist.map((a) => a.id), [album.artistId]);
     assert.ok(starred.song[0].starred instanceof Date);
+    const folder = ok(await api.getMusicFolders()).musicFolders.musicFolder[0].id;
+    assert.deepEqual(ok(await api.getStarred2({ musicFolderId: folder })).starred2.song
+        .map((s) => s.id), [song.id]);
     assert.ok(ok(await api.getSong({ id: song.id })).song.starred instanceof Date);
     // another user sees none of it
     const bobKey = await request(server.port, { method: 'POST', path: '/api/keys',

@@ -191,11 +191,10 @@ int subsonic_lists_now_playing(SubsonicCall *call)
 
 /* The starred items of one kind, newest first, a page of ids at a time. */
 static int subsonic_lists_starred_kind(SubsonicCall *call, SubsonicNode *list, AnnotateKind kind,
-                                       bool id3)
+                                       const LibraryScope *scope, bool id3)
 {
     static const char *const elems[] = {"song", "album", "artist"};
     Arena *a = call->req->arena;
-    const LibraryScope *scope = subsonic_items_scope(call);
     const char *cursor = NULL;
     size_t total = 0;
     subsonic_list(list, elems[kind]);
@@ -237,12 +236,15 @@ static int subsonic_lists_starred_kind(SubsonicCall *call, SubsonicNode *list, A
 
 static int subsonic_lists_starred_as(SubsonicCall *call, const char *elem, bool id3)
 {
-    SubsonicNode *list = subsonic_child(call->root, elem);
-    int r;
-    if ((r = subsonic_lists_starred_kind(call, list, ANNOTATE_ARTIST, id3)) < 0 ||
-        (r = subsonic_lists_starred_kind(call, list, ANNOTATE_ALBUM, id3)) < 0)
+    const LibraryScope *scope;
+    int r = subsonic_items_folder_scope(call, &scope);
+    if (r < 0)
         return r;
-    return subsonic_lists_starred_kind(call, list, ANNOTATE_SONG, id3);
+    SubsonicNode *list = subsonic_child(call->root, elem);
+    if ((r = subsonic_lists_starred_kind(call, list, ANNOTATE_ARTIST, scope, id3)) < 0 ||
+        (r = subsonic_lists_starred_kind(call, list, ANNOTATE_ALBUM, scope, id3)) < 0)
+        return r;
+    return subsonic_lists_starred_kind(call, list, ANNOTATE_SONG, scope, id3);
 }
 
 int subsonic_lists_starred(SubsonicCall *call)

@@ -23,7 +23,8 @@ int subsonic_lists_songs_by_genre(SubsonicCall *call);
 /* getNowPlaying: the caller's devices (every user's with now_playing_visible). */
 int subsonic_lists_now_playing(SubsonicCall *call);
 
-/* getStarred / getStarred2: the caller's starred artists, albums and songs, newest first. */
+/* getStarred / getStarred2 musicFolderId: the caller's starred artists, albums and songs,
+ * newest first. */
 int subsonic_lists_starred(SubsonicCall *call);
 int subsonic_lists_starred2(SubsonicCall *call);
 
