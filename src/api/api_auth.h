@@ -25,6 +25,7 @@ enum {
     API_PUBLIC = 0, /* anyone: /health, login, public share links, the web player's files */
     API_USER = 1,   /* any authenticated, enabled user */
     API_ADMIN = 2,  /* an administrator; others get 403 */
+    API_SELF = 3,   /* the handler authenticates by its own rules (Subsonic /rest/) */
 };
 
 /* Cookie names (api/native/native_auth.c sets them). */

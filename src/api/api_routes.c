@@ -1,6 +1,6 @@
 /*
  * api_routes.c - every endpoint of the server, one line each, with who may call it
- * (api_auth.h: API_PUBLIC, API_USER, API_ADMIN); api_auth_guard() enforces it.
+ * (api_auth.h: API_PUBLIC, API_USER, API_ADMIN, API_SELF); api_auth_guard() enforces it.
  */
 #include "api/api_routes.h"
 
@@ -107,7 +107,7 @@ static const HttpRoute api_route_table[] = {
     {"DELETE", "/api/bookmarks/{id}", native_personal_bookmark_delete, API_USER},
     {"POST", "/api/uploads", native_uploads_post, API_USER},
     {"GET", "/api/uploads", native_uploads_list, API_USER},
-    {"*", "/rest/*", subsonic_dispatch, API_PUBLIC}, /* its own table: subsonic_routes.c */
+    {"*", "/rest/*", subsonic_dispatch, API_SELF}, /* its own table: subsonic_routes.c */
     {"GET", "/api/songs/{id}/download", native_songs_download, API_USER},
     {"GET", "/api/albums/{id}/download", native_browse_album_download, API_USER},
     {"GET", "/api/playlists/{id}/download", native_playlists_download, API_USER},

@@ -51,6 +51,7 @@
 #define LIMIT_CURSOR_BYTES       1024 /* an opaque `after=` cursor */
 #define LIMIT_ID_BYTES           128  /* an object id in a URL */
 #define LIMIT_SEARCH_QUERY_BYTES 256  /* the `q=` of a search */
+#define LIMIT_SEARCH_HITS_MAX    1000 /* hits of one kind one search may return */
 
 /* Library and tags. */
 #define LIMIT_TAG_BYTES      4096               /* one tag value kept from a file */
@@ -89,9 +90,13 @@
 #define LIMIT_SUBSONIC_PARAMS            1024       /* query + form pairs of one /rest/ request */
 #define LIMIT_SUBSONIC_RESPONSE_BYTES    (16 << 20) /* one XML / JSON answer */
 #define LIMIT_SUBSONIC_CLIENTS_BYTES     1024       /* the subsonic_legacy_clients setting */
-#define LIMIT_SUBSONIC_INDEX_ARTISTS     100000     /* artists in one getIndexes / getArtists */
+#define LIMIT_SUBSONIC_INDEX_ARTISTS     20000      /* artists in one getIndexes / getArtists */
 #define LIMIT_SUBSONIC_DIRECTORY_ENTRIES 20000      /* entries of one getMusicDirectory */
 #define LIMIT_SUBSONIC_SIMILAR_POOL      2000       /* songs getSimilarSongs picks from */
+#define LIMIT_SONG_OFFSET_MAX            100000     /* rows a song list may skip (offset=) */
+#define LIMIT_SUBSONIC_OFFSET_MAX        100000     /* offset= of album lists and search */
+#define LIMIT_SUBSONIC_STARRED           5000       /* items of each kind in getStarred */
+#define LIMIT_SUBSONIC_SKIP_ARENA_BYTES  (8 << 20)  /* one page read to skip offset= rows */
 
 /* Authentication. */
 #define LIMIT_AUTH_TOKEN_BYTES       2048 /* a JWT (access or stream token) we accept */

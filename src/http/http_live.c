@@ -32,6 +32,8 @@ struct HttpLive {
     bool cancelled; /* guarded by mu */
     bool suspended; /* guarded by mu: the reader suspended conn and nobody resumed it yet */
     uint64_t sent;  /* guarded by mu */
+    /* guarded by mu: the declared Content-Length, 0 = chunked */
+    uint64_t length;
     struct MHD_Connection *conn; /* guarded by mu; set once when attached */
     HttpLiveList *list;          /* guarded by list->mu */
     HttpLive *prev;
@@ -169,14 +171,26 @@ void http_live_abandon(HttpLive *live)
     http_live_unref(live);
 }
 
+void http_live_set_length(HttpLive *live, uint64_t length)
+{
+    pthread_mutex_lock(&live->mu);
+    live->length = length;
+    pthread_mutex_unlock(&live->mu);
+}
+
 static ssize_t live_reader(void *cls, uint64_t pos, char *out, size_t max)
 {
     HttpLive *live = cls;
     ssize_t r;
     (void)pos;
     pthread_mutex_lock(&live->mu);
+    /* with a declared length, never past it (MHD stops asking once it is reached) */
+    if (live->length && max > live->length - live->sent)
+        max = (size_t)(live->length - live->sent);
     if (live->cancelled) {
         r = MHD_CONTENT_READER_END_WITH_ERROR;
+    } else if (max == 0) {
+        r = MHD_CONTENT_READER_END_OF_STREAM;
     } else if (live->fill > 0) {
         size_t n = live->fill < max ? live->fill : max;
         size_t first = live->cap - live->head < n ? live->cap - live->head : n;
@@ -187,6 +201,10 @@ static ssize_t live_reader(void *cls, uint64_t pos, char *out, size_t max)
         live->sent += n;
         pthread_cond_broadcast(&live->cv);
         r = (ssize_t)n;
+    } else if (live->finished && live->err == 0 && live->length) {
+        memset(out, 0, max); /* short of the declared length: pad */
+        live->sent += max;
+        r = (ssize_t)max;
     } else if (live->finished) {
         r = live->err == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
     } else {
@@ -236,6 +254,7 @@ struct MHD_Response *http_live_mhd_response(HttpLive *live, struct MHD_Connectio
 {
     pthread_mutex_lock(&live->mu);
     live->conn = conn;
+    uint64_t size = live->length ? live->length : MHD_SIZE_UNKNOWN;
     pthread_mutex_unlock(&live->mu);
 
     pthread_mutex_lock(&list->mu);
@@ -252,8 +271,8 @@ struct MHD_Response *http_live_mhd_response(HttpLive *live, struct MHD_Connectio
     }
     pthread_mutex_unlock(&list->mu);
 
-    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, LIVE_BLOCK_SIZE,
-                                                               live_reader, live, live_free);
+    struct MHD_Response *r =
+        MHD_create_response_from_callback(size, LIVE_BLOCK_SIZE, live_reader, live, live_free);
     if (!r) {
         live_unlink(live);
         http_live_abandon(live);

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct HttpLive HttpLive;
 
@@ -21,6 +22,13 @@ typedef struct HttpLive HttpLive;
  * reference. Returns NULL when out of memory or `capacity` is out of range. Drop the
  * reference with http_live_unref(). */
 HttpLive *http_live_new(size_t capacity);
+
+/* Declares the body's length before the handler returns: the response then carries
+ * Content-Length `length` instead of a chunked body. A producer that finishes (cleanly) short
+ * of it is padded with zero bytes; one that writes more is cut there, and its next write fails
+ * with -EPIPE once the response is complete. 0 (the default) keeps the length unknown. For
+ * clients that need a length up front (Subsonic's estimateContentLength). */
+void http_live_set_length(HttpLive *live, uint64_t length);
 
 /* Writes all `len` bytes, blocking while the buffer is full. Returns 0, or -EPIPE when the
  * client has gone (or the server stops): the producer should stop at once. */

@@ -333,7 +333,17 @@ static char *annotate_placeholders(Arena *arena, size_t n)
 static int annotate_user_batch(DbConn *conn, Arena *arena, const char *user_id, AnnotateKind kind,
                                const char *const *ids, size_t n, AnnotateUserData *data)
 {
-    bool songs = kind == ANNOTATE_SONG;
+    /* plays: per song from play_counts, per album summed over its songs */
+    static const char *const plays[] = {
+        [ANNOTATE_SONG] = " UNION ALL SELECT 'p', song_id, count, last_played_at FROM play_counts"
+                          " WHERE user_id = ? AND song_id IN (",
+        [ANNOTATE_ALBUM] = " UNION ALL SELECT 'p', s.album_id, SUM(pc.count),"
+                           " MAX(pc.last_played_at) FROM play_counts pc JOIN songs s"
+                           " ON s.id = pc.song_id WHERE pc.user_id = ? AND s.album_id IN (",
+        [ANNOTATE_ARTIST] = NULL,
+    };
+    const char *tail = kind == ANNOTATE_ALBUM ? ") GROUP BY s.album_id" : ")";
+    bool with_plays = kind <= ANNOTATE_ARTIST && plays[kind] != NULL;
     const char *in = annotate_placeholders(arena, n);
     const char *sql =
         in ? arena_printf(arena,
@@ -341,11 +351,8 @@ static int annotate_user_batch(DbConn *conn, Arena *arena, const char *user_id, 
                           " AND kind = ? AND item_id IN (%s)"
                           " UNION ALL SELECT 'r', item_id, rating, 0 FROM ratings"
                           " WHERE user_id = ? AND kind = ? AND item_id IN (%s)%s%s%s",
-                          in, in,
-                          songs ? " UNION ALL SELECT 'p', song_id, count, last_played_at"
-                                  " FROM play_counts WHERE user_id = ? AND song_id IN ("
-                                : "",
-                          songs ? in : "", songs ? ")" : "")
+                          in, in, with_plays ? plays[kind] : "", with_plays ? in : "",
+                          with_plays ? tail : "")
            : NULL;
     if (!sql)
         return -ENOMEM;
@@ -354,7 +361,7 @@ static int annotate_user_batch(DbConn *conn, Arena *arena, const char *user_id, 
     if (r < 0)
         return r;
     int idx = 1;
-    for (int part = 0; part < (songs ? 3 : 2); part++) {
+    for (int part = 0; part < (with_plays ? 3 : 2); part++) {
         if ((r = db_bind_text(st, idx++, user_id)) < 0 ||
             (part < 2 && (r = db_bind_text(st, idx++, library_annotate_kind_name(kind))) < 0))
             goto out_finalize;

@@ -30,8 +30,8 @@ typedef struct StarEntry {
 typedef struct AnnotateUserData {
     int64_t starred_at;     /* Unix seconds; 0: not starred */
     int rating;             /* 1..5; 0: none */
-    int64_t play_count;     /* songs only */
-    int64_t last_played_at; /* songs only; 0: never */
+    int64_t play_count;     /* songs; albums: the plays of their songs together */
+    int64_t last_played_at; /* songs and albums; 0: never */
 } AnnotateUserData;
 
 /* Parses "song" | "album" | "artist". Returns 0 or -EINVAL. */
@@ -87,8 +87,9 @@ int library_annotate_stars(DbConn *conn, Arena *arena, const LibraryScope *scope
                            StarEntry **ret_items, size_t *ret_count, const char **ret_next);
 
 /* Reads what `user_id` set on each of the `n` items `ids` of `kind` (stars, ratings and,
- * for songs, play counts) into ret_data[0..n), zeroed first; unknown ids stay zero. Visibility
- * is not checked: the ids come from a query that already did. Returns 0, -ENOMEM or ERR_DB. */
+ * for songs and albums, play counts) into ret_data[0..n), zeroed first; unknown ids stay zero.
+ * Visibility is not checked: the ids come from a query that already did. Returns 0, -ENOMEM or
+ * ERR_DB. */
 int library_annotate_user_data(DbConn *conn, Arena *arena, const char *user_id, AnnotateKind kind,
                                const char *const *ids, size_t n, AnnotateUserData *ret_data);
 

@@ -238,8 +238,7 @@ out_finalize:
 int library_search(DbConn *conn, DbKind backend, Arena *arena, const char *q,
                    LibrarySearchKind kind, int limit, const char ***ret_ids, size_t *ret_n)
 {
-    if (limit < 1 || limit > LIBRARY_SEARCH_LIMIT_MAX || (int)kind < 0 ||
-        kind > LIBRARY_SEARCH_SONG)
+    if (limit < 1 || limit > LIMIT_SEARCH_HITS_MAX || (int)kind < 0 || kind > LIBRARY_SEARCH_SONG)
         return -EINVAL;
     const char **tokens;
     size_t n_tokens;

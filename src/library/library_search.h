@@ -19,7 +19,7 @@
 
 #define LIBRARY_SEARCH_TOKENS_MAX      8   /* words in one query */
 #define LIBRARY_SEARCH_TOKEN_BYTES_MAX 64  /* bytes of one word */
-#define LIBRARY_SEARCH_LIMIT_MAX       100 /* hits per kind */
+#define LIBRARY_SEARCH_LIMIT_MAX       100 /* hits per kind in the native API's answer */
 
 typedef enum {
     LIBRARY_SEARCH_ARTIST,
@@ -45,7 +45,7 @@ const char *library_search_tsquery(Arena *arena, const char *const *tokens, size
 const char *library_search_fold(Arena *arena, const char *s);
 
 /* Searches items of `kind` matching `q`, best first, at most `limit`
- * (1..LIBRARY_SEARCH_LIMIT_MAX). `backend` selects the query dialect. Writes the ids to
+ * (1..LIMIT_SEARCH_HITS_MAX). `backend` selects the query dialect. Writes the ids to
  * *ret_ids and their number to *ret_n. Returns 0, -EINVAL, ERR_LIMIT (as
  * library_search_tokens()), -ENOMEM or ERR_DB. */
 int library_search(DbConn *conn, DbKind backend, Arena *arena, const char *q,

@@ -19,7 +19,7 @@
     "s.mbid_album_artist, s.mbid_release_group, s.rg_track_gain, s.rg_track_peak, "                \
     "s.rg_album_gain, s.rg_album_peak, s.comment, "                                                \
     "CASE WHEN s.lyrics = '' THEN 0 ELSE 1 END, s.lyrics_synced, s.bpm, s.label, s.folder_id, "    \
-    "s.cover_id"
+    "s.cover_id, s.created_at"
 
 #define SONG_FROM " FROM songs s JOIN libraries l ON l.id = s.library_id WHERE s.missing = 0"
 
@@ -114,6 +114,7 @@ static int song_read(DbStmt *st, Arena *arena, Song *s, const char **ret_sort_ke
     s->label = song_text(st, arena, 44, &oom);
     s->folder_id = song_text(st, arena, 45, &oom);
     s->cover_id = song_text_or_null(st, arena, 46, &oom);
+    s->created_at = db_column_int64(st, 47);
     if (oom)
         return -ENOMEM;
     if (ret_sort_key)
@@ -266,6 +267,22 @@ static int song_collect(DbStmt *st, Arena *arena, size_t max, Song **ret_songs,
 }
 
 /* Prepares head + SONG_SCOPE + tail and binds the scope's ids from *idx on. */
+/* Collects up to `max` rows of the bound statement `st` (finalized here, whatever happens)
+ * and attaches their related rows. Returns 0, -ENOMEM or ERR_DB. */
+static int song_collect_attached(DbConn *conn, Arena *arena, DbStmt *st, size_t max,
+                                 Song **ret_songs, size_t *ret_count)
+{
+    Song *songs;
+    size_t n;
+    int r = song_collect(st, arena, max, &songs, NULL, &n, NULL);
+    db_finalize(st);
+    if (r < 0 || (r = library_song_attach(conn, arena, songs, n)) < 0)
+        return r;
+    *ret_songs = songs;
+    *ret_count = n;
+    return 0;
+}
+
 static int song_prepare(DbConn *conn, Arena *arena, const LibraryScope *scope, const char *head,
                         const char *tail, DbStmt **ret_st, int *idx)
 {
@@ -397,20 +414,11 @@ int library_song_album_scoped(DbConn *conn, Arena *arena, const LibraryScope *sc
                          " AND s.album_id = ?" SONG_ALBUM_ORDER " LIMIT ?", &st, &idx);
     if (r < 0)
         return r;
-    Song *songs;
-    size_t n;
-    if ((r = db_bind_text(st, idx, album_id)) < 0 || (r = db_bind_int64(st, idx + 1, max)) < 0 ||
-        (r = song_collect(st, arena, (size_t)max, &songs, NULL, &n, NULL)) < 0)
-        goto out_finalize;
-    db_finalize(st);
-    st = NULL;
-    if ((r = library_song_attach(conn, arena, songs, n)) < 0)
-        goto out_finalize;
-    *ret_songs = songs;
-    *ret_count = n;
-out_finalize:
-    db_finalize(st);
-    return r;
+    if ((r = db_bind_text(st, idx, album_id)) < 0 || (r = db_bind_int64(st, idx + 1, max)) < 0) {
+        db_finalize(st);
+        return r;
+    }
+    return song_collect_attached(conn, arena, st, (size_t)max, ret_songs, ret_count);
 }
 
 int library_song_folder(DbConn *conn, Arena *arena, const char *folder_id, const char *after_path,
@@ -581,4 +589,35 @@ int library_song_lyrics_scoped(DbConn *conn, Arena *arena, const LibraryScope *s
 out_finalize:
     db_finalize(st);
     return r;
+}
+
+int library_song_filter(DbConn *conn, Arena *arena, const LibraryScope *scope, const SongFilter *f,
+                        int64_t offset, int limit, Song **ret_songs, size_t *ret_count)
+{
+    if (limit < 1 || limit > LIMIT_PAGE_MAX || offset < 0 || offset > LIMIT_SONG_OFFSET_MAX)
+        return -EINVAL;
+    /* fixed fragments only; the values are bound */
+    const char *tail =
+        arena_printf(arena, "%s%s%s%s LIMIT ? OFFSET ?",
+                     f->genre_id ? " AND EXISTS (SELECT 1 FROM song_genres g WHERE g.song_id = s.id"
+                                   " AND g.genre_id = ?)"
+                                 : "",
+                     f->from_year ? " AND s.year >= ?" : "", f->to_year ? " AND s.year <= ?" : "",
+                     f->random ? " ORDER BY random()" : " ORDER BY s.sort_title, s.id");
+    if (!tail)
+        return -ENOMEM;
+    DbStmt *st;
+    int idx = 1;
+    int r = song_prepare(conn, arena, scope, "SELECT " SONG_COLUMNS SONG_FROM, tail, &st, &idx);
+    if (r < 0)
+        return r;
+    if ((f->genre_id && (r = db_bind_text(st, idx++, f->genre_id)) < 0) ||
+        (f->from_year && (r = db_bind_int64(st, idx++, f->from_year)) < 0) ||
+        (f->to_year && (r = db_bind_int64(st, idx++, f->to_year)) < 0) ||
+        (r = db_bind_int64(st, idx++, limit)) < 0 ||
+        (r = db_bind_int64(st, idx, f->random ? 0 : offset)) < 0) {
+        db_finalize(st);
+        return r;
+    }
+    return song_collect_attached(conn, arena, st, (size_t)limit, ret_songs, ret_count);
 }

@@ -76,6 +76,7 @@ typedef struct Song {
     const char *album_id;  /* "" when none */
     const char *folder_id; /* "" when none */
     const char *cover_id;  /* NULL when none */
+    int64_t created_at;    /* when the scanner first stored it (Unix seconds) */
     LibraryRefs artists;   /* filled by library_song_attach() */
     LibraryRefs album_artists;
     LibraryRefs genres;
@@ -126,6 +127,20 @@ int library_song_by_ids(DbConn *conn, Arena *arena, const char *const *ids, size
 int library_song_by_ids_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
                                const char *const *ids, size_t n, Song **ret_songs,
                                size_t *ret_count);
+
+/* Which songs library_song_filter() returns. */
+typedef struct SongFilter {
+    const char *genre_id; /* a genre id (library_browse_genre_find); NULL: any genre */
+    int64_t from_year;    /* 0: no lower bound */
+    int64_t to_year;      /* 0: no upper bound */
+    bool random;          /* random order; otherwise by (sort_title, id) */
+} SongFilter;
+
+/* Lists up to `limit` (1..LIMIT_PAGE_MAX) visible songs of `scope` that pass `f`, skipping
+ * the first `offset` (0..LIMIT_SONG_OFFSET_MAX; ignored for random order). Returns 0, -EINVAL
+ * or ERR_DB. Arena-owned array, related rows attached. */
+int library_song_filter(DbConn *conn, Arena *arena, const LibraryScope *scope, const SongFilter *f,
+                        int64_t offset, int limit, Song **ret_songs, size_t *ret_count);
 
 /* Fetches the stored lyrics text of song `id` ("" when it has none) and whether the
  * scanner found them synced. Returns 0, -ENOENT or ERR_DB. Text Arena-owned. */

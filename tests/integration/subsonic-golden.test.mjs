@@ -12,9 +12,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { repoRoot, startServer } from './lib/server.mjs';
+import { repoRoot, startServer, testLibrary } from './lib/server.mjs';
 import { request } from './lib/http.mjs';
-import { normaliseJson, normaliseXml } from './lib/subsonic.mjs';
+import { assertWellFormedXml, normaliseJson, normaliseXml, setGoldenLibraryName } from
+    './lib/subsonic.mjs';
 
 const GOLDEN = path.join(repoRoot, 'tests/data/subsonic');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -26,6 +27,7 @@ let server;
 let apiKey = '';
 
 before(async () => {
+    setGoldenLibraryName(path.basename(await testLibrary()));
     server = await startServer();
     await server.createUser(USER, PASSWORD);
     const token = (await server.login(USER, PASSWORD)).accessToken;
@@ -88,6 +90,8 @@ test('golden files match', async (t) => {
                     path: `/rest/${c.method}?${q}${q ? '&' : ''}f=${f}&c=golden&v=1.16.1`,
                     token: null,
                 });
+                if (f === 'xml') assertWellFormedXml(res.text());
+                else JSON.parse(res.text());
                 const got = normalise(res.text());
                 const file = path.join(c.dir, `${c.name}.${f}`);
                 if (UPDATE) fs.writeFileSync(file, got);

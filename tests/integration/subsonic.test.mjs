@@ -7,8 +7,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
 import { request } from './lib/http.mjs';
-import { encAuth, errorOf, plainAuth, query, rest, restJson, restOk, tokenAuth } from
-    './lib/subsonic.mjs';
+import { assertWellFormedXml, encAuth, errorOf, plainAuth, query, rest, restJson, restOk,
+    tokenAuth } from './lib/subsonic.mjs';
 
 /** @type {import('./lib/server.mjs').Server} */
 let server;
@@ -202,3 +202,58 @@ test('failed sign-ins are rate limited per account, and the limit is not a passw
         // another account is not affected
         await restOk(server.port, 'ping', ALICE);
     });
+
+test('hostile text stays well-formed XML and valid JSON', async () => {
+    // the test library holds titles with quotes, percent signs and thousands of characters
+    const xml = await rest(server.port, 'search3', { ...ALICE, query: '', songCount: 500 });
+    assertWellFormedXml(xml.text());
+    assert.match(xml.text(), /title="It&apos;s a &quot;quoted&quot; 100% song"/);
+    const json = await restJson(server.port, 'search3', { ...ALICE, query: '', songCount: 500 });
+    assert.ok(json.searchResult3.song.some((s) => s.title === 'It\'s a "quoted" 100% song'));
+    assert.ok(json.searchResult3.song.some((s) => s.title.startsWith('Very long title') &&
+        s.title.length > 4000));
+    // the checker itself refuses what is broken
+    assert.throws(() => assertWellFormedXml('<?xml version="1.0" encoding="UTF-8"?><a b="&"/>'));
+    assert.throws(() => assertWellFormedXml('<?xml version="1.0" encoding="UTF-8"?><a><b></a>'));
+    assert.throws(() => assertWellFormedXml('<?xml version="1.0" encoding="UTF-8"?><a x="1" x="2"/>'));
+});
+
+test('a user limited to no library sees nothing through /rest/ either', async () => {
+    const created = await request(server.port, {
+        method: 'POST', path: '/api/users', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username: 'ss_nolib', password: 'nolib password 1',
+            allLibraries: false, libraryIds: [] }),
+    });
+    assert.equal(created.status, 201, created.text());
+    const NOLIB = plainAuth('ss_nolib', 'nolib password 1');
+    const song = (await restOk(server.port, 'search3', { ...ALICE, query: 'aurora' }))
+        .searchResult3.song[0];
+    assert.ok(song);
+    assert.deepEqual((await restOk(server.port, 'getMusicFolders', NOLIB)).musicFolders,
+        { musicFolder: [] });
+    assert.deepEqual((await restOk(server.port, 'getAlbumList2',
+        { ...NOLIB, type: 'alphabeticalByName' })).albumList2, { album: [] });
+    const everything = (await restOk(server.port, 'search3', { ...NOLIB, query: '' })).searchResult3;
+    assert.deepEqual(everything, { artist: [], album: [], song: [] });
+    assert.deepEqual((await restOk(server.port, 'search3', { ...NOLIB, query: 'aurora' }))
+        .searchResult3.song, []);
+    for (const [method, params] of [['getSong', { id: song.id }], ['getAlbum', { id: song.albumId }],
+        ['getArtist', { id: song.artistId }], ['star', { id: song.id }],
+        ['scrobble', { id: song.id }], ['getLyricsBySongId', { id: song.id }],
+        ['getIndexes', { musicFolderId: 1 }]]) {
+        const body = await restJson(server.port, method, { ...NOLIB, ...params });
+        assert.equal(errorOf(body), 70, `${method}: ${JSON.stringify(body)}`);
+    }
+    const stream = await rest(server.port, 'stream', { ...NOLIB, id: song.id, f: 'json' });
+    assert.equal(stream.json()['subsonic-response'].error.code, 70);
+});
+
+test('credentials never reach the log', async () => {
+    await restOk(server.port, 'ping', ALICE, { post: true });
+    const log = server.log();
+    assert.match(log, /ACCESS \S+ GET \/rest\/ping\?.*p=\*\*\*/);
+    for (const secret of ['alice password 1', apiKey, appPassword,
+        Buffer.from('alice password 1').toString('hex')]) {
+        assert.ok(!log.includes(secret), 'a secret is in the log');
+    }
+});

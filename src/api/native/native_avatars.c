@@ -119,20 +119,25 @@ int native_avatars_delete(HttpRequest *req, HttpResponse *res)
 
 int native_avatars_get(HttpRequest *req, HttpResponse *res)
 {
-    const ApiContext *ctx = req->app;
     DbConn *conn;
     if (api_conn(req, res, &conn) < 0)
         return 0;
-    LibraryAvatar avatar;
-    int r = library_avatar_get(conn, req->arena, ctx->data_dir, req->params[0], &avatar);
+    int r = native_avatars_respond(req, res, conn, req->params[0]);
     db_release(conn);
     if (r == -ENOENT)
         return api_error(req, res, 404, "not_found", "this user has no avatar");
+    return r < 0 ? api_error_from(req, res, r) : 0;
+}
+
+int native_avatars_respond(HttpRequest *req, HttpResponse *res, DbConn *conn, const char *user_id)
+{
+    const ApiContext *ctx = req->app;
+    LibraryAvatar avatar;
+    int r = library_avatar_get(conn, req->arena, ctx->data_dir, user_id, &avatar);
     if (r < 0)
-        return api_error_from(req, res, r);
+        return r;
     int fd = open(avatar.path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
-        return api_error(req, res, 404, "not_found", "this user has no avatar");
-    r = http_file_respond(req, res, fd, avatar.mime, NATIVE_AVATAR_CACHE);
-    return r < 0 ? api_error_from(req, res, r) : 0;
+        return -ENOENT;
+    return http_file_respond(req, res, fd, avatar.mime, NATIVE_AVATAR_CACHE);
 }

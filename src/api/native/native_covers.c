@@ -155,11 +155,16 @@ static bool native_cover_source_error(int r)
 
 int native_covers_get(HttpRequest *req, HttpResponse *res)
 {
-    const ApiContext *ctx = req->app;
     int64_t want = NATIVE_COVER_EDGE_DEFAULT;
     const char *s = http_request_query(req, "size");
     if (s && str_to_int64(s, 1, INT64_MAX, &want) < 0)
         return api_error(req, res, 400, "bad_request", "size must be a positive integer");
+    return native_covers_respond(req, res, req->params[0], want);
+}
+
+int native_covers_respond(HttpRequest *req, HttpResponse *res, const char *id, int64_t want)
+{
+    const ApiContext *ctx = req->app;
     int edge = library_cover_snap(want);
     MediaImageFormat fmt = native_cover_wants_webp(http_request_header(req, "Accept"))
                                ? MEDIA_IMAGE_WEBP
@@ -169,8 +174,7 @@ int native_covers_get(HttpRequest *req, HttpResponse *res)
     if (api_conn(req, res, &conn) < 0)
         return 0;
     LibraryCover cover;
-    int r =
-        library_cover_get_scoped(conn, req->arena, native_users_scope(req), req->params[0], &cover);
+    int r = library_cover_get_scoped(conn, req->arena, native_users_scope(req), id, &cover);
     db_release(conn);
     if (native_cover_source_error(r))
         return native_cover_placeholder(req, res, edge, fmt);

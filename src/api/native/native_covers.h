@@ -12,8 +12,14 @@
 
 #include "http/http_request.h"
 
+#include <stdint.h>
+
 /* GET|HEAD /api/covers/{id}?size=N -> 200 image (or 304); 400 for a size that is not a
  * positive integer; 503 when the database is unavailable. Returns 0. */
 int native_covers_get(HttpRequest *req, HttpResponse *res);
+
+/* Answers the cover `id` at an edge snapped from `want` pixels (as native_covers_get does,
+ * placeholder included); shared with the Subsonic getCoverArt. Returns 0. */
+int native_covers_respond(HttpRequest *req, HttpResponse *res, const char *id, int64_t want);
 
 #endif

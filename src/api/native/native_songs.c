@@ -25,6 +25,10 @@
 #include <string.h>
 #include <unistd.h>
 
+/* An estimated transcode length is the bitrate's bytes plus this many percent and bytes. */
+#define NATIVE_SONG_ESTIMATE_MARGIN 2
+#define NATIVE_SONG_ESTIMATE_HEADER 4096
+
 json_t *native_songs_refs_json(HttpRequest *req, const LibraryRefs *refs)
 {
     json_t *a = json_array();
@@ -151,13 +155,6 @@ int native_songs_get(HttpRequest *req, HttpResponse *res)
     return api_json_respond(req, res, 200, native_songs_json(req, &song));
 }
 
-/* Answers with the open file `fd` (taken): sendfile, Range, conditional requests. */
-static int native_song_file(HttpRequest *req, HttpResponse *res, int fd, const char *type)
-{
-    int r = http_file_respond(req, res, fd, type, "private, max-age=86400");
-    return r < 0 ? api_error_from(req, res, r) : 0;
-}
-
 /* The base name of the music folder holding `song` (its full path less its path). */
 static const char *native_song_folder(HttpRequest *req, const Song *song)
 {
@@ -169,8 +166,15 @@ static const char *native_song_folder(HttpRequest *req, const Song *song)
     return slash ? slash + 1 : (root ? root : "");
 }
 
+/* Answers with the open file `fd` (taken): sendfile, Range, conditional requests. */
+static int native_song_file(HttpRequest *req, HttpResponse *res, int fd, const char *type)
+{
+    return http_file_respond(req, res, fd, type, "private, max-age=86400");
+}
+
 /* The original file, byte for byte (sendfile, Range, conditional requests); behind a trusted
- * proxy with accel_redirect, the proxy sends it (X-Accel-Redirect). */
+ * proxy with accel_redirect, the proxy sends it (X-Accel-Redirect). Returns 0, -ENOENT,
+ * -EMFILE (Retry-After set) or -ENOMEM without answering. */
 static int native_song_original(HttpRequest *req, HttpResponse *res, const Song *song)
 {
     int accel = api_accel_file(req, res, native_song_folder(req, song), song->path,
@@ -180,23 +184,33 @@ static int native_song_original(HttpRequest *req, HttpResponse *res, const Song 
     int fd = open(song->full_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
         http_response_header(res, "Retry-After", "1");
-        return api_error(req, res, 503, "busy", "too many open files; try again");
+        return -EMFILE;
     }
     if (fd < 0)
-        return api_error(req, res, 404, "not_found", "the file is gone; rescan the library");
+        return -ENOENT;
     return native_song_file(req, res, fd, media_content_type(song->format));
 }
 
-/* Starts a live transcode of `song` into the response. Answers every error itself. */
+/* The bytes of `ms` of audio at `kbps`, rounded up by NATIVE_SONG_ESTIMATE_MARGIN percent plus
+ * NATIVE_SONG_ESTIMATE_HEADER: a little long is padded, too short would cut the end. */
+static uint64_t native_song_estimate(int64_t ms, int kbps)
+{
+    uint64_t bytes = (uint64_t)ms * (uint64_t)kbps / 8;
+    return bytes + bytes * NATIVE_SONG_ESTIMATE_MARGIN / 100 + NATIVE_SONG_ESTIMATE_HEADER;
+}
+
+/* Starts a transcode of `song` into the response: from the transcode cache when it holds the
+ * output, else live (kept in the cache when the output is cacheable), with an estimated
+ * Content-Length when asked and the target has a bitrate. Errors as native_songs_deliver(). */
 static int native_song_transcode(HttpRequest *req, HttpResponse *res, const Song *song,
-                                 const MediaTranscodeOptions *opts)
+                                 const MediaTranscodeOptions *opts, bool estimate_length)
 {
     const ApiContext *app = req->app;
     const Principal *p = api_auth_principal(req);
     if (!app->transcodes)
-        return api_error(req, res, 501, "unsupported", "transcoding is not available");
+        return ERR_UNSUPPORTED;
     if (access(song->full_path, R_OK) != 0)
-        return api_error(req, res, 404, "not_found", "the file is gone; rescan the library");
+        return -ENOENT;
     const char *type = media_transcode_content_type(opts->format);
     MediaTcacheKey key = {song->id, song->full_path, opts->format, opts->bitrate_kbps};
     bool cached = app->tcache && opts->offset_ms == 0;
@@ -205,7 +219,10 @@ static int native_song_transcode(HttpRequest *req, HttpResponse *res, const Song
         return native_song_file(req, res, fd, type);
     HttpLive *live = http_live_new(LIMIT_LIVE_BUFFER_BYTES);
     if (!live)
-        return api_error_from(req, res, -ENOMEM);
+        return -ENOMEM;
+    int64_t left_ms = song->duration_ms - opts->offset_ms;
+    if (estimate_length && opts->bitrate_kbps > 0 && left_ms > 0)
+        http_live_set_length(live, native_song_estimate(left_ms, opts->bitrate_kbps));
     int r = http_response_live(res, type, live);
     if (r < 0)
         goto out_unref;
@@ -215,7 +232,7 @@ static int native_song_transcode(HttpRequest *req, HttpResponse *res, const Song
     if (r == -EINVAL) /* uncacheable: a plain live transcode */
         r = api_transcodes_start(app->transcodes, user, song->full_path, opts, live);
     if (r < 0)
-        goto out_unref; /* the error body below releases the response's reference */
+        goto out_unref; /* the caller's error body releases the response's reference */
     http_response_header(res, "Cache-Control", "no-store");
     return 0;
 
@@ -225,22 +242,8 @@ out_unref:
         char retry[16];
         snprintf(retry, sizeof(retry), "%d", LIMIT_TRANSCODE_RETRY_AFTER_S);
         http_response_header(res, "Retry-After", retry);
-        return api_error(req, res, 429, "too_many_transcodes",
-                         "too many songs are being transcoded; try again later");
     }
-    return api_error_from(req, res, r);
-}
-
-/* Reads a non-negative integer query parameter (absent: 0). Returns 0 or -EINVAL. */
-static int native_song_query_int(HttpRequest *req, const char *name, int64_t max,
-                                 int64_t *ret_value)
-{
-    const char *v = http_request_query(req, name);
-    int64_t n = 0;
-    if (v && *v && str_to_int64(v, 0, max, &n) < 0)
-        return -EINVAL;
-    *ret_value = n;
-    return 0;
+    return r;
 }
 
 /* True when the original of `song` already is what `format` asks for. */
@@ -267,6 +270,69 @@ static MediaTranscodeFormat native_song_same_format(const Song *song)
     return MEDIA_TRANSCODE_MP3;
 }
 
+int native_songs_deliver(HttpRequest *req, HttpResponse *res, const Song *song, const char *format,
+                         int64_t kbps, int64_t offset_s, bool estimate_length)
+{
+    MediaTranscodeFormat target = MEDIA_TRANSCODE_MP3;
+    bool raw = format && strcmp(format, "raw") == 0;
+    if (format && *format && !raw && media_transcode_format_parse(format, &target) < 0)
+        return -EINVAL;
+    const Principal *p = api_auth_principal(req);
+    if (p && p->max_bitrate_kbps > 0 && (kbps == 0 || kbps > p->max_bitrate_kbps))
+        kbps = p->max_bitrate_kbps;
+    bool transcode;
+    if (raw)
+        transcode = false;
+    else if (format && *format) /* explicit: unless it is the original at or below its rate */
+        transcode = !native_song_is_format(song, format) || (kbps > 0 && kbps < song->bitrate);
+    else
+        transcode = kbps > 0 && kbps < song->bitrate;
+    if (!transcode && offset_s > 0 && !raw) { /* seeking in an original: re-encode it */
+        target = native_song_same_format(song);
+        if (kbps == 0 || kbps > song->bitrate)
+            kbps = song->bitrate;
+        transcode = true;
+    }
+    if (!transcode)
+        return native_song_original(req, res, song);
+    MediaTranscodeOptions opts = {
+        .format = target,
+        .bitrate_kbps = media_transcode_clamp_kbps(target, (int)kbps),
+        .offset_ms = offset_s * 1000,
+    };
+    return native_song_transcode(req, res, song, &opts, estimate_length);
+}
+
+/* Answers what native_songs_deliver() refused, for /api/. */
+static int native_song_refused(HttpRequest *req, HttpResponse *res, int r)
+{
+    switch (r) {
+    case -ENOENT:
+        return api_error(req, res, 404, "not_found", "the file is gone; rescan the library");
+    case -EMFILE:
+        return api_error(req, res, 503, "busy", "too many open files; try again");
+    case ERR_UNSUPPORTED:
+        return api_error(req, res, 501, "unsupported", "transcoding is not available");
+    case ERR_LIMIT:
+        return api_error(req, res, 429, "too_many_transcodes",
+                         "too many songs are being transcoded; try again later");
+    default:
+        return api_error_from(req, res, r);
+    }
+}
+
+/* Reads a non-negative integer query parameter (absent: 0). Returns 0 or -EINVAL. */
+static int native_song_query_int(HttpRequest *req, const char *name, int64_t max,
+                                 int64_t *ret_value)
+{
+    const char *v = http_request_query(req, name);
+    int64_t n = 0;
+    if (v && *v && str_to_int64(v, 0, max, &n) < 0)
+        return -EINVAL;
+    *ret_value = n;
+    return 0;
+}
+
 int native_songs_stream(HttpRequest *req, HttpResponse *res)
 {
     int64_t kbps, offset_s;
@@ -285,31 +351,8 @@ int native_songs_stream(HttpRequest *req, HttpResponse *res)
     Song song;
     if (native_song_load(req, res, &song) < 0)
         return 0;
-    const Principal *p = api_auth_principal(req);
-    if (p && p->max_bitrate_kbps > 0 && (kbps == 0 || kbps > p->max_bitrate_kbps))
-        kbps = p->max_bitrate_kbps;
-
-    bool transcode;
-    if (raw)
-        transcode = false;
-    else if (format && *format) /* explicit: unless it is the original at or below its rate */
-        transcode = !native_song_is_format(&song, format) || (kbps > 0 && kbps < song.bitrate);
-    else
-        transcode = kbps > 0 && kbps < song.bitrate;
-    if (!transcode && offset_s > 0 && !raw) { /* seeking in an original: re-encode it */
-        target = native_song_same_format(&song);
-        if (kbps == 0 || kbps > song.bitrate)
-            kbps = song.bitrate;
-        transcode = true;
-    }
-    if (!transcode)
-        return native_song_original(req, res, &song);
-    MediaTranscodeOptions opts = {
-        .format = target,
-        .bitrate_kbps = media_transcode_clamp_kbps(target, (int)kbps),
-        .offset_ms = offset_s * 1000,
-    };
-    return native_song_transcode(req, res, &song, &opts);
+    int r = native_songs_deliver(req, res, &song, format, kbps, offset_s, false);
+    return r < 0 ? native_song_refused(req, res, r) : 0;
 }
 
 int native_songs_download(HttpRequest *req, HttpResponse *res)
@@ -325,7 +368,8 @@ int native_songs_download(HttpRequest *req, HttpResponse *res)
     if (!disposition)
         return api_error_from(req, res, -ENOMEM);
     http_response_header(res, "Content-Disposition", disposition);
-    return native_song_original(req, res, &song);
+    int r = native_song_original(req, res, &song);
+    return r < 0 ? native_song_refused(req, res, r) : 0;
 }
 
 int native_songs_lyrics(HttpRequest *req, HttpResponse *res)

@@ -9,6 +9,8 @@
 #include "library/library_song.h"
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 /* GET /api/songs?limit=&after= -> {"items":[...],"next":cursor|null}. */
 int native_songs_list(HttpRequest *req, HttpResponse *res);
@@ -25,6 +27,19 @@ json_t *native_songs_json(HttpRequest *req, const Song *s);
 
 /* Returns a JSON array of {"id","name"} for `refs`, or NULL. New reference. */
 json_t *native_songs_refs_json(HttpRequest *req, const LibraryRefs *refs);
+
+/* Answers `song` as its original file (Range, conditional requests; X-Accel-Redirect behind a
+ * trusted proxy) or, when `format` ("mp3", "opus", "aac", "m4a", "flac"; "raw" or NULL: the
+ * original) or `kbps` (0: none; capped by the user's maximum) ask for it, or when `offset_s`
+ * seeks into an original, as a transcode starting `offset_s` seconds in (from the transcode
+ * cache when it holds it, else live); with `estimate_length` a live transcode to a bitrate
+ * carries an estimated Content-Length (padded or cut to it) instead of a chunked body. Returns
+ * 0 with the response set, or without answering: -ENOENT (the file is gone), -EMFILE (out of
+ * descriptors; Retry-After is set), -EINVAL (an unknown format), ERR_UNSUPPORTED (no
+ * transcoder), ERR_LIMIT (too many transcodes; Retry-After is set) or -ENOMEM. Shared by /api/
+ * and /rest/. */
+int native_songs_deliver(HttpRequest *req, HttpResponse *res, const Song *song, const char *format,
+                         int64_t kbps, int64_t offset_s, bool estimate_length);
 
 /* GET|HEAD /api/songs/{id}/stream -> the original file with Range support. */
 int native_songs_stream(HttpRequest *req, HttpResponse *res);

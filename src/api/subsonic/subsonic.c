@@ -184,6 +184,8 @@ static int subsonic_authenticate(SubsonicCall *call, const SubsonicMethod *m)
             if (u && *u)
                 api_auth_failed(req, AUTH_RATELIMIT_ACCOUNT, u);
         }
+        if (code == SUBSONIC_ERR_NO_TOKEN) /* point the app at API keys instead */
+            call->help_url = SUBSONIC_HELP_API_KEYS;
         return code || r == AUTH_SUBSONIC_MISSING ? subsonic_fail(call, code, NULL) : r;
     }
     if (u && *u)
@@ -295,7 +297,8 @@ int subsonic_dispatch(HttpRequest *req, HttpResponse *res)
             r = subsonic_authenticate(call, m);
         if (r == 0)
             r = m->handler(call);
-        db_release(call->conn);
+        if (call->conn) /* an endpoint may give it back early */
+            db_release(call->conn);
         call->conn = NULL;
     }
     if (r == 0 && call->answered)

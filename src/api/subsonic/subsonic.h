@@ -22,6 +22,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* helpUrl of error 41 (token authentication without an app password): API keys. */
+#define SUBSONIC_HELP_API_KEYS "https://opensubsonic.netlify.app/docs/extensions/apikeyauth/"
+
 /* Returned by subsonic_fail(): the call already holds its error. */
 #define SUBSONIC_FAILED (-(ERR_BASE + 200))
 

@@ -13,41 +13,9 @@
 #include <strings.h>
 #include <time.h>
 
-/* Articles Subsonic clients strip when indexing; we index by the stored sort name, so this
- * only tells clients what the server ignored. */
+/* Leading articles left out when an artist is put under its index letter (and told to
+ * clients as ignoredArticles). */
 #define SUBSONIC_BROWSE_ARTICLES "The El La Los Las Le Les"
-
-/* The scope of the request narrowed to ?musicFolderId= when given. Returns 0 or
- * SUBSONIC_FAILED (not a number, or a library the caller cannot see: 70). */
-static int subsonic_browse_folder_scope(SubsonicCall *call, const LibraryScope **ret_scope)
-{
-    const LibraryScope *scope = subsonic_items_scope(call);
-    int64_t id;
-    int r = subsonic_param_int(call, "musicFolderId", -1, 0, INT64_MAX, &id);
-    if (r < 0)
-        return r;
-    if (id >= 0) {
-        Folder *roots;
-        size_t n;
-        if ((r = library_browse_roots_scoped(call->conn, call->req->arena, scope, &roots, &n)) < 0)
-            return r;
-        size_t i = 0;
-        while (i < n && roots[i].library_id != id)
-            i++;
-        if (i == n)
-            return subsonic_fail(call, SUBSONIC_ERR_NOT_FOUND, "No such music folder");
-        LibraryScope *one = arena_calloc(call->req->arena, 1, sizeof(*one));
-        int64_t *ids = arena_alloc(call->req->arena, sizeof(*ids));
-        if (!one || !ids)
-            return -ENOMEM;
-        *ids = id;
-        one->ids = ids;
-        one->n = 1;
-        scope = one;
-    }
-    *ret_scope = scope;
-    return 0;
-}
 
 int subsonic_browse_folders(SubsonicCall *call)
 {
@@ -104,9 +72,19 @@ static int subsonic_browse_all_artists(SubsonicCall *call, const LibraryScope *s
     return 0;
 }
 
-/* The index letter of a name: its first ASCII letter upper-cased, else "#". */
+/* The index letter of a name: its first ASCII letter upper-cased, else "#", after a leading
+ * article of SUBSONIC_BROWSE_ARTICLES ("The Beatles" is under B, as the list is sorted). */
 static char subsonic_browse_letter(const char *name)
 {
+    const char *articles = SUBSONIC_BROWSE_ARTICLES;
+    while (name && *articles) {
+        size_t k = strcspn(articles, " ");
+        if (strncasecmp(name, articles, k) == 0 && name[k] == ' ' && name[k + 1]) {
+            name += k + 1;
+            break;
+        }
+        articles += k + (articles[k] == ' ');
+    }
     unsigned char c = name ? (unsigned char)name[0] : 0;
     if (c >= 'a' && c <= 'z')
         return (char)(c - 'a' + 'A');
@@ -120,13 +98,13 @@ static int subsonic_browse_index(SubsonicCall *call, const char *elem, bool with
     const LibraryScope *scope;
     Artist *artists;
     size_t n;
-    int r = subsonic_browse_folder_scope(call, &scope);
+    int r = subsonic_items_folder_scope(call, &scope);
     if (r < 0 || (r = subsonic_browse_all_artists(call, scope, &artists, &n)) < 0)
         return r;
     SubsonicNode *top = subsonic_child(call->root, elem);
     subsonic_str(top, "ignoredArticles", SUBSONIC_BROWSE_ARTICLES);
-    if (with_modified)
-        subsonic_int(top, "lastModified", 0);
+    if (with_modified) /* we do not track changes per index: always "changed now" */
+        subsonic_int(top, "lastModified", (int64_t)time(NULL) * 1000);
     subsonic_list(top, "index");
     /* letters in order: '#' first, then A..Z; artists keep their sort order inside */
     static const char letters[] = "#ABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -160,12 +138,12 @@ static int subsonic_browse_index(SubsonicCall *call, const char *elem, bool with
 
 int subsonic_browse_indexes(SubsonicCall *call)
 {
-    return subsonic_browse_index(call, "indexes", false);
+    return subsonic_browse_index(call, "indexes", true);
 }
 
 int subsonic_browse_artists(SubsonicCall *call)
 {
-    return subsonic_browse_index(call, "artists", true);
+    return subsonic_browse_index(call, "artists", false);
 }
 
 /* getMusicDirectory for a real folder: subfolders as directory children, then songs. */
@@ -485,7 +463,9 @@ static int subsonic_browse_artist_named(SubsonicCall *call, const char *name, co
 int subsonic_browse_top_songs(SubsonicCall *call)
 {
     Arena *a = call->req->arena;
-    const char *artist_id = subsonic_param(call, "artistId");
+    const char *artist_id = subsonic_param(call, "id"); /* topSongsByArtistId */
+    if (!artist_id || !*artist_id)
+        artist_id = subsonic_param(call, "artistId");
     int64_t count;
     int r = subsonic_param_int(call, "count", 50, 0, LIMIT_POPULAR_MAX, &count);
     if (r < 0)

@@ -48,8 +48,8 @@ int subsonic_browse_album_info2(SubsonicCall *call);
 int subsonic_browse_similar(SubsonicCall *call);
 int subsonic_browse_similar2(SubsonicCall *call);
 
-/* getTopSongs artist=name|artistId=id&count: the artist's most played songs (every user's
- * plays of the last 90 days). */
+/* getTopSongs id=artist id (topSongsByArtistId; also artistId=) or artist=name, &count: the
+ * artist's most played songs (every user's plays of the last 90 days). */
 int subsonic_browse_top_songs(SubsonicCall *call);
 
 #endif

@@ -18,6 +18,36 @@ const LibraryScope *subsonic_items_scope(const SubsonicCall *call)
     return native_users_scope(call->req);
 }
 
+int subsonic_items_folder_scope(SubsonicCall *call, const LibraryScope **ret_scope)
+{
+    const LibraryScope *scope = subsonic_items_scope(call);
+    int64_t id;
+    int r = subsonic_param_int(call, "musicFolderId", -1, 0, INT64_MAX, &id);
+    if (r < 0)
+        return r;
+    if (id >= 0) {
+        Folder *roots;
+        size_t n;
+        if ((r = library_browse_roots_scoped(call->conn, call->req->arena, scope, &roots, &n)) < 0)
+            return r;
+        size_t i = 0;
+        while (i < n && roots[i].library_id != id)
+            i++;
+        if (i == n)
+            return subsonic_fail(call, SUBSONIC_ERR_NOT_FOUND, "No such music folder");
+        LibraryScope *one = arena_calloc(call->req->arena, 1, sizeof(*one));
+        int64_t *ids = arena_alloc(call->req->arena, sizeof(*ids));
+        if (!one || !ids)
+            return -ENOMEM;
+        *ids = id;
+        one->ids = ids;
+        one->n = 1;
+        scope = one;
+    }
+    *ret_scope = scope;
+    return 0;
+}
+
 /* Reads the caller's stars, ratings and play counts of the `n` rows at `rows`, `stride`
  * bytes apart, each starting with its id (Song, Album and Artist all do). */
 static int subsonic_items_user_data(SubsonicCall *call, AnnotateKind kind, const void *rows,
@@ -116,7 +146,7 @@ static void subsonic_items_write_song(SubsonicCall *call, SubsonicNode *c, const
     subsonic_int(c, "playCount", d->play_count);
     if (s->disc)
         subsonic_int(c, "discNumber", s->disc);
-    subsonic_time(c, "created", s->mtime);
+    subsonic_time(c, "created", s->created_at);
     subsonic_str(c, "albumId", subsonic_items_opt(s->album_id));
     subsonic_str(c, "artistId", subsonic_items_opt(s->artist_id));
     subsonic_str(c, "type", "music");
@@ -186,6 +216,7 @@ static void subsonic_items_write_album(SubsonicNode *c, const Album *al, const A
     subsonic_str(c, "coverArt", al->cover_id);
     subsonic_int(c, "songCount", al->song_count);
     subsonic_int(c, "duration", (al->duration_ms + 500) / 1000);
+    subsonic_int(c, "playCount", d->play_count);
     subsonic_time(c, "created", al->created_at);
     if (al->year)
         subsonic_int(c, "year", al->year);
@@ -193,6 +224,7 @@ static void subsonic_items_write_album(SubsonicNode *c, const Album *al, const A
         subsonic_str(c, "genre", al->genres.items[0].name);
     subsonic_items_annotations(c, d);
     SubsonicNode *x = subsonic_ext(c);
+    subsonic_time(x, "played", d->last_played_at);
     subsonic_items_refs(x, "genres", &al->genres, false);
     subsonic_items_refs(x, "artists", &al->artists, true);
     subsonic_str(x, "displayArtist", al->artist);
@@ -289,4 +321,66 @@ int subsonic_items_artist(SubsonicCall *call, SubsonicNode *parent, const char *
                           const Artist *artist, SubsonicNode **ret_node)
 {
     return subsonic_items_one(call, parent, elem, ANNOTATE_ARTIST, artist, ret_node);
+}
+
+/* One keyset page of a list: up to `limit` rows after `cursor`, allocated in `arena`. */
+typedef int (*SubsonicPageFn)(SubsonicCall *call, const void *query, Arena *arena,
+                              const char *cursor, int limit, size_t *ret_n, const char **ret_next);
+
+static int subsonic_items_album_page(SubsonicCall *call, const void *query, Arena *arena,
+                                     const char *cursor, int limit, size_t *ret_n,
+                                     const char **ret_next)
+{
+    Album *rows;
+    return library_browse_albums(call->conn, arena, query, cursor, limit, &rows, ret_n, ret_next);
+}
+
+static int subsonic_items_artist_page(SubsonicCall *call, const void *query, Arena *arena,
+                                      const char *cursor, int limit, size_t *ret_n,
+                                      const char **ret_next)
+{
+    Artist *rows;
+    return library_browse_artists_scoped(call->conn, arena, query, cursor, limit, &rows, ret_n,
+                                         ret_next);
+}
+
+/* Reads and forgets `offset` rows, each page in a scratch arena freed at once, so a deep
+ * offset costs time but never request memory. */
+static int subsonic_items_skip(SubsonicCall *call, SubsonicPageFn page, const void *query,
+                               int64_t offset, const char **ret_cursor, bool *ret_end)
+{
+    const char *cursor = NULL;
+    bool end = false;
+    while (offset > 0 && !end) {
+        Arena *scratch = arena_new(LIMIT_SUBSONIC_SKIP_ARENA_BYTES);
+        if (!scratch)
+            return -ENOMEM;
+        size_t n;
+        const char *next;
+        int step = offset < LIMIT_PAGE_MAX ? (int)offset : LIMIT_PAGE_MAX;
+        int r = page(call, query, scratch, cursor, step, &n, &next);
+        if (r == 0 && next && !(cursor = arena_strdup(call->req->arena, next)))
+            r = -ENOMEM;
+        arena_free(scratch);
+        if (r < 0)
+            return r;
+        offset -= (int64_t)n;
+        end = next == NULL;
+    }
+    *ret_cursor = cursor;
+    *ret_end = end;
+    return 0;
+}
+
+int subsonic_items_skip_albums(SubsonicCall *call, const AlbumQuery *q, int64_t offset,
+                               const char **ret_cursor, bool *ret_end)
+{
+    return subsonic_items_skip(call, subsonic_items_album_page, q, offset, ret_cursor, ret_end);
+}
+
+int subsonic_items_skip_artists(SubsonicCall *call, const LibraryScope *scope, int64_t offset,
+                                const char **ret_cursor, bool *ret_end)
+{
+    return subsonic_items_skip(call, subsonic_items_artist_page, scope, offset, ret_cursor,
+                               ret_end);
 }

@@ -19,6 +19,10 @@
 /* Returns the libraries the caller may see. Arena-owned or static; never NULL. */
 const LibraryScope *subsonic_items_scope(const SubsonicCall *call);
 
+/* The caller's scope narrowed to ?musicFolderId= when given, into *ret_scope. Returns 0 or
+ * SUBSONIC_FAILED (not a number: 0; a library the caller cannot see: 70). */
+int subsonic_items_folder_scope(SubsonicCall *call, const LibraryScope **ret_scope);
+
 /* Adds `n` songs as Child items named `elem` (e.g. "song", "entry", "child") under
  * `parent`. When `ret_nodes` is not NULL it receives the n nodes (Arena-owned array).
  * Returns 0, -ENOMEM or ERR_DB (the caller's annotations could not be read). */
@@ -43,5 +47,15 @@ int subsonic_items_album(SubsonicCall *call, SubsonicNode *parent, const char *e
                          const Album *album, SubsonicNode **ret_node);
 int subsonic_items_artist(SubsonicCall *call, SubsonicNode *parent, const char *elem,
                           const Artist *artist, SubsonicNode **ret_node);
+
+/* Skip the first `offset` rows of an album list (`q`) or of the artists of `scope` by
+ * reading keyset pages into a scratch arena freed page by page: a deep offset costs time,
+ * never request memory. Writes the cursor to continue from (NULL: the start; Arena-owned)
+ * to *ret_cursor and, when the list ended before the offset was reached, true to *ret_end.
+ * Returns 0, -ENOMEM or a library error. */
+int subsonic_items_skip_albums(SubsonicCall *call, const AlbumQuery *q, int64_t offset,
+                               const char **ret_cursor, bool *ret_end);
+int subsonic_items_skip_artists(SubsonicCall *call, const LibraryScope *scope, int64_t offset,
+                                const char **ret_cursor, bool *ret_end);
 
 #endif

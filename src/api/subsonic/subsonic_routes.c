@@ -4,7 +4,11 @@
  */
 #include "api/subsonic/subsonic_routes.h"
 
+#include "api/subsonic/subsonic_annotate.h"
 #include "api/subsonic/subsonic_browse.h"
+#include "api/subsonic/subsonic_lists.h"
+#include "api/subsonic/subsonic_media.h"
+#include "api/subsonic/subsonic_search.h"
 #include "api/subsonic/subsonic_system.h"
 #include "api/subsonic/subsonic_playlists.h"
 #include "api/subsonic/subsonic_queue.h"
@@ -79,6 +83,26 @@ static const SubsonicMethod subsonic_route_table[] = {
     {"getSimilarSongs", subsonic_browse_similar, SUBSONIC_USER},
     {"getSimilarSongs2", subsonic_browse_similar2, SUBSONIC_USER},
     {"getTopSongs", subsonic_browse_top_songs, SUBSONIC_USER},
+    {"getAlbumList", subsonic_lists_album_list, SUBSONIC_USER},
+    {"getAlbumList2", subsonic_lists_album_list2, SUBSONIC_USER},
+    {"getRandomSongs", subsonic_lists_random_songs, SUBSONIC_USER},
+    {"getSongsByGenre", subsonic_lists_songs_by_genre, SUBSONIC_USER},
+    {"getNowPlaying", subsonic_lists_now_playing, SUBSONIC_USER},
+    {"getStarred", subsonic_lists_starred, SUBSONIC_USER},
+    {"getStarred2", subsonic_lists_starred2, SUBSONIC_USER},
+    {"search2", subsonic_search_search2, SUBSONIC_USER},
+    {"search3", subsonic_search_search3, SUBSONIC_USER},
+    {"stream", subsonic_media_stream, SUBSONIC_USER},
+    {"download", subsonic_media_download, SUBSONIC_USER},
+    {"getCoverArt", subsonic_media_cover, SUBSONIC_USER},
+    {"getLyrics", subsonic_media_lyrics, SUBSONIC_USER},
+    {"getLyricsBySongId", subsonic_media_lyrics_by_id, SUBSONIC_USER},
+    {"getAvatar", subsonic_media_avatar, SUBSONIC_USER},
+    {"star", subsonic_annotate_star, SUBSONIC_USER},
+    {"unstar", subsonic_annotate_unstar, SUBSONIC_USER},
+    {"setRating", subsonic_annotate_rating, SUBSONIC_USER},
+    {"scrobble", subsonic_annotate_scrobble, SUBSONIC_USER},
+    {"reportPlayback", subsonic_annotate_report, SUBSONIC_USER},
 };
 
 const SubsonicMethod *subsonic_routes_find(const char *name, size_t len)

@@ -86,7 +86,16 @@ const VOLATILE_KEYS = new Set(['serverVersion', 'created', 'starred', 'played', 
 // Also the last scan's time and share links (they hold the random share id and the port).
 for (const k of ['lastScan', 'url']) VOLATILE_KEYS.add(k);
 
+/** The music folder's base name (a temporary directory's, so it differs between runs). */
+let libraryName = null;
+
+/** Golden files show the music folder named `name` as <library>. */
+export function setGoldenLibraryName(name) {
+    libraryName = name;
+}
+
 function stableValue(key, value, ids) {
+    if (libraryName !== null && value === libraryName) return '<library>';
     if (ID_KEYS.has(key)) {
         const s = String(value);
         if (!ids.has(s)) ids.set(s, `<id:${ids.size + 1}>`);
@@ -117,4 +126,68 @@ export function normaliseXml(text) {
     const attrs = text.replace(/ ([A-Za-z]+)="([^"]*)"/g,
         (_, k, v) => ` ${k}="${stableValue(k, v, ids)}"`);
     return `${attrs.replace(/></g, '>\n<')}\n`;
+}
+
+/**
+ * Checks that `text` is a well-formed XML document of the shape the Subsonic writer makes
+ * (a declaration, then elements with quoted attributes and escaped text; no comments, CDATA
+ * or doctype): tags balance, names are names, every '&' starts a known entity or a character
+ * reference, attributes are unique. Throws with the offset of the first problem.
+ */
+export function assertWellFormedXml(text) {
+    const fail = (i, what) => { throw new Error(`XML not well-formed at ${i}: ${what}: ` +
+        JSON.stringify(text.slice(Math.max(0, i - 40), i + 40))); };
+    const decl = '<?xml version="1.0" encoding="UTF-8"?>';
+    if (!text.startsWith(decl)) fail(0, 'no declaration');
+    const entity = /^&(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);/;
+    const checkText = (s, at) => {
+        for (let k = s.indexOf('&'); k >= 0; k = s.indexOf('&', k + 1)) {
+            if (!entity.test(s.slice(k))) fail(at + k, 'bad entity');
+        }
+        // eslint-disable-next-line no-control-regex
+        if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(s)) fail(at, 'control character');
+    };
+    const name = /^[A-Za-z_][A-Za-z0-9_.-]*/;
+    const stack = [];
+    let i = decl.length;
+    let roots = 0;
+    while (i < text.length) {
+        const lt = text.indexOf('<', i);
+        const chunk = lt < 0 ? text.slice(i) : text.slice(i, lt);
+        if (chunk.includes('>')) fail(i, "raw '>' in text");
+        if (stack.length === 0 && chunk.trim()) fail(i, 'text outside the root');
+        checkText(chunk, i);
+        if (lt < 0) break;
+        i = lt + 1;
+        if (text[i] === '/') {
+            const m = name.exec(text.slice(i + 1));
+            if (!m || text[i + 1 + m[0].length] !== '>') fail(i, 'bad end tag');
+            if (stack.pop() !== m[0]) fail(i, `end tag ${m[0]} does not match`);
+            i += 2 + m[0].length;
+            continue;
+        }
+        const m = name.exec(text.slice(i));
+        if (!m) fail(i, 'bad tag name');
+        if (stack.length === 0 && ++roots > 1) fail(i, 'second root element');
+        i += m[0].length;
+        const seen = new Set();
+        for (;;) {
+            const a = /^\s+([A-Za-z_][A-Za-z0-9_.:-]*)="([^"<]*)"/.exec(text.slice(i));
+            if (!a) break;
+            if (seen.has(a[1])) fail(i, `attribute ${a[1]} twice`);
+            seen.add(a[1]);
+            checkText(a[2], i);
+            i += a[0].length;
+        }
+        if (text.startsWith('/>', i)) {
+            i += 2;
+        } else if (text[i] === '>') {
+            stack.push(m[0]);
+            i += 1;
+        } else {
+            fail(i, 'bad attribute or tag end');
+        }
+    }
+    if (stack.length) fail(text.length, `unclosed ${stack.at(-1)}`);
+    if (roots !== 1) fail(0, 'no root element');
 }

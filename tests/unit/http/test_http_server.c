@@ -214,6 +214,9 @@ static int h_live(HttpRequest *req, HttpResponse *res)
     prod.live = http_live_new(LIVE_CAPACITY);
     if (!prod.live)
         return -ENOMEM;
+    const char *length = http_request_query(req, "length");
+    if (length)
+        http_live_set_length(prod.live, strtoull(length, NULL, 10));
     int rc = http_response_live(res, "application/octet-stream", prod.live);
     if (rc < 0)
         return rc;
@@ -1192,6 +1195,35 @@ static void test_live_slow_producer(void **state)
     assert_int_equal(atomic_load(&prod.rc), -EPIPE);
 }
 
+static void test_live_declared_length(void **state)
+{
+    Fixture *f = *state;
+    Resp r;
+    /* the slow producer writes 1000 's' bytes: a longer declared length is padded with zeros */
+    exchange(f->port, "GET /live?mode=slow&length=1500 HTTP/1.1\r\nHost: x\r\n\r\n", &r);
+    assert_int_equal(r.status, 200);
+    assert_true(r.complete);
+    assert_string_equal(resp_header(&r, "Content-Length"), "1500");
+    assert_null(resp_header(&r, "Transfer-Encoding"));
+    assert_int_equal(r.body_len, 1500);
+    for (size_t i = 0; i < r.body_len; i++) {
+        if ((unsigned char)r.body[i] != (i < 1000 ? 's' : 0))
+            fail_msg("byte %zu is %d", i, r.body[i]);
+    }
+    resp_free(&r);
+    producer_join();
+    assert_int_equal(atomic_load(&prod.rc), 0);
+    /* a shorter one is cut, and the producer is told to stop */
+    exchange(f->port, "GET /live?mode=forever&length=700 HTTP/1.1\r\nHost: x\r\n\r\n", &r);
+    assert_int_equal(r.status, 200);
+    assert_true(r.complete);
+    assert_string_equal(resp_header(&r, "Content-Length"), "700");
+    assert_int_equal(r.body_len, 700);
+    resp_free(&r);
+    producer_join();
+    assert_int_equal(atomic_load(&prod.rc), -EPIPE);
+}
+
 static void test_live_cancel(void **state)
 {
     Fixture *f = *state;
@@ -1404,6 +1436,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_file_shared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_live_bulk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_live_slow_producer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_live_declared_length, setup, teardown),
         cmocka_unit_test_setup_teardown(test_live_cancel, setup, teardown),
         cmocka_unit_test(test_header_deadline),
         cmocka_unit_test(test_graceful_stop),

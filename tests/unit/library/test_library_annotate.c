@@ -254,6 +254,15 @@ static void annotate_case(const char *url, const char *dir)
     assert_int_equal(data[2].play_count, 1);
     assert_int_equal(data[1].play_count, 0);
     assert_int_equal(library_annotate_user_data(c, a, "u1", ANNOTATE_SONG, songs2, 0, data), 0);
+    /* an album's plays are those of its songs together */
+    assert_int_equal(library_annotate_user_data(c, a, "u1", ANNOTATE_ALBUM, batch, 300, data), 0);
+    assert_int_equal(data[299].play_count, 1); /* ab01 holds c001 */
+    assert_int_equal(data[299].last_played_at, 1000);
+    assert_int_equal(data[299].rating, 2);
+    assert_int_equal(data[0].play_count, 0);
+    const char *artist[] = {"aa01"};
+    assert_int_equal(library_annotate_user_data(c, a, "u1", ANNOTATE_ARTIST, artist, 1, data), 0);
+    assert_int_equal(data[0].play_count, 0);
 
     /* A per-user list without a user is a caller error. */
     AlbumQuery q = {.list = LIBRARY_ALBUMS_STARRED};

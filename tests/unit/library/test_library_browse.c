@@ -5,6 +5,7 @@
  * disc and track, song fields and related rows, lyrics text, cursors.
  */
 #include "core/err.h"
+#include "core/limits.h"
 #include "library/library_browse.h"
 #include "library/library_cursor.h"
 #include "library/library_song.h"
@@ -74,7 +75,8 @@ static const char *const seed_sql[] = {
     " ('c009', 1, 'f0', 'gone.mp3', 1, 0, 'mp3', 'Gone', 'gone', 'Zed', 'Re', 'ab05', 'aa04',"
     " 1, 2, 1994, 1, 0, 0)",
     "UPDATE songs SET lyrics = '[00:01.00]Hola', lyrics_synced = 1, rg_track_gain = -6.5,"
-    " mbid = 'f00d', compilation = 1, bit_depth = 24, label = 'Warner' WHERE id = 'c008'",
+    " mbid = 'f00d', compilation = 1, bit_depth = 24, label = 'Warner', created_at = 777"
+    " WHERE id = 'c008'",
     "INSERT INTO song_artists (song_id, artist_id, position) VALUES ('c001', 'aa01', 0),"
     " ('c008', 'aa03', 0), ('c008', 'aa04', 1)",
     "INSERT INTO song_genres (song_id, genre_id) VALUES ('c008', 'dd01'), ('c008', 'dd02')",
@@ -374,6 +376,41 @@ static void browse_case(const char *url, const char *dir)
     assert_int_equal(library_browse_folder(c, a, "f0", library_cursor_pack(a, bad, 3), 5, &f,
                                            &entries, &n, &next),
                      ERR_PARSE);
+
+    /* Filtered song lists (Subsonic getSongsByGenre, getRandomSongs, search3 with no query):
+     * by title, genre, years, offset; missing songs never appear. */
+    SongFilter all = {0};
+    assert_int_equal(library_song_filter(c, a, NULL, &all, 0, 500, &songs, &n), 0);
+    assert_int_equal(n, 8);
+    assert_string_equal(songs[0].id, "c004"); /* back in the u.s.s.r. */
+    assert_string_equal(songs[7].id, "c002"); /* something */
+    assert_int_equal(library_song_filter(c, a, NULL, &all, 6, 500, &songs, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(songs[0].id, "c008");
+    assert_int_equal(library_song_filter(c, a, NULL, &all, 8, 500, &songs, &n), 0);
+    assert_int_equal(n, 0);
+    SongFilter rock = {.genre_id = "dd01"};
+    assert_int_equal(library_song_filter(c, a, NULL, &rock, 0, 10, &songs, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(songs[0].id, "c008");
+    assert_int_equal(songs[0].genres.n, 2); /* related rows attached */
+    assert_int_equal(songs[0].created_at, 777);
+    SongFilter sixties = {.from_year = 1965, .to_year = 1969};
+    assert_int_equal(library_song_filter(c, a, NULL, &sixties, 0, 3, &songs, &n), 0);
+    assert_int_equal(n, 3);
+    for (size_t i = 0; i < n; i++)
+        assert_true(songs[i].year >= 1965 && songs[i].year <= 1969);
+    SongFilter shuffled = {.random = true, .from_year = 1994};
+    assert_int_equal(library_song_filter(c, a, NULL, &shuffled, 5, 10, &songs, &n), 0);
+    assert_int_equal(n, 1); /* offset ignored; c009 (1994) is missing */
+    assert_string_equal(songs[0].id, "c008");
+    LibraryScope none = {.all = false, .ids = NULL, .n = 0};
+    assert_int_equal(library_song_filter(c, a, &none, &all, 0, 10, &songs, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(library_song_filter(c, a, NULL, &all, 0, 0, &songs, &n), -EINVAL);
+    assert_int_equal(library_song_filter(c, a, NULL, &all, -1, 5, &songs, &n), -EINVAL);
+    assert_int_equal(
+        library_song_filter(c, a, NULL, &all, LIMIT_SONG_OFFSET_MAX + 1, 5, &songs, &n), -EINVAL);
 
     arena_free(a);
     db_release(c);

@@ -144,6 +144,12 @@ static void search_case(const char *url, const char *dir)
         library_search(c, kind, a, "a b c d e f g h i", LIBRARY_SEARCH_SONG, 5, &ids, &n),
         ERR_LIMIT);
     assert_int_equal(library_search(c, kind, a, "beat", LIBRARY_SEARCH_SONG, 0, &ids, &n), -EINVAL);
+    assert_int_equal(
+        library_search(c, kind, a, "beat", LIBRARY_SEARCH_SONG, LIMIT_SEARCH_HITS_MAX, &ids, &n),
+        0);
+    assert_int_equal(library_search(c, kind, a, "beat", LIBRARY_SEARCH_SONG,
+                                    LIMIT_SEARCH_HITS_MAX + 1, &ids, &n),
+                     -EINVAL);
     assert_int_equal(library_search(c, kind, a, "beat", LIBRARY_SEARCH_ARTIST, 1, &ids, &n), 0);
     assert_int_equal(n, 1);
 

@@ -1,0 +1,31 @@
+/*
+ * subsonic_media.h - Subsonic media methods: stream (original or live transcode, with
+ * maxBitRate, format, timeOffset), download, getCoverArt, getLyrics, getLyricsBySongId and
+ * getAvatar. The bytes go through the native API's code (native_songs_deliver,
+ * native_covers_respond, native_avatars_respond); only errors are Subsonic envelopes. Any
+ * server thread.
+ */
+#ifndef SWAZ_SUBSONIC_MEDIA_H
+#define SWAZ_SUBSONIC_MEDIA_H
+
+#include "api/subsonic/subsonic.h"
+
+/* stream id&maxBitRate&format&timeOffset&estimateContentLength: the song's bytes. */
+int subsonic_media_stream(SubsonicCall *call);
+
+/* download id: the original file (error 50 without the download right). */
+int subsonic_media_download(SubsonicCall *call);
+
+/* getCoverArt id&size: a cover (a placeholder picture for unknown ids). */
+int subsonic_media_cover(SubsonicCall *call);
+
+/* getLyrics artist&title: plain lyrics of the first matching song, or an empty lyrics. */
+int subsonic_media_lyrics(SubsonicCall *call);
+
+/* getLyricsBySongId id: the song's lyrics as structuredLyrics (synced when timed). */
+int subsonic_media_lyrics_by_id(SubsonicCall *call);
+
+/* getAvatar username: the user's avatar picture, or error 70. */
+int subsonic_media_avatar(SubsonicCall *call);
+
+#endif
