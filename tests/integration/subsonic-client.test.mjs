@@ -234,9 +234,12 @@ test('streaming, transcoding, downloading and covers', async () => {
     assert.equal(est.status, 200);
     const declared = Number(est.headers.get('content-length'));
     const estBytes = Buffer.from(await est.arrayBuffer());
-    // 4 s at 64 kbps is 32000 bytes, plus 2 % and 4096
-    assert.equal(declared, Math.floor(flac.durationMs * 64 / 8 * 1.02) + 4096);
     assert.equal(estBytes.length, declared);
+    if (declared !== mp3Bytes.length || sha256(estBytes) !== sha256(mp3Bytes)) {
+        // A live transcode: 4 s at 64 kbps is 32000 bytes, plus 2 % and 4096. (Once the first
+        // transcode is in the transcode cache, the cached file comes back with its real size.)
+        assert.equal(declared, Math.floor(flac.durationMs * 64 / 8 * 1.02) + 4096);
+    }
     assert.ok(estBytes.subarray(0, 3).toString('latin1') === 'ID3' ||
         (estBytes[0] === 0xff && (estBytes[1] & 0xe0) === 0xe0), 'an mp3 stream');
     const download = await clients.apiKey.download({ id: flac.id });
