@@ -20,6 +20,7 @@ typedef struct LibraryService LibraryService;
 typedef struct ApiAuth ApiAuth;
 typedef struct ApiTranscodes ApiTranscodes;
 typedef struct MediaTcache MediaTcache;
+typedef struct LibraryLadder LibraryLadder;
 
 typedef struct ApiContext {
     Db *db;
@@ -35,6 +36,7 @@ typedef struct ApiContext {
     ApiTranscodes *transcodes; /* live transcodes (api_transcode.h); NULL: none allowed */
     bool metrics_public;       /* GET /metrics without credentials */
     MediaTcache *tcache;       /* the transcode cache (media_tcache.h); NULL: none */
+    LibraryLadder *ladder;     /* background pre-transcodes (library_ladder.h); NULL: none */
 } ApiContext;
 
 /* Milliseconds on CLOCK_MONOTONIC. */

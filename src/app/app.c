@@ -3,6 +3,7 @@
 
 #include "core/err.h"
 #include "core/str.h"
+#include "media/media_tcache.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -73,6 +74,16 @@ int app_db_open(const Config *cfg, Db **ret_db, int *ret_applied)
         *ret_applied = applied;
     *ret_db = db;
     return 0;
+}
+
+int app_tcache_open(const Config *cfg, MediaTcache **ret_tcache)
+{
+    char dir[LIMIT_PATH_BYTES + 16];
+    snprintf(dir, sizeof(dir), "%s/transcodes", cfg->data_dir);
+    int r = media_tcache_new(dir, (uint64_t)cfg->transcode_cache_mb * 1024 * 1024, ret_tcache);
+    if (r < 0)
+        fprintf(stderr, "swaz: cannot open the transcode cache %s: %s\n", dir, err_str(r));
+    return r;
 }
 
 size_t app_folders(const Config *cfg, LibraryFolder *folders, char (*names)[LIMIT_PATH_BYTES],

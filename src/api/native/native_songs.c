@@ -12,6 +12,7 @@
 #include "core/str.h"
 #include "http/http_file.h"
 #include "http/http_live.h"
+#include "library/library_ladder.h"
 #include "library/library_lrc.h"
 #include "library/library_song.h"
 #include "media/media_probe.h"
@@ -222,14 +223,6 @@ static int native_song_query_int(HttpRequest *req, const char *name, int64_t max
     return 0;
 }
 
-/* True when the original of `song` already is what `format` asks for. */
-static bool native_song_is_format(const Song *song, const char *format)
-{
-    if (strcmp(format, song->format) != 0)
-        return false;
-    return strcmp(format, "m4a") != 0 || strcmp(song->codec, "aac") == 0; /* not ALAC */
-}
-
 /* The target that re-encodes `song` to itself, for a start offset on an original (the
  * OpenSubsonic transcodeOffset extension: an offset means a transcode): its own format where
  * we encode it, else FLAC for lossless sources and mp3 for the rest. */
@@ -237,7 +230,7 @@ static MediaTranscodeFormat native_song_same_format(const Song *song)
 {
     static const char *const lossless[] = {"flac", "alac", "wavpack", "ape", "tta", "pcm_"};
     MediaTranscodeFormat f;
-    if (native_song_is_format(song, song->format) &&
+    if (library_ladder_is_original(song, song->format) &&
         media_transcode_format_parse(song->format, &f) == 0)
         return f;
     for (size_t i = 0; i < sizeof(lossless) / sizeof(lossless[0]); i++)
@@ -272,7 +265,7 @@ int native_songs_stream(HttpRequest *req, HttpResponse *res)
     if (raw)
         transcode = false;
     else if (format && *format) /* explicit: unless it is the original at or below its rate */
-        transcode = !native_song_is_format(&song, format) || (kbps > 0 && kbps < song.bitrate);
+        transcode = !library_ladder_is_original(&song, format) || (kbps > 0 && kbps < song.bitrate);
     else
         transcode = kbps > 0 && kbps < song.bitrate;
     if (!transcode && offset_s > 0 && !raw) { /* seeking in an original: re-encode it */
