@@ -5,7 +5,8 @@
 #   bench/run.sh SWAZ_BIN
 #   env: SCAN_N   library sizes for the scan bench, space-separated ("10000 100000")
 #        SONGS    songs seeded for the API bench (1000000); SECS seconds per endpoint (10)
-#        BENCH    which benches: "scan api" (default both)
+#        BENCH    which benches: "scan api transcode" (default all)
+#        STREAMS, SONG_S, REPS: see bench/transcode/run.sh
 #        BENCH_DIR where libraries and databases are kept between runs (.bench-out)
 set -euo pipefail
 
@@ -19,7 +20,7 @@ work=${BENCH_DIR:-$here/../.bench-out}
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 
-for b in ${BENCH:-scan api}; do
+for b in ${BENCH:-scan api transcode}; do
     case "$b" in
     scan)
         for n in ${SCAN_N:-10000 100000}; do
@@ -27,6 +28,7 @@ for b in ${BENCH:-scan api}; do
         done
         ;;
     api) "$here/api/run.sh" "$swaz" "$work/api" ;;
+    transcode) "$here/transcode/run.sh" "$swaz" "$work/transcode" ;;
     *)
         echo "bench: unknown bench $b" >&2
         exit 2
