@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -331,9 +332,14 @@ static void tcache_fill_free(MediaTcacheFill *f)
     free(f);
 }
 
-/* Creates the fill and its temp file for `name`. Called with mu held. */
+/* Creates the fill and its temp file for `name`, unless the disk is nearly full (-ENOSPC:
+ * the caller streams without the cache). Called with mu held. */
 static int tcache_fill_new(MediaTcache *c, const char *name, MediaTcacheFill **ret_fill)
 {
+    struct statvfs vfs;
+    if (statvfs(c->dir, &vfs) == 0 &&
+        (uint64_t)vfs.f_bavail * vfs.f_frsize < (uint64_t)LIMIT_TCACHE_MIN_FREE_MB * 1024 * 1024)
+        return -ENOSPC;
     int rc = -ENOMEM;
     MediaTcacheFill *f = calloc(1, sizeof(*f));
     if (!f)

@@ -161,6 +161,30 @@ test('two listeners at once share one encoder; a listener who leaves stops it', 
     assert.ok(!files.done.some((n) => n.includes('-opus-')), 'a half opus file was kept');
 });
 
+test('a cache folder that cannot be written: the transcode streams live instead', async () => {
+    const song = songs.get('Short');
+    const dir = path.join(server.dataDir, 'transcodes');
+    const aside = `${dir}.aside`;
+    fs.renameSync(dir, aside);
+    fs.writeFileSync(dir, 'not a folder'); // even root cannot create files below this
+    try {
+        const m0 = await scrape(server.port);
+        const res = await request(server.port, { path: streamPath(song, 'format=opus&bitrate=48'),
+            timeoutMs: 30000 });
+        assert.equal(res.status, 200);
+        assert.equal(res.headers['content-length'], undefined);
+        assert.equal(res.body.subarray(0, 4).toString(), 'OggS');
+        assert.ok(res.body.length > 20 * 48000 / 8 * 0.8, `${res.body.length} bytes`);
+        const m1 = await scrape(server.port);
+        assert.equal(delta(m0, m1, STARTED), 1);
+        assert.equal(delta(m0, m1, MISS), 0, 'the cache took no part');
+        assert.match(server.log(), /transcode cache unusable \(Not a directory\)/);
+    } finally {
+        fs.rmSync(dir, { force: true });
+        fs.renameSync(aside, dir);
+    }
+});
+
 test('LRU eviction keeps the cache under transcode_cache_mb', async () => {
     const small = await startServer({ musicDirs: [music], minSongs: 2,
         env: { SWAZ_TRANSCODE_CACHE_MB: '1' } });

@@ -9,6 +9,7 @@
 #include "api/api_json.h"
 #include "api/api_request.h"
 #include "core/err.h"
+#include "core/log.h"
 #include "core/str.h"
 #include "http/http_file.h"
 #include "http/http_live.h"
@@ -192,8 +193,11 @@ static int native_song_transcode(HttpRequest *req, HttpResponse *res, const Song
     const char *user = p ? p->user_id : "";
     r = cached ? api_transcodes_start_cached(app->transcodes, user, app->tcache, &key, opts, live)
                : -EINVAL;
-    if (r == -EINVAL) /* uncacheable: a plain live transcode */
+    if (r < 0 && r != ERR_LIMIT && r != -ENOMEM && r != -EAGAIN) {
+        if (r != -EINVAL) /* -EINVAL: an id the cache cannot name; else the cache failed */
+            log_warn("transcode cache unusable (%s): streaming %s live", err_str(r), song->id);
         r = api_transcodes_start(app->transcodes, user, song->full_path, opts, live);
+    }
     if (r < 0)
         goto out_unref; /* the error body below releases the response's reference */
     http_response_header(res, "Cache-Control", "no-store");
