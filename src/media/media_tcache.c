@@ -432,7 +432,7 @@ static int tcache_fill_new(MediaTcache *c, const char *name, MediaTcacheFill **r
         goto out_free;
     if (pthread_cond_init(&f->cv, NULL) != 0)
         goto out_free_path;
-    f->fd = open(f->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
+    f->fd = open(f->tmp_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
     if (f->fd < 0) {
         rc = -errno;
         goto out_destroy;
@@ -562,9 +562,12 @@ int media_tcache_fill_encode(MediaTcacheFill *fill, const char *path,
                              const MediaTranscodeOptions *opts, const atomic_bool *stop)
 {
     TcacheSink sink = {fill, stop, 0};
-    int r = media_transcode(path, opts, tcache_sink, &sink);
+    int64_t samples;
+    int r = media_transcode_counted(path, opts, tcache_sink, &sink, &samples);
     if (r == -EPIPE && sink.err < 0)
         r = sink.err;
+    if (r == 0 && opts->format == MEDIA_TRANSCODE_FLAC) /* a cached FLAC knows its length */
+        r = media_transcode_flac_total(fill->fd, samples);
     media_tcache_fill_end(fill, r);
     return r;
 }

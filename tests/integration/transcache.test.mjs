@@ -108,6 +108,25 @@ test('the second request is a cache hit: same bytes, no second encode, Range and
     assert.equal((await scrape(server.port)).get('swaz_transcode_cache_files'), 1);
 });
 
+test('a cached FLAC carries its length in STREAMINFO (a stream cannot)', async () => {
+    const song = songs.get('Short');
+    const first = await request(server.port, { path: streamPath(song, 'format=flac'),
+        timeoutMs: 30000 });
+    assert.equal(first.status, 200);
+    await until(() => cacheFiles(server).done.some((n) => n.includes('-flac-')), 'the FLAC');
+    const cached = await request(server.port, { path: streamPath(song, 'format=flac') });
+    assert.ok(cached.headers['content-length'], 'served from the cache');
+    const total = (b) => ((b[21] & 0x0f) * 2 ** 32) + b.readUInt32BE(22);
+    assert.equal(total(first.body), 0, 'a stream has no total');
+    assert.ok(Math.abs(total(cached.body) / 44100 - 20) < 0.1, `${total(cached.body)} samples`);
+    const file = path.join(server.dataDir, 'cached.flac');
+    fs.writeFileSync(file, cached.body);
+    const probe = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration',
+        '-of', 'csv=p=0', file]);
+    assert.equal(probe.code, 0, probe.stderr);
+    assert.ok(Math.abs(Number(probe.stdout) - 20) < 0.1, `ffprobe says ${probe.stdout}`);
+});
+
 /** Starts a request and resolves with the response once its head is in, unread. */
 function openStream(port, p, token) {
     return new Promise((resolve, reject) => {
