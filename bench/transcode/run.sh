@@ -5,7 +5,8 @@
 # x realtime per CPU core, and STREAMS concurrent listeners paced at 128 kbps (underruns).
 #   bench/transcode/run.sh SWAZ_BIN WORK_DIR
 #   env: STREAMS (64) songs and paced listeners; SONG_S (30) seconds per song; REPS (10)
-#        single requests for the time to first byte
+#        single requests for the time to first byte; CACHE_MB (0) transcode_cache_mb: with a
+#        cache, later phases find earlier phases' outputs cached (read the paced phase only)
 set -euo pipefail
 
 if (($# != 2)); then
@@ -66,7 +67,7 @@ port=$((20000 + RANDOM % 30000))
 password=bench-$RANDOM-$RANDOM-password
 printf '%s\n' "$password" | "$swaz" user add admin --admin --password-stdin \
     --data-dir "$data" --music-dirs "$music" >/dev/null
-SWAZ_MAX_TRANSCODES=$((streams * 2)) SWAZ_TRANSCODE_CACHE_MB=0 SWAZ_LOG_LEVEL=warn \
+SWAZ_MAX_TRANSCODES=$((streams * 2)) SWAZ_TRANSCODE_CACHE_MB=${CACHE_MB:-0} SWAZ_LOG_LEVEL=warn \
     "$swaz" serve --listen "127.0.0.1:$port" --data-dir "$data" --music-dirs "$music" \
     --watch false >"$work/serve.log" 2>&1 &
 pid=$!
@@ -100,7 +101,7 @@ PY
 
 cores=$(nproc)
 echo "transcode bench: $streams songs of $song_s s (FLAC 44.1 kHz stereo) -> mp3 128 kbps," \
-    "$cores cores"
+    "$cores cores, transcode cache ${CACHE_MB:-0} MB"
 results=$work/results
 {
     python3 "$here/client.py" ttfb "$port" "$token" "$work/ids" "$work/files" "$reps"

@@ -168,7 +168,9 @@ static int native_song_original(HttpRequest *req, HttpResponse *res, const Song 
     return native_song_file(req, res, fd, media_content_type(song->format));
 }
 
-/* Starts a live transcode of `song` into the response. Answers every error itself. */
+/* Answers with a transcode of `song`: the finished file from the transcode cache (Range,
+ * ETag), else a chunked stream following the cache's encode of it, else (offset, no or
+ * unusable cache) a plain live transcode. Answers every error itself. */
 static int native_song_transcode(HttpRequest *req, HttpResponse *res, const Song *song,
                                  const MediaTranscodeOptions *opts)
 {
