@@ -70,6 +70,20 @@ class Chunked:
         return payload
 
 
+class Sized:
+    """The same for a body with a Content-Length (a transcode served from the cache)."""
+
+    def __init__(self, length):
+        self.left = length
+        self.done = length == 0
+
+    def feed(self, data):
+        n = min(len(data), self.left)
+        self.left -= n
+        self.done = self.left == 0
+        return n
+
+
 def open_stream(port, token, song_id):
     """Sends the request; returns (socket, t0)."""
     s = socket.create_connection(('127.0.0.1', port))
@@ -81,7 +95,7 @@ def open_stream(port, token, song_id):
 
 
 def read_head(s):
-    """Reads the response head; returns (status, Chunked, payload bytes already there)."""
+    """Reads the response head; returns (status, body reader, payload bytes already there)."""
     buf = b''
     while b'\r\n\r\n' not in buf:
         chunk = s.recv(65536)
@@ -90,9 +104,15 @@ def read_head(s):
         buf += chunk
     head, body = buf.split(b'\r\n\r\n', 1)
     status = int(head.split(b' ', 2)[1])
-    if b'transfer-encoding: chunked' not in head.lower():
-        raise RuntimeError(f'HTTP {status} without a chunked body')
-    body_reader = Chunked()
+    lower = head.lower()
+    length = [line.split(b':', 1)[1] for line in lower.split(b'\r\n')
+              if line.startswith(b'content-length:')]
+    if b'transfer-encoding: chunked' in lower:
+        body_reader = Chunked()
+    elif length:
+        body_reader = Sized(int(length[0]))
+    else:
+        raise RuntimeError(f'HTTP {status} with neither chunks nor a length')
     return status, body_reader, body_reader.feed(body)
 
 

@@ -63,7 +63,7 @@ fi
 # 2. swaz serve with a fresh data dir and the cache off: every request is a live encode.
 data=$work/data
 rm -rf "$data"
-port=$((20000 + RANDOM % 30000))
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 password=bench-$RANDOM-$RANDOM-password
 printf '%s\n' "$password" | "$swaz" user add admin --admin --password-stdin \
     --data-dir "$data" --music-dirs "$music" >/dev/null
