@@ -5,8 +5,9 @@
 #   bench/run.sh SWAZ_BIN
 #   env: SCAN_N   library sizes for the scan bench, space-separated ("10000 100000")
 #        SONGS    songs seeded for the API bench (1000000); SECS seconds per endpoint (10)
-#        BENCH    which benches: "scan api listeners" (default all three)
+#        BENCH    which benches: "scan api listeners transcode" (default all four)
 #        LISTENERS players for the listeners bench (10000); RATE connections/s of its ramp
+#        STREAMS, SONG_S, REPS: see bench/transcode/run.sh
 #        BENCH_DIR where libraries and databases are kept between runs (.bench-out)
 set -euo pipefail
 
@@ -20,7 +21,7 @@ work=${BENCH_DIR:-$here/../.bench-out}
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 
-for b in ${BENCH:-scan api listeners}; do
+for b in ${BENCH:-scan api listeners transcode}; do
     case "$b" in
     scan)
         for n in ${SCAN_N:-10000 100000}; do
@@ -29,6 +30,7 @@ for b in ${BENCH:-scan api listeners}; do
         ;;
     api) "$here/api/run.sh" "$swaz" "$work/api" ;;
     listeners) "$here/listeners/run.sh" "$swaz" "$work/listeners" ;;
+    transcode) "$here/transcode/run.sh" "$swaz" "$work/transcode" ;;
     *)
         echo "bench: unknown bench $b" >&2
         exit 2

@@ -20,6 +20,7 @@ typedef struct LibraryService LibraryService;
 typedef struct ApiAuth ApiAuth;
 typedef struct ApiTranscodes ApiTranscodes;
 typedef struct MediaTcache MediaTcache;
+typedef struct LibraryLadder LibraryLadder;
 
 typedef struct ApiContext {
     Db *db;
@@ -41,6 +42,7 @@ typedef struct ApiContext {
     /* c= names of Subsonic clients answered without OpenSubsonic fields (subsonic.h) */
     const char *subsonic_legacy_clients;
     const char *accel_redirect; /* X-Accel-Redirect prefix for trusted proxies; NULL: off */
+    LibraryLadder *ladder;      /* background pre-transcodes (library_ladder.h); NULL: none */
 } ApiContext;
 
 /* Milliseconds on CLOCK_MONOTONIC. */

@@ -19,10 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define API_TRANSCODE_USER_BYTES  64
 #define API_TRANSCODE_CHUNK_BYTES (32 * 1024) /* a follower's read from the cache file */
+#define API_TRANSCODE_NICE        5 /* encoders yield to the server's threads (first bytes) */
 
 typedef struct ApiTranscodeSlot {
     bool used;
@@ -121,9 +124,22 @@ static void api_transcode_done(ApiTranscodeJob *job)
     api_transcode_release(owner, slot);
 }
 
+/* Lowers the calling thread's priority: a burst of encoders must not starve the threads
+ * that accept, route and send (the first bytes of every stream, direct play). */
+static void api_transcode_lower_priority(void)
+{
+    id_t tid = (id_t)syscall(SYS_gettid);
+    errno = 0;
+    int nice = getpriority(PRIO_PROCESS, tid); /* -1 is a valid answer: errno tells */
+    if (errno == 0)
+        setpriority(PRIO_PROCESS, tid,
+                    nice + API_TRANSCODE_NICE > 19 ? 19 : nice + API_TRANSCODE_NICE);
+}
+
 static void *api_transcode_worker(void *arg)
 {
     ApiTranscodeJob *job = arg;
+    api_transcode_lower_priority();
     int r = media_transcode(job->path, &job->opts, api_transcode_sink, job->live);
     api_transcode_log(job, r);
     http_live_finish(job->live, r == -EPIPE ? 0 : r);
@@ -135,6 +151,7 @@ static void *api_transcode_worker(void *arg)
 static void *api_transcode_encoder(void *arg)
 {
     ApiTranscodeJob *job = arg;
+    api_transcode_lower_priority();
     api_transcode_log(job, media_tcache_fill_encode(job->fill, job->path, &job->opts, NULL));
     api_transcode_done(job);
     return NULL;

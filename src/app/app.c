@@ -4,6 +4,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/str.h"
+#include "media/media_tcache.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -109,6 +110,16 @@ static void app_folder_add(LibraryFolder *folders, char (*names)[LIMIT_PATH_BYTE
     }
     folders[n].name = names[n];
     folders[n].path = paths[n];
+}
+
+int app_tcache_open(const Config *cfg, MediaTcache **ret_tcache)
+{
+    char dir[LIMIT_PATH_BYTES + 16];
+    snprintf(dir, sizeof(dir), "%s/transcodes", cfg->data_dir);
+    int r = media_tcache_new(dir, (uint64_t)cfg->transcode_cache_mb * 1024 * 1024, ret_tcache);
+    if (r < 0)
+        fprintf(stderr, "swaz: cannot open the transcode cache %s: %s\n", dir, err_str(r));
+    return r;
 }
 
 size_t app_folders(const Config *cfg, LibraryFolder *folders, char (*names)[LIMIT_PATH_BYTES],

@@ -9,6 +9,7 @@
 #include "app/config.h"
 #include "db/db.h"
 #include "library/library_scan.h"
+#include "media/media_tcache.h"
 
 /* Exit codes of every subcommand. */
 enum { APP_EXIT_OK = 0, APP_EXIT_FAIL = 1, APP_EXIT_USAGE = 2 };
@@ -22,6 +23,10 @@ int app_config(Config *cfg, int argc, char **argv, char **envp, const char *cons
  * migrations, writing how many were applied to *ret_applied (may be NULL). Prints errors.
  * Returns 0 or a negative error. Caller frees with db_close(). */
 int app_db_open(const Config *cfg, Db **ret_db, int *ret_applied);
+
+/* Opens the transcode cache in <data_dir>/transcodes at transcode_cache_mb (which must not be
+ * 0). Logs errors. Returns 0 or a negative errno. Caller frees with media_tcache_free(). */
+int app_tcache_open(const Config *cfg, MediaTcache **ret_tcache);
 
 /* Fills `folders` (LIMIT_MUSIC_DIRS entries; strings point into `names` and `paths`) from
  * cfg->music_dirs with absolute paths and unique names, then the uploads folder (see

@@ -7,6 +7,7 @@
 #include "app/cmd_scan.h"
 
 #include "app/app.h"
+#include "app/app_progress.h"
 #include "core/err.h"
 #include "media/media_probe.h"
 
@@ -49,16 +50,6 @@ static void scan_show_error(void *ctx, const char *path, int err)
     fprintf(stderr, "%sskipped %s: %s\n", v->tty ? "\r\033[K" : "", path, err_str(err));
 }
 
-/* Writes "1:02:03" or "2:03" for `secs` into `out`. */
-static void scan_format_eta(double secs, char *out, size_t size)
-{
-    long long t = (long long)(secs + 0.5);
-    if (t >= 3600)
-        snprintf(out, size, "%lld:%02lld:%02lld", t / 3600, t / 60 % 60, t % 60);
-    else
-        snprintf(out, size, "%lld:%02lld", t / 60, t % 60);
-}
-
 static void scan_show_progress(void *ctx, const LibraryScanStats *st)
 {
     ScanView *v = ctx;
@@ -69,21 +60,16 @@ static void scan_show_progress(void *ctx, const LibraryScanStats *st)
     char eta[32] = "";
     if (known && rate > 0.0) {
         int64_t left = st->total > st->seen ? st->total - st->seen : 0;
-        scan_format_eta((double)left / rate, eta, sizeof(eta));
+        app_progress_eta((double)left / rate, eta, sizeof(eta));
     }
     if (v->tty) {
         if (now - v->last_line < 0.1 && st->seen != st->total)
             return; /* redraw at most ten times a second */
         v->last_line = now;
         if (known) {
-            enum { BAR = 30 };
-            char bar[BAR + 1];
-            int64_t done = st->seen < st->total ? st->seen : st->total;
-            int fill = (int)(done * BAR / st->total);
-            for (int i = 0; i < BAR; i++)
-                bar[i] = i < fill ? '#' : '.';
-            bar[BAR] = '\0';
-            fprintf(stderr, "\r\033[K[%s] %lld/%lld files  %.0f files/s%s%s  %lld errors", bar,
+            char bar[40];
+            app_progress_bar(st->seen, st->total, 30, bar, sizeof(bar));
+            fprintf(stderr, "\r\033[K%s %lld/%lld files  %.0f files/s%s%s  %lld errors", bar,
                     (long long)st->seen, (long long)st->total, rate, *eta ? "  ETA " : "", eta,
                     (long long)st->errors);
         } else {

@@ -25,6 +25,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "http/http_server.h"
+#include "library/library_ladder.h"
 #include "library/library_service.h"
 #include "library/library_watch.h"
 #include "media/media_probe.h"
@@ -76,18 +77,26 @@ static unsigned serve_fd_budget(unsigned wanted)
     return wanted;
 }
 
-/* Opens the transcode cache under the data dir (none when transcode_cache_mb is 0).
- * Returns 0 or a negative errno, logged. */
-static int serve_tcache(const Config *cfg, MediaTcache **ret_tcache)
+/* Opens the transcode cache under the data dir and starts the background ladder (neither
+ * when transcode_cache_mb is 0). Returns 0 or a negative errno, logged. */
+static int serve_tcache(const Config *cfg, Db *db, MediaTcache **ret_tcache,
+                        LibraryLadder **ret_ladder)
 {
     *ret_tcache = NULL;
+    *ret_ladder = NULL;
     if (cfg->transcode_cache_mb == 0)
         return 0;
-    char dir[LIMIT_PATH_BYTES + 16];
-    snprintf(dir, sizeof(dir), "%s/transcodes", cfg->data_dir);
-    int r = media_tcache_new(dir, (uint64_t)cfg->transcode_cache_mb * 1024 * 1024, ret_tcache);
+    int r = app_tcache_open(cfg, ret_tcache);
     if (r < 0)
-        log_error("cannot open the transcode cache %s: %s", dir, err_str(r));
+        return r;
+    LibraryLadderSpec spec;
+    if ((r = library_ladder_parse(cfg->transcode_ladder, &spec)) == 0)
+        r = library_ladder_new(db, *ret_tcache, &spec, ret_ladder);
+    if (r < 0) {
+        log_error("cannot start the transcode ladder: %s", err_str(r));
+        media_tcache_free(*ret_tcache);
+        *ret_tcache = NULL;
+    }
     return r;
 }
 
@@ -178,7 +187,8 @@ int cmd_serve(int argc, char **argv, char **envp)
         goto out_cache;
     }
     MediaTcache *tcache = NULL; /* <data_dir>/transcodes; none when transcode_cache_mb is 0 */
-    if ((r = serve_tcache(&cfg, &tcache)) < 0)
+    LibraryLadder *ladder = NULL;
+    if ((r = serve_tcache(&cfg, db, &tcache, &ladder)) < 0)
         goto out_transcodes;
 
     static char uploads_dir[LIMIT_PATH_BYTES];
@@ -202,6 +212,7 @@ int cmd_serve(int argc, char **argv, char **envp)
         .upload_max_mb = cfg.upload_max_mb,
         .subsonic_legacy_clients = cfg.subsonic_legacy_clients,
         .accel_redirect = cfg.accel_redirect[0] ? cfg.accel_redirect : NULL,
+        .ladder = ladder,
     };
     size_t n_routes;
     const HttpRoute *routes = api_routes(&n_routes);
@@ -260,7 +271,8 @@ out_router:
     http_router_free(router);
 out_transcodes:
     api_transcodes_free(transcodes); /* waits for the workers; their pipes are cancelled */
-    media_tcache_free(tcache);       /* after the workers: they hold its fills */
+    library_ladder_free(ladder);     /* abandons the song it is making */
+    media_tcache_free(tcache);       /* after the workers and the ladder: they hold its fills */
     if (code == APP_EXIT_OK)
         log_info("stopped");
 out_cache:

@@ -7,6 +7,7 @@
 #include "core/err.h"
 #include "core/ini.h"
 #include "core/str.h"
+#include "library/library_ladder.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -94,6 +95,9 @@ static const ConfigSetting config_settings[] = {
     {"upload_max_mb", "SWAZ_UPLOAD_MAX_MB", CONFIG_UINT, CFG_FIELD(upload_max_mb), 1,
      (unsigned)(LIMIT_UPLOAD_BYTES_MAX >> 20), "1024",
      "largest upload (one POST /api/uploads body, all its files), in MiB; past it 413"},
+    {"transcode_ladder", "SWAZ_TRANSCODE_LADDER", CONFIG_STR, CFG_FIELD(transcode_ladder), 0, 0,
+     "mp3:320,mp3:128,mp3:64",
+     "format:kbps steps made ahead into the transcode cache (uploads, swaz transcode --ladder)"},
     {"now_playing_visible", "SWAZ_NOW_PLAYING_VISIBLE", CONFIG_BOOL, CFG_FIELD(now_playing_visible),
      0, 0, "false", "every user sees what the others are playing (GET /api/now-playing)"},
     {"metrics_public", "SWAZ_METRICS_PUBLIC", CONFIG_BOOL, CFG_FIELD(metrics_public), 0, 0, "false",
@@ -503,6 +507,14 @@ int config_load(Config *cfg, int argc, char **argv, char **envp,
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         long n = (cores > 0 ? cores : 1) * LIMIT_TRANSCODES_PER_CORE;
         cfg->max_transcodes = n > LIMIT_TRANSCODES_MAX ? LIMIT_TRANSCODES_MAX : (unsigned)n;
+    }
+    LibraryLadderSpec ladder;
+    if (library_ladder_parse(cfg->transcode_ladder, &ladder) < 0) {
+        config_err(err, err_len,
+                   "transcode_ladder: expected up to %d comma-separated format[:kbps] steps "
+                   "(mp3, opus, aac, m4a, flac)",
+                   LIMIT_LADDER_STEPS);
+        return -EINVAL;
     }
     *ret_args = args;
     return 0;

@@ -5,6 +5,7 @@
 #include "app/cmd_migrate.h"
 #include "app/cmd_scan.h"
 #include "app/cmd_serve.h"
+#include "app/cmd_transcode.h"
 #include "app/cmd_user.h"
 
 #include <stdio.h>
@@ -15,6 +16,7 @@ static const char main_usage[] = "usage: swaz <command> [options]\n"
                                  "Commands:\n"
                                  "  serve     serve the library over HTTP (scans at start-up)\n"
                                  "  scan      scan the music folders once\n"
+                                 "  transcode make the transcode ladder ahead (--ladder)\n"
                                  "  migrate   apply database migrations\n"
                                  "  user      add, list, passwd or delete accounts\n"
                                  "  version   print the version\n"
@@ -27,10 +29,8 @@ int main(int argc, char **argv, char **envp)
         const char *name;
         int (*run)(int, char **, char **);
     } commands[] = {
-        {"serve", cmd_serve},
-        {"scan", cmd_scan},
-        {"migrate", cmd_migrate},
-        {"user", cmd_user},
+        {"serve", cmd_serve},     {"scan", cmd_scan}, {"transcode", cmd_transcode},
+        {"migrate", cmd_migrate}, {"user", cmd_user},
     };
     if (argc < 2) {
         fputs(main_usage, stderr);

@@ -41,9 +41,14 @@
 #define LIMIT_TRANSCODE_OFFSET_S      (24 * 3600) /* largest timeOffset we accept */
 
 /* Transcode cache (media_tcache.h): files under <data_dir>/transcodes. */
-#define LIMIT_TCACHE_MB_MAX  (16 * 1024 * 1024) /* largest transcode_cache_mb (16 TiB) */
-#define LIMIT_TCACHE_FILES   100000             /* finished files indexed; past it the oldest go */
-#define LIMIT_TCACHE_POLL_MS 200 /* a follower checks for a departed client this often */
+#define LIMIT_TCACHE_MB_MAX      (16 * 1024 * 1024) /* largest transcode_cache_mb (16 TiB) */
+#define LIMIT_TCACHE_FILES       100000 /* finished files indexed; past it the oldest go */
+#define LIMIT_TCACHE_POLL_MS     200    /* a follower checks for a departed client this often */
+#define LIMIT_LADDER_STEPS       8      /* entries of transcode_ladder */
+#define LIMIT_LADDER_QUEUE       1024   /* songs queued for the background ladder */
+#define LIMIT_LADDER_PENDING     64     /* stored files waiting for the scanner to add them */
+#define LIMIT_LADDER_PENDING_S   120    /* how long the ladder waits for such a file's song */
+#define LIMIT_TCACHE_MIN_FREE_MB 64     /* less free disk: transcodes stream without the cache */
 
 /* Lists. */
 #define LIMIT_PAGE_DEFAULT       100

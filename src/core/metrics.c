@@ -7,10 +7,13 @@
  */
 #include "core/metrics.h"
 
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct MetricsDef {
     const char *name;
@@ -110,4 +113,56 @@ int metrics_render(Buf *out)
             return r;
     }
     return 0;
+}
+
+/* Appends one process metric. */
+static int metrics_process_line(Buf *out, const char *name, bool gauge, const char *help,
+                                const char *value)
+{
+    return buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %s\n", name, help, name,
+                      gauge ? "gauge" : "counter", name, value);
+}
+
+int metrics_render_process(Buf *out)
+{
+    char v[64];
+    int r = 0;
+    long page = sysconf(_SC_PAGESIZE), tick = sysconf(_SC_CLK_TCK);
+    FILE *f = fopen("/proc/self/stat", "re");
+    if (f) {
+        /* Fields after the command (which may hold spaces): state is field 3, utime 14,
+         * stime 15, vsize 23, rss 24. */
+        char line[1024];
+        char *p = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
+        unsigned long long ut, st, vsize;
+        long long rss;
+        if (p && tick > 0 && page > 0 &&
+            sscanf(p + 2,
+                   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d "
+                   "%*d %*u %llu %lld",
+                   &ut, &st, &vsize, &rss) == 4) {
+            snprintf(v, sizeof(v), "%.2f", (double)(ut + st) / (double)tick);
+            r = metrics_process_line(out, "process_cpu_seconds_total", false,
+                                     "User and system CPU time in seconds.", v);
+            snprintf(v, sizeof(v), "%lld", rss * page);
+            if (r == 0)
+                r = metrics_process_line(out, "process_resident_memory_bytes", true,
+                                         "Resident memory size in bytes.", v);
+            snprintf(v, sizeof(v), "%llu", vsize);
+            if (r == 0)
+                r = metrics_process_line(out, "process_virtual_memory_bytes", true,
+                                         "Virtual memory size in bytes.", v);
+        }
+        fclose(f);
+    }
+    DIR *d = r == 0 ? opendir("/proc/self/fd") : NULL;
+    if (d) {
+        long n = 0;
+        for (struct dirent *e; (e = readdir(d)) != NULL;)
+            n += e->d_name[0] != '.';
+        closedir(d);
+        snprintf(v, sizeof(v), "%ld", n - 1); /* not the one reading the folder */
+        r = metrics_process_line(out, "process_open_fds", true, "Open file descriptors.", v);
+    }
+    return r;
 }

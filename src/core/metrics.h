@@ -54,4 +54,9 @@ void metrics_http_status(int status);
  * Returns 0, or what buf_printf() returns (-ENOMEM, ERR_LIMIT past the buffer's maximum). */
 int metrics_render(Buf *out);
 
+/* Appends the standard process metrics read from /proc/self (process_cpu_seconds_total,
+ * process_resident_memory_bytes, process_virtual_memory_bytes, process_open_fds). A value
+ * that cannot be read is left out. Returns 0 or what buf_printf() returns. */
+int metrics_render_process(Buf *out);
+
 #endif

@@ -2,7 +2,9 @@
  * media_tcache.c - the transcode cache's index, its running fills and LRU eviction.
  *
  * The index is an array of finished files with a use counter (the least recently used goes
- * first); the running fills are a list. Both, and every fill's counters, are guarded by
+ * first) and a hash table from name to position (open addressing, linear probing, at most
+ * half full, deletion by backward shift), so a lookup costs the same with 10 files or
+ * 100,000; the running fills are a list. Both, and every fill's counters, are guarded by
  * MediaTcache.mu; fills wait on their own condition variable with that mutex. Disk writes
  * happen outside the lock. After a restart the order of use is rebuilt from the files'
  * mtimes (the time they were written): hits are not written to disk, so that a file's
@@ -24,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,6 +65,8 @@ struct MediaTcache {
     uint64_t tmp_seq;       /* guarded by mu */
     TcacheEntry *entries;   /* guarded by mu */
     size_t n, cap;          /* guarded by mu */
+    size_t *slots;          /* guarded by mu: entry position + 1, 0 = empty */
+    size_t n_slots;         /* guarded by mu: a power of two */
     MediaTcacheFill *fills; /* guarded by mu: running encodes */
 };
 
@@ -103,19 +108,90 @@ static void tcache_gauges(const MediaTcache *c)
     metrics_set(METRICS_TCACHE_FILES, (int64_t)c->n);
 }
 
+/* FNV-1a of `s`, masked to the table. */
+static size_t tcache_home(const MediaTcache *c, const char *s)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return (size_t)h & (c->n_slots - 1);
+}
+
+static void tcache_slot_put(MediaTcache *c, size_t pos)
+{
+    size_t m = c->n_slots - 1, h = tcache_home(c, c->entries[pos].name);
+    while (c->slots[h])
+        h = (h + 1) & m;
+    c->slots[h] = pos + 1;
+}
+
+/* Makes the table hold `want` entries at most half full and puts every entry in it. Returns 0
+ * or -ENOMEM (the old table is kept). */
+static int tcache_slots_rebuild(MediaTcache *c, size_t want)
+{
+    size_t n = 128;
+    while (n < want * 2)
+        n *= 2;
+    size_t *slots = calloc(n, sizeof(*slots));
+    if (!slots)
+        return -ENOMEM;
+    free(c->slots);
+    c->slots = slots;
+    c->n_slots = n;
+    for (size_t i = 0; i < c->n; i++)
+        tcache_slot_put(c, i);
+    return 0;
+}
+
+/* The slot holding position `pos`, whose entry is named `name`. */
+static size_t tcache_slot_of(const MediaTcache *c, const char *name, size_t pos)
+{
+    size_t m = c->n_slots - 1, h = tcache_home(c, name);
+    while (c->slots[h] != pos + 1)
+        h = (h + 1) & m;
+    return h;
+}
+
 static TcacheEntry *tcache_find(MediaTcache *c, const char *name)
 {
-    for (size_t i = 0; i < c->n; i++)
-        if (strcmp(c->entries[i].name, name) == 0)
-            return &c->entries[i];
+    if (!c->n_slots)
+        return NULL;
+    size_t m = c->n_slots - 1;
+    for (size_t h = tcache_home(c, name); c->slots[h]; h = (h + 1) & m) {
+        TcacheEntry *e = &c->entries[c->slots[h] - 1];
+        if (strcmp(e->name, name) == 0)
+            return e;
+    }
     return NULL;
+}
+
+/* Empties slot `i` and shifts back the entries after it that probed past it. */
+static void tcache_slot_delete(MediaTcache *c, size_t i)
+{
+    size_t m = c->n_slots - 1;
+    for (size_t j = (i + 1) & m; c->slots[j]; j = (j + 1) & m) {
+        size_t home = tcache_home(c, c->entries[c->slots[j] - 1].name);
+        /* j's entry may move to i unless its home lies cyclically in (i, j]. */
+        bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
+            c->slots[i] = c->slots[j];
+            i = j;
+        }
+    }
+    c->slots[i] = 0;
 }
 
 /* Removes entry `i` from the index only. Called with mu held. */
 static void tcache_forget(MediaTcache *c, size_t i)
 {
     c->bytes -= c->entries[i].size;
-    c->entries[i] = c->entries[--c->n];
+    tcache_slot_delete(c, tcache_slot_of(c, c->entries[i].name, i));
+    size_t last = c->n - 1;
+    if (i != last) {
+        c->slots[tcache_slot_of(c, c->entries[last].name, last)] = i + 1;
+        c->entries[i] = c->entries[last];
+    }
+    c->n--;
 }
 
 /* Removes entry `i` and its file. Called with mu held. */
@@ -146,6 +222,8 @@ static void tcache_evict(MediaTcache *c, size_t room)
 /* Adds a finished file. Called with mu held. Returns 0 or -ENOMEM. */
 static int tcache_add(MediaTcache *c, const char *name, uint64_t size, uint64_t used)
 {
+    if ((c->n + 1) * 2 > c->n_slots && tcache_slots_rebuild(c, c->n + 1) < 0)
+        return -ENOMEM;
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 64;
         TcacheEntry *e = realloc(c->entries, cap * sizeof(*e));
@@ -159,6 +237,7 @@ static int tcache_add(MediaTcache *c, const char *name, uint64_t size, uint64_t 
     e->size = size;
     e->used = used;
     c->bytes += size;
+    tcache_slot_put(c, c->n - 1);
     return 0;
 }
 
@@ -230,7 +309,7 @@ static int tcache_load(MediaTcache *c)
         qsort(c->entries, c->n, sizeof(c->entries[0]), tcache_by_mtime);
     for (size_t i = 0; i < c->n; i++)
         c->entries[i].used = ++c->tick;
-    return 0;
+    return tcache_slots_rebuild(c, c->n); /* positions moved with the sort */
 }
 
 int media_tcache_new(const char *dir, uint64_t max_bytes, MediaTcache **ret_cache)
@@ -256,6 +335,7 @@ int media_tcache_new(const char *dir, uint64_t max_bytes, MediaTcache **ret_cach
 out_destroy:
     pthread_mutex_destroy(&c->mu);
 out_free_dir:
+    free(c->slots);
     free(c->entries);
     free(c->dir);
 out_free:
@@ -269,6 +349,7 @@ void media_tcache_free(MediaTcache *cache)
     if (!cache)
         return;
     pthread_mutex_destroy(&cache->mu);
+    free(cache->slots);
     free(cache->entries);
     free(cache->dir);
     free(cache);
@@ -331,9 +412,14 @@ static void tcache_fill_free(MediaTcacheFill *f)
     free(f);
 }
 
-/* Creates the fill and its temp file for `name`. Called with mu held. */
+/* Creates the fill and its temp file for `name`, unless the disk is nearly full (-ENOSPC:
+ * the caller streams without the cache). Called with mu held. */
 static int tcache_fill_new(MediaTcache *c, const char *name, MediaTcacheFill **ret_fill)
 {
+    struct statvfs vfs;
+    if (statvfs(c->dir, &vfs) == 0 &&
+        (uint64_t)vfs.f_bavail * vfs.f_frsize < (uint64_t)LIMIT_TCACHE_MIN_FREE_MB * 1024 * 1024)
+        return -ENOSPC;
     int rc = -ENOMEM;
     MediaTcacheFill *f = calloc(1, sizeof(*f));
     if (!f)
@@ -346,7 +432,7 @@ static int tcache_fill_new(MediaTcache *c, const char *name, MediaTcacheFill **r
         goto out_free;
     if (pthread_cond_init(&f->cv, NULL) != 0)
         goto out_free_path;
-    f->fd = open(f->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
+    f->fd = open(f->tmp_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
     if (f->fd < 0) {
         rc = -errno;
         goto out_destroy;
@@ -476,9 +562,12 @@ int media_tcache_fill_encode(MediaTcacheFill *fill, const char *path,
                              const MediaTranscodeOptions *opts, const atomic_bool *stop)
 {
     TcacheSink sink = {fill, stop, 0};
-    int r = media_transcode(path, opts, tcache_sink, &sink);
+    int64_t samples;
+    int r = media_transcode_counted(path, opts, tcache_sink, &sink, &samples);
     if (r == -EPIPE && sink.err < 0)
         r = sink.err;
+    if (r == 0 && opts->format == MEDIA_TRANSCODE_FLAC) /* a cached FLAC knows its length */
+        r = media_transcode_flac_total(fill->fd, samples);
     media_tcache_fill_end(fill, r);
     return r;
 }

@@ -51,7 +51,8 @@ int media_tcache_open(MediaTcache *cache, const MediaTcacheKey *key, int *ret_fd
  * caller is one follower of *ret_fill (leave with media_tcache_fill_leave()); on MISS it also
  * holds the writer's reference (write with media_tcache_fill_write(), end once with
  * media_tcache_fill_end()). *ret_fd (caller closes) reads the file from its first byte.
- * Returns 0, -EINVAL (key cannot be cached), or a negative errno (stat, open, -ENOMEM). */
+ * Returns 0, -EINVAL (key cannot be cached), -ENOSPC (less than LIMIT_TCACHE_MIN_FREE_MB
+ * free on the cache's disk), or a negative errno (stat, open, -ENOMEM). */
 int media_tcache_acquire(MediaTcache *cache, const MediaTcacheKey *key,
                          MediaTcacheResult *ret_result, int *ret_fd, MediaTcacheFill **ret_fill);
 

@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MEDIA_TRANSCODE_IO_BYTES     (32 * 1024)
 #define MEDIA_TRANSCODE_DEFAULT_KBPS 128
@@ -565,7 +566,7 @@ static void transcode_seek(TranscodeState *t, int64_t offset_ms)
 }
 
 static int transcode_run(const char *path, const MediaTranscodeOptions *opts,
-                         MediaTranscodeWrite write, void *ctx)
+                         MediaTranscodeWrite write, void *ctx, int64_t *ret_samples)
 {
     TranscodeState t = {.write = write, .ctx = ctx, .stream = -1, .pic_stream = -1, .out_pic = -1};
     t.offset_ms = opts->offset_ms > 0 ? opts->offset_ms : 0;
@@ -629,18 +630,44 @@ out_free:
     avformat_close_input(&t.in);
     av_packet_free(&t.pkt);
     av_frame_free(&t.frame);
+    *ret_samples = rc == 0 ? t.next_pts : 0;
     return rc;
 }
 
 int media_transcode(const char *path, const MediaTranscodeOptions *opts, MediaTranscodeWrite write,
                     void *ctx)
 {
+    int64_t samples;
+    return media_transcode_counted(path, opts, write, ctx, &samples);
+}
+
+int media_transcode_counted(const char *path, const MediaTranscodeOptions *opts,
+                            MediaTranscodeWrite write, void *ctx, int64_t *ret_samples)
+{
     metrics_inc(METRICS_TRANSCODES_STARTED);
     metrics_add(METRICS_TRANSCODES_RUNNING, 1);
-    int r = transcode_run(path, opts, write, ctx);
+    int r = transcode_run(path, opts, write, ctx, ret_samples);
     metrics_add(METRICS_TRANSCODES_RUNNING, -1);
     metrics_inc(r == 0        ? METRICS_TRANSCODES_FINISHED
                 : r == -EPIPE ? METRICS_TRANSCODES_CANCELLED
                               : METRICS_TRANSCODES_FAILED);
     return r;
+}
+
+int media_transcode_flac_total(int fd, int64_t samples)
+{
+    /* "fLaC", a block header, then STREAMINFO: the 36-bit total starts in the low nibble of
+     * its byte 13 (byte 21 of the file). */
+    uint8_t head[26];
+    if (samples < 0 || samples >= (1ll << 36))
+        return -EINVAL;
+    if (pread(fd, head, sizeof(head), 0) != (ssize_t)sizeof(head))
+        return -EIO;
+    if (memcmp(head, "fLaC", 4) != 0 || (head[4] & 0x7f) != 0)
+        return -EINVAL;
+    head[21] = (uint8_t)((head[21] & 0xf0) | ((samples >> 32) & 0x0f));
+    AV_WB32(head + 22, (uint32_t)samples);
+    if (pwrite(fd, head + 21, 5, 21) != 5)
+        return -errno;
+    return 0;
 }

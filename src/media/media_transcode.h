@@ -54,4 +54,14 @@ int media_transcode_clamp_kbps(MediaTranscodeFormat format, int kbps);
 int media_transcode(const char *path, const MediaTranscodeOptions *opts, MediaTranscodeWrite write,
                     void *ctx);
 
+/* media_transcode() that also writes the samples per channel it encoded to *ret_samples (0
+ * unless it returns 0). */
+int media_transcode_counted(const char *path, const MediaTranscodeOptions *opts,
+                            MediaTranscodeWrite write, void *ctx, int64_t *ret_samples);
+
+/* Writes `samples` as the total of the STREAMINFO of the FLAC file open read-write as `fd`
+ * (a stream cannot seek back to do it, a finished file can). Returns 0, -EINVAL (not our
+ * FLAC head, or a total out of range), -EIO or a negative errno from pwrite(). */
+int media_transcode_flac_total(int fd, int64_t samples);
+
 #endif

@@ -23,6 +23,8 @@ test('admins read the metrics; other users get 403, anonymous 401', async () => 
     assert.equal(res.status, 200);
     assert.match(String(res.headers['content-type']), /^text\/plain; version=0\.0\.4/);
     const m = parseMetrics(res.text());
+    assert.ok(m.get('process_resident_memory_bytes') > 1e6, 'process RSS');
+    assert.ok(m.get('process_open_fds') > 3, 'open files');
     for (const name of ['swaz_http_requests_total{class="2xx"}', 'swaz_live_streams',
         'swaz_transcodes_started_total', 'swaz_transcode_cache_requests_total{result="hit"}',
         'swaz_transcode_cache_evictions_total', 'swaz_transcode_cache_bytes']) {

@@ -1,14 +1,15 @@
 // The transcode cache: a second request is served from disk (no second encode, counted in
 // /metrics) with Range and ETag like an original; two listeners at once share one encoder;
 // LRU eviction under a small transcode_cache_mb; a listener who leaves mid-encode and a
-// crash leave no half file; stale temp files are removed at start-up.
+// crash leave no half file; stale temp files are removed at start-up; `swaz transcode
+// --ladder` (whole library or one playlist) fills the cache a running server then serves.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { startServer, allSongs, run, tempDir } from './lib/server.mjs';
+import { startServer, allSongs, run, tempDir, swazCli } from './lib/server.mjs';
 import { request, sha256 } from './lib/http.mjs';
 import { scrape } from './lib/metrics.mjs';
 
@@ -107,6 +108,25 @@ test('the second request is a cache hit: same bytes, no second encode, Range and
     assert.equal((await scrape(server.port)).get('swaz_transcode_cache_files'), 1);
 });
 
+test('a cached FLAC carries its length in STREAMINFO (a stream cannot)', async () => {
+    const song = songs.get('Short');
+    const first = await request(server.port, { path: streamPath(song, 'format=flac'),
+        timeoutMs: 30000 });
+    assert.equal(first.status, 200);
+    await until(() => cacheFiles(server).done.some((n) => n.includes('-flac-')), 'the FLAC');
+    const cached = await request(server.port, { path: streamPath(song, 'format=flac') });
+    assert.ok(cached.headers['content-length'], 'served from the cache');
+    const total = (b) => ((b[21] & 0x0f) * 2 ** 32) + b.readUInt32BE(22);
+    assert.equal(total(first.body), 0, 'a stream has no total');
+    assert.ok(Math.abs(total(cached.body) / 44100 - 20) < 0.1, `${total(cached.body)} samples`);
+    const file = path.join(server.dataDir, 'cached.flac');
+    fs.writeFileSync(file, cached.body);
+    const probe = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration',
+        '-of', 'csv=p=0', file]);
+    assert.equal(probe.code, 0, probe.stderr);
+    assert.ok(Math.abs(Number(probe.stdout) - 20) < 0.1, `ffprobe says ${probe.stdout}`);
+});
+
 /** Starts a request and resolves with the response once its head is in, unread. */
 function openStream(port, p, token) {
     return new Promise((resolve, reject) => {
@@ -158,6 +178,30 @@ test('two listeners at once share one encoder; a listener who leaves stops it', 
     const files = cacheFiles(server);
     assert.equal(files.tmp.length, 0, `temp files left: ${files.tmp}`);
     assert.ok(!files.done.some((n) => n.includes('-opus-')), 'a half opus file was kept');
+});
+
+test('a cache folder that cannot be written: the transcode streams live instead', async () => {
+    const song = songs.get('Short');
+    const dir = path.join(server.dataDir, 'transcodes');
+    const aside = `${dir}.aside`;
+    fs.renameSync(dir, aside);
+    fs.writeFileSync(dir, 'not a folder'); // even root cannot create files below this
+    try {
+        const m0 = await scrape(server.port);
+        const res = await request(server.port, { path: streamPath(song, 'format=opus&bitrate=48'),
+            timeoutMs: 30000 });
+        assert.equal(res.status, 200);
+        assert.equal(res.headers['content-length'], undefined);
+        assert.equal(res.body.subarray(0, 4).toString(), 'OggS');
+        assert.ok(res.body.length > 20 * 48000 / 8 * 0.8, `${res.body.length} bytes`);
+        const m1 = await scrape(server.port);
+        assert.equal(delta(m0, m1, STARTED), 1);
+        assert.equal(delta(m0, m1, MISS), 0, 'the cache took no part');
+        assert.match(server.log(), /transcode cache unusable \(Not a directory\)/);
+    } finally {
+        fs.rmSync(dir, { force: true });
+        fs.renameSync(aside, dir);
+    }
 });
 
 test('LRU eviction keeps the cache under transcode_cache_mb', async () => {
@@ -231,5 +275,55 @@ test('a crash mid-encode leaves no servable half file; start-up removes temp fil
         await second?.stop().catch(() => {});
         await first.db.drop().catch(() => {});
         fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+});
+
+test('swaz transcode --ladder makes the ladder a running server then serves from disk', async () => {
+    const lib = tempDir('swaz-ladder-music-');
+    const dir = path.join(lib, 'Cache Artist', 'Cache Album');
+    fs.mkdirSync(dir, { recursive: true });
+    for (const name of ['One', 'Two', 'Three']) await gen(dir, name, 5);
+    const srv = await startServer({ musicDirs: [lib], minSongs: 3 });
+    try {
+        const list = await allSongs(srv.port);
+        const two = list.find((s) => s.title === 'Two');
+        const pl = await request(srv.port, { method: 'POST', path: '/api/playlists',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ name: 'Ladder', songIds: [two.id] }) });
+        assert.equal(pl.status, 201, pl.text());
+        const ctx = { dataDir: srv.dataDir, dbUrl: srv.db.url,
+            env: { SWAZ_MUSIC_DIRS: lib }, timeoutMs: 120000 };
+
+        const usage = await swazCli(['transcode'], ctx);
+        assert.equal(usage.code, 2, usage.stderr);
+        const unknown = await swazCli(['transcode', '--ladder', '--playlist', 'nope'], ctx);
+        assert.equal(unknown.code, 1, unknown.stderr);
+
+        // One playlist: its one song, three steps, plain progress lines (not a terminal).
+        const one = await swazCli(['transcode', '--ladder', '--playlist', pl.json().id], ctx);
+        assert.equal(one.code, 0, one.stderr);
+        assert.match(one.stderr, /^transcode: \[#+\] 1\/1 songs, 3 encoded, 0 cached, 0 skipped, 0 failed$/m);
+        assert.equal(cacheFiles(srv).done.length, 3);
+
+        // The server serves what the CLI made: a hit, no encode in the server.
+        const m0 = await scrape(srv.port);
+        for (const kbps of [320, 128, 64]) {
+            const res = await request(srv.port, { path: streamPath(two, `maxBitRate=${kbps}`) });
+            assert.equal(res.status, 200);
+            assert.ok(res.headers['content-length'], `${kbps}: not from the cache`);
+        }
+        const m1 = await scrape(srv.port);
+        assert.equal(delta(m0, m1, STARTED), 0);
+        assert.equal(delta(m0, m1, HIT), 3);
+
+        // The whole library: the playlist's song is already there.
+        const all = await swazCli(['transcode', '--ladder'], ctx);
+        assert.equal(all.code, 0, all.stderr);
+        assert.match(all.stderr, /3\/3 songs, 6 encoded, 3 cached, 0 skipped, 0 failed$/m);
+        assert.equal(cacheFiles(srv).done.length, 9);
+        assert.equal(cacheFiles(srv).tmp.length, 0);
+    } finally {
+        await srv.stop();
+        fs.rmSync(lib, { recursive: true, force: true });
     }
 });

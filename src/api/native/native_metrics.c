@@ -27,6 +27,8 @@ int native_metrics_get(HttpRequest *req, HttpResponse *res)
     Buf b;
     buf_init(&b, LIMIT_METRICS_BYTES);
     int r = metrics_render(&b);
+    if (r == 0)
+        r = metrics_render_process(&b);
     char *text = r == 0 ? arena_strndup(req->arena, b.data ? b.data : "", b.len) : NULL;
     size_t len = b.len;
     buf_free(&b);

@@ -10,9 +10,11 @@
 #include "api/api_json.h"
 #include "api/api_request.h"
 #include "core/err.h"
+#include "core/log.h"
 #include "core/str.h"
 #include "http/http_file.h"
 #include "http/http_live.h"
+#include "library/library_ladder.h"
 #include "library/library_lrc.h"
 #include "library/library_song.h"
 #include "media/media_probe.h"
@@ -229,8 +231,11 @@ static int native_song_transcode(HttpRequest *req, HttpResponse *res, const Song
     const char *user = p ? p->user_id : "";
     r = cached ? api_transcodes_start_cached(app->transcodes, user, app->tcache, &key, opts, live)
                : -EINVAL;
-    if (r == -EINVAL) /* uncacheable: a plain live transcode */
+    if (r < 0 && r != ERR_LIMIT && r != -ENOMEM && r != -EAGAIN) {
+        if (r != -EINVAL) /* -EINVAL: an id the cache cannot name; else the cache failed */
+            log_warn("transcode cache unusable (%s): streaming %s live", err_str(r), song->id);
         r = api_transcodes_start(app->transcodes, user, song->full_path, opts, live);
+    }
     if (r < 0)
         goto out_unref; /* the caller's error body releases the response's reference */
     http_response_header(res, "Cache-Control", "no-store");
@@ -246,14 +251,6 @@ out_unref:
     return r;
 }
 
-/* True when the original of `song` already is what `format` asks for. */
-static bool native_song_is_format(const Song *song, const char *format)
-{
-    if (strcmp(format, song->format) != 0)
-        return false;
-    return strcmp(format, "m4a") != 0 || strcmp(song->codec, "aac") == 0; /* not ALAC */
-}
-
 /* The target that re-encodes `song` to itself, for a start offset on an original (the
  * OpenSubsonic transcodeOffset extension: an offset means a transcode): its own format where
  * we encode it, else FLAC for lossless sources and mp3 for the rest. */
@@ -261,7 +258,7 @@ static MediaTranscodeFormat native_song_same_format(const Song *song)
 {
     static const char *const lossless[] = {"flac", "alac", "wavpack", "ape", "tta", "pcm_"};
     MediaTranscodeFormat f;
-    if (native_song_is_format(song, song->format) &&
+    if (library_ladder_is_original(song, song->format) &&
         media_transcode_format_parse(song->format, &f) == 0)
         return f;
     for (size_t i = 0; i < sizeof(lossless) / sizeof(lossless[0]); i++)
@@ -284,7 +281,7 @@ int native_songs_deliver(HttpRequest *req, HttpResponse *res, const Song *song, 
     if (raw)
         transcode = false;
     else if (format && *format) /* explicit: unless it is the original at or below its rate */
-        transcode = !native_song_is_format(song, format) || (kbps > 0 && kbps < song->bitrate);
+        transcode = !library_ladder_is_original(song, format) || (kbps > 0 && kbps < song->bitrate);
     else
         transcode = kbps > 0 && kbps < song->bitrate;
     if (!transcode && offset_s > 0 && !raw) { /* seeking in an original: re-encode it */

@@ -15,6 +15,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/str.h"
+#include "library/library_ladder.h"
 #include "library/library_service.h"
 #include "library/library_upload.h"
 
@@ -259,8 +260,11 @@ static int uploads_store(HttpRequest *req, HttpResponse *res, UploadState *st)
     }
     if (app->scans && (r = library_service_request_paths(app->scans, dirs, st->n)) < 0)
         log_warn("uploads: cannot queue a scan of the uploaded files: %s", err_str(r));
-    /* Pre-transcoding of uploaded songs (the configured ladder) starts here, once per
-     * stored file, when the transcode cache provides it. */
+    /* Pre-transcoding (the configured ladder), once the scanner has made each file a song. */
+    for (size_t i = 0; app->ladder && i < st->n; i++) {
+        if ((r = library_ladder_pretranscode_path(app->ladder, st->root, st->files[i].path)) < 0)
+            log_warn("uploads: %s will not be pre-transcoded: %s", st->files[i].path, err_str(r));
+    }
     return 0;
 }
 

@@ -16,7 +16,7 @@ export function parseMetrics(text) {
             continue;
         }
         if (line.startsWith('# HELP ')) continue;
-        const m = /^(\w+)(\{[^}]*\})? (-?\d+)$/.exec(line);
+        const m = /^(\w+)(\{[^}]*\})? (-?\d+(?:\.\d+)?)$/.exec(line);
         assert.ok(m, `not a sample line: ${line}`);
         assert.ok(typed.has(m[1]), `sample before its TYPE: ${line}`);
         values.set(m[1] + (m[2] ?? ''), Number(m[3]));

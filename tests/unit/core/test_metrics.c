@@ -84,12 +84,29 @@ static void test_render(void **state)
     buf_free(&small);
 }
 
+static void test_process(void **state)
+{
+    (void)state;
+    Buf b;
+    buf_init(&b, 64 * 1024);
+    assert_int_equal(metrics_render_process(&b), 0);
+    const char *rss = strstr(b.data, "\nprocess_resident_memory_bytes ");
+    assert_non_null(rss);
+    assert_true(atoll(strchr(rss + 1, ' ') + 1) > 100 * 1024); /* test-only: atoll */
+    assert_non_null(strstr(b.data, "# TYPE process_cpu_seconds_total counter\n"));
+    const char *fds = strstr(b.data, "\nprocess_open_fds ");
+    assert_non_null(fds);
+    assert_true(atoll(strchr(fds + 1, ' ') + 1) >= 3); /* stdin, stdout, stderr */
+    buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counters_across_threads),
         cmocka_unit_test(test_gauges_and_status),
         cmocka_unit_test(test_render),
+        cmocka_unit_test(test_process),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

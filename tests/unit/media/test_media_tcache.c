@@ -245,6 +245,38 @@ static void test_eviction_and_restart(void **state)
     media_tcache_free(c);
 }
 
+/* Many entries through the hash index: every kept one is found, every evicted one is gone,
+ * across table growth, backward-shift deletion and a restart. */
+static void test_many_entries(void **state)
+{
+    Fixture *f = *state;
+    enum { ENTRIES = 600, KEEP = 250 };
+    MediaTcache *c;
+    assert_int_equal(media_tcache_new(f->cache_dir, KEEP, &c), 0);
+    char id[32];
+    for (int i = 0; i < ENTRIES; i++) {
+        snprintf(id, sizeof(id), "s%d", i);
+        MediaTcacheKey k = key_of(f, id, 128);
+        fill_whole(c, &k, 1, 'x');
+    }
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < ENTRIES; i++) {
+            snprintf(id, sizeof(id), "s%d", i);
+            MediaTcacheKey k = key_of(f, id, 128);
+            int fd;
+            int r = media_tcache_open(c, &k, &fd);
+            assert_int_equal(r, i >= ENTRIES - KEEP ? 0 : -ENOENT);
+            if (r == 0)
+                close(fd);
+        }
+        media_tcache_free(c);
+        assert_int_equal(media_tcache_new(f->cache_dir, KEEP, &c), 0); /* from the folder */
+    }
+    int tmp;
+    assert_int_equal(count_files(f, &tmp), KEEP);
+    media_tcache_free(c);
+}
+
 /* `swaz transcode` beside `swaz serve`: each sees the other's finished files, and neither
  * removes a temp file of the other while it runs. */
 static void test_two_processes(void **state)
@@ -281,6 +313,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_and_abandoned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_eviction_and_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_processes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_entries, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

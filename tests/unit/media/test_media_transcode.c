@@ -7,6 +7,7 @@
 #include "media/media_transcode.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -147,6 +149,44 @@ static void test_tags_carried(void **state)
     free(dir);
 }
 
+/* A streamed FLAC has no total in its STREAMINFO; once the file is whole it can be written. */
+static void test_flac_total(void **state)
+{
+    (void)state;
+    char *dir;
+    char *path = make_wav(&dir, 2.0);
+    MemSink m = {0};
+    MediaTranscodeOptions o = {.format = MEDIA_TRANSCODE_FLAC};
+    int64_t samples = 0;
+    assert_int_equal(media_transcode_counted(path, &o, mem_write, &m, &samples), 0);
+    assert_in_range(samples, 2 * 44100 - 2048, 2 * 44100 + 2048);
+    char out[1100];
+    snprintf(out, sizeof(out), "%s/whole.flac", dir);
+    testutil_write_file(out, m.data, m.len);
+    free(m.data);
+    int fd = open(out, O_RDWR);
+    assert_true(fd >= 0);
+    uint8_t h[26];
+    assert_int_equal(pread(fd, h, sizeof(h), 0), sizeof(h));
+    assert_true((h[21] & 0x0f) == 0 && h[22] == 0 && h[23] == 0 && h[24] == 0 && h[25] == 0);
+    assert_int_equal(media_transcode_flac_total(fd, -1), -EINVAL);
+    assert_int_equal(media_transcode_flac_total(fd, samples), 0);
+    assert_int_equal(pread(fd, h, sizeof(h), 0), sizeof(h));
+    int64_t total = ((int64_t)(h[21] & 0x0f) << 32) | ((int64_t)h[22] << 24) |
+                    ((int64_t)h[23] << 16) | ((int64_t)h[24] << 8) | h[25];
+    assert_int_equal(total, samples);
+    close(fd);
+    Arena *a = arena_new(1 << 20);
+    MediaInfo mi;
+    assert_int_equal(media_probe(out, a, &mi), 0);
+    assert_in_range(mi.duration_ms, 1950, 2050); /* from STREAMINFO, not guessed */
+    arena_free(a);
+    fd = open(path, O_RDWR); /* not a FLAC file */
+    assert_int_equal(media_transcode_flac_total(fd, samples), -EINVAL);
+    close(fd);
+    drop_wav(dir, path);
+}
+
 static void test_failing_sink_stops(void **state)
 {
     (void)state;
@@ -203,9 +243,13 @@ static void test_parse_and_clamp(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_mp3),          cmocka_unit_test(test_other_targets),
-        cmocka_unit_test(test_tags_carried), cmocka_unit_test(test_failing_sink_stops),
-        cmocka_unit_test(test_bad_input),    cmocka_unit_test(test_parse_and_clamp),
+        cmocka_unit_test(test_mp3),
+        cmocka_unit_test(test_other_targets),
+        cmocka_unit_test(test_tags_carried),
+        cmocka_unit_test(test_flac_total),
+        cmocka_unit_test(test_failing_sink_stops),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_parse_and_clamp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
