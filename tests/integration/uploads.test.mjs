@@ -2,7 +2,8 @@
 // it is audio whatever its name and declared type, links it under
 // uploads/<user>/<artist>/<album>/ and has it scanned (GET /api/uploads shows it ready, and
 // /api/songs lists it); every refusal (403, 400 bad names and bodies, 413, 415, 507 with a
-// full tmpfs, an interrupted upload) leaves nothing on disk and keeps what was stored.
+// full tmpfs, an interrupted upload) leaves nothing on disk and keeps what was stored; a stored
+// song is pre-transcoded by the configured ladder into the transcode cache.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -145,6 +146,24 @@ test('an upload is stored by its tags, scanned, and listed for the uploader', as
     const again = await upload(tokens.alice, [{ name: 'file', filename: 'My Song.mp3', data: mp3 }]);
     assert.equal(again.status, 201, again.text());
     assert.equal(path.basename(again.json().uploads[0].path), 'My Song (2).mp3');
+});
+
+test('uploaded songs are pre-transcoded: the ladder fills the transcode cache', async () => {
+    const res = await upload(tokens.alice, [{ name: 'file', filename: 'Ladder.flac', data: flac }]);
+    assert.equal(res.status, 201, res.text());
+    const ready = await waitReady(tokens.alice, res.json().uploads[0].id);
+    // The default ladder is mp3 at 320, 128 and 64 kbps; a FLAC original needs all three.
+    const dir = path.join(server.dataDir, 'transcodes');
+    const made = () => (fs.existsSync(dir) ? fs.readdirSync(dir) : [])
+        .filter((n) => n.startsWith(`${ready.songId}-mp3-`) && !n.endsWith('.tmp')).sort();
+    for (let i = 0; i < 300 && made().length < 3; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(made().map((n) => n.split('-')[2]), ['128k', '320k', '64k']);
+    // A listener now gets the finished file: a length and Range, no encoder started.
+    const stream = await request(server.port, { token: tokens.alice,
+        path: `/api/songs/${encodeURIComponent(ready.songId)}/stream?format=mp3&maxBitRate=128`,
+        headers: { Range: 'bytes=0-99' } });
+    assert.equal(stream.status, 206, stream.text());
+    assert.equal(stream.body.length, 100);
 });
 
 test('users without may_upload get 403 and nothing is written', async () => {
