@@ -137,8 +137,8 @@
 #define LIMIT_SUBSONIC_PLAYLISTS  10000 /* playlists in one getPlaylists answer */
 #define LIMIT_SUBSONIC_BOOKMARKS  1000  /* bookmarks in one getBookmarks answer */
 #define LIMIT_SUBSONIC_HOST_BYTES 300   /* a Host header used in a share link */
-#define LIMIT_ZIP_DOWNLOADS     64  /* album/playlist zips made at once; past it 429 */
-#define LIMIT_ZIP_RETRY_AFTER_S 10  /* Retry-After of that 429 */
+#define LIMIT_ZIP_DOWNLOADS       64    /* album/playlist zips made at once; past it 429 */
+#define LIMIT_ZIP_RETRY_AFTER_S   10    /* Retry-After of that 429 */
 
 /* Personal data: favourites, history, play queue, bookmarks, the shared cache. */
 #define LIMIT_QUEUE_ENTRIES          1000        /* songs in a saved play queue */

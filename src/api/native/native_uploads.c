@@ -35,6 +35,7 @@ typedef struct UploadFile {
     uint64_t size;
     uint64_t reported; /* size last written to the table */
     const char *path;  /* relative to the uploads folder once linked, else NULL */
+    bool failed;       /* recorded as failed in the table */
     MediaInfo info;
 } UploadFile;
 
@@ -175,19 +176,21 @@ static int uploads_data(HttpRequest *req, HttpResponse *res, const HttpFormPart 
     return 0;
 }
 
-/* Every upload not linked is discarded (closing an unnamed file frees it) and marked failed. */
-static void uploads_end(HttpRequest *req, bool handled)
+/* Discards every upload not linked (closing an unnamed file frees it) and records it as
+ * failed, once: before a refusal is answered, so the uploader's next GET /api/uploads shows
+ * it, and at the end of the request for whatever is left (an interrupted body). */
+static void uploads_fail_unlinked(HttpRequest *req, UploadState *st)
 {
-    UploadState *st = req->body_state;
     const ApiContext *app = req->app;
-    (void)handled;
     DbConn *conn = NULL;
     for (size_t i = 0; i < st->n; i++) {
         UploadFile *f = &st->files[i];
+        if (f->path)
+            continue;
         if (f->fd >= 0)
             close(f->fd);
         f->fd = -1;
-        if (f->path)
+        if (f->failed)
             continue;
         if (!conn && db_acquire(app->db, &conn) < 0)
             break;
@@ -195,9 +198,22 @@ static void uploads_end(HttpRequest *req, bool handled)
         int r = library_upload_finish(conn, f->id, NULL, why, (int64_t)f->size, uploads_now());
         if (r < 0)
             log_warn("uploads: cannot record a failed upload: %s", err_str(r));
+        f->failed = true;
     }
     if (conn)
         db_release(conn);
+}
+
+static void uploads_end(HttpRequest *req, bool handled)
+{
+    UploadState *st = req->body_state;
+    (void)handled;
+    for (size_t i = 0; i < st->n; i++) {
+        if (st->files[i].fd >= 0)
+            close(st->files[i].fd);
+        st->files[i].fd = -1;
+    }
+    uploads_fail_unlinked(req, st);
 }
 
 const HttpBodySink native_uploads_sink = {
@@ -280,13 +296,18 @@ int native_uploads_post(HttpRequest *req, HttpResponse *res)
             char *msg = arena_printf(req->arena, "%s is not audio this server can read", f->name);
             uploads_refuse(req, res, st, 415, "unsupported_media_type",
                            msg ? msg : "not audio this server can read");
+            uploads_fail_unlinked(req, st);
             return 0;
         }
-        if (r < 0)
+        if (r < 0) {
+            uploads_fail_unlinked(req, st);
             return api_error_from(req, res, r);
+        }
     }
-    if (uploads_store(req, res, st) < 0)
+    if (uploads_store(req, res, st) < 0) {
+        uploads_fail_unlinked(req, st);
         return 0;
+    }
     json_t *items = json_array();
     for (size_t i = 0; items && i < st->n; i++) {
         const UploadFile *f = &st->files[i];
