@@ -149,6 +149,11 @@ test('play: the audio element advances and the right stream URL was requested',
             `no request for ${want}: ${requested.filter((u) => u.includes('/stream')).join(' ')}`);
         assert.equal(await page.getByTestId('np-title').textContent(), 'Aurora');
         await shot('playing');
+        // Gapless: the next song is already loading in the second element before this one ends.
+        await page.waitForFunction((id) => [...document.querySelectorAll('audio[data-player]')]
+            .some((a) => /** @type {HTMLAudioElement} */ (a).paused &&
+                /** @type {HTMLAudioElement} */ (a).src.includes(`/api/songs/${id}/stream`)),
+        ids['Frozen Lake'], { timeout: 5000, polling: 50 });
     });
 
 test('skip to the next song, then seek in it', { skip, timeout: 60000 }, async () => {
@@ -194,19 +199,19 @@ test('create a playlist, add songs from the album, reorder it', { skip, timeout:
         assert.deepEqual(await titles(), ['Aurora', 'Pine Smoke', 'Long Night']);
 
         await page.goto(`${server.baseUrl}/playlists/${playlistId}`);
-        await page.locator('.entries li').nth(2).waitFor();
+        await page.locator('.entries .entry').nth(2).waitFor();
         await shot('playlist');
         // Drag "Long Night" (position 2) onto the first entry.
-        await page.locator('.entries li[data-position="2"]')
-            .dragTo(page.locator('.entries li[data-position="0"]'));
+        await page.locator('.entries .entry[data-position="2"]')
+            .dragTo(page.locator('.entries .entry[data-position="0"]'));
         await page.waitForFunction(() =>
-            document.querySelector('.entries li[data-position="0"] .title')?.textContent
+            document.querySelector('.entries .entry[data-position="0"] .title')?.textContent
                 ?.startsWith('Long Night'));
         assert.deepEqual(await titles(), ['Long Night', 'Aurora', 'Pine Smoke']);
         // The keyboard-reachable alternative: "move up".
         await page.getByRole('button', { name: 'Move Pine Smoke up' }).click();
         await page.waitForFunction(() =>
-            document.querySelector('.entries li[data-position="1"] .title')?.textContent
+            document.querySelector('.entries .entry[data-position="1"] .title')?.textContent
                 ?.startsWith('Pine Smoke'));
         assert.deepEqual(await titles(), ['Long Night', 'Pine Smoke', 'Aurora']);
     });
@@ -245,14 +250,65 @@ test('reload: the queue comes back from the server', { skip, timeout: 60000 }, a
             /** @type {HTMLAudioElement} */ (a).src.includes('/stream')), null, { polling: 100 });
 });
 
-test('lyrics, browse pages and the phone layout render', { skip, timeout: 60000 }, async () => {
+test('a lower quality asks the server for a transcode, and it plays', { skip, timeout: 60000 },
+    async () => {
+        await page.getByLabel('Quality').selectOption('128');
+        await page.waitForFunction(() => [...document.querySelectorAll('audio[data-player]')]
+            .some((a) => /** @type {HTMLAudioElement} */ (a).src.includes('bitrate=128')), null,
+        { polling: 100 });
+        await page.getByRole('button', { name: 'Play', exact: true }).last().click();
+        await page.waitForFunction(() => [...document.querySelectorAll('audio[data-player]')]
+            .some((a) => /** @type {HTMLAudioElement} */ (a).src.includes('format=mp3&bitrate=128') &&
+                /** @type {HTMLAudioElement} */ (a).currentTime > 0.3), null,
+        { timeout: 20000, polling: 100 });
+        assert.ok(requested.some((u) => /\/api\/songs\/[0-9a-f]+\/stream\?format=mp3&bitrate=128&t=/
+            .test(u)), 'the transcoded stream was requested');
+        await page.getByRole('button', { name: 'Pause' }).click();
+        await page.getByLabel('Quality').selectOption('original');
+    });
+
+test('synced lyrics follow the song', { skip, timeout: 60000 }, async () => {
+    await page.goto(`${server.baseUrl}/`);
+    await page.getByRole('heading', { name: 'Home' }).waitFor();
+    await page.getByRole('searchbox', { name: 'Search' }).fill('synced');
+    await page.locator('.search-results a', { hasText: 'Synced' }).first().click();
+    await page.getByRole('button', { name: 'Lyrics' }).click();
+    const panel = page.getByRole('complementary', { name: 'Lyrics' });
+    await panel.getByText('First synced line').waitFor();
+    await page.waitForFunction(() => document.querySelector('.lyrics li.active')?.textContent ===
+        'Third synced line', null, { timeout: 20000, polling: 50 });
+    await shot('lyrics');
+    await page.getByRole('button', { name: 'Close lyrics' }).click();
+});
+
+test('a 3,000-song playlist renders only the rows in view', { skip, timeout: 60000 }, async () => {
+    const songIds = Array.from({ length: 3000 }, (_, i) => Object.values(ids)[i % 4]);
+    const res = await api('/api/playlists', { method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: 'Long one', songIds }) });
+    assert.equal(res.status, 201, res.text());
+    await page.goto(`${server.baseUrl}/playlists/${res.json().id}`);
+    await page.waitForFunction(() => document.querySelector('.entries')?.getAttribute('data-count') ===
+        '3000', null, { timeout: 20000 });
+    const rows = await page.locator('.entries .entry').count();
+    assert.ok(rows > 5 && rows < 100, `${rows} rows in the DOM for 3000 entries`);
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    await page.locator('.entries .entry[data-position="2999"]').waitFor();
+    assert.ok(await page.locator('.entries .entry').count() < 100);
+});
+
+test('browse pages and the phone layout render', { skip, timeout: 60000 }, async () => {
     for (const [p, heading] of [['/artists', 'Artists'], ['/albums', 'Albums'],
-        ['/genres', 'Genres'], ['/library', 'Library'], ['/settings', 'Settings']]) {
+        ['/genres', 'Genres'], ['/years', 'Years'], ['/folders', 'Folders'],
+        ['/favourites', 'Favourites'], ['/history', 'History'], ['/library', 'Library'],
+        ['/settings', 'Settings'], ['/upload', 'Upload']]) {
         await page.goto(`${server.baseUrl}${p}`);
         await page.getByRole('heading', { name: heading, exact: true }).waitFor();
         await shot(p.slice(1));
     }
-    assert.ok(await page.locator('.album-card, .artist-row, .chip').count() >= 0);
+    // History has the songs played above.
+    await page.goto(`${server.baseUrl}/history`);
+    await page.locator('.song-row', { hasText: 'Synced' }).first().waitFor();
     await page.goto(`${server.baseUrl}/albums`);
     await page.locator('.album-card').first().waitFor();
     await page.setViewportSize({ width: 390, height: 844 });
@@ -260,6 +316,41 @@ test('lyrics, browse pages and the phone layout render', { skip, timeout: 60000 
     await shot('phone-albums');
     await page.setViewportSize({ width: 1280, height: 800 });
 });
+
+test('an administrator manages users and sees the scan status', { skip, timeout: 60000 },
+    async () => {
+        const admin = await context.newPage();
+        try {
+            await admin.goto(`${server.baseUrl}/settings`);
+            await admin.getByRole('button', { name: 'Log out', exact: true }).click();
+            await admin.getByLabel('Username').fill(server.admin.username);
+            await admin.getByLabel('Password').fill(server.admin.password);
+            await admin.getByRole('button', { name: 'Sign in' }).click();
+            await admin.getByRole('link', { name: 'Users' }).click();
+            await admin.getByPlaceholder('Username').fill('newcomer');
+            await admin.getByPlaceholder('Password').fill('newcomer password 1');
+            await admin.getByRole('button', { name: 'Add user' }).click();
+            await admin.getByRole('cell', { name: 'newcomer' }).waitFor();
+            const u = (await request(server.port, { path: '/api/users?limit=500',
+                token: (await server.login(server.admin.username, server.admin.password))
+                    .accessToken })).json();
+            assert.ok(u.items.some((x) => x.username === 'newcomer'), 'the user was created');
+            fs.mkdirSync(shots, { recursive: true });
+            await admin.screenshot({ path: path.join(shots, 'admin-users.png') });
+            await admin.getByRole('link', { name: 'Library' }).click();
+            const before = (await api('/api/scan')).json().scans;
+            await admin.getByRole('button', { name: 'Scan now' }).click();
+            await admin.getByLabel('Scan progress').waitFor();
+            for (let i = 0; i < 100 && (await api('/api/scan')).json().scans <= before; i++) {
+                await new Promise((r) => setTimeout(r, 100));
+            }
+            assert.ok((await api('/api/scan')).json().scans > before, 'the scan ran');
+            assert.equal(await admin.getByRole('alert').count(), 0, 'no error shown');
+            await admin.screenshot({ path: path.join(shots, 'admin-library.png') });
+        } finally {
+            await admin.close();
+        }
+    });
 
 test('upload a file and see it appear', { skip, timeout: 60000 }, async (t) => {
     const probe = await api('/api/uploads');

@@ -1,10 +1,10 @@
 // playlists.tsx - the playlists page (create, import M3U) and one playlist (rename, public,
 // delete, play, drag and drop reorder, remove).
-import { useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, formatTime, type Page, type Playlist, type Song } from '../api';
 import { navigate } from '../router';
 import { playSongs } from '../player/player';
-import { ErrorLine, errText, SongRow, useData } from './common';
+import { ErrorLine, errText, SongRow, useData, VirtualList } from './common';
 
 export function PlaylistsPage() {
   const { data, error, reload } = useData(() => api<Page<Playlist>>('/api/playlists?limit=500'), []);
@@ -47,18 +47,45 @@ export function PlaylistsPage() {
   );
 }
 
-type Detail = Playlist & { entries: { position: number; song: Song | null }[]; next: string | null };
+type Entry = { position: number; song: Song | null };
+type Detail = Playlist & { entries: Entry[]; next: string | null };
+
+/** The playlist and all its entries (pages of 500 fetched one after another, so a playlist of
+ * 10,000 songs shows its first page at once and the rest as it arrives). */
+function usePlaylist(id: string): { data: Detail | null; entries: Entry[]; error: string; reload: () => void } {
+  const [data, setData] = useState<Detail | null>(null);
+  const [entries, setEntries] = useState<Entry[]>([]);
+  const [error, setError] = useState('');
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    let live = true;
+    (async () => {
+      let after: string | null = null;
+      const all: Entry[] = [];
+      do {
+        const page: Detail = await api<Detail>(`/api/playlists/${id}?limit=500${after ? '&after=' + encodeURIComponent(after) : ''}`);
+        if (!live) return;
+        all.push(...page.entries);
+        setData(page);
+        setEntries(all.slice());
+        after = page.next;
+      } while (after);
+    })().catch((e: unknown) => { if (live) setError(errText(e)); });
+    return () => { live = false; };
+  }, [id, n]);
+  return { data, entries, error, reload: () => setN((x) => x + 1) };
+}
 
 export function PlaylistPage({ id }: { id: string }) {
-  const { data, error, reload } = useData(() => api<Detail>(`/api/playlists/${id}?limit=500`), [id]);
+  const { data, entries, error, reload } = usePlaylist(id);
   const [msg, setMsg] = useState('');
   const [drag, setDrag] = useState<number | null>(null);
+  const songs = useMemo(() => entries.map((e) => e.song).filter((s): s is Song => s !== null), [entries]);
   if (error) return <div class="page"><ErrorLine error={error} /></div>;
   if (!data) return <div class="page"><p>Loading…</p></div>;
-  const songs = data.entries.map((e) => e.song).filter((s): s is Song => s !== null);
   const owner = data.access === 'owner', edit = data.access !== 'reader';
   const act = async (f: () => Promise<unknown>) => { try { await f(); setMsg(''); reload(); } catch (e) { setMsg(errText(e)); } };
-  const rename = () => { const n = prompt('Rename playlist', data.name); if (n) void act(() => api(`/api/playlists/${id}`, { method: 'PATCH', body: { name: n } })); };
+  const rename = () => { const name = prompt('Rename playlist', data.name); if (name) void act(() => api(`/api/playlists/${id}`, { method: 'PATCH', body: { name } })); };
   const move = (from: number, to: number) => act(() => api(`/api/playlists/${id}/move`, { method: 'POST', body: { from, to } }));
   return (
     <div class="page playlist-page">
@@ -73,19 +100,17 @@ export function PlaylistPage({ id }: { id: string }) {
         </> : null}
       </header>
       <ErrorLine error={msg} />
-      <ol class="entries">
-        {data.entries.map((e) => (
-          <li key={e.position} data-position={e.position} draggable={edit}
-            onDragStart={(ev) => { setDrag(e.position); ev.dataTransfer?.setData('text/plain', String(e.position)); }}
-            onDragOver={(ev) => ev.preventDefault()}
-            onDrop={(ev) => { ev.preventDefault(); const from = drag ?? Number(ev.dataTransfer?.getData('text/plain')); setDrag(null); if (!Number.isNaN(from) && from !== e.position) void move(from, e.position); }}>
-            {e.song ? <SongRow song={e.song} index={e.position} numbered onPlay={() => playSongs(songs, songs.indexOf(e.song as Song))} extra={edit ? <>
-              <button class="icon" title="Move up" aria-label={`Move ${e.song.title} up`} disabled={e.position === 0} onClick={() => move(e.position, e.position - 1)}>↑</button>
-              <button class="icon" title="Remove from playlist" aria-label={`Remove ${e.song.title} from playlist`} onClick={() => act(() => api(`/api/playlists/${id}/entries`, { method: 'DELETE', body: { positions: [e.position] } }))}>✕</button>
-            </> : null} /> : <span class="sub">(missing song)</span>}
-          </li>
-        ))}
-      </ol>
+      <VirtualList class="entries" items={entries} rowHeight={52} render={(e) => (
+        <div class="entry" data-position={e.position} draggable={edit}
+          onDragStart={(ev) => { setDrag(e.position); ev.dataTransfer?.setData('text/plain', String(e.position)); }}
+          onDragOver={(ev) => ev.preventDefault()}
+          onDrop={(ev) => { ev.preventDefault(); const from = drag ?? Number(ev.dataTransfer?.getData('text/plain')); setDrag(null); if (!Number.isNaN(from) && from !== e.position) void move(from, e.position); }}>
+          {e.song ? <SongRow song={e.song} index={e.position} numbered onPlay={() => playSongs(songs, songs.indexOf(e.song as Song))} extra={edit ? <>
+            <button class="icon" title="Move up" aria-label={`Move ${e.song.title} up`} disabled={e.position === 0} onClick={() => move(e.position, e.position - 1)}>↑</button>
+            <button class="icon" title="Remove from playlist" aria-label={`Remove ${e.song.title} from playlist`} onClick={() => act(() => api(`/api/playlists/${id}/entries`, { method: 'DELETE', body: { positions: [e.position] } }))}>✕</button>
+          </> : null} /> : <span class="sub">(missing song)</span>}
+        </div>
+      )} />
     </div>
   );
 }
