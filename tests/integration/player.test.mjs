@@ -10,7 +10,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { startServer, tempDir, repoRoot, allSongs, backend } from './lib/server.mjs';
+import { spawn } from 'node:child_process';
+import { startServer, tempDir, repoRoot, allSongs, backend, Server, createDatabase, freePort,
+    swazBin, swazEnv, logDir, freshPgDatabases } from './lib/server.mjs';
 import { request } from './lib/http.mjs';
 
 const CHROMIUM = process.env.SWAZ_TEST_CHROMIUM ?? '/usr/bin/chromium';
@@ -319,10 +321,11 @@ test('browse pages and the phone layout render', { skip, timeout: 60000 }, async
 
 test('an administrator manages users and sees the scan status', { skip, timeout: 60000 },
     async () => {
+        // Another origin (localhost, not 127.0.0.1) has its own storage: the listener's page
+        // stays signed in.
         const admin = await context.newPage();
         try {
-            await admin.goto(`${server.baseUrl}/settings`);
-            await admin.getByRole('button', { name: 'Log out', exact: true }).click();
+            await admin.goto(`http://localhost:${server.port}/`);
             await admin.getByLabel('Username').fill(server.admin.username);
             await admin.getByLabel('Password').fill(server.admin.password);
             await admin.getByRole('button', { name: 'Sign in' }).click();
@@ -349,6 +352,73 @@ test('an administrator manages users and sees the scan status', { skip, timeout:
             await admin.screenshot({ path: path.join(shots, 'admin-library.png') });
         } finally {
             await admin.close();
+        }
+    });
+
+test('settings: a password change signs out everywhere; the new password works',
+    { skip, timeout: 60000 }, async () => {
+        const NEW = 'listener password 2';
+        await page.goto(`${server.baseUrl}/settings`);
+        const refreshToken = await page.evaluate(() =>
+            JSON.parse(localStorage.getItem('swaz.session') ?? '{}').refreshToken);
+        assert.ok(refreshToken, 'the page holds a refresh token');
+        await page.getByLabel('Current password').fill(PASSWORD);
+        await page.getByLabel('New password').fill(NEW);
+        await page.getByRole('button', { name: 'Change password' }).click();
+        await page.getByRole('button', { name: 'Sign in' }).waitFor();
+        const old = await request(server.port, { method: 'POST', path: '/api/auth/refresh',
+            token: null, headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ refreshToken }) });
+        assert.equal(old.status, 401, 'the old session ended');
+        await page.getByLabel('Username').fill(USER);
+        await page.getByLabel('Password').fill(NEW);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('heading', { name: 'Settings' }).waitFor();
+        token = (await server.login(USER, NEW)).accessToken;
+        await page.getByRole('button', { name: 'Log out everywhere' }).click();
+        await page.getByRole('button', { name: 'Sign in' }).waitFor();
+        await page.getByLabel('Username').fill(USER);
+        await page.getByLabel('Password').fill(NEW);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    });
+
+const firstRunSkip = skip || (backend === 'postgres' && !freshPgDatabases
+    ? 'needs SWAZ_TEST_PG_URL to create an empty PostgreSQL database' : false);
+test('first run: with no user yet the page creates the administrator',
+    { skip: firstRunSkip, timeout: 90000 }, async () => {
+        const db = await createDatabase();
+        const port = await freePort();
+        const dataDir = tempDir('swaz-data-');
+        fs.mkdirSync(logDir, { recursive: true });
+        const logPath = path.join(logDir, `player-first-run-${process.pid}.log`);
+        const fd = fs.openSync(logPath, 'w');
+        const proc = spawn(swazBin, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir',
+            dataDir, '--music-dirs', server.musicDirs[0], '--web-dir', dist],
+        { env: swazEnv(db.url), stdio: ['ignore', fd, fd] });
+        fs.closeSync(fd);
+        const fresh = new Server({ proc, port, dataDir, musicDirs: server.musicDirs, logPath, db,
+            ownsDataDir: true, ownsDb: true });
+        const p = await context.newPage();
+        try {
+            await fresh.waitReady({ minSongs: 0 });
+            await p.goto(`${fresh.baseUrl}/`);
+            await p.getByRole('heading', { name: 'Welcome to Swaz' }).waitFor();
+            await p.getByLabel('Username').fill('owner');
+            await p.getByLabel('Password', { exact: true }).fill('owner password 1');
+            await p.getByLabel('Repeat password').fill('owner password 1');
+            fs.mkdirSync(shots, { recursive: true });
+            await p.screenshot({ path: path.join(shots, 'first-run.png') });
+            await p.getByRole('button', { name: 'Create administrator' }).click();
+            await p.getByRole('heading', { name: 'Home' }).waitFor();
+            await p.getByRole('link', { name: 'Users' }).waitFor();
+            const me = await fresh.login('owner', 'owner password 1');
+            assert.equal(me.user.isAdmin, true);
+            const status = await request(port, { path: '/api/auth/setup', token: null });
+            assert.deepEqual(status.json(), { needed: false });
+        } finally {
+            await p.close();
+            await fresh.stop();
         }
     });
 
