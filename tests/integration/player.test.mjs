@@ -136,6 +136,13 @@ test('search as you type, then open the album', { skip, timeout: 60000 }, async 
     assert.match(page.url(), /\/albums\/[0-9a-f]+$/);
     for (const t of ALBUM_SONGS) await page.locator('.song-row', { hasText: t }).first().waitFor();
     await shot('album');
+    // A public link to the album, that opens without signing in.
+    await page.getByRole('button', { name: 'Share' }).click();
+    const link = await page.getByLabel('Share link').inputValue();
+    assert.match(link, /\/s\/[A-Za-z0-9_-]{24}$/);
+    const shared = await request(server.port, { path: new URL(link).pathname, token: null });
+    assert.equal(shared.status, 200);
+    assert.ok(shared.text().includes(ALBUM));
 });
 
 test('play: the audio element advances and the right stream URL was requested',
@@ -191,7 +198,8 @@ test('create a playlist, add songs from the album, reorder it', { skip, timeout:
         await page.goto(albumUrl);
         for (const t of ['Aurora', 'Pine Smoke', 'Long Night']) {
             await page.getByRole('button', { name: `Actions for ${t}` }).click();
-            await page.getByRole('button', { name: 'Add to playlist…' }).click();
+            await page.locator('.song-actions .menu')
+                .getByRole('button', { name: 'Add to playlist…' }).click();
             await page.getByRole('dialog', { name: 'Add to playlist' })
                 .getByRole('button', { name: 'Road trip' }).click();
             await page.getByRole('dialog', { name: 'Add to playlist' }).waitFor({ state: 'detached' });
@@ -220,7 +228,7 @@ test('create a playlist, add songs from the album, reorder it', { skip, timeout:
 
 test('reload: the queue comes back from the server', { skip, timeout: 60000 }, async () => {
     // Reorder the play queue by drag and drop first, so the restored order is not the album's.
-    await page.getByRole('button', { name: 'Queue' }).click();
+    await page.getByRole('button', { name: 'Queue', exact: true }).click();
     await page.locator('.queue-panel li').nth(3).waitFor();
     await page.locator('.queue-panel li[data-index="3"]')
         .dragTo(page.locator('.queue-panel li[data-index="0"]'));
@@ -242,7 +250,7 @@ test('reload: the queue comes back from the server', { skip, timeout: 60000 }, a
     await page.getByRole('heading', { name: 'Road trip' }).waitFor();
     await page.waitForFunction(() =>
         document.querySelector('[data-testid=np-title]')?.textContent === 'Frozen Lake');
-    await page.getByRole('button', { name: 'Queue' }).click();
+    await page.getByRole('button', { name: 'Queue', exact: true }).click();
     const restored = await page.locator('.queue-panel li .title').allTextContents();
     assert.deepEqual(restored, expected);
     // And it plays from there.

@@ -3,6 +3,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, dropSession, login, logout, setup, type Page } from '../api';
 import { ErrorLine, errText, useData } from './common';
+import { usePlayer } from './playing';
+import { setQuality, setReplayGain } from '../player/player';
+import type { Quality } from '../player/queue';
 
 function field(form: EventTarget | null, name: string): string {
   return ((form as HTMLFormElement).elements.namedItem(name) as HTMLInputElement).value;
@@ -49,6 +52,23 @@ export function FirstRunPage() {
   );
 }
 
+/** Stream quality and ReplayGain, kept in this browser. */
+function PlaybackSettings() {
+  const s = usePlayer();
+  return (
+    <section><h2>Playback</h2>
+      <form class="stack" onSubmit={(e) => e.preventDefault()}>
+        <label>Quality (lowered automatically on a slow connection)
+          <select value={s.quality} onChange={(e) => setQuality((e.target as HTMLSelectElement).value as Quality)}>
+            <option value="original">Original file</option><option value="320">320 kbps</option><option value="128">128 kbps</option><option value="64">64 kbps</option>
+          </select>
+        </label>
+        <label class="check"><input type="checkbox" checked={s.replayGain} onChange={(e) => setReplayGain((e.target as HTMLInputElement).checked)} /> Apply ReplayGain</label>
+      </form>
+    </section>
+  );
+}
+
 interface Key { id: string; name: string; createdAt: number; lastUsedAt: number | null }
 export function SettingsPage() {
   const [msg, setMsg] = useState('');
@@ -73,6 +93,7 @@ export function SettingsPage() {
     <div class="page settings">
       <h1>Settings</h1>
       <ErrorLine error={msg} />
+      <PlaybackSettings />
       <section><h2>Sessions</h2>
         <button onClick={() => logout(false)}>Log out</button> <button class="danger" onClick={() => logout(true)}>Log out everywhere</button>
       </section>

@@ -186,6 +186,25 @@ export function AddToPlaylist({ songs, onDone }: { songs: readonly Song[]; onDon
   );
 }
 
+/** Makes a public link to a song, album or playlist (POST /api/shares) and shows it. */
+export function ShareButton({ kind, id }: { kind: 'song' | 'album' | 'playlist'; id: string }) {
+  const [url, setUrl] = useState('');
+  const [error, setError] = useState('');
+  const share = async () => {
+    try {
+      const s = await api<{ url: string }>('/api/shares', { method: 'POST', body: { kind, itemId: id } });
+      setUrl(location.origin + s.url);
+    } catch (e) { setError(errText(e)); }
+  };
+  return (
+    <span class="share">
+      <button onClick={share}>Share</button>
+      {url ? <input class="share-url" readOnly value={url} aria-label="Share link" onFocus={(e) => (e.target as HTMLInputElement).select()} /> : null}
+      <ErrorLine error={error} />
+    </span>
+  );
+}
+
 export function SongActions({ song }: { song: Song }) {
   const [open, setOpen] = useState<'menu' | 'playlist' | null>(null);
   return (

@@ -1,9 +1,9 @@
 // library.tsx - browsing: home, albums, artists, genres, years, folders, the album and artist
 // pages, search results, favourites and history.
-import { useMemo } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { api, formatTime, type Album, type Artist, type Page, type Ref, type Song } from '../api';
-import { playSongs } from '../player/player';
-import { AlbumGrid, AlbumStrip, Cover, ErrorLine, RatingStars, SongList, SongRow, StarButton, useData, usePaged, VirtualList } from './common';
+import { addToQueue, playSongs } from '../player/player';
+import { AddToPlaylist, AlbumGrid, AlbumStrip, Cover, ErrorLine, RatingStars, ShareButton, SongList, SongRow, StarButton, useData, usePaged, VirtualList } from './common';
 
 export function HomePage() {
   const newest = useData(() => api<Page<Album>>('/api/albums?list=newest&limit=12'), []);
@@ -86,6 +86,7 @@ export function ArtistPage({ id }: { id: string }) {
 }
 
 export function AlbumPage({ id }: { id: string }) {
+  const [adding, setAdding] = useState(false);
   const { data, error } = useData(() => api<Album & { songs: Song[] }>(`/api/albums/${id}`), [id]);
   const discs = useMemo(() => {
     const out = new Map<number, Song[]>();
@@ -107,7 +108,8 @@ export function AlbumPage({ id }: { id: string }) {
           <h1>{data.name}</h1>
           <p>{data.artistId ? <a href={`/artists/${data.artistId}`}>{data.artist}</a> : data.artist}{data.year ? ` · ${data.year}` : ''} · {data.songCount} songs · {formatTime(data.durationMs)}</p>
           <p>{data.genres.map((g: Ref) => <a key={g.id} class="chip" href={`/genres/${encodeURIComponent(g.name)}`}>{g.name}</a>)}</p>
-          <button class="primary" onClick={() => playSongs(data.songs, 0)}>Play</button> <StarButton kind="album" id={data.id} /> <RatingStars kind="album" id={data.id} />
+          <button class="primary" onClick={() => playSongs(data.songs, 0)}>Play</button> <button onClick={() => addToQueue(data.songs)}>Add to queue</button> <button onClick={() => setAdding(true)}>Add to playlist…</button> <ShareButton kind="album" id={data.id} /> <StarButton kind="album" id={data.id} /> <RatingStars kind="album" id={data.id} />
+          {adding ? <AddToPlaylist songs={data.songs} onDone={() => setAdding(false)} /> : null}
         </div>
       </header>
       {many ? discs.map(([d, songs]) => (

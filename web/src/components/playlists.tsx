@@ -4,7 +4,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, formatTime, type Page, type Playlist, type Song } from '../api';
 import { navigate } from '../router';
 import { playSongs } from '../player/player';
-import { ErrorLine, errText, SongRow, useData, VirtualList } from './common';
+import { ErrorLine, errText, ShareButton, SongRow, useData, VirtualList } from './common';
 
 export function PlaylistsPage() {
   const { data, error, reload } = useData(() => api<Page<Playlist>>('/api/playlists?limit=500'), []);
@@ -93,6 +93,7 @@ export function PlaylistPage({ id }: { id: string }) {
         <h1>{data.name}</h1>
         <p>{data.songCount} songs · {formatTime(data.durationMs)} · {data.public ? 'public' : 'private'} · {data.owner}</p>
         <button class="primary" onClick={() => playSongs(songs, 0)} disabled={!songs.length}>Play</button>
+        <ShareButton kind="playlist" id={id} />
         {owner ? <>
           <button onClick={rename}>Rename</button>
           <label class="check"><input type="checkbox" checked={data.public} onChange={(e) => act(() => api(`/api/playlists/${id}`, { method: 'PATCH', body: { public: (e.target as HTMLInputElement).checked } }))} /> Public</label>

@@ -280,11 +280,15 @@ export function save(): void {
   } }).catch(() => {});
 }
 
-/** Restores the queue saved by this or another device (not playing until asked). */
-export async function restore(): Promise<void> {
+/** Restores the queue saved by this or another device (not playing until asked); with
+ * `onlyIfOther`, only when it differs from the queue here. */
+export async function restore(onlyIfOther = false): Promise<void> {
   try {
     const q = await api<{ songs: Song[]; currentIndex: number; positionMs: number }>('/api/queue');
-    if (q.songs.length) {
+    const mine = Q.savedWindow(state.queue);
+    const same = q.songs.map((s) => s.id).join() === mine.items.map((s) => s.id).join() &&
+      q.currentIndex === mine.current;
+    if (q.songs.length && !(onlyIfOther && same)) {
       set({ queue: Q.playList(state.queue, q.songs, q.currentIndex), positionS: q.positionMs / 1000 });
       const song = current();
       if (song) {
@@ -306,4 +310,10 @@ export function reset(): void {
   restored = false;
   set({ queue: Q.emptyQueue<Song>(), playing: false, positionS: 0, durationS: 0 });
 }
-if (typeof window !== 'undefined') window.addEventListener('pagehide', () => save());
+if (typeof window !== 'undefined') {
+  window.addEventListener('pagehide', () => save());
+  // Back on this tab while nothing plays: take the queue another device may have saved since.
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible' && restored && !state.playing) void restore(true);
+  });
+}
