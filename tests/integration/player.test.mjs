@@ -443,6 +443,9 @@ test('first run: with no user yet the page creates the administrator',
 test('upload a file and see it appear', { skip, timeout: 60000 }, async (t) => {
     const probe = await api('/api/uploads');
     if (probe.status === 404) {
+        // The page says so instead of failing.
+        await page.goto(`${server.baseUrl}/upload`);
+        await page.getByText('This server does not take uploads yet.').waitFor();
         t.skip('POST /api/uploads is not implemented by this server yet (404)');
         return;
     }

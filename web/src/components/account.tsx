@@ -242,7 +242,7 @@ export function UploadPage() {
         <li key={i}><span>{f.file.name}</span> <progress max={1} value={f.progress} aria-label={`Upload of ${f.file.name}`} /> <span class={f.state === 'error' ? 'error' : 'sub'}>{f.state}{f.message ? `: ${f.message}` : ''}</span></li>
       ))}</ul>
       <h2>Your uploads</h2>
-      <ErrorLine error={list.error} />
+      <ErrorLine error={list.error.includes('(404)') ? 'This server does not take uploads yet.' : list.error} />
       <ul>{rows.map((r, i) => <li key={i}>{r.songId ? <a href={`/search?q=${encodeURIComponent(r.name)}`}>{r.name}</a> : r.name} <span class="sub">{r.status}</span></li>)}</ul>
     </div>
   );

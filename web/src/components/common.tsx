@@ -14,7 +14,7 @@ export function useData<T>(load: () => Promise<T>, deps: unknown[]): { data: T |
   useEffect(() => {
     let live = true;
     setError('');
-    load().then((d) => { if (live) setData(d); }).catch((e: unknown) => { if (live) setError(e instanceof Error ? e.message : String(e)); });
+    load().then((d) => { if (live) setData(d); }).catch((e: unknown) => { if (live) setError(errText(e)); });
     return () => { live = false; };
   }, [...deps, n]);
   return { data, error, reload: () => setN((x) => x + 1) };
@@ -207,6 +207,12 @@ export function ShareButton({ kind, id }: { kind: 'song' | 'album' | 'playlist';
 
 export function SongActions({ song }: { song: Song }) {
   const [open, setOpen] = useState<'menu' | 'playlist' | null>(null);
+  useEffect(() => {
+    if (open !== 'menu') return undefined;
+    const close = () => setOpen(null); // a click anywhere else closes the menu
+    window.addEventListener('click', close);
+    return () => window.removeEventListener('click', close);
+  }, [open]);
   return (
     <span class="song-actions">
       <button class="icon" title="More" aria-label={`Actions for ${song.title}`} onClick={(e) => { e.stopPropagation(); setOpen(open ? null : 'menu'); }}>⋯</button>
