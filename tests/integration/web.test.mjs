@@ -46,6 +46,9 @@ test('index.html at / with no-cache, an ETag and 304 on revalidation', async () 
     assert.equal(res.headers['content-type'], 'text/html; charset=utf-8');
     assert.equal(res.headers['cache-control'], 'no-cache');
     assert.ok(res.headers.etag, 'an ETag');
+    const csp = String(res.headers['content-security-policy'] ?? '');
+    assert.match(csp, /script-src 'self'/);
+    assert.match(csp, /frame-ancestors 'none'/);
     const again = await request(server.port, { path: '/', token: null,
         headers: { 'If-None-Match': res.headers.etag } });
     assert.equal(again.status, 304);
@@ -81,6 +84,7 @@ test('client routes get index.html; a missing hashed asset is a 404', async () =
         assert.equal(res.status, 200, p);
         assert.equal(res.text(), INDEX, p);
         assert.equal(res.headers['cache-control'], 'no-cache', p);
+        assert.match(String(res.headers['content-security-policy']), /default-src 'self'/, p);
     }
     const missing = await request(server.port, { path: '/assets/index-00000000.js', token: null });
     assert.equal(missing.status, 404);
