@@ -323,6 +323,34 @@ test('a 3,000-song playlist renders only the rows in view', { skip, timeout: 600
     assert.ok(await page.locator('.entries .entry').count() < 100);
 });
 
+test('favourites, ratings and M3U import', { skip, timeout: 60000 }, async () => {
+    await page.goto(`${server.baseUrl}/albums`);
+    await page.locator('.album-card', { hasText: ALBUM }).first().click();
+    await page.getByRole('heading', { name: ALBUM }).waitFor();
+    const row = page.locator('.song-row', { hasText: 'Pine Smoke' });
+    await row.getByRole('button', { name: 'Add to favourites' }).click();
+    await row.getByRole('button', { name: 'Remove from favourites' }).waitFor();
+    assert.equal((await api(`/api/stars/song/${ids['Pine Smoke']}`)).json().starred, true);
+    await page.locator('.hero').getByRole('button', { name: 'Rate 4' }).click();
+    const albumId = page.url().split('/').pop();
+    for (let i = 0; i < 50 && (await api(`/api/stars/album/${albumId}`)).json().rating !== 4; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal((await api(`/api/stars/album/${albumId}`)).json().rating, 4);
+    await page.getByRole('link', { name: 'Favourites' }).click();
+    await page.locator('.song-row', { hasText: 'Pine Smoke' }).waitFor();
+
+    await page.getByRole('link', { name: 'Playlists' }).click();
+    const m3u = '#EXTM3U\n#EXTINF:3,The Quiet Foxes - Aurora\n' +
+        'The Quiet Foxes/Northern Lights/01 - Aurora.mp3\n' +
+        'The Quiet Foxes/Northern Lights/04 - Long Night.mp3\nnot/there.mp3\n';
+    await page.locator('input[type=file]').setInputFiles({ name: 'Imported mix.m3u',
+        mimeType: 'audio/x-mpegurl', buffer: Buffer.from(m3u) });
+    await page.getByText('Imported Imported mix: 2 songs matched, 1 not found').waitFor();
+    await page.getByRole('link', { name: 'Imported mix' }).click();
+    await page.locator('.entries .entry[data-position="1"]', { hasText: 'Long Night' }).waitFor();
+});
+
 test('browse pages and the phone layout render', { skip, timeout: 60000 }, async () => {
     for (const [p, heading] of [['/artists', 'Artists'], ['/albums', 'Albums'],
         ['/genres', 'Genres'], ['/years', 'Years'], ['/folders', 'Folders'],

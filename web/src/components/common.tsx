@@ -142,7 +142,7 @@ export function StarButton({ kind, id }: { kind: 'song' | 'album' | 'artist'; id
     const s = await api<{ starred: boolean }>(`/api/stars/${kind}/${id}`, { method: on ? 'DELETE' : 'PUT' });
     setOn(s.starred);
   };
-  return <button class={'icon star' + (on ? ' on' : '')} aria-pressed={!!on} title={on ? 'Remove from favourites' : 'Add to favourites'} onClick={flip}>{on ? '★' : '☆'}</button>;
+  return <button class={'icon star' + (on ? ' on' : '')} aria-pressed={!!on} title={on ? 'Remove from favourites' : 'Add to favourites'} aria-label={on ? 'Remove from favourites' : 'Add to favourites'} onClick={flip}>{on ? '★' : '☆'}</button>;
 }
 
 export function RatingStars({ kind, id }: { kind: 'song' | 'album' | 'artist'; id: string }) {
@@ -155,7 +155,7 @@ export function RatingStars({ kind, id }: { kind: 'song' | 'album' | 'artist'; i
   };
   return (
     <span class="rating" aria-label={`rating ${rating} of 5`}>
-      {[1, 2, 3, 4, 5].map((r) => <button key={r} class={'icon' + (r <= rating ? ' on' : '')} title={`Rate ${r}`} onClick={() => rate(r)}>{r <= rating ? '★' : '☆'}</button>)}
+      {[1, 2, 3, 4, 5].map((r) => <button key={r} class={'icon' + (r <= rating ? ' on' : '')} title={`Rate ${r}`} aria-label={`Rate ${r}`} onClick={() => rate(r)}>{r <= rating ? '★' : '☆'}</button>)}
     </span>
   );
 }
