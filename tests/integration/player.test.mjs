@@ -2,8 +2,11 @@
 // by the real swaz binary from the built web/dist, on the generated test library: a new
 // listener signs in, searches, opens an album, plays (the <audio> element's time advances and
 // the right stream URL is requested), skips, seeks, makes a playlist, adds and reorders songs,
-// reloads and finds the queue restored. Screenshots of the main pages go to
-// .test-out/screenshots/<backend>/. Also checks the JavaScript budget (150 KB gzipped).
+// reloads and finds the queue restored; then gapless preloading, quality, Media Session,
+// ReplayGain, lyrics, favourites, ratings, M3U import, a 3,000-entry playlist, admin pages,
+// password change, first run and (once the endpoint exists) uploads. Screenshots of the main
+// pages go to .test-out/screenshots/<backend>/. Also checks the JavaScript budget (150 KB
+// gzipped).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -163,6 +166,9 @@ test('play: the audio element advances and the right stream URL was requested',
         assert.ok(requested.some((u) => u.includes(want)),
             `no request for ${want}: ${requested.filter((u) => u.includes('/stream')).join(' ')}`);
         assert.equal(await page.getByTestId('np-title').textContent(), 'Aurora');
+        const session = await page.evaluate(() => ({ title: navigator.mediaSession.metadata?.title,
+            album: navigator.mediaSession.metadata?.album }));
+        assert.deepEqual(session, { title: 'Aurora', album: 'Northern Lights' }, 'Media Session');
         await shot('playing');
         // Gapless: the next song is already loading in the second element before this one ends.
         await page.waitForFunction((id) => [...document.querySelectorAll('audio[data-player]')]
@@ -304,6 +310,28 @@ test('synced lyrics follow the song', { skip, timeout: 60000 }, async () => {
     await shot('lyrics');
     await page.getByRole('button', { name: 'Close lyrics' }).click();
 });
+
+test('ReplayGain: a song with a track gain plays quieter; the switch turns it off',
+    { skip, timeout: 60000 }, async () => {
+        const volume = () => page.evaluate(() => {
+            const all = [...document.querySelectorAll('audio[data-player]')];
+            const a = /** @type {HTMLAudioElement} */ (all.find((x) =>
+                /** @type {HTMLAudioElement} */ (x).src.includes('/stream') &&
+                !/** @type {HTMLAudioElement} */ (x).paused) ?? all[0]);
+            return a.volume;
+        });
+        await page.getByRole('searchbox', { name: 'Search' }).fill('gains');
+        await page.locator('.search-results a', { hasText: 'Gains' }).first().click();
+        await page.waitForFunction(() =>
+            document.querySelector('[data-testid=np-title]')?.textContent === 'Gains');
+        // trackGain -6.5 dB (peak 0.99) at the default volume 0.8
+        const want = 0.8 * Math.pow(10, -6.5 / 20);
+        assert.ok(Math.abs(await volume() - want) < 0.01, `volume ${await volume()}, want ${want}`);
+        await page.getByRole('link', { name: 'Settings' }).click();
+        await page.getByLabel('Apply ReplayGain').uncheck();
+        assert.ok(Math.abs(await volume() - 0.8) < 0.01, `volume ${await volume()} without gain`);
+        await page.getByLabel('Apply ReplayGain').check();
+    });
 
 test('a 3,000-song playlist renders only the rows in view', { skip, timeout: 60000 }, async (t) => {
     const songIds = Array.from({ length: 3000 }, (_, i) => Object.values(ids)[i % 4]);
