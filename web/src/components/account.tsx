@@ -1,7 +1,7 @@
 // account.tsx - signing in, the first-run page, the listener's settings (password, sessions,
 // API keys), shares, uploads, and the administrators' pages (users, library scan).
 import { useEffect, useState } from 'preact/hooks';
-import { api, dropSession, login, logout, setup, type Page } from '../api';
+import { accessToken, api, dropSession, login, logout, setup, type Page } from '../api';
 import { ErrorLine, errText, useData } from './common';
 import { usePlayer } from './playing';
 import { setQuality, setReplayGain } from '../player/player';
@@ -198,8 +198,8 @@ function uploadOne(f: File, onProgress: (p: number) => void): Promise<UploadRow[
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', '/api/uploads');
-    const token = JSON.parse(localStorage.getItem('swaz.session') ?? 'null') as { accessToken?: string } | null;
-    if (token?.accessToken) xhr.setRequestHeader('Authorization', `Bearer ${token.accessToken}`);
+    const token = accessToken();
+    if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
     xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); };
     xhr.onload = () => {
       let body: { uploads?: UploadRow[]; error?: { message: string } } = {};
