@@ -405,12 +405,15 @@ test('an administrator manages users and sees the scan status', { skip, timeout:
         // Another origin (localhost, not 127.0.0.1) has its own storage: the listener's page
         // stays signed in.
         const admin = await context.newPage();
+        admin.setDefaultTimeout(15000);
         try {
             await admin.goto(`http://localhost:${server.port}/`);
             await admin.getByLabel('Username').fill(server.admin.username);
             await admin.getByLabel('Password').fill(server.admin.password);
             await admin.getByRole('button', { name: 'Sign in' }).click();
+            await admin.getByRole('heading', { name: 'Home' }).waitFor();
             await admin.getByRole('link', { name: 'Users' }).click();
+            await admin.getByRole('heading', { name: 'Users' }).waitFor();
             await admin.getByPlaceholder('Username').fill('newcomer');
             await admin.getByPlaceholder('Password').fill('newcomer password 1');
             await admin.getByRole('button', { name: 'Add user' }).click();
