@@ -145,7 +145,7 @@ async function refresh(): Promise<boolean> {
 /** Calls the API; JSON bodies are encoded; throws ApiError with the server's code. */
 export async function api<T>(
   path: string,
-  opts: { method?: string; body?: unknown; raw?: BodyInit; type?: string } = {},
+  opts: { method?: string; body?: unknown; raw?: BodyInit; type?: string; keepalive?: boolean } = {},
 ): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     const headers: Record<string, string> = {};
@@ -156,7 +156,7 @@ export async function api<T>(
       body = JSON.stringify(opts.body);
     }
     if (opts.type) headers['Content-Type'] = opts.type;
-    const res = await fetch(path, { method: opts.method ?? 'GET', headers, body });
+    const res = await fetch(path, { method: opts.method ?? 'GET', headers, body, keepalive: opts.keepalive });
     if (res.status === 401 && attempt === 0 && session && (await refresh())) continue;
     const data = await parse(res);
     if (!res.ok) {

@@ -378,6 +378,7 @@ export function save(): void {
       positionMs: Math.round((elements[active]?.currentTime ?? state.positionS) * 1000),
       client: 'web',
     },
+    keepalive: true, // still sent when the page is closing (pagehide)
   }).catch(() => {});
 }
 
