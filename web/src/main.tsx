@@ -206,10 +206,12 @@ function Shell() {
     P.initMediaSession();
     const keys = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement;
+      const slider = t instanceof HTMLInputElement && t.type === 'range';
       if (
-        (t instanceof HTMLInputElement && t.type !== 'range') ||
+        (t instanceof HTMLInputElement && !slider) ||
         t instanceof HTMLTextAreaElement ||
-        t instanceof HTMLSelectElement
+        t instanceof HTMLSelectElement ||
+        (slider && e.key.startsWith('Arrow')) // the slider moves itself
       )
         return;
       const a = P.activeAudio();
