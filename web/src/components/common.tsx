@@ -2,7 +2,17 @@
 // song rows with their actions, and the song list (sortable, filterable).
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api, ApiError, coverUrl, formatTime, type Album, type Page, type Playlist, type Song } from '../api';
+import {
+  api,
+  ApiError,
+  coverUrl,
+  formatTime,
+  type Album,
+  type Page,
+  type Playlist,
+  type Ref,
+  type Song,
+} from '../api';
 import { addToQueue, playNext, playSongs } from '../player/player';
 import { Icon } from './icons';
 
@@ -198,6 +208,41 @@ export function AlbumCard({ album, size }: { album: Album; size: number }) {
       </span>
     </a>
   );
+}
+
+/** A short list of songs under a heading (popular, top, search results); nothing when empty. */
+export function SongSection({ title, songs }: { title: string; songs: readonly Song[] | null | undefined }) {
+  if (!songs || songs.length === 0) return null;
+  return (
+    <section>
+      <h2>{title}</h2>
+      {songs.map((s, i) => (
+        <SongRow key={s.id} song={s} index={i} onPlay={() => playSongs(songs, i)} />
+      ))}
+    </section>
+  );
+}
+
+/** Artists as links under a heading; nothing when empty. */
+export function ArtistChips({ title, artists }: { title: string; artists: readonly Ref[] }) {
+  if (artists.length === 0) return null;
+  return (
+    <section>
+      <h2>{title}</h2>
+      <div class="chips">
+        {artists.map((a) => (
+          <a key={a.id} class="chip" href={`/artists/${a.id}`}>
+            {a.name}
+          </a>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+/** What a page shows before its data is there: the error, or "Loading…". */
+export function PageWaiting({ error }: { error: string }) {
+  return <div class="page">{error ? <ErrorLine error={error} /> : <p>Loading…</p>}</div>;
 }
 
 export function AlbumStrip({ title, albums }: { title: string; albums: readonly Album[] | null }) {

@@ -7,12 +7,15 @@ import {
   AddToPlaylist,
   AlbumGrid,
   AlbumStrip,
+  ArtistChips,
   Cover,
   ErrorLine,
+  PageWaiting,
   RatingStars,
   ShareButton,
   SongList,
   SongRow,
+  SongSection,
   StarButton,
   useData,
   usePaged,
@@ -32,14 +35,7 @@ export function HomePage() {
       <AlbumStrip title="Recently played" albums={recent.data?.items ?? null} />
       <AlbumStrip title="Most played" albums={frequent.data?.items ?? null} />
       <AlbumStrip title="Random albums" albums={random.data?.items ?? null} />
-      {popular.data?.items.length ? (
-        <section>
-          <h2>Popular songs</h2>
-          {popular.data.items.map((s, i) => (
-            <SongRow key={s.id} song={s} index={i} onPlay={() => playSongs(popular.data?.items ?? [], i)} />
-          ))}
-        </section>
-      ) : null}
+      <SongSection title="Popular songs" songs={popular.data?.items} />
       <ErrorLine error={newest.error} />
     </div>
   );
@@ -120,14 +116,7 @@ export function ArtistPage({ id }: { id: string }) {
               <StarButton kind="artist" id={a.id} /> <RatingStars kind="artist" id={a.id} />
             </div>
           </header>
-          {top.data?.items.length ? (
-            <section>
-              <h2>Top songs</h2>
-              {top.data.items.map((s, i) => (
-                <SongRow key={s.id} song={s} index={i} onPlay={() => playSongs(top.data?.items ?? [], i)} />
-              ))}
-            </section>
-          ) : null}
+          <SongSection title="Top songs" songs={top.data?.items} />
           <h2>Albums</h2>
           <AlbumGrid albums={a.albums} />
         </>
@@ -148,18 +137,7 @@ export function AlbumPage({ id }: { id: string }) {
     }
     return [...out.entries()];
   }, [data]);
-  if (error)
-    return (
-      <div class="page">
-        <ErrorLine error={error} />
-      </div>
-    );
-  if (!data)
-    return (
-      <div class="page">
-        <p>Loading…</p>
-      </div>
-    );
+  if (error || !data) return <PageWaiting error={error} />;
   const many = discs.length > 1 && data.songs.length < 500;
   return (
     <div class="page album-page">
@@ -342,27 +320,9 @@ export function SearchPage({ q }: { q: string }) {
       <ErrorLine error={error} />
       {data ? (
         <>
-          {data.artists.length ? (
-            <section>
-              <h2>Artists</h2>
-              <div class="chips">
-                {data.artists.map((a) => (
-                  <a key={a.id} class="chip" href={`/artists/${a.id}`}>
-                    {a.name}
-                  </a>
-                ))}
-              </div>
-            </section>
-          ) : null}
-          {data.albums.length ? <AlbumStrip title="Albums" albums={data.albums} /> : null}
-          {data.songs.length ? (
-            <section>
-              <h2>Songs</h2>
-              {data.songs.map((s, i) => (
-                <SongRow key={s.id} song={s} index={i} onPlay={() => playSongs(data.songs, i)} />
-              ))}
-            </section>
-          ) : null}
+          <ArtistChips title="Artists" artists={data.artists} />
+          <AlbumStrip title="Albums" albums={data.albums} />
+          <SongSection title="Songs" songs={data.songs} />
           {!data.artists.length && !data.albums.length && !data.songs.length ? <p>Nothing found.</p> : null}
         </>
       ) : null}
@@ -377,18 +337,7 @@ export function FavouritesPage() {
   return (
     <div class="page">
       <h1>Favourites</h1>
-      {artists.items.length ? (
-        <section>
-          <h2>Artists</h2>
-          <div class="chips">
-            {artists.items.map((a) => (
-              <a key={a.id} class="chip" href={`/artists/${a.id}`}>
-                {a.name}
-              </a>
-            ))}
-          </div>
-        </section>
-      ) : null}
+      <ArtistChips title="Artists" artists={artists.items} />
       <AlbumStrip title="Albums" albums={albums.items} />
       <h2>Songs</h2>
       <SongList songs={songs.items} onEnd={songs.loadMore} />

@@ -4,7 +4,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, formatTime, type Page, type Playlist, type Song } from '../api';
 import { navigate } from '../router';
 import { playSongs } from '../player/player';
-import { ErrorLine, errText, ShareButton, SongRow, useData, VirtualList } from './common';
+import { ErrorLine, errText, PageWaiting, ShareButton, SongRow, useData, VirtualList } from './common';
 
 export function PlaylistsPage() {
   const { data, error, reload } = useData(() => api<Page<Playlist>>('/api/playlists?limit=500'), []);
@@ -109,18 +109,7 @@ export function PlaylistPage({ id }: { id: string }) {
   const [msg, setMsg] = useState('');
   const [drag, setDrag] = useState<number | null>(null);
   const songs = useMemo(() => entries.map((e) => e.song).filter((s): s is Song => s !== null), [entries]);
-  if (error)
-    return (
-      <div class="page">
-        <ErrorLine error={error} />
-      </div>
-    );
-  if (!data)
-    return (
-      <div class="page">
-        <p>Loading…</p>
-      </div>
-    );
+  if (error || !data) return <PageWaiting error={error} />;
   const owner = data.access === 'owner',
     edit = data.access !== 'reader';
   const act = async (f: () => Promise<unknown>) => {
