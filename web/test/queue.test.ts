@@ -17,6 +17,7 @@ import {
   playNext,
   previous,
   QUEUE_MAX,
+  qualityAfterError,
   qualityParams,
   remove,
   replayGainFactor,
@@ -161,6 +162,9 @@ test("quality: the listener's choice, lowered on slow connections, fallback step
   assert.equal(lowerQuality('original'), '320');
   assert.equal(lowerQuality('128'), '64');
   assert.equal(lowerQuality('64'), null);
+  assert.equal(qualityAfterError('original', ['original']), '320', 'undecodable: transcode');
+  assert.equal(qualityAfterError('128', ['128']), 'original', 'transcode refused: the file');
+  assert.equal(qualityAfterError('320', ['original', '320']), null, 'both failed: give up');
   assert.deepEqual(qualityParams('original'), {});
   assert.deepEqual(qualityParams('128'), { format: 'mp3', bitrate: '128' });
 });

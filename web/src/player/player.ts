@@ -211,19 +211,24 @@ function onStall(): void {
     void load(true, activeAudio().currentTime);
   }
 }
+let triedForSong: { id: string; tried: Q.Quality[] } = { id: '', tried: [] };
 function onError(): void {
-  const lower = Q.lowerQuality(streamQuality);
-  if (lower && streamQuality === 'original') {
-    streamQuality = lower; // an original format the browser cannot play: ask for mp3
-    const song = current();
-    if (song)
-      void streamUrl(song, lower)
-        .then((u) => {
-          activeAudio().src = u;
-          return activeAudio().play();
-        })
-        .catch(() => {});
-  }
+  const song = current();
+  if (!song) return;
+  if (triedForSong.id !== song.id) triedForSong = { id: song.id, tried: [] };
+  triedForSong.tried.push(streamQuality);
+  const retry = Q.qualityAfterError(streamQuality, triedForSong.tried);
+  if (!retry) return;
+  streamQuality = retry;
+  const at = activeAudio().currentTime;
+  void streamUrl(song, retry)
+    .then((u) => {
+      const a = activeAudio();
+      a.src = u;
+      if (at > 0) a.currentTime = at;
+      return a.play();
+    })
+    .catch(() => {});
 }
 
 function mediaSession(song: Song): void {

@@ -225,6 +225,14 @@ export function lowerQuality(q: Quality): Quality | null {
   return i + 1 < QUALITIES.length ? QUALITIES[i + 1] : null;
 }
 
+/** The quality to try after a stream failed at `failed`, or null to give up: an original the
+ * browser cannot decode is asked again as a transcode (320 kbps mp3); a transcode the server
+ * refused (too many at once) or could not make is asked again as the original file. */
+export function qualityAfterError(failed: Quality, tried: readonly Quality[]): Quality | null {
+  const next: Quality = failed === 'original' ? '320' : 'original';
+  return tried.includes(next) ? null : next;
+}
+
 /** Query parameters that ask the server for `q` (original: the file as it is). */
 export function qualityParams(q: Quality): Record<string, string> {
   return q === 'original' ? {} : { format: 'mp3', bitrate: q };
