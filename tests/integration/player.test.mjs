@@ -11,11 +11,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { spawn } from 'node:child_process';
 import { startServer, tempDir, repoRoot, allSongs, backend, Server, createDatabase, freePort,
-    swazBin, swazEnv, logDir, freshPgDatabases } from './lib/server.mjs';
+    swazBin, swazEnv, logDir, freshPgDatabases, run } from './lib/server.mjs';
 import { request } from './lib/http.mjs';
 
 const CHROMIUM = process.env.SWAZ_TEST_CHROMIUM ?? '/usr/bin/chromium';
@@ -503,6 +504,75 @@ test('first run: with no user yet the page creates the administrator',
         } finally {
             await p.close();
             await fresh.stop();
+        }
+    });
+
+test('a transcode the server refuses (429) falls back to the original file',
+    { skip, timeout: 120000 }, async () => {
+        // One transcode per user (2 in all): a stalled opus stream of a long song holds it.
+        const music = tempDir('swaz-long-');
+        const dir = path.join(music, 'Long Artist', 'Long Album');
+        fs.mkdirSync(dir, { recursive: true });
+        for (const [name, seconds] of [['Long', 900], ['Short', 3]]) {
+            const r = await run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
+                '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=8000:duration=${seconds}`,
+                '-c:a', 'pcm_s16le', '-metadata', `title=${name}`, '-metadata', 'artist=Long Artist',
+                '-metadata', 'album=Long Album', path.join(dir, `${name}.wav`)]);
+            assert.equal(r.code, 0, r.stderr);
+        }
+        const srv = await startServer({ musicDirs: [music], minSongs: 2,
+            env: { SWAZ_MAX_TRANSCODES: '2' }, args: ['--web-dir', dist] });
+        const p = await context.newPage();
+        p.setDefaultTimeout(15000);
+        /** @type {{url: string, status: number}[]} */
+        const streams = [];
+        p.on('response', (r) => {
+            if (r.url().includes('/stream')) streams.push({ url: r.url(), status: r.status() });
+        });
+        let stalled = null;
+        try {
+            const songs = await allSongs(srv.port);
+            const long = songs.find((x) => x.title === 'Long');
+            const short = songs.find((x) => x.title === 'Short');
+            assert.ok(long && short);
+            stalled = await new Promise((resolve, reject) => {
+                const req = http.request({ host: '127.0.0.1', port: srv.port, agent: false,
+                    path: `/api/songs/${long.id}/stream?format=opus&bitrate=256`,
+                    headers: { Authorization: `Bearer ${srv.admin.accessToken}` } });
+                req.on('error', reject);
+                req.on('response', (res) => {
+                    res.pause();
+                    res.on('error', () => {});
+                    resolve({ req, res });
+                });
+                req.end();
+            });
+            assert.equal(stalled.res.statusCode, 200);
+            stalled.req.on('error', () => {});
+
+            await p.goto(`${srv.baseUrl}/`);
+            await p.getByLabel('Username').fill(srv.admin.username);
+            await p.getByLabel('Password').fill(srv.admin.password);
+            await p.getByRole('button', { name: 'Sign in' }).click();
+            await p.getByRole('heading', { name: 'Home' }).waitFor();
+            await p.getByLabel('Quality').selectOption('128');
+            await p.getByRole('searchbox', { name: 'Search' }).fill('short');
+            await p.locator('.search-results a', { hasText: 'Short' }).first().click();
+            await p.waitForFunction((id) => [...document.querySelectorAll('audio[data-player]')]
+                .some((a) => {
+                    const el = /** @type {HTMLAudioElement} */ (a);
+                    return el.src.includes(`/api/songs/${id}/stream?t=`) && el.currentTime > 0.3;
+                }), short.id, { timeout: 20000, polling: 100 });
+            const mine = streams.filter((x) => x.url.includes(`/api/songs/${short.id}/stream`));
+            assert.ok(mine.some((x) => x.url.includes('bitrate=128') && x.status === 429),
+                `the 128 kbps transcode was refused first: ${JSON.stringify(mine)}`);
+            assert.ok(mine.some((x) => !x.url.includes('format=') && x.status < 300),
+                `then the original was streamed: ${JSON.stringify(mine)}`);
+        } finally {
+            stalled?.req.destroy();
+            await p.close();
+            await srv.stop();
+            fs.rmSync(music, { recursive: true, force: true });
         }
     });
 
