@@ -4,7 +4,8 @@
  * The input is a request path below the web player's root. Whenever the check accepts it,
  * an independent walk over its segments must find no way out of the root: no absolute path,
  * no empty, "." or ".." segment, no hidden name, no backslash or control byte. The content
- * type lookup must answer every name.
+ * type lookup must answer every name; the same bytes also go through the Accept-Encoding
+ * parser.
  */
 #include "core/limits.h"
 #include "http/http_static.h"
@@ -24,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     path[size] = '\0';
     if (!http_static_type(path))
         abort();
+    (void)http_static_accepts_gzip(path); /* the same bytes as an Accept-Encoding value */
     if (http_static_path_ok(path)) {
         size_t len = strlen(path);
         if (len == 0 || len > LIMIT_STATIC_PATH_BYTES || path[0] == '/')

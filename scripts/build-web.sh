@@ -34,14 +34,14 @@ fi
 
 # Rebuild when any input is newer than the last build.
 if [[ ! -f dist/index.html ]] ||
-    [[ -n $(find src public index.html package-lock.json vite.config.ts tsconfig.json \
+    [[ -n $(find src public index.html package-lock.json vite.config.ts tsconfig.json compress.mjs \
         -newer dist/index.html -print -quit) ]]; then
     run npm run build
 fi
 
 if [[ ${1:-} == --test ]]; then
     shift
-    run npx prettier --check src test vite.config.ts
+    run npx prettier --check src test vite.config.ts compress.mjs
     rm -rf test-out
     run npx tsc -p tsconfig.test.json
     node --test "$@" test-out/test/*.test.js

@@ -133,6 +133,14 @@ test('a new listener signs in', { skip, timeout: 60000 }, async () => {
     await page.getByRole('heading', { name: 'Recently added' }).waitFor();
     await page.locator('.album-card img').first().waitFor();
     await shot('home');
+    // The bundles went out gzipped (the build writes .gz siblings; swaz picks them).
+    const bundles = fs.readdirSync(path.join(dist, 'assets')).filter((f) => /\.(js|css)$/.test(f));
+    for (const f of bundles) {
+        const res = await request(server.port, { path: `/assets/${f}`, token: null,
+            headers: { 'Accept-Encoding': 'gzip, deflate, br' } });
+        assert.equal(res.headers['content-encoding'], 'gzip', f);
+        assert.ok(res.body.length < fs.statSync(path.join(dist, 'assets', f)).size, f);
+    }
 });
 
 test('search as you type, then open the album', { skip, timeout: 60000 }, async () => {
