@@ -2,8 +2,9 @@
 # Builds the web player into web/dist (what `swaz serve` serves at / by default).
 #   scripts/build-web.sh          npm ci when node_modules is behind the lockfile, then
 #                                 `npm run build` when a source is newer than web/dist
-#   scripts/build-web.sh --test   the same, then compiles and runs the player's unit tests
-#                                 (node --test; pass --test-reporter flags after --test)
+#   scripts/build-web.sh --test   the same, then checks the formatting (prettier) and
+#                                 compiles and runs the player's unit tests (node --test;
+#                                 pass --test-reporter flags after --test)
 # Quiet on success apart from the test output; needs node and npm (scripts/deps.sh).
 set -euo pipefail
 
@@ -33,13 +34,14 @@ fi
 
 # Rebuild when any input is newer than the last build.
 if [[ ! -f dist/index.html ]] ||
-    [[ -n $(find src public index.html package-lock.json vite.config.ts tsconfig.json \
+    [[ -n $(find src public index.html package-lock.json vite.config.ts tsconfig.json compress.mjs \
         -newer dist/index.html -print -quit) ]]; then
     run npm run build
 fi
 
 if [[ ${1:-} == --test ]]; then
     shift
+    run npx prettier --check src test vite.config.ts compress.mjs
     rm -rf test-out
     run npx tsc -p tsconfig.test.json
     node --test "$@" test-out/test/*.test.js

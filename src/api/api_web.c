@@ -17,6 +17,13 @@
 #define API_WEB_ASSETS "assets/"
 #define API_WEB_INDEX  "index.html"
 
+/* The player loads only its own scripts, styles, covers and streams; style attributes (set
+ * by components) need 'unsafe-inline' in style-src. No framing, no plugins. */
+#define API_WEB_CSP                                                                                \
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "                    \
+    "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; "                     \
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+
 static const char *const api_web_reserved_roots[] = {"api", "rest", "s", "health", "metrics", "ws"};
 
 bool api_web_reserved(const char *path)
@@ -29,6 +36,15 @@ bool api_web_reserved(const char *path)
             return true;
     }
     return false;
+}
+
+/* Headers for the player's HTML page. Returns 0 or -ENOMEM. */
+static int api_web_page_headers(HttpResponse *res)
+{
+    int rc = http_response_header(res, "Content-Security-Policy", API_WEB_CSP);
+    if (rc == 0)
+        rc = http_response_header(res, "Referrer-Policy", "same-origin");
+    return rc;
 }
 
 int api_web_fallback(HttpRequest *req, HttpResponse *res)
@@ -51,7 +67,11 @@ int api_web_fallback(HttpRequest *req, HttpResponse *res)
     bool hashed = strncmp(rel, API_WEB_ASSETS, strlen(API_WEB_ASSETS)) == 0;
     int rc = http_static_respond(req, res, ctx->web_dir, rel,
                                  hashed ? HTTP_STATIC_IMMUTABLE : HTTP_STATIC_NO_CACHE);
+    if (rc == 0 && strcmp(http_static_type(rel), http_static_type(API_WEB_INDEX)) == 0)
+        return api_web_page_headers(res); /* index.html asked for by name, or another page */
     if (rc != -ENOENT || hashed)
         return rc; /* a missing bundle stays a 404: HTML in place of a script helps no one */
-    return http_static_respond(req, res, ctx->web_dir, API_WEB_INDEX, HTTP_STATIC_NO_CACHE);
+    if ((rc = http_static_respond(req, res, ctx->web_dir, API_WEB_INDEX, HTTP_STATIC_NO_CACHE)) < 0)
+        return rc;
+    return api_web_page_headers(res);
 }

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -78,6 +79,52 @@ const char *http_static_type(const char *name)
     return "application/octet-stream";
 }
 
+/* Case-insensitive equality of s[0..n) and the NUL-terminated `word`. */
+static bool static_token_is(const char *s, size_t n, const char *word)
+{
+    return strlen(word) == n && strncasecmp(s, word, n) == 0;
+}
+
+/* True when the parameters `p[0..n)` of one coding (";q=0.5") set q to zero. */
+static bool static_q_zero(const char *p, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++) {
+        if ((p[i] == 'q' || p[i] == 'Q') && p[i + 1] == '=' &&
+            (i == 0 || p[i - 1] == ';' || p[i - 1] == ' ' || p[i - 1] == '\t')) {
+            size_t j = i + 2;
+            if (j >= n || p[j] != '0')
+                return false;
+            for (j++; j < n && p[j] != ';' && p[j] != ' ' && p[j] != '\t'; j++)
+                if (p[j] != '.' && p[j] != '0')
+                    return false;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool http_static_accepts_gzip(const char *header)
+{
+    int gzip = -1, star = -1; /* -1: not named; 0: refused; 1: accepted */
+    for (const char *p = header; p && *p;) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        const char *item = p;
+        while (*p && *p != ',')
+            p++;
+        size_t len = (size_t)(p - item);
+        size_t tok = 0;
+        while (tok < len && item[tok] != ';' && item[tok] != ' ' && item[tok] != '\t')
+            tok++;
+        int ok = static_q_zero(item + tok, len - tok) ? 0 : 1;
+        if (static_token_is(item, tok, "gzip") || static_token_is(item, tok, "x-gzip"))
+            gzip = ok;
+        else if (static_token_is(item, tok, "*"))
+            star = ok;
+    }
+    return gzip >= 0 ? gzip == 1 : star == 1;
+}
+
 /* Opens `rel` read-only beneath the directory descriptor `dir`. Returns an fd or -errno. */
 static int static_open_beneath(int dir, const char *rel)
 {
@@ -100,13 +147,38 @@ int http_static_respond(HttpRequest *req, HttpResponse *res, const char *root, c
     if (dir < 0)
         return -ENOENT;
     int fd = static_open_beneath(dir, rel);
-    close(dir);
-    if (fd < 0)
+    if (fd < 0) {
+        close(dir);
         return fd == -ENOMEM ? -ENOMEM : -ENOENT; /* EXDEV (escape), ELOOP, ENOTDIR, ... */
+    }
     struct stat st;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         close(fd);
+        close(dir);
         return -ENOENT;
+    }
+    char gz_name[LIMIT_STATIC_PATH_BYTES + sizeof(".gz")];
+    snprintf(gz_name, sizeof(gz_name), "%s.gz", rel);
+    int gz = static_open_beneath(dir, gz_name);
+    close(dir);
+    if (gz >= 0 && (fstat(gz, &st) < 0 || !S_ISREG(st.st_mode))) {
+        close(gz);
+        gz = -1;
+    }
+    if (gz >= 0) {
+        int rc = http_response_header(res, "Vary", "Accept-Encoding");
+        if (rc == 0 && http_static_accepts_gzip(http_request_header(req, "Accept-Encoding"))) {
+            close(fd);
+            fd = gz;
+            gz = -1;
+            rc = http_response_header(res, "Content-Encoding", "gzip");
+        }
+        if (gz >= 0)
+            close(gz);
+        if (rc < 0) {
+            close(fd);
+            return rc;
+        }
     }
     return http_file_respond(req, res, fd, http_static_type(rel), cache_control);
 }

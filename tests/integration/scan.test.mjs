@@ -116,6 +116,12 @@ test('POST /api/scan -> 202 with the status, and the scan completes', async () =
     assert.equal(st.full, true);
     assert.equal(st.added, 0, 'nothing changed, nothing added');
     assert.ok(st.seen >= TEST_SONGS.length);
+    // `{}` (what the web player sends) is a full scan too.
+    const again = await request(server.port, { method: 'POST', path: '/api/scan', body: '{}',
+        headers: { 'Content-Type': 'application/json' } });
+    assert.equal(again.status, 202, again.text());
+    const st2 = await waitScan((s) => s.scans > st.scans && s.state === 'idle', '{} scan finished');
+    assert.equal(st2.full, true);
 });
 
 test('POST /api/scan with paths scans those folders', async () => {

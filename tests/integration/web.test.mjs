@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { startServer, tempDir } from './lib/server.mjs';
 import { request, rawRequest, errorCode } from './lib/http.mjs';
 
@@ -25,6 +26,7 @@ before(async () => {
     fs.mkdirSync(path.join(webDir, 'assets'), { recursive: true });
     fs.writeFileSync(path.join(webDir, 'index.html'), INDEX);
     fs.writeFileSync(path.join(webDir, 'assets', 'index-4f9a2c1d.js'), SCRIPT);
+    fs.writeFileSync(path.join(webDir, 'assets', 'index-4f9a2c1d.js.gz'), zlib.gzipSync(SCRIPT));
     fs.writeFileSync(path.join(webDir, 'assets', 'index-77aa.css'), 'body{margin:0}');
     fs.writeFileSync(path.join(webDir, 'icon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
     fs.writeFileSync(path.join(webDir, '.env'), SECRET);
@@ -46,6 +48,9 @@ test('index.html at / with no-cache, an ETag and 304 on revalidation', async () 
     assert.equal(res.headers['content-type'], 'text/html; charset=utf-8');
     assert.equal(res.headers['cache-control'], 'no-cache');
     assert.ok(res.headers.etag, 'an ETag');
+    const csp = String(res.headers['content-security-policy'] ?? '');
+    assert.match(csp, /script-src 'self'/);
+    assert.match(csp, /frame-ancestors 'none'/);
     const again = await request(server.port, { path: '/', token: null,
         headers: { 'If-None-Match': res.headers.etag } });
     assert.equal(again.status, 304);
@@ -74,6 +79,33 @@ test('hashed assets are immutable for a year, with the right types and Range', a
     assert.equal(part.text(), SCRIPT.slice(0, 10));
 });
 
+test('a precompressed .gz sibling goes to clients that accept gzip', async () => {
+    const p = '/assets/index-4f9a2c1d.js';
+    const gz = await request(server.port, { path: p, token: null,
+        headers: { 'Accept-Encoding': 'br, gzip;q=0.8' } });
+    assert.equal(gz.status, 200);
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.equal(gz.headers.vary, 'Accept-Encoding');
+    assert.equal(gz.headers['content-type'], 'text/javascript; charset=utf-8');
+    assert.ok(gz.body.length < SCRIPT.length, 'smaller on the wire');
+    assert.equal(zlib.gunzipSync(gz.body).toString(), SCRIPT);
+    assert.equal(gz.headers['cache-control'], 'public, max-age=31536000, immutable');
+    for (const ae of [undefined, 'identity', 'gzip;q=0', 'br']) {
+        const plain = await request(server.port, { path: p, token: null,
+            headers: ae ? { 'Accept-Encoding': ae } : {} });
+        assert.equal(plain.status, 200, String(ae));
+        assert.equal(plain.headers['content-encoding'], undefined, String(ae));
+        assert.equal(plain.headers.vary, 'Accept-Encoding', String(ae));
+        assert.equal(plain.text(), SCRIPT, String(ae));
+        assert.notEqual(plain.headers.etag, gz.headers.etag, 'each encoding has its own ETag');
+    }
+    // No sibling, no Vary.
+    const css = await request(server.port, { path: '/assets/index-77aa.css', token: null,
+        headers: { 'Accept-Encoding': 'gzip' } });
+    assert.equal(css.headers['content-encoding'], undefined);
+    assert.equal(css.headers.vary, undefined);
+});
+
 test('client routes get index.html; a missing hashed asset is a 404', async () => {
     for (const p of ['/albums', '/albums/41ab', '/artists/x/y?tab=songs', '/search%20me',
         '/playlists/new/']) {
@@ -81,6 +113,7 @@ test('client routes get index.html; a missing hashed asset is a 404', async () =
         assert.equal(res.status, 200, p);
         assert.equal(res.text(), INDEX, p);
         assert.equal(res.headers['cache-control'], 'no-cache', p);
+        assert.match(String(res.headers['content-security-policy']), /default-src 'self'/, p);
     }
     const missing = await request(server.port, { path: '/assets/index-00000000.js', token: null });
     assert.equal(missing.status, 404);

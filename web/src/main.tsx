@@ -7,10 +7,31 @@ import { linkClick, match, navigate, useLocation } from './router';
 import * as P from './player/player';
 import { Cover } from './components/common';
 import { Icon } from './components/icons';
-import { AlbumPage, AlbumsPage, ArtistPage, ArtistsPage, FavouritesPage, FoldersPage, GenresPage, HistoryPage, HomePage, SearchPage, SongsPage, YearsPage } from './components/library';
+import {
+  AlbumPage,
+  AlbumsPage,
+  ArtistPage,
+  ArtistsPage,
+  FavouritesPage,
+  FoldersPage,
+  GenresPage,
+  HistoryPage,
+  HomePage,
+  SearchPage,
+  SongsPage,
+  YearsPage,
+} from './components/library';
 import { LyricsView, NowPlayingBar, QueuePanel } from './components/playing';
 import { PlaylistPage, PlaylistsPage } from './components/playlists';
-import { FirstRunPage, LibraryPage, LoginPage, SettingsPage, SharesPage, UploadPage, UsersPage } from './components/account';
+import {
+  FirstRunPage,
+  LibraryPage,
+  LoginPage,
+  SettingsPage,
+  SharesPage,
+  UploadPage,
+  UsersPage,
+} from './components/account';
 import './styles.css';
 
 function Page() {
@@ -39,7 +60,14 @@ function Page() {
   if (path === '/upload') return <UploadPage />;
   if (path === '/library') return <LibraryPage admin={admin} />;
   if (path === '/admin/users' && admin) return <UsersPage />;
-  return <div class="page"><h1>Not found</h1><p><a href="/">Home</a></p></div>;
+  return (
+    <div class="page">
+      <h1>Not found</h1>
+      <p>
+        <a href="/">Home</a>
+      </p>
+    </div>
+  );
 }
 
 /** Search as you type: a dropdown of the best artists, albums and songs; Enter opens all. */
@@ -48,31 +76,84 @@ function SearchBox() {
   const [res, setRes] = useState<{ artists: Artist[]; albums: Album[]; songs: Song[] } | null>(null);
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => {
-    if (!q.trim()) { setRes(null); return undefined; }
+    if (!q.trim()) {
+      setRes(null);
+      return undefined;
+    }
     const t = setTimeout(() => {
-      api<{ artists: Artist[]; albums: Album[]; songs: Song[] }>(`/api/search?q=${encodeURIComponent(q)}&limit=5`).then(setRes).catch(() => setRes(null));
+      api<{ artists: Artist[]; albums: Album[]; songs: Song[] }>(
+        `/api/search?q=${encodeURIComponent(q)}&limit=5`,
+      )
+        .then(setRes)
+        .catch(() => setRes(null));
     }, 150);
     return () => clearTimeout(t);
   }, [q]);
   useEffect(() => {
     const f = (e: KeyboardEvent) => {
-      if (e.key === '/' && !(e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement)) { e.preventDefault(); input.current?.focus(); }
+      if (
+        e.key === '/' &&
+        !(e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement)
+      ) {
+        e.preventDefault();
+        input.current?.focus();
+      }
     };
     window.addEventListener('keydown', f);
     return () => window.removeEventListener('keydown', f);
   }, []);
-  const close = () => { setRes(null); setQ(''); };
+  const close = () => {
+    setRes(null);
+    setQ('');
+  };
   return (
     <div class="search-box" role="search">
-      <input ref={input} type="search" placeholder="Search ( / )" aria-label="Search" value={q}
+      <input
+        ref={input}
+        type="search"
+        placeholder="Search ( / )"
+        aria-label="Search"
+        value={q}
         onInput={(e) => setQ((e.target as HTMLInputElement).value)}
-        onKeyDown={(e) => { if (e.key === 'Enter' && q.trim()) { navigate(`/search?q=${encodeURIComponent(q)}`); setRes(null); } if (e.key === 'Escape') close(); }} />
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && q.trim()) {
+            navigate(`/search?q=${encodeURIComponent(q)}`);
+            setRes(null);
+          }
+          if (e.key === 'Escape') close();
+        }}
+      />
       {res ? (
         <div class="search-results" onClick={close}>
-          {res.artists.map((a) => <a key={a.id} href={`/artists/${a.id}`}><span class="kind">Artist</span>{a.name}</a>)}
-          {res.albums.map((a) => <a key={a.id} href={`/albums/${a.id}`}><Cover id={a.coverId} size={32} alt="" /><span class="kind">Album</span>{a.name} <span class="sub">{a.artist}</span></a>)}
-          {res.songs.map((s) => <a key={s.id} href="#" onClick={(e) => { e.preventDefault(); void P.playSongs([s]); }}><span class="kind">Song</span>{s.title} <span class="sub">{s.artist}</span></a>)}
-          {!res.artists.length && !res.albums.length && !res.songs.length ? <p class="sub">Nothing found</p> : null}
+          {res.artists.map((a) => (
+            <a key={a.id} href={`/artists/${a.id}`}>
+              <span class="kind">Artist</span>
+              {a.name}
+            </a>
+          ))}
+          {res.albums.map((a) => (
+            <a key={a.id} href={`/albums/${a.id}`}>
+              <Cover id={a.coverId} size={32} alt="" />
+              <span class="kind">Album</span>
+              {a.name} <span class="sub">{a.artist}</span>
+            </a>
+          ))}
+          {res.songs.map((s) => (
+            <a
+              key={s.id}
+              href="#"
+              onClick={(e) => {
+                e.preventDefault();
+                void P.playSongs([s]);
+              }}
+            >
+              <span class="kind">Song</span>
+              {s.title} <span class="sub">{s.artist}</span>
+            </a>
+          ))}
+          {!res.artists.length && !res.albums.length && !res.songs.length ? (
+            <p class="sub">Nothing found</p>
+          ) : null}
         </div>
       ) : null}
     </div>
@@ -81,14 +162,34 @@ function SearchBox() {
 
 function Sidebar({ open, onNavigate }: { open: boolean; onNavigate: () => void }) {
   const admin = currentUser()?.isAdmin ?? false;
-  const links: [string, string][] = [['/', 'Home'], ['/albums', 'Albums'], ['/artists', 'Artists'], ['/songs', 'Songs'], ['/genres', 'Genres'], ['/years', 'Years'], ['/folders', 'Folders'],
-    ['/playlists', 'Playlists'], ['/favourites', 'Favourites'], ['/history', 'History'], ['/upload', 'Upload'], ['/shares', 'Shares'], ['/library', 'Library'], ['/settings', 'Settings']];
+  const links: [string, string][] = [
+    ['/', 'Home'],
+    ['/albums', 'Albums'],
+    ['/artists', 'Artists'],
+    ['/songs', 'Songs'],
+    ['/genres', 'Genres'],
+    ['/years', 'Years'],
+    ['/folders', 'Folders'],
+    ['/playlists', 'Playlists'],
+    ['/favourites', 'Favourites'],
+    ['/history', 'History'],
+    ['/upload', 'Upload'],
+    ['/shares', 'Shares'],
+    ['/library', 'Library'],
+    ['/settings', 'Settings'],
+  ];
   if (admin) links.push(['/admin/users', 'Users']);
   const { path } = useLocation();
   return (
     <nav class={'sidebar' + (open ? ' open' : '')} aria-label="Main" onClick={onNavigate}>
-      <a class="brand" href="/">Swaz</a>
-      {links.map(([href, label]) => <a key={href} href={href} class={path === href ? 'active' : ''}>{label}</a>)}
+      <a class="brand" href="/">
+        Swaz
+      </a>
+      {links.map(([href, label]) => (
+        <a key={href} href={href} class={path === href ? 'active' : ''}>
+          {label}
+        </a>
+      ))}
     </nav>
   );
 }
@@ -98,20 +199,36 @@ function Shell() {
   const [menu, setMenu] = useState(false);
   const [ready, setReady] = useState(false);
   useEffect(() => {
-    mediaToken().then(() => P.restore()).catch(() => {}).finally(() => setReady(true));
+    mediaToken()
+      .then(() => P.restore())
+      .catch(() => {})
+      .finally(() => setReady(true));
     P.initMediaSession();
     const keys = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement;
-      if (t instanceof HTMLInputElement && t.type !== 'range' || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement) return;
+      const slider = t instanceof HTMLInputElement && t.type === 'range';
+      if (
+        (t instanceof HTMLInputElement && !slider) ||
+        t instanceof HTMLTextAreaElement ||
+        t instanceof HTMLSelectElement ||
+        (slider && e.key.startsWith('Arrow')) // the slider moves itself
+      )
+        return;
       const a = P.activeAudio();
-      if (e.key === ' ') { e.preventDefault(); void P.toggle(); }
-      else if (e.key === 'ArrowRight' && e.shiftKey) void P.skip(1);
+      if (e.key === ' ') {
+        e.preventDefault();
+        void P.toggle();
+      } else if (e.key === 'ArrowRight' && e.shiftKey) void P.skip(1);
       else if (e.key === 'ArrowLeft' && e.shiftKey) void P.skip(-1);
       else if (e.key === 'ArrowRight') P.seek(a.currentTime + 10);
       else if (e.key === 'ArrowLeft') P.seek(a.currentTime - 10);
-      else if (e.key === 'ArrowUp') { e.preventDefault(); P.setVolume(P.playerState().volume + 0.05); }
-      else if (e.key === 'ArrowDown') { e.preventDefault(); P.setVolume(P.playerState().volume - 0.05); }
-      else return;
+      else if (e.key === 'ArrowUp') {
+        e.preventDefault();
+        P.setVolume(P.playerState().volume + 0.05);
+      } else if (e.key === 'ArrowDown') {
+        e.preventDefault();
+        P.setVolume(P.playerState().volume - 0.05);
+      } else return;
     };
     window.addEventListener('keydown', keys);
     return () => window.removeEventListener('keydown', keys);
@@ -119,14 +236,19 @@ function Shell() {
   return (
     <div class="shell" onClick={linkClick}>
       <header class="topbar">
-        <button class="icon menu-button" aria-label="Menu" onClick={() => setMenu(!menu)}><Icon name="menu" /></button>
+        <button class="icon menu-button" aria-label="Menu" onClick={() => setMenu(!menu)}>
+          <Icon name="menu" />
+        </button>
         <SearchBox />
       </header>
       <Sidebar open={menu} onNavigate={() => setMenu(false)} />
       <main class="content">{ready ? <Page /> : <p class="page">Loading…</p>}</main>
       {panel === 'queue' ? <QueuePanel onClose={() => setPanel(null)} /> : null}
       {panel === 'lyrics' ? <LyricsView onClose={() => setPanel(null)} /> : null}
-      <NowPlayingBar onQueue={() => setPanel(panel === 'queue' ? null : 'queue')} onLyrics={() => setPanel(panel === 'lyrics' ? null : 'lyrics')} />
+      <NowPlayingBar
+        onQueue={() => setPanel(panel === 'queue' ? null : 'queue')}
+        onLyrics={() => setPanel(panel === 'lyrics' ? null : 'lyrics')}
+      />
     </div>
   );
 }
@@ -134,9 +256,19 @@ function Shell() {
 function App() {
   const [user, setUser] = useState(currentUser());
   const [needsSetup, setNeedsSetup] = useState<boolean | null>(null);
-  useEffect(() => onSessionChange(() => { setUser(currentUser()); if (!currentUser()) P.reset(); }), []);
+  useEffect(
+    () =>
+      onSessionChange(() => {
+        setUser(currentUser());
+        if (!currentUser()) P.reset();
+      }),
+    [],
+  );
   useEffect(() => {
-    if (!user) api<{ needed: boolean }>('/api/auth/setup').then((s) => setNeedsSetup(s.needed)).catch(() => setNeedsSetup(false));
+    if (!user)
+      api<{ needed: boolean }>('/api/auth/setup')
+        .then((s) => setNeedsSetup(s.needed))
+        .catch(() => setNeedsSetup(false));
   }, [user]);
   if (user) return <Shell key={user.id} />;
   if (needsSetup === null) return null;

@@ -5,7 +5,8 @@ import { useEffect, useState } from 'preact/hooks';
 const listeners = new Set<() => void>();
 export function navigate(to: string, replace = false): void {
   if (to === location.pathname + location.search) return;
-  if (replace) history.replaceState(null, '', to); else history.pushState(null, '', to);
+  if (replace) history.replaceState(null, '', to);
+  else history.pushState(null, '', to);
   listeners.forEach((f) => f());
   window.scrollTo(0, 0);
 }
@@ -16,14 +17,17 @@ export function useLocation(): { path: string; query: URLSearchParams } {
   useEffect(() => {
     const f = () => tick((n) => n + 1);
     listeners.add(f);
-    return () => { listeners.delete(f); };
+    return () => {
+      listeners.delete(f);
+    };
   }, []);
   return { path: location.pathname, query: new URLSearchParams(location.search) };
 }
 
 /** Matches "/albums/:id" against a path; returns the parameters or null. */
 export function match(pattern: string, path: string): Record<string, string> | null {
-  const p = pattern.split('/'), s = path.replace(/\/+$/, '').split('/');
+  const p = pattern.split('/'),
+    s = path.replace(/\/+$/, '').split('/');
   if (p.length !== s.length) return null;
   const out: Record<string, string> = {};
   for (let i = 0; i < p.length; i++) {

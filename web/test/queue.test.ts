@@ -3,9 +3,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  afterEnded, append, cycleRepeat, effectiveQuality, emptyQueue, jump, lowerQuality, move, next,
-  nextIndex, playList, playNext, previous, QUEUE_MAX, qualityParams, remove, replayGainFactor,
-  savedWindow, setRepeat, setShuffle, shuffledOrder,
+  afterEnded,
+  append,
+  cycleRepeat,
+  effectiveQuality,
+  emptyQueue,
+  jump,
+  lowerQuality,
+  move,
+  next,
+  nextIndex,
+  playList,
+  playNext,
+  previous,
+  QUEUE_MAX,
+  qualityAfterError,
+  qualityParams,
+  remove,
+  replayGainFactor,
+  savedWindow,
+  setRepeat,
+  setShuffle,
+  shuffledOrder,
 } from '../src/player/queue.js';
 
 /** A deterministic random() for shuffles. */
@@ -92,7 +111,11 @@ test('drag and drop reorder keeps the current song current', () => {
   let s = setShuffle(playList(emptyQueue<string>(), songs, 0), true, seeded(1));
   const playOrder = s.order!.map((i) => s.items[i]);
   s = move(s, 0, 4);
-  assert.deepEqual(s.order!.map((i) => s.items[i]), playOrder, 'the shuffled play order survives');
+  assert.deepEqual(
+    s.order!.map((i) => s.items[i]),
+    playOrder,
+    'the shuffled play order survives',
+  );
 });
 
 test('play next goes right after the current song; add to queue goes last', () => {
@@ -109,7 +132,10 @@ test('play next goes right after the current song; add to queue goes last', () =
   assert.equal(e.items[e.current], 'only');
   e = append(emptyQueue<string>(), ['p', 'q']);
   assert.equal(e.items[e.current], 'p');
-  const full = playList(emptyQueue<string>(), Array.from({ length: QUEUE_MAX }, (_, i) => `s${i}`));
+  const full = playList(
+    emptyQueue<string>(),
+    Array.from({ length: QUEUE_MAX }, (_, i) => `s${i}`),
+  );
   assert.equal(append(full, ['over']).items.length, QUEUE_MAX, 'the queue stops at its limit');
 });
 
@@ -125,7 +151,7 @@ test('remove closes up; removing the current song makes the next one current', (
   assert.equal(q.items.length, 0);
 });
 
-test('quality: the listener\'s choice, lowered on slow connections, fallback steps down', () => {
+test("quality: the listener's choice, lowered on slow connections, fallback steps down", () => {
   assert.equal(effectiveQuality('original', {}), 'original');
   assert.equal(effectiveQuality('original', { effectiveType: '4g', downlinkMbps: 10 }), 'original');
   assert.equal(effectiveQuality('original', { effectiveType: '3g' }), '128');
@@ -136,6 +162,9 @@ test('quality: the listener\'s choice, lowered on slow connections, fallback ste
   assert.equal(lowerQuality('original'), '320');
   assert.equal(lowerQuality('128'), '64');
   assert.equal(lowerQuality('64'), null);
+  assert.equal(qualityAfterError('original', ['original']), '320', 'undecodable: transcode');
+  assert.equal(qualityAfterError('128', ['128']), 'original', 'transcode refused: the file');
+  assert.equal(qualityAfterError('320', ['original', '320']), null, 'both failed: give up');
   assert.deepEqual(qualityParams('original'), {});
   assert.deepEqual(qualityParams('128'), { format: 'mp3', bitrate: '128' });
 });
@@ -148,8 +177,12 @@ test('ReplayGain factor honours the peak', () => {
 });
 
 test('the saved queue is a window of at most QUEUE_MAX songs around the current one', () => {
-  const big = { items: Array.from({ length: QUEUE_MAX + 500 }, (_, i) => i), current: 1200,
-                order: null, repeat: 'off' as const };
+  const big = {
+    items: Array.from({ length: QUEUE_MAX + 500 }, (_, i) => i),
+    current: 1200,
+    order: null,
+    repeat: 'off' as const,
+  };
   const w = savedWindow(big);
   assert.equal(w.items.length, QUEUE_MAX);
   assert.equal(w.items[w.current], 1200);

@@ -133,7 +133,7 @@ int native_scan_post(HttpRequest *req, HttpResponse *res)
     int r = 0;
     json_t *paths = json_object_get(body, "paths");
     size_t n = json_is_array(paths) ? json_array_size(paths) : 0;
-    if (!json_is_object(body) || !json_is_array(paths)) {
+    if (!json_is_object(body) || (paths && !json_is_array(paths))) { /* {}: a full scan */
         r = api_error(req, res, 400, "bad_request", "expected {\"paths\": [\"/folder\", ...]}");
         goto out_body;
     }

@@ -45,6 +45,14 @@ static void test_defaults(void **state)
     assert_true(cfg.threads >= 4);
     assert_true(cfg.scan_on_start);
     assert_int_equal(cfg.n_music_dirs, 0);
+    /* the build's web/dist; an empty value turns the player off */
+    assert_non_null(strstr(cfg.web_dir, "web/dist"));
+    char *argv3[] = {"serve", "--web-dir", "", NULL};
+    assert_int_equal(load(&cfg, argv3, env, err), 0);
+    assert_string_equal(cfg.web_dir, "");
+    char *env2[] = {"SWAZ_WEB_DIR=/srv/player", NULL};
+    assert_int_equal(load(&cfg, argv2, env2, err), 0);
+    assert_string_equal(cfg.web_dir, "/srv/player");
 }
 
 static void test_precedence(void **state)

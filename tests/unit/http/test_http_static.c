@@ -51,11 +51,34 @@ static void test_types(void **state)
     assert_string_equal(http_static_type("noext"), "application/octet-stream");
 }
 
+static void test_accepts_gzip(void **state)
+{
+    (void)state;
+    assert_true(http_static_accepts_gzip("gzip"));
+    assert_true(http_static_accepts_gzip("gzip, deflate, br"));
+    assert_true(http_static_accepts_gzip("br;q=1.0, GZIP;q=0.5"));
+    assert_true(http_static_accepts_gzip("x-gzip"));
+    assert_true(http_static_accepts_gzip("*"));
+    assert_true(http_static_accepts_gzip("identity, *;q=0.1"));
+    assert_true(http_static_accepts_gzip("gzip;q=0.01"));
+    assert_false(http_static_accepts_gzip(NULL));
+    assert_false(http_static_accepts_gzip(""));
+    assert_false(http_static_accepts_gzip("identity"));
+    assert_false(http_static_accepts_gzip("br, deflate"));
+    assert_false(http_static_accepts_gzip("gzip;q=0"));
+    assert_false(http_static_accepts_gzip("gzip; q=0.000"));
+    assert_false(http_static_accepts_gzip("gzip;q=0, *"));
+    assert_false(http_static_accepts_gzip("*;q=0"));
+    assert_false(http_static_accepts_gzip("gzipped"));
+    assert_false(http_static_accepts_gzip("xgzip, agzip"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_paths),
         cmocka_unit_test(test_types),
+        cmocka_unit_test(test_accepts_gzip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,8 +29,13 @@ let state: PlayerState = {
   replayGain: saved('replayGain', '1') === '1',
 };
 
-export function playerState(): PlayerState { return state; }
-export function subscribe(f: Listener): () => void { listeners.add(f); return () => listeners.delete(f); }
+export function playerState(): PlayerState {
+  return state;
+}
+export function subscribe(f: Listener): () => void {
+  listeners.add(f);
+  return () => listeners.delete(f);
+}
 function set(patch: Partial<PlayerState>): void {
   state = { ...state, ...patch };
   listeners.forEach((f) => f());
@@ -50,21 +55,41 @@ function audio(i: number): HTMLAudioElement {
     a.dataset.player = String(i);
     a.style.display = 'none';
     document.body.appendChild(a);
-    a.addEventListener('timeupdate', () => { if (i === active) onTime(); });
-    a.addEventListener('durationchange', () => { if (i === active) set({ durationS: a.duration || 0 }); });
-    a.addEventListener('ended', () => { if (i === active) onEnded(); });
-    a.addEventListener('play', () => { if (i === active) set({ playing: true }); });
-    a.addEventListener('pause', () => { if (i === active) set({ playing: false }); });
-    a.addEventListener('error', () => { if (i === active) onError(); });
-    a.addEventListener('stalled', () => { if (i === active) onStall(); });
+    a.addEventListener('timeupdate', () => {
+      if (i === active) onTime();
+    });
+    a.addEventListener('durationchange', () => {
+      if (i === active) set({ durationS: a.duration || 0 });
+    });
+    a.addEventListener('ended', () => {
+      if (i === active) onEnded();
+    });
+    a.addEventListener('play', () => {
+      if (i === active) set({ playing: true });
+    });
+    a.addEventListener('pause', () => {
+      if (i === active) set({ playing: false });
+    });
+    a.addEventListener('error', () => {
+      if (i === active) onError();
+    });
+    a.addEventListener('stalled', () => {
+      if (i === active) onStall();
+    });
     elements[i] = a;
   }
   return elements[i];
 }
-export function activeAudio(): HTMLAudioElement { return audio(active); }
+export function activeAudio(): HTMLAudioElement {
+  return audio(active);
+}
 
 function network(): Q.NetworkHint {
-  const c = (navigator as Navigator & { connection?: { effectiveType?: string; downlink?: number; saveData?: boolean } }).connection;
+  const c = (
+    navigator as Navigator & {
+      connection?: { effectiveType?: string; downlink?: number; saveData?: boolean };
+    }
+  ).connection;
   return c ? { effectiveType: c.effectiveType, downlinkMbps: c.downlink, saveData: c.saveData } : {};
 }
 
@@ -88,12 +113,18 @@ function applyVolume(): void {
   for (const a of elements) if (a) a.volume = v;
 }
 
-export function current(): Song | undefined { return state.queue.items[state.queue.current]; }
+export function current(): Song | undefined {
+  return state.queue.items[state.queue.current];
+}
 
 /** Loads the current song into the active element (or swaps in the preloaded one). */
 async function load(autoplay: boolean, startS = 0): Promise<void> {
   const song = current();
-  if (!song) { activeAudio().pause(); set({ playing: false }); return; }
+  if (!song) {
+    activeAudio().pause();
+    set({ playing: false });
+    return;
+  }
   streamQuality = Q.effectiveQuality(state.quality, network());
   const url = await streamUrl(song, streamQuality);
   const other = audio(1 - active);
@@ -110,9 +141,16 @@ async function load(autoplay: boolean, startS = 0): Promise<void> {
   mediaSession(song);
   set({ positionS: startS, durationS: song.durationMs / 1000 });
   if (autoplay) {
-    try { await activeAudio().play(); } catch { set({ playing: false }); }
+    try {
+      await activeAudio().play();
+    } catch {
+      set({ playing: false });
+    }
   }
-  api('/api/now-playing', { method: 'PUT', body: { songId: song.id, client: 'web', state: autoplay ? 'playing' : 'paused' } }).catch(() => {});
+  api('/api/now-playing', {
+    method: 'PUT',
+    body: { songId: song.id, client: 'web', state: autoplay ? 'playing' : 'paused' },
+  }).catch(() => {});
   save();
 }
 
@@ -128,15 +166,19 @@ function onTime(): void {
   if (nextSong && nextI !== state.queue.current && remaining < 20 && !preloadedFor) {
     const key = nextSong.id + '|' + streamQuality;
     preloadedFor = key;
-    streamUrl(nextSong, streamQuality).then((url) => {
-      if (preloadedFor !== key) return;
-      const o = audio(1 - active);
-      o.src = url;
-      o.load();
-    }).catch(() => { preloadedFor = ''; });
+    streamUrl(nextSong, streamQuality)
+      .then((url) => {
+        if (preloadedFor !== key) return;
+        const o = audio(1 - active);
+        o.src = url;
+        o.load();
+      })
+      .catch(() => {
+        preloadedFor = '';
+      });
   }
   // A play counts after half the song or four minutes.
-  if (scrobbled !== song.id && (a.currentTime > Math.min(240, song.durationMs / 2000))) {
+  if (scrobbled !== song.id && a.currentTime > Math.min(240, song.durationMs / 2000)) {
     scrobbled = song.id;
     api('/api/history', { method: 'POST', body: { songId: song.id, client: 'web' } }).catch(() => {});
   }
@@ -146,8 +188,15 @@ function onTime(): void {
 function onEnded(): void {
   const i = Q.afterEnded(state.queue);
   scrobbled = '';
-  if (i < 0) { set({ playing: false }); return; }
-  if (i === state.queue.current) { activeAudio().currentTime = 0; void activeAudio().play(); return; }
+  if (i < 0) {
+    set({ playing: false });
+    return;
+  }
+  if (i === state.queue.current) {
+    activeAudio().currentTime = 0;
+    void activeAudio().play();
+    return;
+  }
   set({ queue: Q.jump(state.queue, i) });
   void load(true);
 }
@@ -162,21 +211,40 @@ function onStall(): void {
     void load(true, activeAudio().currentTime);
   }
 }
+let triedForSong: { id: string; tried: Q.Quality[] } = { id: '', tried: [] };
 function onError(): void {
-  const lower = Q.lowerQuality(streamQuality);
-  if (lower && streamQuality === 'original') {
-    streamQuality = lower; // an original format the browser cannot play: ask for mp3
-    const song = current();
-    if (song) void streamUrl(song, lower).then((u) => { activeAudio().src = u; return activeAudio().play(); }).catch(() => {});
-  }
+  const song = current();
+  if (!song) return;
+  if (triedForSong.id !== song.id) triedForSong = { id: song.id, tried: [] };
+  triedForSong.tried.push(streamQuality);
+  const retry = Q.qualityAfterError(streamQuality, triedForSong.tried);
+  if (!retry) return;
+  streamQuality = retry;
+  const at = activeAudio().currentTime;
+  void streamUrl(song, retry)
+    .then((u) => {
+      const a = activeAudio();
+      a.src = u;
+      if (at > 0) a.currentTime = at;
+      return a.play();
+    })
+    .catch(() => {});
 }
 
 function mediaSession(song: Song): void {
   if (!('mediaSession' in navigator)) return;
   const t = encodeURIComponent(mediaTokenNowSafe());
   navigator.mediaSession.metadata = new MediaMetadata({
-    title: song.title, artist: song.artist ?? '', album: song.album ?? '',
-    artwork: song.coverId ? [256, 512].map((s) => ({ src: `/api/covers/${song.coverId}?size=${s}&t=${t}`, sizes: `${s}x${s}`, type: 'image/webp' })) : [],
+    title: song.title,
+    artist: song.artist ?? '',
+    album: song.album ?? '',
+    artwork: song.coverId
+      ? [256, 512].map((s) => ({
+          src: `/api/covers/${song.coverId}?size=${s}&t=${t}`,
+          sizes: `${s}x${s}`,
+          type: 'image/webp',
+        }))
+      : [],
   });
 }
 function mediaTokenNowSafe(): string {
@@ -187,11 +255,21 @@ function mediaTokenNowSafe(): string {
 export function initMediaSession(): void {
   if (!('mediaSession' in navigator)) return;
   const ms = navigator.mediaSession;
-  ms.setActionHandler('play', () => { void toggle(true); });
-  ms.setActionHandler('pause', () => { void toggle(false); });
-  ms.setActionHandler('nexttrack', () => { void skip(1); });
-  ms.setActionHandler('previoustrack', () => { void skip(-1); });
-  ms.setActionHandler('seekto', (d) => { if (d.seekTime !== undefined) seek(d.seekTime); });
+  ms.setActionHandler('play', () => {
+    void toggle(true);
+  });
+  ms.setActionHandler('pause', () => {
+    void toggle(false);
+  });
+  ms.setActionHandler('nexttrack', () => {
+    void skip(1);
+  });
+  ms.setActionHandler('previoustrack', () => {
+    void skip(-1);
+  });
+  ms.setActionHandler('seekto', (d) => {
+    if (d.seekTime !== undefined) seek(d.seekTime);
+  });
 }
 
 // ---- commands used by the components ----
@@ -207,24 +285,35 @@ export async function playAt(index: number): Promise<void> {
 export function playNext(songs: readonly Song[]): void {
   const wasEmpty = state.queue.items.length === 0;
   set({ queue: Q.playNext(state.queue, songs) });
-  if (wasEmpty) void load(true); else save();
+  if (wasEmpty) void load(true);
+  else save();
 }
 export function addToQueue(songs: readonly Song[]): void {
   const wasEmpty = state.queue.items.length === 0;
   set({ queue: Q.append(state.queue, songs) });
-  if (wasEmpty) void load(true); else save();
+  if (wasEmpty) void load(true);
+  else save();
 }
-export function moveInQueue(from: number, to: number): void { set({ queue: Q.move(state.queue, from, to) }); preloadedFor = ''; save(); }
+export function moveInQueue(from: number, to: number): void {
+  set({ queue: Q.move(state.queue, from, to) });
+  preloadedFor = '';
+  save();
+}
 export function removeFromQueue(i: number): void {
   const wasCurrent = i === state.queue.current;
   set({ queue: Q.remove(state.queue, i) });
-  if (wasCurrent) void load(state.playing); else save();
+  if (wasCurrent) void load(state.playing);
+  else save();
 }
 export async function toggle(play?: boolean): Promise<void> {
   const a = activeAudio();
   if (!current()) return;
-  if (!a.src) { await load(true, state.positionS); return; }
-  if (play ?? a.paused) await a.play().catch(() => {}); else a.pause();
+  if (!a.src) {
+    await load(true, state.positionS);
+    return;
+  }
+  if (play ?? a.paused) await a.play().catch(() => {});
+  else a.pause();
   save();
 }
 export async function skip(dir: 1 | -1): Promise<void> {
@@ -234,7 +323,10 @@ export async function skip(dir: 1 | -1): Promise<void> {
     set({ queue: Q.jump(state.queue, i) });
   } else {
     const r = Q.previous(state.queue, activeAudio().currentTime);
-    if (r.restart) { seek(0); return; }
+    if (r.restart) {
+      seek(0);
+      return;
+    }
     set({ queue: r.queue });
   }
   scrobbled = '';
@@ -262,29 +354,49 @@ export function setReplayGain(on: boolean): void {
   set({ replayGain: on });
   applyVolume();
 }
-export function toggleShuffle(): void { set({ queue: Q.setShuffle(state.queue, !state.queue.order) }); preloadedFor = ''; }
-export function cycleRepeat(): void { set({ queue: Q.setRepeat(state.queue, Q.cycleRepeat(state.queue.repeat)) }); }
+export function toggleShuffle(): void {
+  set({ queue: Q.setShuffle(state.queue, !state.queue.order) });
+  preloadedFor = '';
+}
+export function cycleRepeat(): void {
+  set({ queue: Q.setRepeat(state.queue, Q.cycleRepeat(state.queue.repeat)) });
+}
 
 // ---- saved queue ----
 
 let saveTimer: ReturnType<typeof setTimeout> | null = null;
 function saveSoon(): void {
-  if (!saveTimer) saveTimer = setTimeout(() => { saveTimer = null; save(); }, 2000);
+  if (!saveTimer)
+    saveTimer = setTimeout(() => {
+      saveTimer = null;
+      save();
+    }, 2000);
 }
 export function save(): void {
   if (!restored) return;
   const w = Q.savedWindow(state.queue);
-  void api('/api/queue', { method: 'PUT', body: {
-    songIds: w.items.map((s) => s.id), currentIndex: w.items.length ? w.current : 0,
-    positionMs: Math.round((elements[active]?.currentTime ?? state.positionS) * 1000), client: 'web',
-  } }).catch(() => {});
+  void api('/api/queue', {
+    method: 'PUT',
+    body: {
+      songIds: w.items.map((s) => s.id),
+      currentIndex: w.items.length ? w.current : 0,
+      positionMs: Math.round((elements[active]?.currentTime ?? state.positionS) * 1000),
+      client: 'web',
+    },
+    keepalive: true, // still sent when the page is closing (pagehide)
+  }).catch(() => {});
 }
 
-/** Restores the queue saved by this or another device (not playing until asked). */
-export async function restore(): Promise<void> {
+/** Restores the queue saved by this or another device (not playing until asked); with
+ * `onlyIfOther`, only when it differs from the queue here. */
+export async function restore(onlyIfOther = false): Promise<void> {
   try {
     const q = await api<{ songs: Song[]; currentIndex: number; positionMs: number }>('/api/queue');
-    if (q.songs.length) {
+    const mine = Q.savedWindow(state.queue);
+    const same =
+      q.songs.map((s) => s.id).join() === mine.items.map((s) => s.id).join() &&
+      q.currentIndex === mine.current;
+    if (q.songs.length && !(onlyIfOther && same)) {
       set({ queue: Q.playList(state.queue, q.songs, q.currentIndex), positionS: q.positionMs / 1000 });
       const song = current();
       if (song) {
@@ -302,8 +414,18 @@ export async function restore(): Promise<void> {
   }
 }
 export function reset(): void {
-  for (const a of elements) if (a) { a.pause(); a.removeAttribute('src'); }
+  for (const a of elements)
+    if (a) {
+      a.pause();
+      a.removeAttribute('src');
+    }
   restored = false;
   set({ queue: Q.emptyQueue<Song>(), playing: false, positionS: 0, durationS: 0 });
 }
-if (typeof window !== 'undefined') window.addEventListener('pagehide', () => save());
+if (typeof window !== 'undefined') {
+  window.addEventListener('pagehide', () => save());
+  // Back on this tab while nothing plays: take the queue another device may have saved since.
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible' && restored && !state.playing) void restore(true);
+  });
+}

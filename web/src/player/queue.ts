@@ -37,8 +37,12 @@ export function shuffledOrder(n: number, first: number, random: () => number = M
 }
 
 /** Replaces the queue with `items`, starting at `start`; keeps repeat, re-shuffles if shuffled. */
-export function playList<T>(q: QueueState<T>, items: readonly T[], start = 0,
-                            random: () => number = Math.random): QueueState<T> {
+export function playList<T>(
+  q: QueueState<T>,
+  items: readonly T[],
+  start = 0,
+  random: () => number = Math.random,
+): QueueState<T> {
   const list = items.slice(0, QUEUE_MAX);
   const current = list.length ? Math.min(Math.max(start, 0), list.length - 1) : -1;
   return {
@@ -110,7 +114,11 @@ export function cycleRepeat(r: RepeatMode): RepeatMode {
 
 /** Turns shuffle on (the current song stays first, the rest in random order) or off (back to
  * the listener's order, the current song unchanged). */
-export function setShuffle<T>(q: QueueState<T>, on: boolean, random: () => number = Math.random): QueueState<T> {
+export function setShuffle<T>(
+  q: QueueState<T>,
+  on: boolean,
+  random: () => number = Math.random,
+): QueueState<T> {
   if (!on) return { ...q, order: null };
   return { ...q, order: shuffledOrder(q.items.length, q.current, random) };
 }
@@ -195,11 +203,17 @@ export interface NetworkHint {
  * (2G: 64 kbps; 3G, data saver or under 1 Mbit/s: at most 128 kbps). */
 export function effectiveQuality(chosen: Quality, net: NetworkHint): Quality {
   let cap: Quality = 'original';
-  if (net.effectiveType === 'slow-2g' || net.effectiveType === '2g' ||
-      (net.downlinkMbps !== undefined && net.downlinkMbps > 0 && net.downlinkMbps < 0.25)) {
+  if (
+    net.effectiveType === 'slow-2g' ||
+    net.effectiveType === '2g' ||
+    (net.downlinkMbps !== undefined && net.downlinkMbps > 0 && net.downlinkMbps < 0.25)
+  ) {
     cap = '64';
-  } else if (net.effectiveType === '3g' || net.saveData ||
-             (net.downlinkMbps !== undefined && net.downlinkMbps > 0 && net.downlinkMbps < 1)) {
+  } else if (
+    net.effectiveType === '3g' ||
+    net.saveData ||
+    (net.downlinkMbps !== undefined && net.downlinkMbps > 0 && net.downlinkMbps < 1)
+  ) {
     cap = '128';
   }
   return QUALITIES.indexOf(cap) > QUALITIES.indexOf(chosen) ? cap : chosen;
@@ -209,6 +223,14 @@ export function effectiveQuality(chosen: Quality, net: NetworkHint): Quality {
 export function lowerQuality(q: Quality): Quality | null {
   const i = QUALITIES.indexOf(q);
   return i + 1 < QUALITIES.length ? QUALITIES[i + 1] : null;
+}
+
+/** The quality to try after a stream failed at `failed`, or null to give up: an original the
+ * browser cannot decode is asked again as a transcode (320 kbps mp3); a transcode the server
+ * refused (too many at once) or could not make is asked again as the original file. */
+export function qualityAfterError(failed: Quality, tried: readonly Quality[]): Quality | null {
+  const next: Quality = failed === 'original' ? '320' : 'original';
+  return tried.includes(next) ? null : next;
 }
 
 /** Query parameters that ask the server for `q` (original: the file as it is). */
