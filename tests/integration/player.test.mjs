@@ -597,6 +597,11 @@ test('upload a file and see it appear', { skip, timeout: 60000 }, async (t) => {
         t.skip('POST /api/uploads is not implemented by this server yet (404)');
         return;
     }
+    // Uploading is a right an administrator gives (mayUpload).
+    const me = (await api('/api/me')).json();
+    const grant = await request(server.port, { method: 'PATCH', path: `/api/users/${me.id}`,
+        headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ mayUpload: true }) });
+    assert.equal(grant.status, 200, grant.text());
     const file = path.join(server.musicDirs[0], 'The Quiet Foxes', 'Northern Lights',
         '01 - Aurora.mp3');
     await page.goto(`${server.baseUrl}/upload`);

@@ -123,12 +123,19 @@ test('client routes get index.html; a missing hashed asset is a 404', async () =
 });
 
 test('the server\'s own prefixes keep their JSON 404', async () => {
-    for (const p of ['/api/nope', '/api/', '/rest/ping', '/s/', '/s/x/y/z/w', '/health/x',
-        '/metrics', '/ws']) {
+    for (const p of ['/api/nope', '/api/', '/s/', '/s/x/y/z/w', '/health/x', '/metrics/x',
+        '/ws']) {
         const res = await request(server.port, { path: p, token: null });
         assert.equal(res.status, 404, `${p}: ${res.status}`);
         errorCode(res);
     }
+    // The Subsonic API and the metrics answer for themselves, never with the player's page.
+    const rest = await request(server.port, { path: '/rest/ping', token: null });
+    assert.match(String(rest.headers['content-type']), /xml/);
+    assert.match(rest.text(), /<subsonic-response /);
+    const metrics = await request(server.port, { path: '/metrics', token: null });
+    assert.equal(metrics.status, 401, metrics.text());
+    errorCode(metrics);
     const health = await request(server.port, { path: '/health', token: null });
     assert.equal(health.status, 200, 'real routes win over the player');
 });
