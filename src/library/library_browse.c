@@ -13,7 +13,7 @@
 #include <sodium.h>
 #include <string.h>
 
-#define ARTIST_COLUMNS "r.id, r.name, r.image_id, r.album_count, r.song_count, r.sort_name"
+#define ARTIST_COLUMNS "r.id, r.name, r.image_id, r.album_count, r.song_count, r.sort_name, r.mbid"
 
 #define ALBUM_COLUMNS                                                                              \
     "a.id, a.name, a.album_artist, a.artist_id, a.year, a.original_year, a.release_date, "         \
@@ -209,6 +209,8 @@ static int browse_artist_read(DbStmt *st, Arena *arena, Artist *a, const char **
     a->album_count = db_column_int64(st, 3);
     a->song_count = db_column_int64(st, 4);
     const char *sort = browse_text(st, arena, 5, "", &oom);
+    a->sort_name = sort;
+    a->mbid = browse_text(st, arena, 6, NULL, &oom);
     if (oom)
         return -ENOMEM;
     if (ret_sort)
@@ -297,8 +299,9 @@ static int browse_album_read(DbStmt *st, Arena *arena, Album *a, AlbumKey *ret_k
     a->disc_count = db_column_int64(st, 11);
     a->duration_ms = db_column_int64(st, 12);
     a->created_at = db_column_int64(st, 13);
+    a->sort_name = browse_text(st, arena, 14, "", &oom);
     if (ret_key) {
-        ret_key->sort_name = browse_text(st, arena, 14, "", &oom);
+        ret_key->sort_name = a->sort_name;
         ret_key->artist_sort = browse_text(st, arena, 15, "", &oom);
     }
     return oom ? -ENOMEM : 0;

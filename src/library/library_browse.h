@@ -33,6 +33,8 @@ typedef struct Artist {
     const char *image_id; /* NULL when none */
     int64_t album_count;
     int64_t song_count;
+    const char *sort_name; /* the sort key (library_sort_key()) */
+    const char *mbid;      /* MusicBrainz artist id, NULL when absent */
 } Artist;
 
 typedef struct Album {
@@ -52,6 +54,7 @@ typedef struct Album {
     int64_t disc_count;
     int64_t duration_ms;
     int64_t created_at;
+    const char *sort_name; /* the sort key (library_sort_key()) */
 } Album;
 
 typedef struct Genre {

@@ -90,6 +90,7 @@ static int song_read(DbStmt *st, Arena *arena, Song *s, const char **ret_sort_ke
     s->artist_id = song_text(st, arena, 20, &oom);
     s->album_id = song_text(st, arena, 21, &oom);
     const char *sort_key = song_text(st, arena, 22, &oom);
+    s->sort_title = sort_key;
     s->bit_depth = db_column_int64(st, 23);
     s->track_total = db_column_int64(st, 24);
     s->disc_total = db_column_int64(st, 25);

@@ -72,12 +72,13 @@ typedef struct Song {
     bool lyrics_synced;
     int64_t bpm; /* 0 when unknown */
     const char *label;
-    const char *artist_id; /* "" when none */
-    const char *album_id;  /* "" when none */
-    const char *folder_id; /* "" when none */
-    const char *cover_id;  /* NULL when none */
-    int64_t created_at;    /* when the scanner first stored it (Unix seconds) */
-    LibraryRefs artists;   /* filled by library_song_attach() */
+    const char *artist_id;  /* "" when none */
+    const char *album_id;   /* "" when none */
+    const char *folder_id;  /* "" when none */
+    const char *cover_id;   /* NULL when none */
+    int64_t created_at;     /* when the scanner first stored it (Unix seconds) */
+    const char *sort_title; /* the title's sort key (library_sort_key()) */
+    LibraryRefs artists;    /* filled by library_song_attach() */
     LibraryRefs album_artists;
     LibraryRefs genres;
 } Song;

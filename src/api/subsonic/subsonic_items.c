@@ -2,6 +2,7 @@
 #include "api/subsonic/subsonic_items.h"
 
 #include "api/native/native_users.h"
+#include "core/limits.h"
 #include "library/library_annotate.h"
 #include "media/media_probe.h"
 
@@ -163,6 +164,7 @@ static void subsonic_items_write_song(SubsonicCall *call, SubsonicNode *c, const
         subsonic_int(x, "bpm", s->bpm);
     subsonic_str(x, "comment", subsonic_items_opt(s->comment));
     subsonic_str(x, "musicBrainzId", subsonic_items_opt(s->mbid_recording));
+    subsonic_str(x, "sortName", subsonic_items_opt(s->sort_title));
     subsonic_items_refs(x, "genres", &s->genres, false);
     subsonic_items_refs(x, "artists", &s->artists, true);
     subsonic_str(x, "displayArtist", s->artist);
@@ -229,6 +231,7 @@ static void subsonic_items_write_album(SubsonicNode *c, const Album *al, const A
     subsonic_items_refs(x, "artists", &al->artists, true);
     subsonic_str(x, "displayArtist", al->artist);
     subsonic_str(x, "musicBrainzId", al->mbid);
+    subsonic_str(x, "sortName", subsonic_items_opt(al->sort_name));
     subsonic_bool(x, "isCompilation", al->compilation);
     subsonic_items_date(x, "originalReleaseDate", NULL, al->original_year);
     subsonic_items_date(x, "releaseDate", al->release_date, al->year);
@@ -242,6 +245,9 @@ static void subsonic_items_write_artist(SubsonicNode *c, const Artist *ar,
     subsonic_str(c, "coverArt", ar->image_id);
     subsonic_int(c, "albumCount", ar->album_count);
     subsonic_items_annotations(c, d);
+    SubsonicNode *x = subsonic_ext(c);
+    subsonic_str(x, "musicBrainzId", subsonic_items_opt(ar->mbid));
+    subsonic_str(x, "sortName", subsonic_items_opt(ar->sort_name));
 }
 
 /* Adds `n` rows of `kind` (Song, Album or Artist, each with its id first) as list items or,
@@ -289,6 +295,22 @@ int subsonic_items_songs(SubsonicCall *call, SubsonicNode *parent, const char *e
                          const Song *songs, size_t n, SubsonicNode ***ret_nodes)
 {
     return subsonic_items_add(call, parent, elem, ANNOTATE_SONG, songs, n, false, true, ret_nodes);
+}
+
+int subsonic_items_song_ids(SubsonicCall *call, SubsonicNode *parent, const char *elem,
+                            const char *const *ids, size_t n)
+{
+    subsonic_list(parent, elem);
+    for (size_t at = 0; at < n; at += LIMIT_PAGE_MAX) {
+        size_t len = n - at < LIMIT_PAGE_MAX ? n - at : LIMIT_PAGE_MAX;
+        Song *songs;
+        size_t count;
+        int r = library_song_by_ids_scoped(call->conn, call->req->arena, subsonic_items_scope(call),
+                                           ids + at, len, &songs, &count);
+        if (r < 0 || (r = subsonic_items_songs(call, parent, elem, songs, count, NULL)) < 0)
+            return r;
+    }
+    return 0;
 }
 
 int subsonic_items_albums(SubsonicCall *call, SubsonicNode *parent, const char *elem,

@@ -29,6 +29,12 @@ int subsonic_items_folder_scope(SubsonicCall *call, const LibraryScope **ret_sco
 int subsonic_items_songs(SubsonicCall *call, SubsonicNode *parent, const char *elem,
                          const Song *songs, size_t n, SubsonicNode ***ret_nodes);
 
+/* Adds the songs `ids` (in order, repeats kept, songs the caller cannot see left out) as
+ * Child items named `elem` under `parent`, loading LIMIT_PAGE_MAX at a time: the entries of
+ * playlists, bookmarks and play queues. Returns 0, -ENOMEM or ERR_DB. */
+int subsonic_items_song_ids(SubsonicCall *call, SubsonicNode *parent, const char *elem,
+                            const char *const *ids, size_t n);
+
 /* Adds `n` albums as AlbumID3 items named `elem`, or (`as_dir`) as directory Child items
  * (isDir, title, parent = album artist) for the folder-style methods. Returns as above. */
 int subsonic_items_albums(SubsonicCall *call, SubsonicNode *parent, const char *elem,

@@ -2,7 +2,7 @@
  * deletePlaylist. */
 #include "api/subsonic/subsonic_playlists.h"
 
-#include "api/subsonic/subsonic_entries.h"
+#include "api/subsonic/subsonic_items.h"
 #include "core/limits.h"
 #include "library/library_playlist.h"
 
@@ -23,7 +23,7 @@ static void subsonic_playlists_who(const Principal *p, PlaylistUser *who)
 }
 
 /* The Playlist fields of `p` under the item or child `node`. */
-static void subsonic_playlists_fields(SubsonicCall *call, SubsonicNode *node, const Playlist *p)
+static void subsonic_playlists_fields(SubsonicNode *node, const Playlist *p)
 {
     subsonic_str(node, "id", p->id);
     subsonic_str(node, "name", p->name);
@@ -33,8 +33,8 @@ static void subsonic_playlists_fields(SubsonicCall *call, SubsonicNode *node, co
     subsonic_bool(node, "public", p->is_public);
     subsonic_int(node, "songCount", p->song_count);
     subsonic_int(node, "duration", p->duration_ms / 1000);
-    subsonic_entries_time(call, node, "created", p->created_at);
-    subsonic_entries_time(call, node, "changed", p->updated_at);
+    subsonic_time(node, "created", p->created_at);
+    subsonic_time(node, "changed", p->updated_at);
     subsonic_bool(subsonic_ext(node), "readonly", p->access != PLAYLIST_ACCESS_OWN);
 }
 
@@ -85,7 +85,7 @@ int subsonic_playlists_list(SubsonicCall *call)
         if (r < 0)
             return r;
         for (size_t i = 0; i < n; i++)
-            subsonic_playlists_fields(call, subsonic_item(list, "playlist"), &items[i]);
+            subsonic_playlists_fields(subsonic_item(list, "playlist"), &items[i]);
         if (!cursor)
             break;
     }
@@ -100,7 +100,7 @@ static int subsonic_playlists_answer(SubsonicCall *call, const PlaylistUser *who
     if (r < 0)
         return subsonic_playlists_error(call, r);
     SubsonicNode *node = subsonic_child(call->root, "playlist");
-    subsonic_playlists_fields(call, node, &pl);
+    subsonic_playlists_fields(node, &pl);
     subsonic_list(node, "entry");
     int64_t after = -1;
     bool more = true;
@@ -118,7 +118,7 @@ static int subsonic_playlists_answer(SubsonicCall *call, const PlaylistUser *who
             return -ENOMEM;
         for (size_t i = 0; i < n; i++)
             ids[i] = entries[i].song_id;
-        if ((r = subsonic_entries_ids(call, node, "entry", ids, n)) < 0)
+        if ((r = subsonic_items_song_ids(call, node, "entry", ids, n)) < 0)
             return r;
         after = entries[n - 1].position;
     }

@@ -1,7 +1,7 @@
 /* subsonic_queue.c - bookmarks and the saved play queue, by song id or by index. */
 #include "api/subsonic/subsonic_queue.h"
 
-#include "api/subsonic/subsonic_entries.h"
+#include "api/subsonic/subsonic_items.h"
 #include "core/limits.h"
 #include "library/library_queue.h"
 
@@ -24,7 +24,7 @@ int subsonic_queue_bookmarks(SubsonicCall *call)
     for (size_t seen = 0; seen < LIMIT_SUBSONIC_BOOKMARKS;) {
         Bookmark *items;
         size_t n;
-        int r = library_queue_bookmarks(call->conn, call->req->arena, subsonic_entries_scope(call),
+        int r = library_queue_bookmarks(call->conn, call->req->arena, subsonic_items_scope(call),
                                         call->user->user_id, cursor, LIMIT_PAGE_MAX, &items, &n,
                                         &cursor);
         if (r < 0)
@@ -35,10 +35,10 @@ int subsonic_queue_bookmarks(SubsonicCall *call)
             subsonic_str(b, "username", call->user->username);
             if (items[i].comment && *items[i].comment)
                 subsonic_str(b, "comment", items[i].comment);
-            subsonic_entries_time(call, b, "created", items[i].created_at);
-            subsonic_entries_time(call, b, "changed", items[i].updated_at);
+            subsonic_time(b, "created", items[i].created_at);
+            subsonic_time(b, "changed", items[i].updated_at);
             const char *id = items[i].song_id;
-            if ((r = subsonic_entries_ids(call, b, "entry", &id, 1)) < 0)
+            if ((r = subsonic_items_song_ids(call, b, "entry", &id, 1)) < 0)
                 return r;
         }
         if (!cursor)
@@ -56,7 +56,7 @@ int subsonic_queue_bookmark_create(SubsonicCall *call)
         (r = subsonic_param_int(call, "position", 0, 0, SUBSONIC_QUEUE_POSITION_MAX, &position)) <
             0)
         return r;
-    r = library_queue_bookmark_set(call->conn, call->req->arena, subsonic_entries_scope(call),
+    r = library_queue_bookmark_set(call->conn, call->req->arena, subsonic_items_scope(call),
                                    call->user->user_id, id, position, comment ? comment : "",
                                    subsonic_queue_now());
     if (r == -EINVAL)
@@ -71,7 +71,7 @@ int subsonic_queue_bookmark_delete(SubsonicCall *call)
     int r = subsonic_param_required(call, "id", &id);
     if (r < 0)
         return r;
-    return library_queue_bookmark_delete(call->conn, call->req->arena, subsonic_entries_scope(call),
+    return library_queue_bookmark_delete(call->conn, call->req->arena, subsonic_items_scope(call),
                                          call->user->user_id, id);
 }
 
@@ -80,7 +80,7 @@ int subsonic_queue_bookmark_delete(SubsonicCall *call)
 static int subsonic_queue_load(SubsonicCall *call, PlayQueue *ret_queue, SubsonicNode **ret_node,
                                const char *elem)
 {
-    int r = library_queue_load(call->conn, call->req->arena, subsonic_entries_scope(call),
+    int r = library_queue_load(call->conn, call->req->arena, subsonic_items_scope(call),
                                call->user->user_id, ret_queue);
     if (r < 0)
         return r;
@@ -90,7 +90,7 @@ static int subsonic_queue_load(SubsonicCall *call, PlayQueue *ret_queue, Subsoni
     SubsonicNode *q = subsonic_child(call->root, elem);
     subsonic_int(q, "position", ret_queue->position_ms);
     subsonic_str(q, "username", call->user->username);
-    subsonic_entries_time(call, q, "changed", ret_queue->changed_at);
+    subsonic_time(q, "changed", ret_queue->changed_at);
     subsonic_str(q, "changedBy", ret_queue->changed_by ? ret_queue->changed_by : "");
     *ret_node = q;
     return 0;
@@ -105,7 +105,7 @@ int subsonic_queue_get(SubsonicCall *call)
         return r;
     if (q.n > 0)
         subsonic_str(node, "current", q.song_ids[q.current_index]);
-    return subsonic_entries_ids(call, node, "entry", q.song_ids, q.n);
+    return subsonic_items_song_ids(call, node, "entry", q.song_ids, q.n);
 }
 
 int subsonic_queue_get_by_index(SubsonicCall *call)
@@ -117,7 +117,7 @@ int subsonic_queue_get_by_index(SubsonicCall *call)
         return r;
     if (q.n > 0)
         subsonic_int(node, "currentIndex", q.current_index);
-    return subsonic_entries_ids(call, node, "entry", q.song_ids, q.n);
+    return subsonic_items_song_ids(call, node, "entry", q.song_ids, q.n);
 }
 
 /* Saves the `n` songs `ids` with the current index and position of the request. */
@@ -127,7 +127,7 @@ static int subsonic_queue_store(SubsonicCall *call, const char *const *ids, size
     int r = subsonic_param_int(call, "position", 0, 0, SUBSONIC_QUEUE_POSITION_MAX, &position);
     if (r < 0)
         return r;
-    r = library_queue_save(call->conn, call->req->arena, subsonic_entries_scope(call),
+    r = library_queue_save(call->conn, call->req->arena, subsonic_items_scope(call),
                            call->user->user_id, ids, n, index, position,
                            call->client && *call->client ? call->client : "subsonic",
                            subsonic_queue_now());

@@ -1,7 +1,7 @@
 /* subsonic_scan.c - getScanStatus, startScan. */
 #include "api/subsonic/subsonic_scan.h"
 
-#include "api/subsonic/subsonic_entries.h"
+#include "api/subsonic/subsonic_items.h"
 #include "library/library_service.h"
 
 int subsonic_scan_status(SubsonicCall *call)
@@ -17,7 +17,7 @@ int subsonic_scan_status(SubsonicCall *call)
     subsonic_int(n, "count", st.stats.seen);
     SubsonicNode *x = subsonic_ext(n);
     subsonic_int(x, "folderCount", st.stats.folders);
-    subsonic_entries_time(call, x, "lastScan", st.finished_at_ms / 1000);
+    subsonic_time(x, "lastScan", st.finished_at_ms / 1000);
     return 0;
 }
 

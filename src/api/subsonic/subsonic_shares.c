@@ -1,7 +1,7 @@
 /* subsonic_shares.c - getShares, createShare, updateShare, deleteShare. */
 #include "api/subsonic/subsonic_shares.h"
 
-#include "api/subsonic/subsonic_entries.h"
+#include "api/subsonic/subsonic_items.h"
 #include "core/limits.h"
 #include "library/library_share.h"
 
@@ -37,9 +37,9 @@ static int subsonic_shares_write(SubsonicCall *call, SubsonicNode *list, const L
     if (s->description && *s->description)
         subsonic_str(n, "description", s->description);
     subsonic_str(n, "username", call->user->username);
-    subsonic_entries_time(call, n, "created", s->created_at);
-    subsonic_entries_time(call, n, "expires", s->expires_at);
-    subsonic_entries_time(call, n, "lastVisited", s->last_visited_at);
+    subsonic_time(n, "created", s->created_at);
+    subsonic_time(n, "expires", s->expires_at);
+    subsonic_time(n, "lastVisited", s->last_visited_at);
     subsonic_int(n, "visitCount", s->visit_count);
     subsonic_list(n, "entry");
     LibraryShareItem item;
@@ -54,7 +54,7 @@ static int subsonic_shares_write(SubsonicCall *call, SubsonicNode *list, const L
         if (auth_principal_sees(call->user, item.songs[i].library_id))
             item.songs[k++] = item.songs[i];
     }
-    return subsonic_entries_songs(call, n, "entry", item.songs, k, NULL);
+    return subsonic_items_songs(call, n, "entry", item.songs, k, NULL);
 }
 
 int subsonic_shares_list(SubsonicCall *call)
