@@ -374,8 +374,10 @@ static int64_t decision_codec_cap(const SubsonicClientInfo *info, const char *co
 void subsonic_decision_source(const char *format, const char *codec, const char **ret_container,
                               const char **ret_codec)
 {
+    if (!format)
+        format = "";
     *ret_codec = codec && *codec ? codec : format;
-    *ret_container = decision_container(format ? format : "");
+    *ret_container = decision_container(format);
 }
 
 /* True for the codecs that lose nothing: their bitrate says nothing about the music. */

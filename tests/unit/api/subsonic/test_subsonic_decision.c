@@ -305,6 +305,9 @@ static void test_source(void **state)
     assert_string_equal(codec, "alac");
     subsonic_decision_source("mp3", "", &container, &codec);
     assert_string_equal(codec, "mp3");
+    subsonic_decision_source(NULL, NULL, &container, &codec);
+    assert_string_equal(container, "");
+    assert_string_equal(codec, "");
     assert_string_equal(subsonic_decision_reason_name(0), "ContainerNotSupported");
     assert_string_equal(subsonic_decision_reason_name(SUBSONIC_REASON_COUNT), "");
 }
