@@ -66,10 +66,10 @@ async function probe(body, name) {
     const file = path.join(work, name);
     fs.writeFileSync(file, body);
     const r = await run('ffprobe', ['-v', 'error', '-show_entries',
-        'stream=codec_name,sample_rate,channels:format=format_name', '-of', 'json', file]);
+        'stream=codec_name,sample_rate,channels:format=format_name,duration', '-of', 'json', file]);
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
-    return { ...j.streams[0], format: j.format.format_name };
+    return { ...j.streams[0], format: j.format.format_name, duration: j.format.duration };
 }
 
 const transcodeOnly = (profile, extra = {}) => ({
@@ -122,6 +122,12 @@ test('direct play: getTranscodeStream sends the original bytes', async () => {
     const res = await stream(song.id, d.transcodeParams);
     assert.equal(res.status, 200);
     assert.equal(sha256(res.body), sha256(fs.readFileSync(path.join(library, MP3))));
+    // with an offset the original is re-encoded in its own format from there on
+    const cut = await stream(song.id, d.transcodeParams, { offset: 3 });
+    assert.equal(cut.status, 200);
+    const p = await probe(cut.body, 'cut.mp3');
+    assert.equal(p.codec_name, 'mp3');
+    assert.ok(Number(p.duration) > 1 && Number(p.duration) < 3, p.duration);
 });
 
 test("the user's maximum bitrate lowers direct play to a transcode", async () => {

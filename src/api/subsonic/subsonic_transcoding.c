@@ -234,5 +234,8 @@ int subsonic_transcoding_stream(SubsonicCall *call)
         http_response_status(call->res, r == -ENOENT ? 404 : 500);
         return r;
     }
-    return subsonic_media_deliver(call, &song, g.format, g.kbps, offset, false);
+    /* direct play: the original, or from `offset` on re-encoded in its own format (as stream
+     * does with timeOffset) */
+    const char *format = strcmp(g.format, "raw") == 0 ? NULL : g.format;
+    return subsonic_media_deliver(call, &song, format, g.kbps, offset, false);
 }
