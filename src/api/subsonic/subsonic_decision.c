@@ -448,9 +448,12 @@ static bool decision_try_transcode(const SubsonicClientInfo *info, const Subsoni
     int kbps = 0;
     int64_t bitrate = 0;
     if (f == MEDIA_TRANSCODE_FLAC) {
-        if (cap > 0 && (src->bitrate_bps <= 0 || src->bitrate_bps > cap))
-            return false; /* lossless has no bitrate to lower */
-        bitrate = src->bitrate_bps;
+        /* lossless has no bitrate to lower; from a lossless original it keeps about its
+         * bitrate, from a lossy one nobody can say */
+        bool known = decision_lossless(src->codec) && src->bitrate_bps > 0;
+        if (cap > 0 && (!known || src->bitrate_bps > cap))
+            return false;
+        bitrate = known ? src->bitrate_bps : 0;
     } else {
         int64_t want = cap > 0 ? cap / 1000 : SUBSONIC_DECISION_DEFAULT_KBPS;
         if (!decision_lossless(src->codec) && src->bitrate_bps >= 1000 &&

@@ -280,6 +280,15 @@ static void test_transcode(void **state)
     assert_int_equal(d.format, MEDIA_TRANSCODE_FLAC);
     assert_int_equal(d.kbps, 0);
     assert_int_equal(d.target.bit_depth, 24);
+    assert_int_equal(d.target.bitrate_bps, 900000);
+    /* from a lossy original its bitrate is unknown, so no cap can be promised */
+    d = decide(a, "{\"transcodingProfiles\":[{\"container\":\"flac\"}]}", &MP3, 0);
+    assert_int_equal(d.format, MEDIA_TRANSCODE_FLAC);
+    assert_int_equal(d.target.bitrate_bps, 0);
+    d = decide(a,
+               "{\"maxAudioBitrate\":2000000,\"transcodingProfiles\":[{\"container\":\"flac\"}]}",
+               &MP3, 0);
+    assert_false(d.transcode);
     /* stereo out: a mono-only profile cannot take a stereo source */
     d = decide(a, "{\"transcodingProfiles\":[{\"container\":\"mp3\",\"maxAudioChannels\":1}]}",
                &FLAC, 0);
