@@ -140,6 +140,15 @@
 #define LIMIT_ZIP_DOWNLOADS       64    /* album/playlist zips made at once; past it 429 */
 #define LIMIT_ZIP_RETRY_AFTER_S   10    /* Retry-After of that 429 */
 
+/* The OpenSubsonic transcoding extension (subsonic_decision.h, subsonic_transcoding.h). */
+#define LIMIT_SUBSONIC_CLIENTINFO_BYTES    65536 /* the ClientInfo JSON body of a decision */
+#define LIMIT_SUBSONIC_CLIENTINFO_PROFILES 32    /* entries of each ClientInfo profile list */
+#define LIMIT_SUBSONIC_CLIENTINFO_LIMITS   16    /* limitations of one codec profile */
+#define LIMIT_SUBSONIC_CLIENTINFO_STRING   256   /* bytes of one ClientInfo string */
+#define LIMIT_SUBSONIC_CLIENTINFO_CODECS   16    /* codecs listed in one profile's audioCodec */
+#define LIMIT_SUBSONIC_TRANSCODE_PARAMS    160   /* bytes of a transcodeParams token */
+#define LIMIT_SUBSONIC_TRANSCODE_TTL_S     (7 * 24 * 3600) /* how long such a token is valid */
+
 /* Personal data: favourites, history, play queue, bookmarks, the shared cache. */
 #define LIMIT_QUEUE_ENTRIES          1000        /* songs in a saved play queue */
 #define LIMIT_BOOKMARK_COMMENT_BYTES 1024        /* the comment of a bookmark */

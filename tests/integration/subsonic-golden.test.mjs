@@ -6,7 +6,8 @@
 // an API key of that user and {id:<kind>:<name>} for the id of an artist, album or song
 // found by name through the native search (see idOf). Beside it <case>.xml and <case>.json hold the expected
 // answers after normalisation (lib/subsonic.mjs: ids become <id:N> in order of appearance,
-// times and the server version become placeholders). UPDATE_GOLDEN=1 rewrites them.
+// times and the server version become placeholders). UPDATE_GOLDEN=1 rewrites them. A
+// <case>.body beside the .req is POSTed as the JSON body (getTranscodeDecision's ClientInfo).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -85,10 +86,15 @@ test('golden files match', async (t) => {
     for (const c of all) {
         await t.test(`${c.method}/${c.name}`, async () => {
             const q = await resolveIds(fs.readFileSync(path.join(c.dir, `${c.name}.req`), 'utf8'));
+            const bodyFile = path.join(c.dir, `${c.name}.body`);
+            const body = fs.existsSync(bodyFile) ? fs.readFileSync(bodyFile, 'utf8') : null;
             for (const [f, normalise] of [['xml', normaliseXml], ['json', normaliseJson]]) {
                 const res = await request(server.port, {
                     path: `/rest/${c.method}?${q}${q ? '&' : ''}f=${f}&c=golden&v=1.16.1`,
                     token: null,
+                    ...(body === null ? {} : {
+                        method: 'POST', headers: { 'Content-Type': 'application/json' }, body,
+                    }),
                 });
                 if (f === 'xml') assertWellFormedXml(res.text());
                 else JSON.parse(res.text());

@@ -24,9 +24,8 @@ static int subsonic_media_song(SubsonicCall *call, Song *ret_song)
                                    ret_song);
 }
 
-/* Sends `song`; maps what native_songs_deliver() refuses to Subsonic errors. */
-static int subsonic_media_deliver(SubsonicCall *call, const Song *song, const char *format,
-                                  int64_t kbps, int64_t offset_s, bool estimate)
+int subsonic_media_deliver(SubsonicCall *call, const Song *song, const char *format, int64_t kbps,
+                           int64_t offset_s, bool estimate)
 {
     int r = native_songs_deliver(call->req, call->res, song, format, kbps, offset_s, estimate);
     if (r == 0) {

@@ -9,6 +9,13 @@
 #define SWAZ_SUBSONIC_MEDIA_H
 
 #include "api/subsonic/subsonic.h"
+#include "library/library_song.h"
+
+/* Sends `song` through native_songs_deliver() (format, kbps, offset and estimate as it
+ * takes them) and marks the call answered; maps what it refuses to Subsonic errors (70 for a
+ * vanished file, 0 for the rest). Returns 0, SUBSONIC_FAILED or a negative error. */
+int subsonic_media_deliver(SubsonicCall *call, const Song *song, const char *format, int64_t kbps,
+                           int64_t offset_s, bool estimate);
 
 /* stream id&maxBitRate&format&timeOffset&estimateContentLength: the song's bytes. */
 int subsonic_media_stream(SubsonicCall *call);

@@ -15,6 +15,7 @@
 #include "api/subsonic/subsonic_radio.h"
 #include "api/subsonic/subsonic_scan.h"
 #include "api/subsonic/subsonic_shares.h"
+#include "api/subsonic/subsonic_transcoding.h"
 #include "api/subsonic/subsonic_unsupported.h"
 #include "api/subsonic/subsonic_users.h"
 
@@ -98,6 +99,8 @@ static const SubsonicMethod subsonic_route_table[] = {
     {"getLyrics", subsonic_media_lyrics, SUBSONIC_USER},
     {"getLyricsBySongId", subsonic_media_lyrics_by_id, SUBSONIC_USER},
     {"getAvatar", subsonic_media_avatar, SUBSONIC_USER},
+    {"getTranscodeDecision", subsonic_transcoding_decision, SUBSONIC_USER},
+    {"getTranscodeStream", subsonic_transcoding_stream, SUBSONIC_USER},
     {"star", subsonic_annotate_star, SUBSONIC_USER},
     {"unstar", subsonic_annotate_unstar, SUBSONIC_USER},
     {"setRating", subsonic_annotate_rating, SUBSONIC_USER},

@@ -25,7 +25,7 @@ int subsonic_system_extensions(SubsonicCall *call)
     } extensions[] = {
         {"apiKeyAuthentication", 1}, {"formPost", 1},       {"songLyrics", 1},
         {"transcodeOffset", 1},      {"playbackReport", 1}, {"indexBasedQueue", 1},
-        {"topSongsByArtistId", 1},
+        {"topSongsByArtistId", 1},   {"transcoding", 1},
     };
     subsonic_list(call->root, "openSubsonicExtensions");
     for (size_t i = 0; i < sizeof(extensions) / sizeof(extensions[0]); i++) {

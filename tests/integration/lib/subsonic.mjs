@@ -85,6 +85,8 @@ const VOLATILE_KEYS = new Set(['serverVersion', 'created', 'starred', 'played', 
     'lastPlayed', 'lastModified', 'scanTime', 'expires', 'lastVisited']);
 // Also the last scan's time and share links (they hold the random share id and the port).
 for (const k of ['lastScan', 'url']) VOLATILE_KEYS.add(k);
+// transcodeParams hold an expiry and a MAC under the server's own random key.
+VOLATILE_KEYS.add('transcodeParams');
 
 /** The music folder's base name (a temporary directory's, so it differs between runs). */
 let libraryName = null;
