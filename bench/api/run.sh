@@ -8,56 +8,24 @@
 #   bench/api/run.sh SWAZ_BIN WORK_DIR      env: SONGS (1000000), SECS (10), CONNS (64)
 set -euo pipefail
 
-if (($# != 2)); then
-    echo "usage: $0 SWAZ_BIN WORK_DIR" >&2
-    exit 2
-fi
-swaz=$(realpath "$1")
-work=$2
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$here/../lib.sh"
+bench_init api "$@"
 songs=${SONGS:-1000000}
 secs=${SECS:-10}
 conns=${CONNS:-64}
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-mkdir -p "$work"
-work=$(cd "$work" && pwd)
-for tool in wrk nginx sqlite3 psql; do
-    if ! command -v "$tool" >/dev/null 2>&1 && [[ ! -x /usr/sbin/$tool ]]; then
-        echo "api: $tool is missing (Debian package: ${tool/psql/postgresql-client})" >&2
-        exit 1
-    fi
-done
+bench_need api wrk nginx sqlite3 psql
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 
-pids=()
 svc=$work/services
-cleanup() {
-    local p
-    for p in "${pids[@]}"; do
-        kill -TERM "$p" 2>/dev/null || true
-    done
-    for p in "${pids[@]}"; do
-        wait "$p" 2>/dev/null || true
-    done
+bench_cleanup_more() {
     "$root/scripts/services.sh" stop "$svc" >/dev/null 2>&1 || true
 }
-trap cleanup EXIT
 
 now() { date +%s.%N; }
 secs_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-free_port() { echo $((20000 + RANDOM % 30000)); }
-
-# wait_http PORT PATH: until it answers (bounded: 60 s).
-wait_http() {
-    for _ in $(seq 1 600); do
-        if curl -s -o /dev/null "http://127.0.0.1:$1$2"; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    echo "api: nothing answers on port $1" >&2
-    return 1
-}
 
 # load NAME URL: one wrk run; prints a row and sets $p99_ms.
 load() {
@@ -103,7 +71,7 @@ bench_db() {
     local label=$1 url=$2
     shift 2
     local port last
-    port=$(free_port)
+    port=$(bench_free_port)
     mkdir -p "$work/data-$label"
     # Every endpoint needs a user: an admin made with the CLI, signed in once.
     local pw=bench-password-1 cli=(--data-dir "$work/data-$label" --database-url "$url")
@@ -114,7 +82,7 @@ bench_db() {
         --listen "127.0.0.1:$port" --scan-on-start false --watch false --log-level warn \
         >"$work/serve-$label.log" 2>&1 &
     pids+=($!)
-    wait_http "$port" /health
+    bench_wait_http "$port" /health
     token=$(curl -s -X POST -H 'Content-Type: application/json' \
         -d "{\"username\":\"bench\",\"password\":\"$pw\"}" \
         "http://127.0.0.1:$port/api/auth/login" | sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p')
@@ -185,7 +153,7 @@ run_all sqlite "sqlite:$work/data-sqlite/swaz.db" sqlite_q
 run_all postgres "$pg_url" pg_q
 
 # nginx: the same load on a static file as big as swaz's first songs page.
-port=$(free_port)
+port=$(bench_free_port)
 mkdir -p "$work/nginx/www" "$work/nginx/tmp"
 cp "$work/songs-page.json" "$work/nginx/www/songs.json" 2>/dev/null ||
     head -c 40000 /dev/zero | tr '\0' 'x' >"$work/nginx/www/songs.json"
@@ -208,7 +176,7 @@ http {
 CONF
 "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' &
 pids+=($!)
-wait_http "$port" /songs.json
+bench_wait_http "$port" /songs.json
 echo "api[nginx]: static $(stat -c %s "$work/nginx/www/songs.json")-byte JSON file"
 load "GET /songs.json (nginx)" "http://127.0.0.1:$port/songs.json"
 ngx=$p99_ms

@@ -9,29 +9,15 @@
 #   bench/listeners/run.sh SWAZ_BIN WORK_DIR   env: LISTENERS (10000), SECS (30), RATE (2000)
 set -euo pipefail
 
-if (($# != 2)); then
-    echo "usage: $0 SWAZ_BIN WORK_DIR" >&2
-    exit 2
-fi
-swaz=$(realpath "$1")
-work=$2
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$here/../lib.sh"
+bench_init listeners "$@"
 n=${LISTENERS:-10000}
 secs=${SECS:-30}
 rate=${RATE:-2000}
-here=$(cd "$(dirname "$0")" && pwd)
-mkdir -p "$work"
-work=$(cd "$work" && pwd)
-for tool in cc curl ffmpeg; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "listeners: $tool is missing" >&2
-        exit 1
-    fi
-done
+bench_need listeners cc curl ffmpeg nginx
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
-[[ -x $nginx_bin ]] || {
-    echo "listeners: nginx is missing" >&2
-    exit 1
-}
 
 # Both servers and the generator need more open files than the default 1024.
 ulimit -n "$(ulimit -Hn)"
@@ -39,30 +25,6 @@ if (($(ulimit -n) < n + 100)); then
     echo "listeners: open-files limit $(ulimit -n) is below $n listeners" >&2
     exit 1
 fi
-
-pids=()
-cleanup() {
-    local p
-    for p in "${pids[@]}"; do
-        kill -TERM "$p" 2>/dev/null || true
-    done
-    for p in "${pids[@]}"; do
-        wait "$p" 2>/dev/null || true
-    done
-}
-trap cleanup EXIT
-
-wait_http() {
-    for _ in $(seq 1 600); do
-        if curl -s -o /dev/null "http://127.0.0.1:$1$2"; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    echo "listeners: nothing answers on port $1" >&2
-    return 1
-}
-free_port() { echo $((20000 + RANDOM % 30000)); }
 
 cc -O2 -Wall -o "$work/listeners" "$here/listeners.c"
 
@@ -83,7 +45,7 @@ fi
 data=$work/swaz-data
 rm -rf "$data"
 mkdir -p "$data"
-port=$(free_port)
+port=$(bench_free_port)
 export SWAZ_DATA_DIR=$data SWAZ_MUSIC_DIRS=$music SWAZ_LISTEN=127.0.0.1:$port \
     SWAZ_MAX_CONNECTIONS=19000 SWAZ_PER_IP_CONNECTIONS=19000 SWAZ_WATCH=false \
     SWAZ_ACCESS_TOKEN_TTL=86400 SWAZ_LOG_LEVEL=warn SWAZ_TIMEOUT=120
@@ -92,7 +54,7 @@ echo "$password" | "$swaz" user add bench --admin --password-stdin >/dev/null
 "$swaz" serve >"$work/swaz.log" 2>&1 &
 swaz_pid=$!
 pids+=("$swaz_pid")
-wait_http "$port" /health
+bench_wait_http "$port" /health
 token=$(curl -s -H 'Content-Type: application/json' \
     -d "{\"username\":\"bench\",\"password\":\"$password\"}" \
     "http://127.0.0.1:$port/api/auth/login" | sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p')
@@ -113,7 +75,7 @@ wait "$swaz_pid" 2>/dev/null || true
 sleep 2 # let the TIME_WAIT sockets of the first run not crowd the second
 
 # nginx: the same files, static, two workers (one per core here), access log off.
-port=$(free_port)
+port=$(bench_free_port)
 mkdir -p "$work/nginx/tmp"
 cat >"$work/nginx/nginx.conf" <<CONF
 user root;
@@ -138,7 +100,7 @@ CONF
 "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' &
 nginx_pid=$!
 pids+=("$nginx_pid")
-wait_http "$port" "/Bench%20Artist/Bench%20Album/01.mp3"
+bench_wait_http "$port" "/Bench%20Artist/Bench%20Album/01.mp3"
 nginx_pids=("--pid" "$nginx_pid")
 for w in $(pgrep -P "$nginx_pid"); do nginx_pids+=("--pid" "$w"); done
 for i in 1 2 3 4 5 6 7 8; do echo "/Bench%20Artist/Bench%20Album/0$i.mp3"; done >"$work/nginx-paths"

@@ -9,36 +9,14 @@
 #        cache, later phases find earlier phases' outputs cached (read the paced phase only)
 set -euo pipefail
 
-if (($# != 2)); then
-    echo "usage: $0 SWAZ_BIN WORK_DIR" >&2
-    exit 2
-fi
-swaz=$(realpath "$1")
-work=$2
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$here/../lib.sh"
+bench_init transcode "$@"
 streams=${STREAMS:-64}
 song_s=${SONG_S:-30}
 reps=${REPS:-10}
-here=$(cd "$(dirname "$0")" && pwd)
-mkdir -p "$work"
-work=$(cd "$work" && pwd)
-for tool in ffmpeg python3 curl; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "transcode: $tool is missing" >&2
-        exit 1
-    fi
-done
-
-pids=()
-cleanup() {
-    local p
-    for p in "${pids[@]}"; do
-        kill -TERM "$p" 2>/dev/null || true
-    done
-    for p in "${pids[@]}"; do
-        wait "$p" 2>/dev/null || true
-    done
-}
-trap cleanup EXIT
+bench_need transcode ffmpeg python3 curl
 
 # 1. STREAMS songs of SONG_S seconds: pink noise under a tone, 44.1 kHz stereo FLAC, made once.
 music=$work/music
