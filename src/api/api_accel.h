@@ -12,6 +12,11 @@
 
 #include "http/http_request.h"
 
+/* The folder name under the accel_redirect prefix for files of the transcode cache
+ * (<data_dir>/transcodes): a leading dot, which a music folder's base name never has in
+ * practice; deploy/nginx/swaz.conf maps it. */
+#define API_ACCEL_TRANSCODES ".transcodes"
+
 /* Answers with X-Accel-Redirect for file `path` (relative, '/'-separated) of the folder
  * named `folder` (the music folder's base name), with `content_type` and the response's
  * other headers kept (nginx passes Content-Type, Content-Disposition and Cache-Control on).

@@ -31,7 +31,8 @@
 #include <unistd.h>
 
 #define TCACHE_ID_MAX     64
-#define TCACHE_NAME_BYTES 192 /* "<id>-<fmt>-<kbps>k-<size>-<mtime ns>.<ext>" fits */
+#define TCACHE_NAME_BYTES MEDIA_TCACHE_NAME_BYTES /* "<id>-<fmt>-<kbps>k-<size>-<mtime ns>.<ext>"  \
+                                                   */
 #define TCACHE_TMP_SUFFIX ".tmp"
 
 typedef struct TcacheEntry {
@@ -91,6 +92,11 @@ static int tcache_name(const MediaTcacheKey *key, char name[TCACHE_NAME_BYTES])
                      (long long)st.st_size, (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec,
                      media_transcode_format_name(key->format));
     return k > 0 && k < TCACHE_NAME_BYTES ? 0 : -EINVAL;
+}
+
+int media_tcache_name(const MediaTcacheKey *key, char name[MEDIA_TCACHE_NAME_BYTES])
+{
+    return tcache_name(key, name);
 }
 
 static char *tcache_path(const MediaTcache *c, const char *name)

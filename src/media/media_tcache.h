@@ -42,6 +42,13 @@ int media_tcache_new(const char *dir, uint64_t max_bytes, MediaTcache **ret_cach
 /* Frees the index. Every fill must have ended and been left. NULL is a no-op. */
 void media_tcache_free(MediaTcache *cache);
 
+/* Bytes of a cache file's name, NUL included (media_tcache_name()). */
+#define MEDIA_TCACHE_NAME_BYTES 192
+
+/* Writes the file name (no folder) under which `key` is cached into `name`. Returns 0,
+ * -EINVAL for a key that cannot be cached, or a negative errno from stat of the source. */
+int media_tcache_name(const MediaTcacheKey *key, char name[MEDIA_TCACHE_NAME_BYTES]);
+
 /* Opens the finished file for `key`, read-only, into *ret_fd (caller closes) and counts a
  * hit. Returns 0, -ENOENT when there is none (or it is still being encoded), -EINVAL for a
  * key that cannot be cached, or a negative errno from stat of the source. */

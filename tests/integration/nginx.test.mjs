@@ -23,7 +23,7 @@ let dir = '';
 let songs = [];
 
 /** deploy/nginx/swaz.conf made runnable here: one upstream, our ports, our folder. */
-function nginxConfig(swazPort, port, musicDir) {
+function nginxConfig(swazPort, port, musicDir, dataDir) {
     let conf = fs.readFileSync(path.join(repoRoot, 'deploy/nginx/swaz.conf'), 'utf8');
     let first = true;
     conf = conf.replace(/^(\s*)server 127\.0\.0\.1:\d+([^;]*);\n/gm, (m, sp, rest) => {
@@ -37,6 +37,7 @@ function nginxConfig(swazPort, port, musicDir) {
         [/listen 80;/, `listen 127.0.0.1:${port};`],
         [/location \/internal\/music\/music\/ \{/, `location /internal/music/${name}/ {`],
         [/alias \/srv\/music\/;/, `alias ${musicDir}/;`],
+        [/alias \/var\/lib\/swaz\/transcodes\/;/, `alias ${dataDir}/transcodes/;`],
     ];
     for (const [re, to] of edits) {
         assert.match(conf, re, `deploy/nginx/swaz.conf still has ${re}`);
@@ -56,7 +57,8 @@ before(async () => {
         SWAZ_ACCEL_REDIRECT: '/internal/music/' } });
     songs = await allSongs(server.port);
     nginxPort = await freePort();
-    fs.writeFileSync(path.join(dir, 'nginx.conf'), nginxConfig(server.port, nginxPort, server.musicDirs[0]));
+    fs.writeFileSync(path.join(dir, 'nginx.conf'), nginxConfig(server.port, nginxPort, server.musicDirs[0],
+        server.dataDir));
     const check = spawnSync(nginxBin, ['-t', '-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e',
         path.join(dir, 'error.log')], { encoding: 'utf8' });
     assert.equal(check.status, 0, `nginx -t: ${check.stderr}`);
@@ -123,6 +125,32 @@ test('a Range request through nginx gets the bytes nginx sent, not swaz', { skip
     assert.equal(anon.status, 401);
     const internal = await request(nginxPort, { path: accel, token: null });
     assert.equal(internal.status, 404, 'internal locations are not reachable from outside');
+});
+
+test('a cached transcode is sent by nginx too', { skip: !nginxBin && 'no nginx' }, async () => {
+    const song = songs.find((s) => s.format === 'flac') ?? songs[0];
+    const url = `/api/songs/${song.id}/stream?format=mp3&maxBitRate=64`;
+    const token = server.admin.accessToken;
+    // The first request is a live transcode (through nginx, unbuffered); it fills the cache.
+    const live = await request(nginxPort, { path: url, token });
+    assert.equal(live.status, 200);
+    const cacheDir = path.join(server.dataDir, 'transcodes');
+    const cached = () => (fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir) : [])
+        .filter((n) => n.startsWith(`${song.id}-mp3-64k-`) && !n.endsWith('.tmp'));
+    for (let i = 0; i < 100 && cached().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(cached().length, 1, 'the transcode is in the cache');
+    const file = fs.readFileSync(path.join(cacheDir, cached()[0]));
+
+    // swaz names the cache file; nginx sends it, with Range.
+    const direct = await request(server.port, { path: url });
+    assert.equal(direct.status, 200);
+    assert.equal(direct.body.length, 0);
+    assert.equal(direct.headers['x-accel-redirect'], `/internal/music/.transcodes/${cached()[0]}`);
+    const ranged = await request(nginxPort, { path: url, token, headers: { Range: 'bytes=10-509' } });
+    assert.equal(ranged.status, 206, ranged.text().slice(0, 300));
+    assert.deepEqual(ranged.body, file.subarray(10, 510));
+    assert.equal(ranged.headers['content-type'], 'audio/mpeg');
+    assert.equal(ranged.headers['x-accel-redirect'], undefined);
 });
 
 test('an upload passes through nginx to swaz', { skip: !nginxBin && 'no nginx' }, async () => {

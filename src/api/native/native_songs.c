@@ -217,8 +217,16 @@ static int native_song_transcode(HttpRequest *req, HttpResponse *res, const Song
     MediaTcacheKey key = {song->id, song->full_path, opts->format, opts->bitrate_kbps};
     bool cached = app->tcache && opts->offset_ms == 0;
     int fd;
-    if (cached && media_tcache_open(app->tcache, &key, &fd) == 0)
+    if (cached && media_tcache_open(app->tcache, &key, &fd) == 0) {
+        /* Behind a trusted proxy with accel_redirect, the proxy sends the finished file. */
+        char name[MEDIA_TCACHE_NAME_BYTES];
+        if (app->accel_redirect && media_tcache_name(&key, name) == 0 &&
+            api_accel_file(req, res, API_ACCEL_TRANSCODES, name, type) != 0) {
+            close(fd);
+            return 0;
+        }
         return native_song_file(req, res, fd, type);
+    }
     HttpLive *live = http_live_new(LIMIT_LIVE_BUFFER_BYTES);
     if (!live)
         return -ENOMEM;
