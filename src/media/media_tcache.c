@@ -30,9 +30,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TCACHE_ID_MAX     64
-#define TCACHE_NAME_BYTES MEDIA_TCACHE_NAME_BYTES /* "<id>-<fmt>-<kbps>k-<size>-<mtime ns>.<ext>"  \
-                                                   */
+#define TCACHE_ID_MAX 64
+#define TCACHE_NAME_BYTES                                                                          \
+    MEDIA_TCACHE_NAME_BYTES /* "<id>-<fmt>-<kbps>k-<size>-<mtime ns>.<ext>"                        \
+                             */
 #define TCACHE_TMP_SUFFIX ".tmp"
 
 typedef struct TcacheEntry {
