@@ -31,9 +31,8 @@
 #include <unistd.h>
 
 #define TCACHE_ID_MAX 64
-#define TCACHE_NAME_BYTES                                                                          \
-    MEDIA_TCACHE_NAME_BYTES /* "<id>-<fmt>-<kbps>k-<size>-<mtime ns>.<ext>"                        \
-                             */
+/* "<id>-<fmt>-<kbps>k-<size>-<mtime ns>.<ext>" fits. */
+#define TCACHE_NAME_BYTES MEDIA_TCACHE_NAME_BYTES
 #define TCACHE_TMP_SUFFIX ".tmp"
 
 typedef struct TcacheEntry {
