@@ -22,6 +22,8 @@ let nginxPort = 0;
 let dir = '';
 let songs = [];
 
+const webAssets = path.join(repoRoot, 'web/dist/assets');
+
 /** deploy/nginx/swaz.conf made runnable here: one upstream, our ports, our folder. */
 function nginxConfig(swazPort, port, musicDir, dataDir) {
     let conf = fs.readFileSync(path.join(repoRoot, 'deploy/nginx/swaz.conf'), 'utf8');
@@ -38,6 +40,7 @@ function nginxConfig(swazPort, port, musicDir, dataDir) {
         [/location \/internal\/music\/music\/ \{/, `location /internal/music/${name}/ {`],
         [/alias \/srv\/music\/;/, `alias ${musicDir}/;`],
         [/alias \/var\/lib\/swaz\/transcodes\/;/, `alias ${dataDir}/transcodes/;`],
+        [/alias \/usr\/share\/swaz\/web\/assets\/;/, `alias ${webAssets}/;`],
     ];
     for (const [re, to] of edits) {
         assert.match(conf, re, `deploy/nginx/swaz.conf still has ${re}`);
@@ -152,6 +155,22 @@ test('a cached transcode is sent by nginx too', { skip: !nginxBin && 'no nginx' 
     assert.equal(ranged.headers['content-type'], 'audio/mpeg');
     assert.equal(ranged.headers['x-accel-redirect'], undefined);
 });
+
+test('nginx sends the web player\'s hashed files itself; client routes come from swaz',
+    { skip: (!nginxBin && 'no nginx') || (!fs.existsSync(webAssets) && 'the web player is not built') },
+    async () => {
+        const name = fs.readdirSync(webAssets).find((n) => n.endsWith('.js'));
+        assert.ok(name, 'a built script');
+        const res = await request(nginxPort, { path: `/assets/${name}`, token: null });
+        assert.equal(res.status, 200);
+        assert.deepEqual(res.body, fs.readFileSync(path.join(webAssets, name)));
+        assert.match(String(res.headers['cache-control']), /immutable/);
+        const gone = await request(nginxPort, { path: '/assets/no-such-file.js', token: null });
+        assert.equal(gone.status, 404);
+        const page = await request(nginxPort, { path: '/albums', token: null });
+        assert.equal(page.status, 200);
+        assert.match(String(page.headers['content-type']), /^text\/html/);
+    });
 
 test('an upload passes through nginx to swaz', { skip: !nginxBin && 'no nginx' }, async () => {
     const token = server.admin.accessToken;
