@@ -53,6 +53,8 @@ static const ConfigSetting config_settings[] = {
      "music folders, separated by ':'"},
     {"database_url", "DATABASE_URL", CONFIG_URL, CFG_FIELD(database_url), 0, 0, "",
      "sqlite:PATH or postgres://... (default: sqlite:DATA_DIR/swaz.db)"},
+    {"redis_prefix", "SWAZ_REDIS_PREFIX", CONFIG_STR, CFG_FIELD(redis_prefix), 0, 0,
+     "swaz:", "what every Redis key of this server starts with (one per site sharing a Redis)"},
     {"redis_url", "REDIS_URL", CONFIG_URL, CFG_FIELD(redis_url), 0, 0, "",
      "redis://HOST:PORT/DB or unix:///PATH (default: none)"},
     {"threads", "SWAZ_THREADS", CONFIG_UINT, CFG_FIELD(threads), 1, LIMIT_THREADS_MAX, "0",

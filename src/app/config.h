@@ -29,8 +29,9 @@ typedef struct Config {
     char web_dir[LIMIT_PATH_BYTES]; /* the web player's files, served at / ("": none) */
     char music_dirs[LIMIT_MUSIC_DIRS][LIMIT_PATH_BYTES];
     size_t n_music_dirs;
-    char database_url[CONFIG_URL_BYTES]; /* "" until config_load() fills the default */
-    char redis_url[CONFIG_URL_BYTES];    /* "" when not configured */
+    char database_url[CONFIG_URL_BYTES];             /* "" until config_load() fills the default */
+    char redis_url[CONFIG_URL_BYTES];                /* "" when not configured */
+    char redis_prefix[LIMIT_CACHE_PREFIX_BYTES + 1]; /* starts every Redis key */
     unsigned threads;
     unsigned max_connections;
     unsigned per_ip_connections;

@@ -16,7 +16,7 @@
 
 #define CACHE_KV_PREFIX    "swaz:"
 #define CACHE_KV_TTL_MAX   86400
-#define CACHE_KV_REDIS_KEY (LIMIT_CACHE_KEY_BYTES + sizeof(CACHE_KV_PREFIX))
+#define CACHE_KV_REDIS_KEY (LIMIT_CACHE_PREFIX_BYTES + LIMIT_CACHE_KEY_BYTES + 1)
 
 typedef struct CacheKvEntry {
     char *key; /* NULL: free slot */
@@ -32,7 +32,8 @@ typedef struct CacheKvCounter {
 } CacheKvCounter;
 
 struct CacheKv {
-    RedisClient *redis; /* immutable; NULL: in-process */
+    RedisClient *redis;                        /* immutable; NULL: in-process */
+    char prefix[LIMIT_CACHE_PREFIX_BYTES + 1]; /* immutable: starts every Redis key */
     pthread_mutex_t mu;
     CacheKvEntry entries[LIMIT_CACHE_ENTRIES];      /* guarded by mu */
     CacheKvCounter counters[CACHE_KV_COUNTERS_MAX]; /* guarded by mu */
@@ -50,11 +51,11 @@ static bool cache_kv_key_ok(const char *key)
     return key && *key && strlen(key) <= LIMIT_CACHE_KEY_BYTES;
 }
 
-/* Writes "swaz:<key>" into buf (CACHE_KV_REDIS_KEY bytes). */
-static void cache_kv_redis_key(const char *key, char *buf)
+/* Writes "<prefix><key>" into buf (CACHE_KV_REDIS_KEY bytes). */
+static void cache_kv_redis_key(const CacheKv *c, const char *key, char *buf)
 {
-    str_copy(buf, CACHE_KV_PREFIX, CACHE_KV_REDIS_KEY);
-    str_copy(buf + strlen(CACHE_KV_PREFIX), key, CACHE_KV_REDIS_KEY - strlen(CACHE_KV_PREFIX));
+    size_t n = str_copy(buf, c->prefix, CACHE_KV_REDIS_KEY);
+    str_copy(buf + n, key, CACHE_KV_REDIS_KEY - n);
 }
 
 static void cache_kv_entry_clear(CacheKvEntry *e)
@@ -64,11 +65,16 @@ static void cache_kv_entry_clear(CacheKvEntry *e)
     memset(e, 0, sizeof(*e));
 }
 
-CacheKv *cache_kv_new(RedisClient *redis)
+CacheKv *cache_kv_new(RedisClient *redis, const char *prefix)
 {
+    if (!prefix)
+        prefix = CACHE_KV_PREFIX;
+    if (!*prefix || strlen(prefix) > LIMIT_CACHE_PREFIX_BYTES)
+        return NULL;
     CacheKv *c = calloc(1, sizeof(*c));
     if (!c)
         return NULL;
+    str_copy(c->prefix, prefix, sizeof(c->prefix));
     if (pthread_mutex_init(&c->mu, NULL) != 0) {
         free(c);
         return NULL;
@@ -109,7 +115,7 @@ int cache_kv_get(CacheKv *cache, Arena *arena, const char *key, char **ret_value
         return -EINVAL;
     if (cache->redis) {
         char rkey[CACHE_KV_REDIS_KEY];
-        cache_kv_redis_key(key, rkey);
+        cache_kv_redis_key(cache, key, rkey);
         char *buf = arena_alloc(arena, LIMIT_CACHE_VALUE_BYTES + 1);
         size_t len;
         if (!buf)
@@ -148,7 +154,7 @@ int cache_kv_set(CacheKv *cache, const char *key, const char *value, size_t len,
         return -EINVAL;
     if (cache->redis) {
         char rkey[CACHE_KV_REDIS_KEY];
-        cache_kv_redis_key(key, rkey);
+        cache_kv_redis_key(cache, key, rkey);
         return redis_client_set(cache->redis, rkey, value, len, ttl_s);
     }
     char *k = strdup(key);
@@ -193,7 +199,7 @@ int cache_kv_del(CacheKv *cache, const char *key)
         return -EINVAL;
     if (cache->redis) {
         char rkey[CACHE_KV_REDIS_KEY];
-        cache_kv_redis_key(key, rkey);
+        cache_kv_redis_key(cache, key, rkey);
         return redis_client_del(cache->redis, rkey);
     }
     pthread_mutex_lock(&cache->mu);
@@ -227,7 +233,7 @@ int cache_kv_version(CacheKv *cache, const char *name, int64_t *ret_value)
         char rkey[CACHE_KV_REDIS_KEY];
         char buf[32];
         size_t len;
-        cache_kv_redis_key(name, rkey);
+        cache_kv_redis_key(cache, name, rkey);
         int r = redis_client_get(cache->redis, rkey, buf, sizeof(buf) - 1, &len);
         if (r == -ENOENT) {
             *ret_value = 0;
@@ -254,7 +260,7 @@ int cache_kv_bump(CacheKv *cache, const char *name, int64_t *ret_value)
     if (cache->redis) {
         char rkey[CACHE_KV_REDIS_KEY];
         long long v;
-        cache_kv_redis_key(name, rkey);
+        cache_kv_redis_key(cache, name, rkey);
         int r = redis_client_incr(cache->redis, rkey, &v);
         if (r == 0)
             *ret_value = (int64_t)v;

@@ -4,10 +4,11 @@
  *
  * Without Redis it lives in the process: at most LIMIT_CACHE_ENTRIES values (an expired or
  * else the oldest entry makes room) and a fixed set of counters that are never evicted. With
- * a RedisClient the same calls go to Redis (GET / SET EX / DEL / INCR, keys prefixed "swaz:"),
- * so every instance behind a load balancer sees one cache. A Redis failure reads as a miss
- * and makes writes fail; callers compute from the database then. Any thread: one mutex
- * guards the in-process table (the RedisClient has its own).
+ * a RedisClient the same calls go to Redis (GET / SET EX / DEL / INCR, every key starting with
+ * the configured prefix, "swaz:" by default), so every instance behind a load balancer sees
+ * one cache, and sites that share a Redis but not a database keep apart. A Redis failure reads as a
+ * miss and makes writes fail; callers compute from the database then. Any thread: one mutex guards
+ * the in-process table (the RedisClient has its own).
  */
 #ifndef SWAZ_CACHE_KV_H
 #define SWAZ_CACHE_KV_H
@@ -21,8 +22,9 @@
 typedef struct CacheKv CacheKv;
 
 /* Makes a cache backed by `redis` (borrowed; must outlive the cache) or, when NULL, by the
- * process. Returns NULL when out of memory. Caller frees with cache_kv_free(). */
-CacheKv *cache_kv_new(RedisClient *redis);
+ * process; Redis keys start with `prefix` (NULL: "swaz:"; 1..LIMIT_CACHE_PREFIX_BYTES bytes).
+ * Returns NULL when out of memory or for a bad prefix. Caller frees with cache_kv_free(). */
+CacheKv *cache_kv_new(RedisClient *redis, const char *prefix);
 
 /* Frees the cache. cache_kv_free(NULL) is a no-op. */
 void cache_kv_free(CacheKv *cache);

@@ -185,7 +185,13 @@ export function swazEnv(dbUrl, extra = {}) {
         env[k] = v;
     }
     if (dbUrl) env.DATABASE_URL = dbUrl;
-    if (process.env.SWAZ_TEST_REDIS_URL) env.REDIS_URL = process.env.SWAZ_TEST_REDIS_URL;
+    if (process.env.SWAZ_TEST_REDIS_URL) {
+        env.REDIS_URL = process.env.SWAZ_TEST_REDIS_URL;
+        // Test servers share one Redis but not one database: keep their caches apart (the
+        // instances of one database share it, as one site's do).
+        const site = createHash('sha256').update(dbUrl ?? 'sqlite').digest('hex').slice(0, 12);
+        env.SWAZ_REDIS_PREFIX = `swaz-test-${site}:`;
+    }
     return { ...env, ...extra };
 }
 

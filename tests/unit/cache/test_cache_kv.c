@@ -84,7 +84,7 @@ static void kv_contract(CacheKv *c, const char *tag)
 static void test_kv_memory(void **state)
 {
     (void)state;
-    CacheKv *c = cache_kv_new(NULL);
+    CacheKv *c = cache_kv_new(NULL, NULL);
     assert_non_null(c);
     kv_contract(c, "mem");
 
@@ -130,7 +130,7 @@ static void test_kv_redis(void **state)
     }
     RedisClient *redis;
     assert_int_equal(redis_client_open(url, &redis), 0);
-    CacheKv *c = cache_kv_new(redis);
+    CacheKv *c = cache_kv_new(redis, NULL);
     assert_non_null(c);
     char tag[64];
     snprintf(tag, sizeof(tag), "redis-%ld-%ld", (long)getpid(), (long)time(NULL));

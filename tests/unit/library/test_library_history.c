@@ -216,7 +216,7 @@ static void history_case(const char *url, const char *dir)
 static void history_cached_case(const char *url, const char *dir)
 {
     (void)dir;
-    CacheKv *cache = cache_kv_new(NULL);
+    CacheKv *cache = cache_kv_new(NULL, NULL);
     assert_non_null(cache);
     history_run(url, cache);
     cache_kv_free(cache);
@@ -228,7 +228,7 @@ static void history_redis_case(const char *url, const char *dir)
     const char *redis_url = getenv("SWAZ_TEST_REDIS_URL"); /* checked by the caller */
     RedisClient *redis;
     assert_int_equal(redis_client_open(redis_url, &redis), 0);
-    CacheKv *cache = cache_kv_new(redis);
+    CacheKv *cache = cache_kv_new(redis, NULL);
     assert_non_null(cache);
     /* Other runs share the server: start from a version nobody used. */
     for (int i = 0; i < 3; i++) {
