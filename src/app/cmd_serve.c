@@ -175,7 +175,8 @@ int cmd_serve(int argc, char **argv, char **envp)
     }
     if (cfg.proxy_auth_header[0] && !auth->n_proxies)
         log_warn("proxy_auth_header is set but trusted_proxies is empty: proxy sign-in is off");
-    CacheKv *cache = cache_kv_new(redis, cfg.redis_prefix); /* popular songs; Redis when configured */
+    CacheKv *cache =
+        cache_kv_new(redis, cfg.redis_prefix); /* popular songs; Redis when configured */
     if (!cache) {
         log_error("cannot create the cache: out of memory");
         goto out_auth;

@@ -150,15 +150,14 @@
 #define LIMIT_SUBSONIC_TRANSCODE_TTL_S     (7 * 24 * 3600) /* how long such a token is valid */
 
 /* Personal data: favourites, history, play queue, bookmarks, the shared cache. */
-#define LIMIT_QUEUE_ENTRIES          1000 /* songs in a saved play queue */
-#define LIMIT_BOOKMARK_COMMENT_BYTES 1024 /* the comment of a bookmark */
-#define LIMIT_CLIENT_NAME_BYTES      128  /* a client / device name */
-#define LIMIT_POPULAR_MAX            100  /* songs in a popular-songs answer */
-#define LIMIT_CACHE_ENTRIES          1024 /* entries of the in-process cache */
-#define LIMIT_CACHE_PREFIX_BYTES     32 /* redis_prefix: what every Redis key of a server starts with \
-                                         */
-#define LIMIT_CACHE_KEY_BYTES   256     /* one cache key */
-#define LIMIT_CACHE_VALUE_BYTES (64 * 1024) /* one cached value */
+#define LIMIT_QUEUE_ENTRIES          1000        /* songs in a saved play queue */
+#define LIMIT_BOOKMARK_COMMENT_BYTES 1024        /* the comment of a bookmark */
+#define LIMIT_CLIENT_NAME_BYTES      128         /* a client / device name */
+#define LIMIT_POPULAR_MAX            100         /* songs in a popular-songs answer */
+#define LIMIT_CACHE_ENTRIES          1024        /* entries of the in-process cache */
+#define LIMIT_CACHE_PREFIX_BYTES     32          /* redis_prefix, which starts every Redis key */
+#define LIMIT_CACHE_KEY_BYTES        256         /* one cache key */
+#define LIMIT_CACHE_VALUE_BYTES      (64 * 1024) /* one cached value */
 
 /* GET /metrics: the whole text exposition. */
 #define LIMIT_METRICS_BYTES (256 * 1024)
