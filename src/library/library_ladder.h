@@ -34,7 +34,7 @@ typedef struct LibraryLadderSpec {
 typedef struct LibraryLadderCounts {
     atomic_long encoded; /* made now */
     atomic_long cached;  /* already in the cache, or being made by someone else */
-    atomic_long skipped; /* the original is what a listener gets (at or below its bitrate) */
+    atomic_long skipped; /* a stream would send the original (at or below its bitrate) */
     atomic_long failed;  /* the encode failed (logged by the caller) */
 } LibraryLadderCounts;
 
