@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { SubsonicAPI } from 'subsonic-api';
 import { startServer } from './lib/server.mjs';
 import { request } from './lib/http.mjs';
-import { encAuth, errorOf, plainAuth, restJson, restOk } from './lib/subsonic.mjs';
+import { encAuth, errorOf, plainAuth, rest, restJson, restOk } from './lib/subsonic.mjs';
 
 /** @type {import('./lib/server.mjs').Server} */
 let server;
@@ -23,6 +23,12 @@ let admin;
 let songs = [];
 /** the id of one album. */
 let albumId = '';
+/** a song whose album has a cover. */
+let coveredSong = '';
+/** alice's native access token and API key, the administrator's API key. */
+let aliceToken = '';
+let aliceApiKey = '';
+let adminApiKey = '';
 
 /** Signs `username` in on the native API and makes an API key. */
 async function apiKeyOf(username, password) {
@@ -54,13 +60,17 @@ before(async () => {
     assert.equal(pw.status, 201, pw.text());
     alice = client({ username: 'sm_alice', password: pw.json().password }, true);
     aliceKey = client({ apiKey: a.key });
+    aliceToken = a.token;
+    aliceApiKey = a.key;
     await server.loginAdmin();
     const k = await apiKeyOf('admin', server.admin.password);
     admin = client({ apiKey: k.key });
+    adminApiKey = k.key;
     const res = await request(server.port, { path: '/api/songs?limit=500' });
     assert.equal(res.status, 200, res.text());
     songs = res.json().items.map((s) => s.id);
     albumId = res.json().items.find((s) => s.albumId).albumId;
+    coveredSong = res.json().items.find((s) => s.coverId)?.id ?? '';
     assert.ok(songs.length >= 5);
 });
 
@@ -116,6 +126,40 @@ test('playlists: create, read, update, replace, delete; a bad song changes nothi
 
     ok(await alice.deletePlaylist({ id }));
     assert.equal(errorOf(await aliceKey.getPlaylist({ id })), 70);
+});
+
+test('playlists: coverArt "pl-<id>"; getCoverArt answers the native playlist cover', async () => {
+    assert.ok(coveredSong, 'no song with a cover in the test library');
+    const created = ok(await alice.createPlaylist({ name: 'Covered', songId: [coveredSong] }));
+    const id = created.playlist.id;
+    assert.equal(created.playlist.coverArt, `pl-${id}`);
+    const listed = ok(await aliceKey.getPlaylists()).playlists.playlist.find((p) => p.id === id);
+    assert.equal(listed.coverArt, `pl-${id}`);
+
+    const native = await request(server.port, { path: `/api/playlists/${id}/cover?size=256`,
+        token: aliceToken });
+    assert.equal(native.status, 200);
+    assert.equal(native.headers['content-type'], 'image/jpeg');
+    const placeholder = await rest(server.port, 'getCoverArt',
+        { apiKey: aliceApiKey, id: 'pl-0123456789abcdef0123456789abcdef', size: 256 });
+    assert.equal(placeholder.status, 200);
+    assert.ok(!placeholder.body.equals(native.body), 'the playlist cover is not the placeholder');
+    // Its coverArt and its bare id both give the same image as the native API.
+    for (const cover of [`pl-${id}`, id]) {
+        const res = await rest(server.port, 'getCoverArt', { apiKey: aliceApiKey, id: cover,
+            size: 256 });
+        assert.equal(res.status, 200, cover);
+        assert.equal(res.headers['content-type'], 'image/jpeg', cover);
+        assert.ok(res.body.equals(native.body), cover);
+    }
+    // A private playlist: someone else gets the placeholder, as for an unknown id.
+    for (const cover of [`pl-${id}`, id]) {
+        const theirs = await rest(server.port, 'getCoverArt', { apiKey: adminApiKey, id: cover,
+            size: 256 });
+        assert.equal(theirs.status, 200);
+        assert.ok(theirs.body.equals(placeholder.body), cover);
+    }
+    ok(await alice.deletePlaylist({ id }));
 });
 
 test('bookmarks: create, replace, list with the song, delete', async () => {
