@@ -267,6 +267,31 @@ test('shares: create an album link that opens, update, delete; the share right c
     assert.equal((await request(server.port, { path: url.pathname, token: null })).status, 404);
 });
 
+test('shares: several ids share their songs in order; an unknown id creates nothing', async () => {
+    const albumSongs = ok(await aliceKey.getAlbum({ id: albumId })).album.song.map((x) => x.id);
+    const created = ok(await alice.createShare({ id: [songs[3], songs[0], albumId, songs[3]],
+        description: 'mix' }));
+    const share = created.shares.share[0];
+    const want = [songs[3], songs[0], ...albumSongs, songs[3]];
+    assert.deepEqual(share.entry.map((e) => e.id), want);
+    assert.deepEqual(ok(await aliceKey.getShares()).shares.share[0].entry.map((e) => e.id), want);
+    const info = await request(server.port, { path: `/s/${share.id}/info`, token: null });
+    assert.equal(info.status, 200, info.text());
+    assert.deepEqual(info.json().songs.map((x) => x.id), want);
+    const native = await request(server.port, { path: '/api/shares', token: aliceToken });
+    assert.equal(native.json().items.find((x) => x.id === share.id).kind, 'songs');
+    assert.equal((await request(server.port, { path: `/s/${share.id}/stream/${songs[0]}`,
+        token: null })).status, 200);
+    const outside = songs.find((x) => !want.includes(x));
+    assert.equal((await request(server.port, { path: `/s/${share.id}/stream/${outside}`,
+        token: null })).status, 404, 'a song not in the list');
+
+    const before = ok(await aliceKey.getShares()).shares.share.length;
+    assert.equal(errorOf(await alice.createShare({ id: [songs[0], 'nosuchthing'] })), 70);
+    assert.equal(ok(await aliceKey.getShares()).shares.share.length, before);
+    ok(await alice.deleteShare({ id: share.id }));
+});
+
 test('user management: the administrator creates, changes and deletes; others only themselves', async () => {
     const bobPassword = 'bob password 123';
     ok(await admin.createUser({ username: 'sm_bob', password: encAuth('x', bobPassword).p,
