@@ -154,27 +154,30 @@ class StereoPredictor:
 
     def _one(self, target, f, delay_a, delay_b, adapt_a, adapt_b):
         b, p = self.buf, self.pos
-        b[p + delay_a] = self.last_a[f]
-        b[p + adapt_a] = ape_sign(b[p + delay_a])
-        b[p + delay_a - 1] = b[p + delay_a] - b[p + delay_a - 1]
-        b[p + adapt_a - 1] = ape_sign(b[p + delay_a - 1])
+        da, db, aa, ab = p + delay_a, p + delay_b, p + adapt_a, p + adapt_b
         ca, cb = self.coeffs_a[f], self.coeffs_b[f]
-        pred_a = sum(b[p + delay_a - i] * ca[i] for i in range(4))
-        b[p + delay_b] = self.filter_a[f ^ 1] - ((self.filter_b[f] * 31) >> 5)
-        b[p + adapt_b] = ape_sign(b[p + delay_b])
-        b[p + delay_b - 1] = b[p + delay_b] - b[p + delay_b - 1]
-        b[p + adapt_b - 1] = ape_sign(b[p + delay_b - 1])
+        b[da] = self.last_a[f]
+        b[aa] = ape_sign(b[da])
+        b[da - 1] = b[da] - b[da - 1]
+        b[aa - 1] = ape_sign(b[da - 1])
+        pred_a = b[da] * ca[0] + b[da - 1] * ca[1] + b[da - 2] * ca[2] + b[da - 3] * ca[3]
+        b[db] = self.filter_a[f ^ 1] - ((self.filter_b[f] * 31) >> 5)
+        b[ab] = ape_sign(b[db])
+        b[db - 1] = b[db] - b[db - 1]
+        b[ab - 1] = ape_sign(b[db - 1])
         self.filter_b[f] = self.filter_a[f ^ 1]
-        pred_b = sum(b[p + delay_b - i] * cb[i] for i in range(5))
+        pred_b = (b[db] * cb[0] + b[db - 1] * cb[1] + b[db - 2] * cb[2] + b[db - 3] * cb[3] +
+                  b[db - 4] * cb[4])
         last_a = target - ((self.filter_a[f] * 31) >> 5)
         residual = last_a - ((pred_a + (pred_b >> 1)) >> 10)
         self.last_a[f] = last_a
         self.filter_a[f] = target
         sign = ape_sign(residual)
-        for i in range(4):
-            ca[i] += b[p + adapt_a - i] * sign
-        for i in range(5):
-            cb[i] += b[p + adapt_b - i] * sign
+        if sign:
+            for i in range(4):
+                ca[i] += b[aa - i] * sign
+            for i in range(5):
+                cb[i] += b[ab - i] * sign
         return residual
 
     def step(self, y, x):
@@ -196,17 +199,19 @@ class MonoPredictor:
         self.coeffs = list(INITIAL_COEFFS_A)
 
     def step(self, target):
-        b, p, c = self.buf, self.pos, self.coeffs
-        b[p + Y_DELAY_A] = self.current_a
-        b[p + Y_DELAY_A - 1] = b[p + Y_DELAY_A] - b[p + Y_DELAY_A - 1]
-        pred_a = sum(b[p + Y_DELAY_A - i] * c[i] for i in range(4))
+        b, c = self.buf, self.coeffs
+        da, aa = self.pos + Y_DELAY_A, self.pos + Y_ADAPT_A
+        b[da] = self.current_a
+        b[da - 1] = b[da] - b[da - 1]
+        pred_a = b[da] * c[0] + b[da - 1] * c[1] + b[da - 2] * c[2] + b[da - 3] * c[3]
         current_a = target - ((self.filter_a * 31) >> 5)
         residual = current_a - (pred_a >> 10)
-        b[p + Y_ADAPT_A] = ape_sign(b[p + Y_DELAY_A])
-        b[p + Y_ADAPT_A - 1] = ape_sign(b[p + Y_DELAY_A - 1])
+        b[aa] = ape_sign(b[da])
+        b[aa - 1] = ape_sign(b[da - 1])
         sign = ape_sign(residual)
-        for i in range(4):
-            c[i] += b[p + Y_ADAPT_A - i] * sign
+        if sign:
+            for i in range(4):
+                c[i] += b[aa - i] * sign
         self.current_a = current_a
         self.filter_a = target
         self.pos += 1
