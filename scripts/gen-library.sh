@@ -5,9 +5,9 @@
 #       album has a folder cover.jpg, one has covers embedded in its mp3s; one album has
 #       non-ASCII names.
 # test: demo plus
-#   - every other format the scanner reads that we can make here: wma (wmav2/asf), aiff,
-#     m4a (alac), wavpack, dsf (written by hand: DSD, fmt, data chunks and an ID3v2.3 tag).
-#     No ape: Debian has no Monkey's Audio encoder (ffmpeg only decodes it).
+#   - every other format the scanner reads: wma (wmav2/asf), aiff, m4a (alac), wavpack,
+#     dsf (written by hand: DSD, fmt, data chunks and an ID3v2.3 tag) and ape (Monkey's
+#     Audio; Debian has no encoder, scripts/ape-encode.py writes it from an ffmpeg WAV).
 #   - tag cases: two ARTISTS comments, a joined "A; B" artist, "X feat. Y", a compilation
 #     without album artist (Various Artists), "Rock; Pop", a sibling synced .lrc, embedded
 #     unsynced lyrics, ReplayGain, MusicBrainz ids, disc subtitles, an artist.jpg;
@@ -107,6 +107,21 @@ tagged() {
     "${ff[@]}" $src "${exact[@]}" -ac 2 $codec "${meta[@]}" "$file"
 }
 
+# ape FILE KEY=VALUE...: 2 s of stereo (a different tone per channel) as Monkey's Audio with
+# these APEv2 items.
+ape() {
+    local file=$1
+    shift
+    local tags=() kv
+    for kv in "$@"; do
+        tags+=(--tag "$kv")
+    done
+    mkdir -p "$(dirname "$file")"
+    "${ff[@]}" -f lavfi -i "aevalsrc=0.4*sin(2*PI*415*t)|0.3*sin(2*PI*622*t):d=2:s=44100" \
+        "${exact[@]}" -c:a pcm_s16le "$tmp/$(basename "$file").wav"
+    python3 "$(dirname "$0")/ape-encode.py" "$tmp/$(basename "$file").wav" "$file" "${tags[@]}"
+}
+
 # fix.py: the fixtures ffmpeg cannot write (DSF, multi-valued Vorbis comments, broken files).
 cat >"$tmp/fix.py" <<'EOF'
 import hashlib, struct, sys
@@ -124,7 +139,7 @@ def id3v23(tags):
     size = bytes([(n >> 21) & 127, (n >> 14) & 127, (n >> 7) & 127, n & 127])
     return b"ID3\x03\x00\x00" + size + body
 
-def dsf(out, seconds, title, artist, album, aartist, track, year, genre):
+def dsf(out, seconds, title, artist, album, aartist, track, disc, year, genre):
     """Stereo DSD64 (2.8224 MHz, 1 bit), 4096-byte blocks, DSD 'silence' pattern with a
     little variation, then an ID3v2.3 tag that the DSD chunk points to."""
     rate, ch, block = 2822400, 2, 4096
@@ -138,7 +153,7 @@ def dsf(out, seconds, title, artist, album, aartist, track, year, genre):
             chunk[b % block] = 0x96 if c else 0x6a
             data += chunk
     tag = id3v23([("TIT2", title), ("TPE1", artist), ("TALB", album), ("TPE2", aartist),
-                  ("TRCK", track), ("TYER", year), ("TCON", genre)])
+                  ("TRCK", track), ("TPOS", disc), ("TYER", year), ("TCON", genre)])
     fmt = b"fmt " + struct.pack("<QIIIIIIQII", 52, 1, 0, 2, ch, rate, 1, samples, block, 0)
     datac = b"data" + struct.pack("<Q", 12 + len(data)) + bytes(data)
     total = 28 + len(fmt) + len(datac) + len(tag)
@@ -251,6 +266,10 @@ run_tagged() {
     tagged "$@" &
     pids+=($!)
 }
+run_ape() {
+    ape "$@" &
+    pids+=($!)
+}
 
 # Album 1: mp3 with embedded covers.
 a="The Quiet Foxes"
@@ -297,12 +316,14 @@ if [[ $mode == test ]]; then
     al="Every Format"
     d="$out/$a/$al"
     common=("artist=$a" "album=$al" "album_artist=$a" "disc=1/1" "date=2022" "genre=Electronic")
-    run_tagged "$d/01 - Windows Media.wma" wma 330 2 "title=Windows Media" track=1/5 "${common[@]}"
-    run_tagged "$d/02 - Interchange.aiff" aiff 349 2 "title=Interchange" track=2/5 "${common[@]}"
-    run_tagged "$d/03 - Apple Lossless.m4a" alac 370 2 "title=Apple Lossless" track=3/5 "${common[@]}"
-    run_tagged "$d/04 - Wave Pack.wv" wv 392 2 "title=Wave Pack" track=4/5 "${common[@]}"
+    run_tagged "$d/01 - Windows Media.wma" wma 330 2 "title=Windows Media" track=1/6 "${common[@]}"
+    run_tagged "$d/02 - Interchange.aiff" aiff 349 2 "title=Interchange" track=2/6 "${common[@]}"
+    run_tagged "$d/03 - Apple Lossless.m4a" alac 370 2 "title=Apple Lossless" track=3/6 "${common[@]}"
+    run_tagged "$d/04 - Wave Pack.wv" wv 392 2 "title=Wave Pack" track=4/6 "${common[@]}"
     mkdir -p "$d"
-    fix dsf "$d/05 - Direct Stream.dsf" 1 "Direct Stream" "$a" "$al" "$a" 5/5 2022 Electronic
+    fix dsf "$d/05 - Direct Stream.dsf" 1 "Direct Stream" "$a" "$al" "$a" 5/6 1/1 2022 Electronic
+    run_ape "$d/06 - Monkey Audio.ape" "Title=Monkey Audio" "Artist=$a" "Album=$al" \
+        "Album Artist=$a" "Track=6/6" "Disc=1/1" "Year=2022" "Genre=Electronic"
 
     # Several artists: two ARTISTS comments, a joined artist, a guest, two genres, an artist image.
     a="Alice Arden"

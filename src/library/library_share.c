@@ -29,7 +29,7 @@
     "p.id = ? AND (p.owner_id = ? OR p.public <> 0 OR EXISTS (SELECT 1 FROM playlist_editors e"    \
     " WHERE e.playlist_id = p.id AND e.user_id = ?))"
 
-static const char *const share_kind_names[] = {"song", "album", "playlist"};
+static const char *const share_kind_names[] = {"song", "album", "playlist", "songs"};
 
 int library_share_kind_parse(const char *s, LibraryShareKind *ret_kind)
 {
@@ -113,6 +113,95 @@ static int share_read(DbStmt *st, Arena *arena, LibraryShare *s)
     return 0;
 }
 
+/* Fetches the songs of `ids` (at most LIMIT_SHARE_SONGS), in order, unknown ones left out,
+ * into item->songs and item->n_songs, and the first cover among them. */
+static int share_fetch_songs(DbConn *conn, Arena *arena, const char *const *ids, size_t n_ids,
+                             LibraryShareItem *item)
+{
+    int r = library_song_by_ids_all(conn, arena, NULL, ids, n_ids, &item->songs, &item->n_songs);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < item->n_songs && !item->cover_id; i++)
+        item->cover_id = item->songs[i].cover_id;
+    return 0;
+}
+
+/* Splits a "songs" share's item id into its song ids (Arena-owned). Returns 0, or -EINVAL
+ * unless it is 1..LIMIT_SHARE_SONGS ids a scanner could have made, joined by
+ * LIBRARY_SHARE_SONGS_SEP. */
+static int share_songs_split(Arena *arena, const char *item_id, const char ***ret_ids,
+                             size_t *ret_n)
+{
+    size_t n = 1;
+    for (const char *c = item_id; *c; c++)
+        n += *c == LIBRARY_SHARE_SONGS_SEP;
+    if (!*item_id || n > LIMIT_SHARE_SONGS)
+        return -EINVAL;
+    char *copy = arena_strdup(arena, item_id);
+    const char **ids = arena_calloc(arena, n, sizeof(*ids));
+    if (!copy || !ids)
+        return -ENOMEM;
+    size_t k = 0;
+    for (char *start = copy;; k++) {
+        char *sep = strchr(start, LIBRARY_SHARE_SONGS_SEP);
+        if (sep)
+            *sep = '\0';
+        if (!library_cursor_id_valid(start))
+            return -EINVAL;
+        ids[k] = start;
+        if (!sep)
+            break;
+        start = sep + 1;
+    }
+    *ret_ids = ids;
+    *ret_n = k + 1;
+    return 0;
+}
+
+/* The songs of a "songs" share: named after the first one ("Title and N more"). */
+static int share_songs(DbConn *conn, Arena *arena, const char *item_id, LibraryShareItem *item)
+{
+    const char **ids;
+    size_t n_ids;
+    int r = share_songs_split(arena, item_id, &ids, &n_ids);
+    if (r < 0)
+        return r;
+    if ((r = share_fetch_songs(conn, arena, ids, n_ids, item)) < 0)
+        return r;
+    if (item->n_songs == 0)
+        return -ENOENT;
+    item->artist = item->songs[0].artist;
+    item->name = item->n_songs == 1 ? item->songs[0].title
+                                    : arena_printf(arena, "%s and %zu more", item->songs[0].title,
+                                                   item->n_songs - 1);
+    return item->name ? 0 : -ENOMEM;
+}
+
+int library_share_songs_id(Arena *arena, const char *const *song_ids, size_t n,
+                           const char **ret_item_id)
+{
+    if (n == 0 || n > LIMIT_SHARE_SONGS)
+        return -EINVAL;
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!library_cursor_id_valid(song_ids[i]))
+            return -EINVAL;
+        len += strlen(song_ids[i]) + 1;
+    }
+    char *out = arena_alloc(arena, len);
+    if (!out)
+        return -ENOMEM;
+    size_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(song_ids[i]);
+        memcpy(out + off, song_ids[i], l);
+        off += l;
+        out[off++] = i + 1 < n ? LIBRARY_SHARE_SONGS_SEP : '\0';
+    }
+    *ret_item_id = out;
+    return 0;
+}
+
 /* Reads the playlist's entries (at most LIMIT_SHARE_SONGS) if `viewer_id` owns it or it is
  * public, then fetches the songs in batches. */
 static int share_playlist(DbConn *conn, Arena *arena, const char *id, const char *viewer_id,
@@ -151,8 +240,7 @@ static int share_playlist(DbConn *conn, Arena *arena, const char *id, const char
         return r;
     size_t cap = total < LIMIT_SHARE_SONGS ? (size_t)total : LIMIT_SHARE_SONGS;
     const char **ids = arena_calloc(arena, cap + 1, sizeof(*ids));
-    Song *songs = arena_calloc(arena, cap + 1, sizeof(*songs));
-    if (!ids || !songs)
+    if (!ids)
         return -ENOMEM;
     if ((r = db_prepare(conn,
                         "SELECT song_id FROM playlist_entries WHERE playlist_id = ?"
@@ -172,23 +260,7 @@ static int share_playlist(DbConn *conn, Arena *arena, const char *id, const char
     if (r < 0)
         goto out_finalize;
     db_finalize(st);
-    st = NULL;
-
-    size_t n = 0;
-    for (size_t off = 0; off < n_ids; off += LIMIT_PAGE_MAX) {
-        size_t batch = n_ids - off < LIMIT_PAGE_MAX ? n_ids - off : LIMIT_PAGE_MAX;
-        Song *found;
-        size_t n_found;
-        if ((r = library_song_by_ids(conn, arena, ids + off, batch, &found, &n_found)) < 0)
-            return r;
-        memcpy(songs + n, found, n_found * sizeof(*found));
-        n += n_found;
-    }
-    item->songs = songs;
-    item->n_songs = n;
-    for (size_t i = 0; i < n && !item->cover_id; i++)
-        item->cover_id = songs[i].cover_id;
-    r = 0;
+    return share_fetch_songs(conn, arena, ids, n_ids, item);
 out_finalize:
     db_finalize(st);
     return r;
@@ -231,6 +303,10 @@ int library_share_item(DbConn *conn, Arena *arena, LibraryShareKind kind, const 
         if ((r = share_playlist(conn, arena, item_id, viewer_id, &item)) < 0)
             return r;
         break;
+    case LIBRARY_SHARE_SONGS:
+        if ((r = share_songs(conn, arena, item_id, &item)) < 0)
+            return r;
+        break;
     default:
         return -ENOENT;
     }
@@ -262,9 +338,18 @@ int library_share_create(DbConn *conn, Arena *arena, const char *owner_id, Libra
 {
     if (!description)
         description = "";
+    const char **song_ids;
+    size_t n_song_ids;
     if (!share_description_valid(description) || expires_at < 0 ||
-        (expires_at != 0 && expires_at <= now) || !share_opaque_id_valid(item_id))
+        (expires_at != 0 && expires_at <= now))
         return -EINVAL;
+    if (kind == LIBRARY_SHARE_SONGS) {
+        int r = share_songs_split(arena, item_id, &song_ids, &n_song_ids);
+        if (r < 0)
+            return r;
+    } else if (!share_opaque_id_valid(item_id)) {
+        return -EINVAL;
+    }
 
     unsigned char raw[SHARE_ID_RAW_BYTES];
     char id[LIBRARY_SHARE_ID_LEN + 1];
@@ -577,6 +662,18 @@ int library_share_song(DbConn *conn, Arena *arena, const LibraryShare *share, co
         if (strcmp(song.album_id, share->item_id) != 0)
             return -ENOENT;
         break;
+    case LIBRARY_SHARE_SONGS: {
+        const char **ids;
+        size_t n;
+        if ((r = share_songs_split(arena, share->item_id, &ids, &n)) < 0)
+            return r == -EINVAL ? -ENOENT : r;
+        size_t i = 0;
+        while (i < n && strcmp(ids[i], song.id) != 0)
+            i++;
+        if (i == n)
+            return -ENOENT;
+        break;
+    }
     case LIBRARY_SHARE_PLAYLIST: {
         /* The playlist must still be visible to the owner, and hold the song. */
         DbStmt *st;

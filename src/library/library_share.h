@@ -1,7 +1,7 @@
 /*
- * library_share.h - public share links: a song, an album or a playlist that anyone holding
- * the link may play without an account, with an optional expiry, description and download
- * permission.
+ * library_share.h - public share links: a song, an album, a playlist or a fixed list of songs
+ * that anyone holding the link may play without an account, with an optional expiry,
+ * description and download permission.
  *
  * A share's id is the link token itself: 18 random bytes (144 bits) in base64url, 24
  * characters. The owner creates, lists, changes and revokes their own shares (another
@@ -28,7 +28,10 @@ typedef enum {
     LIBRARY_SHARE_SONG,
     LIBRARY_SHARE_ALBUM,
     LIBRARY_SHARE_PLAYLIST,
+    LIBRARY_SHARE_SONGS, /* a fixed list: item_id is song ids joined by LIBRARY_SHARE_SONGS_SEP */
 } LibraryShareKind;
+
+#define LIBRARY_SHARE_SONGS_SEP ','
 
 typedef struct LibraryShare {
     const char *id;
@@ -68,18 +71,26 @@ typedef struct LibraryShareUpdate {
     bool allow_download;
 } LibraryShareUpdate;
 
-/* Parses "song", "album" or "playlist". Returns 0 or -EINVAL. */
+/* Parses "song", "album", "playlist" or "songs". Returns 0 or -EINVAL. */
 int library_share_kind_parse(const char *s, LibraryShareKind *ret_kind);
 
-/* Returns the name of `kind` ("song", "album", "playlist"). Static string. */
+/* Returns the name of `kind` ("song", "album", "playlist", "songs"). Static string. */
 const char *library_share_kind_name(LibraryShareKind kind);
 
 /* True if `id` has the shape of a share id (LIBRARY_SHARE_ID_LEN base64url characters). */
 bool library_share_id_valid(const char *id);
 
+/* Writes the item id of a "songs" share of `song_ids` (in order, repeats kept) to
+ * *ret_item_id (Arena-owned). Returns 0, or -EINVAL unless there are 1..LIMIT_SHARE_SONGS
+ * ids that a scanner could have made. */
+int library_share_songs_id(Arena *arena, const char *const *song_ids, size_t n,
+                           const char **ret_item_id);
+
 /* Loads the shared object `kind`/`item_id` as user `viewer_id` may see it (a playlist must
- * be theirs or public) with every song, unfiltered by library. Returns 0, -ENOENT (no such
- * object, not visible, or a malformed id) or ERR_DB. */
+ * be theirs or public; a "songs" list, named after its first song, those of its songs that
+ * exist) with every song, unfiltered by library. Returns 0, -ENOENT (no such object, not
+ * visible, or a malformed id), -EINVAL (a "songs" item id that is not 1..LIMIT_SHARE_SONGS
+ * song ids) or ERR_DB. */
 int library_share_item(DbConn *conn, Arena *arena, LibraryShareKind kind, const char *item_id,
                        const char *viewer_id, LibraryShareItem *ret_item);
 

@@ -475,6 +475,28 @@ int library_song_by_ids(DbConn *conn, Arena *arena, const char *const *ids, size
     return library_song_by_ids_scoped(conn, arena, NULL, ids, n, ret_songs, ret_count);
 }
 
+int library_song_by_ids_all(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                            const char *const *ids, size_t n, Song **ret_songs, size_t *ret_count)
+{
+    Song *all = arena_calloc(arena, n + 1, sizeof(*all));
+    if (!all)
+        return -ENOMEM;
+    size_t total = 0;
+    for (size_t off = 0; off < n; off += LIMIT_PAGE_MAX) {
+        size_t chunk = n - off < LIMIT_PAGE_MAX ? n - off : LIMIT_PAGE_MAX;
+        Song *songs;
+        size_t got;
+        int r = library_song_by_ids_scoped(conn, arena, scope, ids + off, chunk, &songs, &got);
+        if (r < 0)
+            return r;
+        for (size_t i = 0; i < got && total < n; i++)
+            all[total++] = songs[i];
+    }
+    *ret_songs = all;
+    *ret_count = total;
+    return 0;
+}
+
 /* Orders songs by id, for the lookups of library_song_by_ids_scoped(). */
 static int song_cmp_id(const void *a, const void *b)
 {

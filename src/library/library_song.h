@@ -128,6 +128,10 @@ int library_song_by_ids(DbConn *conn, Arena *arena, const char *const *ids, size
 int library_song_by_ids_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
                                const char *const *ids, size_t n, Song **ret_songs,
                                size_t *ret_count);
+/* The same for any number of `ids` (the caller bounds it), LIMIT_PAGE_MAX per query; `scope`
+ * NULL sees every library. Returns 0 or ERR_DB. Arena-owned array. */
+int library_song_by_ids_all(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                            const char *const *ids, size_t n, Song **ret_songs, size_t *ret_count);
 
 /* Which songs library_song_filter() returns. */
 typedef struct SongFilter {

@@ -177,6 +177,25 @@ test('a song share reaches that song only; downloads when allowed', async () => 
     assert.equal((await pub(`/s/${s.id}/download/${ids.plain}`)).status, 403);
 });
 
+test('a songs share: its list in order, named after the first; malformed lists -> 400', async () => {
+    const list = [ids.outside, ids.plain, ids.outside];
+    const s = await share(tokens.alice, { kind: 'songs', itemId: list.join(',') });
+    assert.equal(s.kind, 'songs');
+    const info = (await pub(`/s/${s.id}/info`)).json();
+    assert.equal(info.name, 'Outside Song and 2 more');
+    assert.deepEqual(info.songs.map((x) => x.id), list);
+    assert.equal((await pub(`/s/${s.id}/stream/${ids.plain}`)).status, 200);
+    assert.equal((await pub(`/s/${s.id}/stream/${ids.evil}`)).status, 404, 'not in the list');
+    for (const itemId of [`${ids.plain},`, `,${ids.plain}`, `${ids.plain},,${ids.evil}`,
+        `${ids.plain};${ids.evil}`, 'NOT-HEX', Array(5001).fill(ids.plain).join(',')]) {
+        const res = await call('POST', '/api/shares', { token: tokens.alice,
+            body: { kind: 'songs', itemId } });
+        assert.equal(res.status, 400, itemId.slice(0, 80));
+    }
+    // Well-formed, but no such song.
+    await share(tokens.alice, { kind: 'songs', itemId: 'abcdef0123456789abcdef01' }, 404);
+});
+
 test('visits are counted; owners list only their own shares', async () => {
     const s = await share(tokens.alice, { kind: 'song', itemId: ids.evil });
     await pub(`/s/${s.id}`);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { SubsonicAPI } from 'subsonic-api';
 import { startServer } from './lib/server.mjs';
 import { request } from './lib/http.mjs';
-import { encAuth, errorOf, plainAuth, restJson, restOk } from './lib/subsonic.mjs';
+import { encAuth, errorOf, plainAuth, rest, restJson, restOk } from './lib/subsonic.mjs';
 
 /** @type {import('./lib/server.mjs').Server} */
 let server;
@@ -23,6 +23,12 @@ let admin;
 let songs = [];
 /** the id of one album. */
 let albumId = '';
+/** a song whose album has a cover. */
+let coveredSong = '';
+/** alice's native access token and API key, the administrator's API key. */
+let aliceToken = '';
+let aliceApiKey = '';
+let adminApiKey = '';
 
 /** Signs `username` in on the native API and makes an API key. */
 async function apiKeyOf(username, password) {
@@ -54,13 +60,17 @@ before(async () => {
     assert.equal(pw.status, 201, pw.text());
     alice = client({ username: 'sm_alice', password: pw.json().password }, true);
     aliceKey = client({ apiKey: a.key });
+    aliceToken = a.token;
+    aliceApiKey = a.key;
     await server.loginAdmin();
     const k = await apiKeyOf('admin', server.admin.password);
     admin = client({ apiKey: k.key });
+    adminApiKey = k.key;
     const res = await request(server.port, { path: '/api/songs?limit=500' });
     assert.equal(res.status, 200, res.text());
     songs = res.json().items.map((s) => s.id);
     albumId = res.json().items.find((s) => s.albumId).albumId;
+    coveredSong = res.json().items.find((s) => s.coverId)?.id ?? '';
     assert.ok(songs.length >= 5);
 });
 
@@ -116,6 +126,40 @@ test('playlists: create, read, update, replace, delete; a bad song changes nothi
 
     ok(await alice.deletePlaylist({ id }));
     assert.equal(errorOf(await aliceKey.getPlaylist({ id })), 70);
+});
+
+test('playlists: coverArt "pl-<id>"; getCoverArt answers the native playlist cover', async () => {
+    assert.ok(coveredSong, 'no song with a cover in the test library');
+    const created = ok(await alice.createPlaylist({ name: 'Covered', songId: [coveredSong] }));
+    const id = created.playlist.id;
+    assert.equal(created.playlist.coverArt, `pl-${id}`);
+    const listed = ok(await aliceKey.getPlaylists()).playlists.playlist.find((p) => p.id === id);
+    assert.equal(listed.coverArt, `pl-${id}`);
+
+    const native = await request(server.port, { path: `/api/playlists/${id}/cover?size=256`,
+        token: aliceToken });
+    assert.equal(native.status, 200);
+    assert.equal(native.headers['content-type'], 'image/jpeg');
+    const placeholder = await rest(server.port, 'getCoverArt',
+        { apiKey: aliceApiKey, id: 'pl-0123456789abcdef0123456789abcdef', size: 256 });
+    assert.equal(placeholder.status, 200);
+    assert.ok(!placeholder.body.equals(native.body), 'the playlist cover is not the placeholder');
+    // Its coverArt and its bare id both give the same image as the native API.
+    for (const cover of [`pl-${id}`, id]) {
+        const res = await rest(server.port, 'getCoverArt', { apiKey: aliceApiKey, id: cover,
+            size: 256 });
+        assert.equal(res.status, 200, cover);
+        assert.equal(res.headers['content-type'], 'image/jpeg', cover);
+        assert.ok(res.body.equals(native.body), cover);
+    }
+    // A private playlist: someone else gets the placeholder, as for an unknown id.
+    for (const cover of [`pl-${id}`, id]) {
+        const theirs = await rest(server.port, 'getCoverArt', { apiKey: adminApiKey, id: cover,
+            size: 256 });
+        assert.equal(theirs.status, 200);
+        assert.ok(theirs.body.equals(placeholder.body), cover);
+    }
+    ok(await alice.deletePlaylist({ id }));
 });
 
 test('bookmarks: create, replace, list with the song, delete', async () => {
@@ -221,6 +265,31 @@ test('shares: create an album link that opens, update, delete; the share right c
     ok(await alice.deleteShare({ id: share.id }));
     assert.equal(errorOf(await alice.deleteShare({ id: share.id })), 70);
     assert.equal((await request(server.port, { path: url.pathname, token: null })).status, 404);
+});
+
+test('shares: several ids share their songs in order; an unknown id creates nothing', async () => {
+    const albumSongs = ok(await aliceKey.getAlbum({ id: albumId })).album.song.map((x) => x.id);
+    const created = ok(await alice.createShare({ id: [songs[3], songs[0], albumId, songs[3]],
+        description: 'mix' }));
+    const share = created.shares.share[0];
+    const want = [songs[3], songs[0], ...albumSongs, songs[3]];
+    assert.deepEqual(share.entry.map((e) => e.id), want);
+    assert.deepEqual(ok(await aliceKey.getShares()).shares.share[0].entry.map((e) => e.id), want);
+    const info = await request(server.port, { path: `/s/${share.id}/info`, token: null });
+    assert.equal(info.status, 200, info.text());
+    assert.deepEqual(info.json().songs.map((x) => x.id), want);
+    const native = await request(server.port, { path: '/api/shares', token: aliceToken });
+    assert.equal(native.json().items.find((x) => x.id === share.id).kind, 'songs');
+    assert.equal((await request(server.port, { path: `/s/${share.id}/stream/${songs[0]}`,
+        token: null })).status, 200);
+    const outside = songs.find((x) => !want.includes(x));
+    assert.equal((await request(server.port, { path: `/s/${share.id}/stream/${outside}`,
+        token: null })).status, 404, 'a song not in the list');
+
+    const before = ok(await aliceKey.getShares()).shares.share.length;
+    assert.equal(errorOf(await alice.createShare({ id: [songs[0], 'nosuchthing'] })), 70);
+    assert.equal(ok(await aliceKey.getShares()).shares.share.length, before);
+    ok(await alice.deleteShare({ id: share.id }));
 });
 
 test('user management: the administrator creates, changes and deletes; others only themselves', async () => {

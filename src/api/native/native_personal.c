@@ -92,24 +92,7 @@ static int personal_bad(HttpRequest *req, HttpResponse *res, const char *msg)
 static int personal_songs(Personal *ps, Arena *arena, const char *const *ids, size_t n,
                           Song **ret_songs, size_t *ret_count)
 {
-    Song *all = arena_calloc(arena, n + 1, sizeof(*all));
-    if (!all)
-        return -ENOMEM;
-    size_t total = 0;
-    for (size_t off = 0; off < n; off += LIMIT_PAGE_MAX) {
-        size_t chunk = n - off < LIMIT_PAGE_MAX ? n - off : LIMIT_PAGE_MAX;
-        Song *songs;
-        size_t got;
-        int r =
-            library_song_by_ids_scoped(ps->conn, arena, &ps->scope, ids + off, chunk, &songs, &got);
-        if (r < 0)
-            return r;
-        for (size_t i = 0; i < got && total < n; i++)
-            all[total++] = songs[i];
-    }
-    *ret_songs = all;
-    *ret_count = total;
-    return 0;
+    return library_song_by_ids_all(ps->conn, arena, &ps->scope, ids, n, ret_songs, ret_count);
 }
 
 static const Song *personal_find(const Song *songs, size_t n, const char *id)

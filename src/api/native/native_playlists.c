@@ -797,25 +797,19 @@ static int native_pl_grid(HttpRequest *req, HttpResponse *res, DbConn *conn,
     return native_pl_image(req, res, img, img_len);
 }
 
-int native_playlists_cover_get(HttpRequest *req, HttpResponse *res)
+int native_playlists_cover_respond(HttpRequest *req, HttpResponse *res, const PlaylistUser *who,
+                                   const char *id, int64_t want)
 {
     const ApiContext *ctx = req->app;
-    PlaylistUser who;
-    if (native_pl_user(req, res, &who) < 0)
-        return 0;
-    int64_t want = NATIVE_PL_COVER_EDGE_DEFAULT;
-    const char *s = http_request_query(req, "size");
-    if (s && str_to_int64(s, 1, INT64_MAX, &want) < 0)
-        return api_error(req, res, 400, "bad_request", "size must be a positive integer");
     int edge = library_cover_snap(want);
     DbConn *conn;
     if (api_conn(req, res, &conn) < 0)
         return 0;
     Playlist p;
-    int r = library_playlist_get(conn, req->arena, req->params[0], &who, &p);
+    int r = library_playlist_get(conn, req->arena, id, who, &p);
     if (r < 0) {
         db_release(conn);
-        return native_pl_error(req, res, r);
+        return r;
     }
     if (p.image_path) {
         db_release(conn);
@@ -834,7 +828,7 @@ int native_playlists_cover_get(HttpRequest *req, HttpResponse *res)
     }
     const char **ids;
     size_t n;
-    r = library_playlist_cover_ids(conn, req->arena, req->params[0], MEDIA_GRID_TILES, &ids, &n);
+    r = library_playlist_cover_ids(conn, req->arena, id, MEDIA_GRID_TILES, &ids, &n);
     if (r == 0 && n == MEDIA_GRID_TILES) {
         r = native_pl_grid(req, res, conn, ids, edge);
         if (r == 0) {
@@ -860,6 +854,19 @@ placeholder:;
     if (r < 0)
         return api_error_from(req, res, r);
     return native_pl_image_fd(req, res, fd, len);
+}
+
+int native_playlists_cover_get(HttpRequest *req, HttpResponse *res)
+{
+    PlaylistUser who;
+    if (native_pl_user(req, res, &who) < 0)
+        return 0;
+    int64_t want = NATIVE_PL_COVER_EDGE_DEFAULT;
+    const char *s = http_request_query(req, "size");
+    if (s && str_to_int64(s, 1, INT64_MAX, &want) < 0)
+        return api_error(req, res, 400, "bad_request", "size must be a positive integer");
+    int r = native_playlists_cover_respond(req, res, &who, req->params[0], want);
+    return r < 0 ? native_pl_error(req, res, r) : 0;
 }
 
 /* Writes `len` bytes to `dir`/`name` through a temp file, fsync and rename. */

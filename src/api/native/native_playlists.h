@@ -8,6 +8,7 @@
 #define SWAZ_NATIVE_PLAYLISTS_H
 
 #include "http/http_request.h"
+#include "library/library_playlist.h"
 
 /* GET /api/playlists?limit=&after= -> own, edited and public playlists by name. */
 int native_playlists_list(HttpRequest *req, HttpResponse *res);
@@ -51,6 +52,14 @@ int native_playlists_download(HttpRequest *req, HttpResponse *res);
 
 /* GET /api/playlists/{id}/cover?size= -> JPEG: uploaded, grid of album covers, placeholder. */
 int native_playlists_cover_get(HttpRequest *req, HttpResponse *res);
+
+/* Answers the cover of playlist `id` as `who` may read it, `want` px snapped like
+ * /api/covers (the uploaded image, else a 2x2 grid or the first album cover of its entries,
+ * else the placeholder; JPEG). Takes a DbConn of its own. Returns 0 once answered (also with
+ * an error response), or -ENOENT / ERR_DB with nothing answered when the playlist cannot be
+ * read. */
+int native_playlists_cover_respond(HttpRequest *req, HttpResponse *res, const PlaylistUser *who,
+                                   const char *id, int64_t want);
 
 /* PUT /api/playlists/{id}/cover (owner; an image body) -> the playlist. */
 int native_playlists_cover_put(HttpRequest *req, HttpResponse *res);

@@ -113,7 +113,7 @@ int native_shares_create(HttpRequest *req, HttpResponse *res)
     int64_t expires_at = 0;
     int64_t now = native_share_now();
     if (library_share_kind_parse(json_string_value(json_object_get(body, "kind")), &kind) < 0) {
-        r = api_error(req, res, 400, "bad_request", "kind must be song, album or playlist");
+        r = api_error(req, res, 400, "bad_request", "kind must be song, album, playlist or songs");
         goto out_body;
     }
     if (!item_id || !*item_id) {

@@ -2,10 +2,13 @@
 #include "api/subsonic/subsonic_media.h"
 
 #include "api/subsonic/subsonic_items.h"
+#include "api/subsonic/subsonic_playlists.h"
 #include "api/native/native_avatars.h"
 #include "api/native/native_covers.h"
+#include "api/native/native_playlists.h"
 #include "api/native/native_songs.h"
 #include "core/limits.h"
+#include "core/str.h"
 #include "library/library_lrc.h"
 #include "library/library_search.h"
 
@@ -84,10 +87,23 @@ int subsonic_media_cover(SubsonicCall *call)
     if ((r = subsonic_param_required(call, "id", &id)) < 0 ||
         (r = subsonic_param_int(call, "size", LIMIT_COVER_SIZE_MAX, 1, INT64_MAX, &size)) < 0)
         return r;
+    /* A playlist's coverArt ("pl-" and its id), or the bare id of a playlist the caller may
+     * read: the playlist's cover as /api/playlists/{id}/cover makes it. */
+    PlaylistUser who;
+    Playlist pl;
+    subsonic_playlists_who(call->user, &who);
+    const char *playlist = str_has_prefix(id, SUBSONIC_PLAYLISTS_COVER_PREFIX)
+                               ? id + strlen(SUBSONIC_PLAYLISTS_COVER_PREFIX)
+                               : NULL;
+    if (!playlist && library_playlist_get(call->conn, call->req->arena, id, &who, &pl) == 0)
+        playlist = id;
     /* the cover code borrows its own connection: give ours back first */
     db_release(call->conn);
     call->conn = NULL;
     call->answered = true;
+    if (playlist && native_playlists_cover_respond(call->req, call->res, &who, playlist, size) == 0)
+        return 0;
+    /* anything else (an unknown playlist too) is a cover id: unknown ones get the placeholder */
     return native_covers_respond(call->req, call->res, id, size);
 }
 

@@ -14,7 +14,7 @@
 /* The playlists one getPlaylists answer lists at most (pages of LIMIT_PAGE_MAX). */
 #define SUBSONIC_PLAYLISTS_PAGES (LIMIT_SUBSONIC_PLAYLISTS / LIMIT_PAGE_MAX)
 
-static void subsonic_playlists_who(const Principal *p, PlaylistUser *who)
+void subsonic_playlists_who(const Principal *p, PlaylistUser *who)
 {
     who->id = p->user_id;
     who->all_libraries = p->all_libraries;
@@ -22,11 +22,14 @@ static void subsonic_playlists_who(const Principal *p, PlaylistUser *who)
     who->n_library_ids = p->n_library_ids;
 }
 
-/* The Playlist fields of `p` under the item or child `node`. */
-static void subsonic_playlists_fields(SubsonicNode *node, const Playlist *p)
+/* The Playlist fields of `p` under the item or child `node`; coverArt is "pl-" and the id
+ * (getCoverArt answers the playlist's cover for it). */
+static void subsonic_playlists_fields(Arena *arena, SubsonicNode *node, const Playlist *p)
 {
     subsonic_str(node, "id", p->id);
     subsonic_str(node, "name", p->name);
+    subsonic_str(node, "coverArt",
+                 arena_printf(arena, "%s%s", SUBSONIC_PLAYLISTS_COVER_PREFIX, p->id));
     if (p->comment && *p->comment)
         subsonic_str(node, "comment", p->comment);
     subsonic_str(node, "owner", p->owner_name);
@@ -85,7 +88,7 @@ int subsonic_playlists_list(SubsonicCall *call)
         if (r < 0)
             return r;
         for (size_t i = 0; i < n; i++)
-            subsonic_playlists_fields(subsonic_item(list, "playlist"), &items[i]);
+            subsonic_playlists_fields(call->req->arena, subsonic_item(list, "playlist"), &items[i]);
         if (!cursor)
             break;
     }
@@ -100,7 +103,7 @@ static int subsonic_playlists_answer(SubsonicCall *call, const PlaylistUser *who
     if (r < 0)
         return subsonic_playlists_error(call, r);
     SubsonicNode *node = subsonic_child(call->root, "playlist");
-    subsonic_playlists_fields(node, &pl);
+    subsonic_playlists_fields(call->req->arena, node, &pl);
     subsonic_list(node, "entry");
     int64_t after = -1;
     bool more = true;

@@ -8,6 +8,13 @@
 #define SWAZ_SUBSONIC_PLAYLISTS_H
 
 #include "api/subsonic/subsonic.h"
+#include "library/library_playlist.h"
+
+/* What a playlist's coverArt holds before its id. */
+#define SUBSONIC_PLAYLISTS_COVER_PREFIX "pl-"
+
+/* Fills `who` (borrowing from `p`) for library_playlist_* calls made for principal `p`. */
+void subsonic_playlists_who(const Principal *p, PlaylistUser *who);
 
 /* getPlaylists[?username=]: the playlists the caller (or, for an administrator, the named
  * user) may read. Returns 0 or an error for the dispatcher. */

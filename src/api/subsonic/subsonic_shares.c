@@ -97,10 +97,55 @@ static int subsonic_shares_description(SubsonicCall *call, const char **ret_desc
     return 0;
 }
 
-int subsonic_shares_create(SubsonicCall *call)
+/* Finds what `id` names among the songs, albums and playlists the caller may read: their ids
+ * do not collide, so the first kind that knows it. Returns 0, -ENOENT or ERR_DB. */
+static int subsonic_shares_resolve(SubsonicCall *call, const char *id, LibraryShareKind *ret_kind,
+                                   LibraryShareItem *ret_item)
 {
     static const LibraryShareKind kinds[] = {LIBRARY_SHARE_SONG, LIBRARY_SHARE_ALBUM,
                                              LIBRARY_SHARE_PLAYLIST};
+    int r = -ENOENT;
+    for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && r == -ENOENT; k++) {
+        r = library_share_item(call->conn, call->req->arena, kinds[k], id, call->user->user_id,
+                               ret_item);
+        if (r == 0)
+            *ret_kind = kinds[k];
+    }
+    return r;
+}
+
+/* The item of a share of several ids: the songs they name that the caller sees, in order
+ * (an album's or playlist's as they are now), as a "songs" share. Returns 0, -ENOENT (an
+ * unknown id, or no song to show), SUBSONIC_FAILED (past LIMIT_SHARE_SONGS) or ERR_DB. */
+static int subsonic_shares_songs(SubsonicCall *call, const char *const *ids, size_t n_ids,
+                                 const char **ret_item_id)
+{
+    const char **songs = arena_alloc(call->req->arena, LIMIT_SHARE_SONGS * sizeof(*songs));
+    if (!songs)
+        return -ENOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < n_ids; i++) {
+        LibraryShareKind kind;
+        LibraryShareItem item;
+        int r = subsonic_shares_resolve(call, ids[i], &kind, &item);
+        if (r < 0)
+            return r;
+        for (size_t j = 0; j < item.n_songs; j++) {
+            if (!auth_principal_sees(call->user, item.songs[j].library_id))
+                continue;
+            if (n == LIMIT_SHARE_SONGS)
+                return subsonic_fail(call, SUBSONIC_ERR_GENERIC,
+                                     "A share holds at most 5000 songs; share fewer ids");
+            songs[n++] = item.songs[j].id;
+        }
+    }
+    if (n == 0)
+        return -ENOENT;
+    return library_share_songs_id(call->req->arena, songs, n, ret_item_id);
+}
+
+int subsonic_shares_create(SubsonicCall *call)
+{
     const char *id, *description;
     int64_t now = (int64_t)time(NULL), expires_at;
     bool set;
@@ -111,25 +156,29 @@ int subsonic_shares_create(SubsonicCall *call)
         return r;
     if (!call->user->may_share)
         return subsonic_fail(call, SUBSONIC_ERR_UNAUTHORIZED, "This account may not share");
-    if (subsonic_params_all(&call->params, "id", NULL, 0) > 1)
-        return subsonic_fail(call, SUBSONIC_ERR_GENERIC,
-                             "A share holds one song, album or playlist: give one id");
-    /* Ids of songs, albums and playlists do not collide: the first kind that knows it. */
-    LibraryShareItem item;
-    size_t k;
-    r = -ENOENT;
-    for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && r == -ENOENT; k++)
-        r = library_share_item(call->conn, call->req->arena, kinds[k], id, call->user->user_id,
-                               &item);
-    if (r < 0)
-        return r;
-    size_t visible = 0;
-    for (size_t i = 0; i < item.n_songs; i++)
-        visible += auth_principal_sees(call->user, item.songs[i].library_id);
-    if (visible == 0)
-        return -ENOENT;
+    /* at most LIMIT_SUBSONIC_PARAMS, as every parameter */
+    size_t n_ids = subsonic_params_all(&call->params, "id", NULL, 0);
+    LibraryShareKind kind = LIBRARY_SHARE_SONGS;
+    const char *item_id = id;
+    if (n_ids > 1) {
+        const char **ids = arena_alloc(call->req->arena, n_ids * sizeof(*ids));
+        if (!ids)
+            return -ENOMEM;
+        subsonic_params_all(&call->params, "id", ids, n_ids);
+        if ((r = subsonic_shares_songs(call, ids, n_ids, &item_id)) < 0)
+            return r;
+    } else {
+        LibraryShareItem item;
+        if ((r = subsonic_shares_resolve(call, id, &kind, &item)) < 0)
+            return r;
+        size_t visible = 0;
+        for (size_t i = 0; i < item.n_songs; i++)
+            visible += auth_principal_sees(call->user, item.songs[i].library_id);
+        if (visible == 0)
+            return -ENOENT;
+    }
     LibraryShare share;
-    r = library_share_create(call->conn, call->req->arena, call->user->user_id, kinds[k - 1], id,
+    r = library_share_create(call->conn, call->req->arena, call->user->user_id, kind, item_id,
                              description ? description : "", expires_at, false, now, &share);
     if (r == ERR_LIMIT)
         return subsonic_fail(call, SUBSONIC_ERR_GENERIC,

@@ -76,28 +76,32 @@ export const TEST_SONGS = [
         album: 'Single', track: 1, disc: 1, format: 'mp3' },
 ];
 
-/** @typedef {ExpectedSong & {codec: string, sampleRates: number[]}} FormatSong */
+/** @typedef {ExpectedSong & {codec: string, sampleRates: number[],
+ *   bitDepth?: number}} FormatSong */
 
 const formats = { artist: 'Format Tester', album: 'Every Format', albumArtist: 'Format Tester',
     disc: 1, year: 2022, genre: 'Electronic', sampleRate: 44100, sampleRates: [44100],
     channels: 2, durationMs: 2000 };
 
-/** The formats beyond the demo five, one song each in `Format Tester/Every Format/`, as
- * libavformat names their codec. DSF is 1 s of stereo DSD64 (2,822,400 one-bit samples a
- * second; libavformat reports the byte rate 352,800 as the stream's sample rate, so either is
- * right). No APE: Debian has no Monkey's Audio encoder. @type {FormatSong[]} */
+/** The formats beyond the demo five, one song each in `Format Tester/Every Format/` (track
+ * N of 6), as libavformat names their codec; `bitDepth` for the lossless ones. DSF is 1 s of
+ * stereo DSD64 (2,822,400 one-bit samples a second; libavformat reports the byte rate 352,800
+ * as the stream's sample rate, so either is right). The APE file (Monkey's Audio 3.99, level
+ * "fast", APEv2 tag) is written by scripts/ape-encode.py. @type {FormatSong[]} */
 export const FORMAT_SONGS = [
     { ...formats, path: 'Format Tester/Every Format/01 - Windows Media.wma',
         title: 'Windows Media', track: 1, format: 'wma', codec: 'wmav2' },
     { ...formats, path: 'Format Tester/Every Format/02 - Interchange.aiff', title: 'Interchange',
-        track: 2, format: 'aiff', codec: 'pcm_s16be' },
+        track: 2, format: 'aiff', codec: 'pcm_s16be', bitDepth: 16 },
     { ...formats, path: 'Format Tester/Every Format/03 - Apple Lossless.m4a',
-        title: 'Apple Lossless', track: 3, format: 'm4a', codec: 'alac' },
+        title: 'Apple Lossless', track: 3, format: 'm4a', codec: 'alac', bitDepth: 16 },
     { ...formats, path: 'Format Tester/Every Format/04 - Wave Pack.wv', title: 'Wave Pack',
-        track: 4, format: 'wv', codec: 'wavpack' },
+        track: 4, format: 'wv', codec: 'wavpack', bitDepth: 16 },
     { ...formats, path: 'Format Tester/Every Format/05 - Direct Stream.dsf',
         title: 'Direct Stream', track: 5, format: 'dsf', codec: 'dsd_lsbf_planar',
         sampleRate: 2822400, sampleRates: [2822400, 352800], durationMs: 1000 },
+    { ...formats, path: 'Format Tester/Every Format/06 - Monkey Audio.ape',
+        title: 'Monkey Audio', track: 6, format: 'ape', codec: 'ape', bitDepth: 16 },
 ];
 
 /** @typedef {ExpectedSong & {artists?: string[], albumArtists?: string[], genres?: string[],
@@ -203,4 +207,5 @@ export const CONTENT_TYPES = {
     aiff: ['audio/aiff', 'audio/x-aiff'],
     wv: ['audio/wavpack', 'audio/x-wavpack'],
     dsf: ['audio/dsf', 'audio/x-dsf', 'audio/dsd'],
+    ape: ['audio/ape', 'audio/x-ape', 'audio/x-monkeys-audio'],
 };

@@ -110,7 +110,9 @@ async function makeLibrary() {
     const script = path.join(repoRoot, 'scripts/gen-library.sh');
     let dir = process.env.SWAZ_TEST_LIBRARY;
     if (!dir) {
-        const hash = createHash('sha256').update(fs.readFileSync(script)).digest('hex');
+        // The library depends on the script and on the APE writer it runs.
+        const hash = createHash('sha256').update(fs.readFileSync(script))
+            .update(fs.readFileSync(path.join(repoRoot, 'scripts/ape-encode.py'))).digest('hex');
         dir = path.join(os.tmpdir(), `swaz-test-library-${hash.slice(0, 16)}`);
     }
     dir = path.resolve(dir);

@@ -1,8 +1,9 @@
 /*
  * test_library_share.c - share links on rows seeded with SQL, on SQLite and PostgreSQL:
- * kinds and ids, the objects a share may name (song, album, playlist by visibility),
- * creation with its checks and limit, owner-only get/list/update/delete, public opening
- * with expiry and the owner's rights, membership of songs, visits; avatar sniffing.
+ * kinds and ids, the objects a share may name (song, album, playlist by visibility, a fixed
+ * list of songs), creation with its checks and limit, owner-only get/list/update/delete,
+ * public opening with expiry and the owner's rights, membership of songs, visits; avatar
+ * sniffing.
  */
 #include "core/err.h"
 #include "library/library_avatar.h"
@@ -221,6 +222,45 @@ static void share_case(const char *url, const char *dir)
     assert_int_equal(library_share_open(c, a, p.id, NOW, &t), -ENOENT);
     assert_int_equal(db_exec(c, "UPDATE users SET disabled = 0 WHERE id = 'u1'"), 0);
     assert_int_equal(library_share_open(c, a, p.id, NOW, &t), 0);
+
+    /* A "songs" list: in order with repeats, named after its first song; only its songs. */
+    const char *const list_ids[] = {"c002", "c001", "c002"};
+    const char *list_id;
+    LibraryShareItem li;
+    assert_int_equal(library_share_songs_id(a, list_ids, 3, &list_id), 0);
+    assert_string_equal(list_id, "c002,c001,c002");
+    assert_int_equal(library_share_item(c, a, LIBRARY_SHARE_SONGS, list_id, "u1", &li), 0);
+    assert_int_equal(li.n_songs, 3);
+    assert_string_equal(li.songs[0].id, "c002");
+    assert_string_equal(li.songs[1].id, "c001");
+    assert_string_equal(li.songs[2].id, "c002");
+    assert_string_equal(li.name, "Something and 2 more");
+    assert_string_equal(li.artist, "The Beatles");
+    assert_int_equal(
+        library_share_create(c, a, "u1", LIBRARY_SHARE_SONGS, list_id, "", 0, false, NOW, &b), 0);
+    assert_int_equal(library_share_open(c, a, b.id, NOW, &t), 0);
+    assert_int_equal(t.kind, LIBRARY_SHARE_SONGS);
+    assert_string_equal(t.item_id, "c002,c001,c002");
+    assert_int_equal(library_share_song(c, a, &t, "c001", &song), 0);
+    assert_int_equal(library_share_song(c, a, &t, "c003", &song), -ENOENT);
+    assert_int_equal(library_share_item(c, a, LIBRARY_SHARE_SONGS, "c001", "u1", &li), 0);
+    assert_string_equal(li.name, "Come Together");
+    /* Malformed lists are refused; a well-formed one naming no song is not found. */
+    const char *const upper[] = {"c001", "C002"};
+    assert_int_equal(library_share_songs_id(a, list_ids, 0, &list_id), -EINVAL);
+    assert_int_equal(library_share_songs_id(a, upper, 2, &list_id), -EINVAL);
+    static const char *const malformed[] = {"c001,", ",c001", "c001,,c002", "", "c001;c002"};
+    for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
+        assert_int_equal(library_share_item(c, a, LIBRARY_SHARE_SONGS, malformed[i], "u1", &li),
+                         -EINVAL);
+        assert_int_equal(library_share_create(c, a, "u1", LIBRARY_SHARE_SONGS, malformed[i], "", 0,
+                                              false, NOW, &t),
+                         -EINVAL);
+    }
+    assert_int_equal(library_share_item(c, a, LIBRARY_SHARE_SONGS, "dead,beef", "u1", &li),
+                     -ENOENT);
+    assert_int_equal(library_share_kind_parse("songs", &t.kind), 0);
+    assert_int_equal(t.kind, LIBRARY_SHARE_SONGS);
 
     /* A user whose downloads are off: the share says so. */
     assert_int_equal(
