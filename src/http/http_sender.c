@@ -2,10 +2,11 @@
  * http_sender.c - file answers sent with sendfile() on one epoll thread, off libmicrohttpd.
  *
  * http_sender_add() (any thread) queues a stream and wakes the thread through an eventfd;
- * the thread links it, shares one descriptor per file (device, inode) among its streams,
- * and registers the socket edge-triggered for EPOLLOUT. On each event it sends what is left
- * of the head, then sendfile() from the stream's own offset until the socket buffer is full;
- * a short write means full, so no extra call only to read EAGAIN. Once a second it closes
+ * the head is sent right then by the caller. The thread links the stream, shares one
+ * descriptor per file (device, inode) among its streams, and registers the socket
+ * edge-triggered for EPOLLOUT. On each event it sends what is left of the head, then
+ * sendfile() from the stream's own offset until the socket buffer is full; a short write
+ * means full, so no extra call only to read EAGAIN. Once a second it closes
  * streams that made no progress for timeout_s. Streams, files and the epoll set belong to
  * the thread; the incoming queue and the connection counts are guarded by `mu`.
  */
@@ -382,6 +383,12 @@ int http_sender_add(HttpSender *s, HttpSenderStream *st)
         free(x);
         return -ESHUTDOWN;
     }
+    /* The head goes out now, from the caller's thread (under `mu`, so that the stream is
+     * surely taken once a byte left): the socket's buffer is empty, so it takes the head
+     * whole, and the first answer byte does not wait for the sender's turn. */
+    ssize_t n = send(st->sock, st->head, st->head_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0)
+        x->head_sent = (size_t)n;
     x->next = s->incoming;
     s->incoming = x;
     atomic_fetch_add(&s->streams, 1);
