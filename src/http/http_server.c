@@ -938,7 +938,8 @@ static void server_completed(void *cls, struct MHD_Connection *conn, void **con_
 {
     HttpServer *s = cls;
     Exchange *x = *con_cls;
-    server_slot_set(s, conn, true);
+    if (!x || !x->detached) /* a handed-over socket must never meet the watchdog */
+        server_slot_set(s, conn, true);
     if (!x)
         return;
     *con_cls = NULL;
