@@ -1,12 +1,14 @@
 /*
  * http_sender.c - file answers sent with sendfile() on one epoll thread, off libmicrohttpd.
  *
- * http_sender_add() (any thread) queues a stream and wakes the thread through an eventfd;
- * the head is sent right then by the caller. The thread links the stream, shares one
- * descriptor per file (device, inode) among its streams, and registers the socket
- * edge-triggered for EPOLLOUT. On each event it sends what is left of the head, then
- * sendfile() from the stream's own offset until the socket buffer is full; a short write
- * means full, so no extra call only to read EAGAIN. Once a second it closes
+ * http_sender_add() (any thread) sends the first round itself, the head and sendfile() until
+ * the socket buffer is full, then queues the stream and registers the socket edge-triggered
+ * for EPOLLOUT, without waking the thread: a full socket raises no event until the client
+ * has read, so a new listener costs the thread no extra wake-up. After each wake-up the
+ * thread first takes the queued streams (they may be the ones with events), linking each and
+ * sharing one descriptor per file (device, inode) among them. On each event it sends what is
+ * left, sendfile() from the stream's own offset until the socket buffer is full; a short
+ * write means full, so no extra call only to read EAGAIN. Once a second it closes
  * streams that made no progress for timeout_s. Streams, files and the epoll set belong to
  * the thread; the incoming queue and the connection counts are guarded by `mu`.
  */
@@ -52,6 +54,7 @@ typedef struct SenderStream {
     uint64_t end; /* file offset after the last body byte */
     size_t head_sent;
     int64_t progress_ms;
+    bool over; /* the first round ended it (all sent, or an error): the thread closes it */
     struct SenderStream *prev; /* the thread's list */
     struct SenderStream *next; /* the thread's list, or the incoming queue */
 } SenderStream;
@@ -238,7 +241,7 @@ static bool sender_pump(SenderStream *x, int64_t now)
         uint64_t left = x->end - x->pos;
         size_t want = left > SENDER_CHUNK ? SENDER_CHUNK : (size_t)left;
         off_t off = (off_t)x->pos;
-        ssize_t n = sendfile(x->st.sock, x->file->fd, &off, want);
+        ssize_t n = sendfile(x->st.sock, x->file ? x->file->fd : x->st.fd, &off, want);
         if (n < 0)
             return errno == EAGAIN || errno == EINTR;
         if (n == 0)
@@ -251,11 +254,9 @@ static bool sender_pump(SenderStream *x, int64_t now)
     return false; /* all sent */
 }
 
-static void sender_intake(HttpSender *s, int64_t now)
+/* Links the queued streams (before their events are handled). */
+static void sender_intake(HttpSender *s)
 {
-    uint64_t v;
-    while (read(s->wake, &v, sizeof(v)) > 0) {
-    }
     pthread_mutex_lock(&s->mu);
     SenderStream *q = s->incoming;
     s->incoming = NULL;
@@ -268,14 +269,10 @@ static void sender_intake(HttpSender *s, int64_t now)
         if (s->live)
             s->live->prev = x;
         s->live = x;
-        x->progress_ms = now;
         x->file = sender_file_get(s, x->st.fd);
         if (x->file)
             x->st.fd = -1;
-        /* The head and the first bytes go out now, not one epoll round later. */
-        struct epoll_event ev = {.events = EPOLLOUT | EPOLLET, .data.ptr = x};
-        if (!x->file || epoll_ctl(s->ep, EPOLL_CTL_ADD, x->st.sock, &ev) < 0 ||
-            !sender_pump(x, now))
+        if (!x->file || x->over)
             sender_end(s, x);
     }
 }
@@ -300,10 +297,13 @@ static void *sender_run(void *arg)
     for (;;) {
         int n = epoll_wait(s->ep, ev, SENDER_EVENTS, SENDER_SWEEP_MS);
         int64_t now = sender_now_ms();
+        sender_intake(s);
         for (int i = 0; i < n; i++) {
             SenderStream *x = ev[i].data.ptr;
             if (!x) {
-                sender_intake(s, now);
+                uint64_t v;
+                while (read(s->wake, &v, sizeof(v)) > 0) {
+                }
             } else if ((ev[i].events & (EPOLLERR | EPOLLHUP)) || !sender_pump(x, now)) {
                 sender_end(s, x);
             }
@@ -318,7 +318,7 @@ static void *sender_run(void *arg)
             swept = now;
         }
     }
-    sender_intake(s, sender_now_ms()); /* nothing is added once stopping is set */
+    sender_intake(s); /* nothing is added once stopping is set */
     while (s->live)
         sender_end(s, s->live);
     return NULL;
@@ -383,18 +383,21 @@ int http_sender_add(HttpSender *s, HttpSenderStream *st)
         free(x);
         return -ESHUTDOWN;
     }
-    /* The head goes out now, from the caller's thread (under `mu`, so that the stream is
-     * surely taken once a byte left): the socket's buffer is empty, so it takes the head
-     * whole, and the first answer byte does not wait for the sender's turn. */
-    ssize_t n = send(st->sock, st->head, st->head_len, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n > 0)
-        x->head_sent = (size_t)n;
+    /* The first round goes out from the caller's thread, under `mu` so that the stream is
+     * surely taken once a byte left and that the thread, stopping, cannot close the socket
+     * before it is registered. The queue comes first: an event implies a queued stream. */
+    int64_t now = sender_now_ms();
+    x->progress_ms = now;
+    x->over = !sender_pump(x, now);
     x->next = s->incoming;
     s->incoming = x;
     atomic_fetch_add(&s->streams, 1);
+    struct epoll_event ev = {.events = EPOLLOUT | EPOLLET, .data.ptr = x};
+    bool wake = x->over || epoll_ctl(s->ep, EPOLL_CTL_ADD, st->sock, &ev) < 0;
+    x->over = x->over || wake;
     pthread_mutex_unlock(&s->mu);
     uint64_t one = 1;
-    if (write(s->wake, &one, sizeof(one)) < 0) {
+    if (wake && write(s->wake, &one, sizeof(one)) < 0) {
         /* EAGAIN: the counter is full, so the thread has a wake-up pending anyway */
     }
     return 0;
