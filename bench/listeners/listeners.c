@@ -101,17 +101,19 @@ static double proc_cpu(int pid)
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
-/* VmRSS of a process in MB; 0 when it is gone. */
-static double proc_rss_mb(int pid)
+/* A "<key>: N kB" line of /proc/PID/status (VmRSS, RssAnon, RssFile) in MB; 0 when the
+ * process is gone. */
+static double proc_status_mb(int pid, const char *key)
 {
-    char p[64], line[256];
+    char p[64], line[256], fmt[64];
     snprintf(p, sizeof(p), "/proc/%d/status", pid);
+    snprintf(fmt, sizeof(fmt), "%s: %%lf kB", key);
     FILE *f = fopen(p, "r");
     if (!f)
         return 0;
     double kb = 0;
     while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "VmRSS: %lf kB", &kb) == 1)
+        if (sscanf(line, fmt, &kb) == 1)
             break;
     fclose(f);
     return kb / 1024.0;
@@ -127,12 +129,17 @@ static double pids_cpu(const Opts *o)
     return t;
 }
 
-static double pids_rss(const Opts *o)
+static double pids_status_mb(const Opts *o, const char *key)
 {
     double t = 0;
     for (int i = 0; i < o->n_pids; i++)
-        t += proc_rss_mb(o->pids[i]);
+        t += proc_status_mb(o->pids[i], key);
     return t;
+}
+
+static double pids_rss(const Opts *o)
+{
+    return pids_status_mb(o, "VmRSS");
 }
 
 static void usage(void)
@@ -415,6 +422,9 @@ int main(int argc, char **argv)
     double cpu = pids_cpu(&o) - cpu0;
     double rss_end = pids_rss(&o);
     rss_max = rss_end > rss_max ? rss_end : rss_max;
+    /* Where the RSS is: anonymous memory (heap, pools, stacks) or pages of mapped files
+     * (the binary and its libraries), which do not grow with the listeners. */
+    double rss_anon = pids_status_mb(&o, "RssAnon"), rss_file = pids_status_mb(&o, "RssFile");
 
     double *ttfb = calloc((size_t)o.n, sizeof(double));
     int nt = 0, with_underrun = 0, streaming = 0;
@@ -437,13 +447,15 @@ int main(int argc, char **argv)
     double p99 = nt ? ttfb[(size_t)((nt - 1) * 0.99)] : -1;
     printf("%s: %d listeners (%d streaming at the end), %.0f s at %.0f kbps, %d errors, TTFB p50 "
            "%.1f ms p99 %.1f ms, %lu underruns (%d listeners), %.1f MB received, server CPU "
-           "%.2f s, RSS %.1f MB (peak %.1f MB)\n",
+           "%.2f s, RSS %.1f MB (peak %.1f MB; at the end %.1f MB anonymous, %.1f MB of mapped "
+           "files)\n",
            o.name, o.n, streaming, o.secs, o.kbps, errors, p50, p99, underruns, with_underrun,
-           (double)bytes / 1e6, cpu, rss_end, rss_max);
+           (double)bytes / 1e6, cpu, rss_end, rss_max, rss_anon, rss_file);
     printf("RESULT name=%s listeners=%d streaming=%d errors=%d ttfb_p50_ms=%.1f ttfb_p99_ms=%.1f "
-           "underruns=%lu underrun_listeners=%d cpu_s=%.2f rss_mb=%.1f rss_peak_mb=%.1f\n",
+           "underruns=%lu underrun_listeners=%d cpu_s=%.2f rss_mb=%.1f rss_peak_mb=%.1f "
+           "rss_anon_mb=%.1f rss_file_mb=%.1f\n",
            o.name, o.n, streaming, errors, p50, p99, underruns, with_underrun, cpu, rss_end,
-           rss_max);
+           rss_max, rss_anon, rss_file);
     free(ttfb);
     free(buf);
     free(ls);

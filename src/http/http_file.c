@@ -22,8 +22,7 @@ static const char *const file_days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri"
 static const char *const file_months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-/* Writes "Sun, 06 Nov 1994 08:49:37 GMT" (30 bytes with the NUL). 0 or -EOVERFLOW. */
-static int file_format_date(time_t t, char out[32])
+int http_file_format_date(time_t t, char out[32])
 {
     struct tm tm;
     if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0)
@@ -148,7 +147,7 @@ int http_file_respond(HttpRequest *req, HttpResponse *res, int fd, const char *c
     char etag[48];
     snprintf(etag, sizeof(etag), "\"%" PRIx64 "-%" PRIx64 "\"", size, mtime_ns);
     char last_modified[32] = "";
-    file_format_date(st.st_mtim.tv_sec, last_modified);
+    http_file_format_date(st.st_mtim.tv_sec, last_modified);
     rc = file_headers(res, etag, last_modified, cache_control);
     if (rc < 0)
         goto out_close;

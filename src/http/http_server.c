@@ -18,10 +18,13 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/str.h"
+#include "http/http_file.h"
 #include "http/http_internal.h"
+#include "http/http_sender.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
@@ -37,6 +40,7 @@
 #define SERVER_DISCARD_MAX        ((uint64_t)LIMIT_HTTP_BODY_BYTES * 4) /* then drop the link */
 #define SERVER_LOG_TARGET_BYTES   1024
 #define SERVER_PLAIN_TYPE         "text/plain; charset=utf-8"
+#define SERVER_HEAD_MAX           (LIMIT_HTTP_HEADER_BYTES + 1024) /* a stream's response head */
 
 /* One TCP connection, for the header deadline. */
 typedef struct ConnSlot {
@@ -44,6 +48,8 @@ typedef struct ConnSlot {
     bool awaiting_head; /* guarded by HttpServer.conn_mu */
     bool shut;          /* guarded by HttpServer.conn_mu */
     int64_t since_ms;   /* guarded by HttpServer.conn_mu: monotonic start of the wait */
+    HttpPeerKey peer;
+    bool admitted; /* guarded by HttpServer.conn_mu: counted by the sender, left when closed */
     struct ConnSlot *prev;
     struct ConnSlot *next;
 } ConnSlot;
@@ -81,6 +87,7 @@ typedef struct Exchange {
     HttpLive *live;          /* a reference kept to count the bytes sent */
     HttpSharedEntry *shared; /* the shared file response queued, released at completion */
     char *log_head;          /* "peer method target" once the arena was released early, else NULL */
+    bool detached;           /* the sender took the answer over; it writes the log line */
 } Exchange;
 
 struct HttpServer {
@@ -90,7 +97,9 @@ struct HttpServer {
     int64_t deadline_ms;
     atomic_int in_flight; /* requests between the URI callback and NOTIFY_COMPLETED */
     HttpLiveList lives;
-    HttpShared shared; /* identical file answers in flight */
+    HttpShared shared;  /* identical file answers in flight */
+    HttpSender *sender; /* long file answers, and the connection counts */
+    uint64_t stream_min_bytes;
     pthread_mutex_t conn_mu;
     ConnSlot *conns; /* guarded by conn_mu */
     bool stopping;   /* guarded by conn_mu */
@@ -166,18 +175,33 @@ static void server_error(Exchange *x, int status)
 
 static void server_log_target(Exchange *x, char *buf, size_t cap);
 
+/* Returns "peer method target" for the access-log line (malloc'd), or NULL. */
+static char *server_log_head(Exchange *x)
+{
+    char target[SERVER_LOG_TARGET_BYTES];
+    server_log_target(x, target, sizeof(target));
+    size_t len = strlen(x->req.peer_addr) + strlen(x->req.method) + strlen(target) + 3;
+    char *head = malloc(len);
+    if (head)
+        snprintf(head, len, "%s %s %s", x->req.peer_addr, x->req.method, target);
+    return head;
+}
+
+/* The access-log line of an answer whose request part is already formatted. */
+static void server_log_access(const char *log_head, int status, uint64_t bytes, int64_t started_ms)
+{
+    log_info("ACCESS %s %d %" PRIu64 " %" PRId64 "ms", log_head, status, bytes,
+             server_now_ms() - started_ms);
+}
+
 /* A file body is queued: nothing of the request is needed any more but its access-log
  * line, so the arena goes now rather than after the last byte (a listener may stream for an
  * hour; at 10,000 listeners that is tens of MB). Keeps the arena when out of memory. */
 static void server_release_arena(Exchange *x)
 {
-    char target[SERVER_LOG_TARGET_BYTES];
-    server_log_target(x, target, sizeof(target));
-    size_t len = strlen(x->req.peer_addr) + strlen(x->req.method) + strlen(target) + 3;
-    x->log_head = malloc(len);
+    x->log_head = server_log_head(x);
     if (!x->log_head)
         return;
-    snprintf(x->log_head, len, "%s %s %s", x->req.peer_addr, x->req.method, target);
     http_response_clear(&x->res); /* its headers live in the arena; the fd is MHD's */
     memset(&x->req, 0, sizeof(x->req));
     x->req.method = "-";
@@ -216,6 +240,94 @@ static struct MHD_Response *server_build_fd(HttpResponse *res, bool close_after)
     return r;
 }
 
+static ConnSlot *server_slot(struct MHD_Connection *conn);
+
+/* The head of an answer the sender writes: what libmicrohttpd would have sent for it. */
+static int server_stream_head(const HttpResponse *res, Buf *head)
+{
+    char date[32];
+    if (http_file_format_date(time(NULL), date) < 0)
+        return -EOVERFLOW;
+    const char *reason = MHD_get_reason_phrase_for((unsigned)res->status);
+    int rc = buf_printf(head, "HTTP/1.1 %d %s\r\nDate: %s\r\n", res->status,
+                        reason && reason[0] ? reason : "Unknown", date);
+    for (const HttpHeaderLine *h = res->headers; h && rc == 0; h = h->next)
+        rc = buf_printf(head, "%s: %s\r\n", h->name, h->value);
+    if (rc == 0 && res->content_type)
+        rc = buf_printf(head, "Content-Type: %s\r\n", res->content_type);
+    if (rc == 0)
+        rc = buf_printf(head,
+                        "X-Content-Type-Options: nosniff\r\nContent-Length: %" PRIu64
+                        "\r\nConnection: close\r\n\r\n",
+                        res->length);
+    return rc;
+}
+
+/* Hands a long file answer to a GET over to the sender: libmicrohttpd's connection (and its
+ * memory pool) goes away, the sender writes the head and the body on its own descriptor of
+ * the socket and closes it after the last byte. Returns 0 when the sender took it (the
+ * caller returns MHD_NO, which closes libmicrohttpd's side without a shutdown, as
+ * MHD_USE_TURBO is set), or a negative errno with nothing changed. */
+static int server_detach(Exchange *x)
+{
+    HttpServer *s = x->server;
+    HttpResponse *res = &x->res;
+    if (res->length < s->stream_min_bytes || x->req.is_head || strcmp(x->req.method, "GET") != 0 ||
+        x->sink_begun || (res->status != 200 && res->status != 206))
+        return -EINVAL;
+    ConnSlot *slot = server_slot(x->conn);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(x->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!slot || !ci)
+        return -EINVAL;
+    pthread_mutex_lock(&s->conn_mu);
+    bool admitted = slot->admitted && !slot->shut;
+    pthread_mutex_unlock(&s->conn_mu);
+    if (!admitted)
+        return -EINVAL;
+    Buf head;
+    buf_init(&head, SERVER_HEAD_MAX);
+    int rc = server_stream_head(res, &head);
+    HttpSenderStream st = {
+        .sock = -1,
+        .fd = res->fd,
+        .offset = res->offset,
+        .length = res->length,
+        .head_len = head.len,
+        .status = res->status,
+        .started_ms = x->started_ms,
+        .peer = slot->peer,
+    };
+    st.head = rc == 0 ? buf_steal(&head) : NULL;
+    st.log_head = st.head ? server_log_head(x) : NULL;
+    if (st.log_head)
+        st.sock = fcntl(ci->connect_fd, F_DUPFD_CLOEXEC, 0);
+    rc = st.sock < 0 ? -ENOMEM : 0;
+    if (rc == 0) {
+        pthread_mutex_lock(&s->conn_mu);
+        slot->admitted = false; /* the stream takes the connection's place in the counts */
+        pthread_mutex_unlock(&s->conn_mu);
+        rc = http_sender_add(s->sender, &st);
+        if (rc < 0) {
+            pthread_mutex_lock(&s->conn_mu);
+            slot->admitted = true;
+            pthread_mutex_unlock(&s->conn_mu);
+        }
+    }
+    if (rc < 0) {
+        if (st.sock >= 0)
+            close(st.sock);
+        free(st.log_head);
+        free(st.head);
+        buf_free(&head);
+        return rc;
+    }
+    res->fd = -1;
+    x->detached = true;
+    x->status = res->status;
+    return 0;
+}
+
 /* Turns the response description into a libmicrohttpd response and queues it. */
 static enum MHD_Result server_queue(Exchange *x, bool close_after)
 {
@@ -235,6 +347,8 @@ static enum MHD_Result server_queue(Exchange *x, bool close_after)
                                             MHD_RESPMEM_PERSISTENT);
         break;
     case HTTP_BODY_FD:
+        if (server_detach(x) == 0)
+            return MHD_NO;
         if (res->length == 0) {
             http_response_drop_body(res);
             r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
@@ -384,6 +498,16 @@ static void server_notify_connection(void *cls, struct MHD_Connection *conn, voi
         slot->fd = ci->connect_fd;
         slot->awaiting_head = true;
         slot->since_ms = server_now_ms();
+        const union MHD_ConnectionInfo *ai =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (ai && ai->client_addr && http_sender_peer_key(ai->client_addr, &slot->peer) == 0)
+            slot->admitted = http_sender_admit(s->sender, &slot->peer);
+        if (!slot->admitted) {
+            /* Over the total or the peer's limit, counting the sender's streams. */
+            shutdown(slot->fd, SHUT_RDWR);
+            slot->shut = true;
+            log_debug("http: connection refused: connection limit reached");
+        }
         pthread_mutex_lock(&s->conn_mu);
         slot->next = s->conns;
         if (s->conns)
@@ -402,7 +526,10 @@ static void server_notify_connection(void *cls, struct MHD_Connection *conn, voi
             s->conns = slot->next;
         if (slot->next)
             slot->next->prev = slot->prev;
+        bool admitted = slot->admitted;
         pthread_mutex_unlock(&s->conn_mu);
+        if (admitted)
+            http_sender_leave(s->sender, &slot->peer);
         free(slot);
         *socket_context = NULL;
     }
@@ -477,11 +604,12 @@ static void *server_uri_log(void *cls, const char *uri, struct MHD_Connection *c
 {
     HttpServer *s = cls;
     Exchange *x = calloc(1, sizeof(*x));
-    if (!x)
-        return NULL;
-    x->arena = arena_new(LIMIT_HTTP_ARENA_BYTES);
-    if (!x->arena) {
+    if (x && !(x->arena = arena_new(LIMIT_HTTP_ARENA_BYTES))) {
         free(x);
+        x = NULL;
+    }
+    if (!x) {
+        log_error("http: no memory for a request: connection closed");
         return NULL;
     }
     x->server = s;
@@ -810,10 +938,16 @@ static void server_completed(void *cls, struct MHD_Connection *conn, void **con_
 {
     HttpServer *s = cls;
     Exchange *x = *con_cls;
-    server_slot_set(s, conn, true);
+    if (!x || !x->detached) /* a handed-over socket must never meet the watchdog */
+        server_slot_set(s, conn, true);
     if (!x)
         return;
     *con_cls = NULL;
+    if (x->detached) { /* the sender logs it when the stream ends */
+        server_exchange_free(x);
+        atomic_fetch_sub(&s->in_flight, 1);
+        return;
+    }
     int status = x->status;
     if (status == 0) {
         const union MHD_ConnectionInfo *ci =
@@ -830,8 +964,7 @@ static void server_completed(void *cls, struct MHD_Connection *conn, void **con_
         bytes = x->body_len;
     }
     if (x->log_head) {
-        log_info("ACCESS %s %d %" PRIu64 " %" PRId64 "ms", x->log_head, status, bytes,
-                 server_now_ms() - x->started_ms);
+        server_log_access(x->log_head, status, bytes, x->started_ms);
     } else {
         char target[SERVER_LOG_TARGET_BYTES];
         server_log_target(x, target, sizeof(target));
@@ -853,7 +986,12 @@ __attribute__((format(printf, 2, 0))) static void server_mhd_log(void *cls, cons
     size_t len = strnlen(line, sizeof(line));
     while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
         line[--len] = '\0';
-    log_warn("http: libmicrohttpd: %s", line);
+    /* MHD_NO from the access handler: a stream handed to the sender, or a failure that was
+     * logged where it happened. */
+    if (strstr(line, "Application reported internal error"))
+        log_debug("http: libmicrohttpd: %s", line);
+    else
+        log_warn("http: libmicrohttpd: %s", line);
 }
 
 /* ---- start and stop ---- */
@@ -912,6 +1050,16 @@ static unsigned server_default(unsigned v, unsigned def)
     return v ? v : def;
 }
 
+/* HttpSenderDone: a stream handed to the sender ended. */
+static void server_stream_done(void *cls, const char *log_head, int status, uint64_t bytes,
+                               bool complete, int64_t started_ms)
+{
+    (void)cls;
+    (void)complete;
+    metrics_http_status(status);
+    server_log_access(log_head, status, bytes, started_ms);
+}
+
 int http_server_start(const HttpServerConfig *cfg, HttpServer **ret_server)
 {
     if (!cfg->address || !cfg->router || cfg->threads > LIMIT_THREADS_MAX ||
@@ -929,10 +1077,22 @@ int http_server_start(const HttpServerConfig *cfg, HttpServer **ret_server)
     s->deadline_ms =
         (int64_t)server_default(cfg->header_deadline_s, LIMIT_HTTP_HEADER_DEADLINE_S) * 1000;
     atomic_init(&s->in_flight, 0);
+    s->stream_min_bytes =
+        cfg->stream_min_bytes ? cfg->stream_min_bytes : (uint64_t)HTTP_SENDER_MIN_BYTES_DEFAULT;
 
-    rc = http_live_list_init(&s->lives);
+    HttpSenderConfig sc = {
+        .max_connections = s->cfg.max_connections,
+        .per_peer = s->cfg.per_ip_connections,
+        .timeout_s = s->cfg.timeout_s,
+        .done = server_stream_done,
+        .done_cls = s,
+    };
+    rc = http_sender_start(&sc, &s->sender);
     if (rc < 0)
         goto out_free;
+    rc = http_live_list_init(&s->lives);
+    if (rc < 0)
+        goto out_sender;
     rc = http_shared_init(&s->shared);
     if (rc < 0)
         goto out_live_list;
@@ -954,7 +1114,10 @@ int http_server_start(const HttpServerConfig *cfg, HttpServer **ret_server)
     if (rc < 0)
         goto out_cond;
 
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    /* MHD_USE_TURBO: libmicrohttpd then closes a connection without shutdown(), which would
+     * end a stream handed to the sender on another descriptor of the same socket. */
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+                     MHD_USE_TURBO;
     if (strchr(cfg->address, ':'))
         flags |= MHD_USE_IPv6;
     /* A pool of one is no pool: repeat an option instead of passing THREAD_POOL_SIZE. */
@@ -992,6 +1155,8 @@ out_shared:
     http_shared_destroy(&s->shared);
 out_live_list:
     http_live_list_destroy(&s->lives);
+out_sender:
+    http_sender_stop(s->sender);
 out_free:
     free(s);
 out:
@@ -1009,7 +1174,8 @@ void http_server_stop(HttpServer *server, unsigned grace_ms)
         return;
     MHD_socket listen_fd = MHD_quiesce_daemon(server->daemon);
     int64_t end = server_now_ms() + grace_ms;
-    while (atomic_load(&server->in_flight) > 0 && server_now_ms() < end) {
+    while ((atomic_load(&server->in_flight) > 0 || http_sender_streams(server->sender) > 0) &&
+           server_now_ms() < end) {
         struct timespec ts = {0, 5 * 1000000L};
         nanosleep(&ts, NULL);
     }
@@ -1025,6 +1191,7 @@ void http_server_stop(HttpServer *server, unsigned grace_ms)
     pthread_cond_signal(&server->watchdog_cv);
     pthread_mutex_unlock(&server->conn_mu);
     pthread_join(server->watchdog, NULL);
+    http_sender_stop(server->sender); /* closes the streams still being sent */
 
     pthread_cond_destroy(&server->watchdog_cv);
     pthread_mutex_destroy(&server->conn_mu);

@@ -27,6 +27,9 @@ typedef struct HttpServerConfig {
     unsigned header_deadline_s;  /* seconds for a request head to arrive whole, counted from
                                     the connection's start or its previous response
                                     (0: LIMIT_HTTP_HEADER_DEADLINE_S; tests shorten it) */
+    uint64_t stream_min_bytes;   /* a file answer to a GET at least this long is sent by the
+                                    stream sender, off libmicrohttpd, then the connection
+                                    closes (0: HTTP_SENDER_MIN_BYTES_DEFAULT, 1 MiB) */
     const HttpRouter *router;    /* borrowed; outlives the server */
     void *app;                   /* handed to handlers as req->app */
     /* Writes the body of a status the server answers itself (400, 404, 405, 413, 414, 431,

@@ -325,6 +325,8 @@ typedef struct Fixture {
     uint16_t port;
 } Fixture;
 
+static unsigned fixture_per_ip = 50; /* test_stream_limits lowers it */
+
 static Fixture *fixture_new_threads(unsigned deadline_s, bool with_not_found, unsigned threads)
 {
     Fixture *f = calloc(1, sizeof(*f));
@@ -339,7 +341,7 @@ static Fixture *fixture_new_threads(unsigned deadline_s, bool with_not_found, un
         .port = 0,
         .threads = threads,
         .max_connections = 100,
-        .per_ip_connections = 50,
+        .per_ip_connections = fixture_per_ip,
         .timeout_s = 30,
         .header_deadline_s = deadline_s,
         .router = f->router,
@@ -1091,10 +1093,9 @@ static int count_open_fds(void)
     return n;
 }
 
-/* Listeners of the same file share one response and one descriptor while they stream. */
-static void test_file_shared(void **state)
+/* Writes big_path (BIG_SIZE bytes of file_byte()); returns the same bytes (caller frees). */
+static unsigned char *big_file_make(void)
 {
-    Fixture *f = *state;
     snprintf(big_path, sizeof(big_path), "/tmp/swaz-http-big-XXXXXX");
     int fd = mkstemp(big_path);
     assert_true(fd >= 0);
@@ -1104,6 +1105,26 @@ static void test_file_shared(void **state)
         data[i] = file_byte(i);
     assert_int_equal(write(fd, data, BIG_SIZE), BIG_SIZE);
     close(fd);
+    return data;
+}
+
+/* Waits up to 2 s for `want` more descriptors than `before`; returns the last difference. */
+static int fds_settle(int before, int want)
+{
+    int64_t end = now_ms() + 2000;
+    int d;
+    while ((d = count_open_fds() - before) != want && now_ms() < end)
+        sleep_ms(10);
+    return d;
+}
+
+/* Listeners of the same file share one descriptor while they stream (they are long file
+ * answers, sent by the stream sender; libmicrohttpd's own descriptors close once it let go
+ * of them). */
+static void test_file_shared(void **state)
+{
+    Fixture *f = *state;
+    unsigned char *data = big_file_make();
     int before = count_open_fds();
     enum { N = 3 };
     Client *c[N];
@@ -1115,14 +1136,98 @@ static void test_file_shared(void **state)
         assert_int_equal(r[i].status, 200);
     }
     /* N client sockets, N server sockets, and one file descriptor for all of them. */
-    assert_int_equal(count_open_fds() - before, 2 * N + 1);
+    assert_int_equal(fds_settle(before, 2 * N + 1), 2 * N + 1);
     for (int i = 0; i < N; i++) {
+        assert_string_equal(resp_header(&r[i], "Connection"), "close");
+        assert_string_equal(resp_header(&r[i], "X-Content-Type-Options"), "nosniff");
+        assert_string_equal(resp_header(&r[i], "Cache-Control"), "max-age=60");
+        assert_non_null(resp_header(&r[i], "Date"));
         client_read_body(c[i], &r[i], false);
         assert_int_equal(r[i].body_len, BIG_SIZE);
         assert_memory_equal(r[i].body, data, BIG_SIZE);
+        assert_true(client_closed_within(c[i], 2000)); /* closed after the last byte */
         resp_free(&r[i]);
         client_close(c[i]);
     }
+    assert_int_equal(fds_settle(before, 0), 0);
+    free(data);
+    unlink(big_path);
+}
+
+/* A range of a long file goes through the sender too; HEAD stays with libmicrohttpd (and
+ * keep-alive). */
+static void test_file_stream_range(void **state)
+{
+    Fixture *f = *state;
+    unsigned char *data = big_file_make();
+    Resp r;
+    exchange(f->port, "GET /big HTTP/1.1\r\nHost: x\r\nRange: bytes=5000000-7000000\r\n\r\n", &r);
+    assert_int_equal(r.status, 206);
+    char cr[64];
+    snprintf(cr, sizeof(cr), "bytes 5000000-7000000/%d", BIG_SIZE);
+    assert_string_equal(resp_header(&r, "Content-Range"), cr);
+    assert_int_equal(r.body_len, 2000001);
+    assert_memory_equal(r.body, data + 5000000, 2000001);
+    assert_string_equal(resp_header(&r, "Connection"), "close");
+    resp_free(&r);
+
+    Client *c = client_open(f->port, 0);
+    client_send_str(c, "HEAD /big HTTP/1.1\r\nHost: x\r\n\r\n");
+    client_response(c, &r, true);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(strtoul(resp_header(&r, "Content-Length"), NULL, 10), BIG_SIZE);
+    assert_null(resp_header(&r, "Connection"));
+    resp_free(&r);
+    client_send_str(c, "GET /file HTTP/1.1\r\nHost: x\r\n\r\n"); /* same connection */
+    client_response(c, &r, false);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body_len, FILE_SIZE);
+    resp_free(&r);
+    client_close(c);
+    free(data);
+    unlink(big_path);
+}
+
+/* The per-IP limit counts the streams the sender took over: with a limit of 2, two paused
+ * listeners leave no room for a third connection until one of them goes. */
+static void test_stream_limits(void **state)
+{
+    (void)state;
+    fixture_per_ip = 2;
+    Fixture *f = fixture_new(0, false);
+    fixture_per_ip = 50;
+    unsigned char *data = big_file_make();
+    Client *c[2];
+    Resp r[2];
+    for (int i = 0; i < 2; i++) {
+        c[i] = client_open(f->port, 4096);
+        client_send_str(c[i], "GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert_int_equal(client_read_head(c[i], &r[i]), 0);
+        assert_int_equal(r[i].status, 200);
+    }
+    sleep_ms(100); /* libmicrohttpd lets go of the handed-over connections */
+    Client *third = client_open(f->port, 0);
+    client_send_str(third, "GET /file HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_true(client_closed_within(third, 2000));
+    client_close(third);
+    client_close(c[0]); /* the sender sees the reset on its next write and ends the stream */
+    int64_t end = now_ms() + 3000;
+    Resp ok = {0};
+    while (now_ms() < end) {
+        third = client_open(f->port, 0);
+        client_send_str(third, "GET /file HTTP/1.1\r\nHost: x\r\n\r\n");
+        bool got = client_read_head(third, &ok) == 0;
+        client_close(third);
+        if (got)
+            break;
+        sleep_ms(100);
+    }
+    assert_int_equal(ok.status, 200);
+    resp_free(&ok);
+    resp_free(&r[0]);
+    resp_free(&r[1]);
+    client_close(c[1]);
+    fixture_free(f, 0);
     free(data);
     unlink(big_path);
 }
@@ -1434,6 +1539,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_body, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stream_body, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_shared, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_stream_range, setup, teardown),
+        cmocka_unit_test(test_stream_limits),
         cmocka_unit_test_setup_teardown(test_live_bulk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_live_slow_producer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_live_declared_length, setup, teardown),
