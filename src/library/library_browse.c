@@ -307,7 +307,7 @@ static int browse_album_read(DbStmt *st, Arena *arena, Album *a, AlbumKey *ret_k
     return oom ? -ENOMEM : 0;
 }
 
-/* Loads the album artists and genres of a page of albums, with one query. */
+/* Loads the album artists and genres of a page of albums, one query each. */
 static int browse_album_attach(DbConn *conn, Arena *arena, Album *albums, size_t n)
 {
     if (n == 0)
@@ -327,9 +327,11 @@ static int browse_album_attach(DbConn *conn, Arena *arena, Album *albums, size_t
          " JOIN genres g ON g.id = ag.genre_id WHERE ag.album_id IN (",
          ids, n, genres},
     };
-    int r = library_song_refs(conn, arena, parts, sizeof(parts) / sizeof(parts[0]));
-    if (r < 0)
-        return r;
+    for (size_t p = 0; p < sizeof(parts) / sizeof(parts[0]); p++) {
+        int r = library_song_refs(conn, arena, &parts[p]);
+        if (r < 0)
+            return r;
+    }
     for (size_t i = 0; i < n; i++) {
         albums[i].artists = artists[i];
         albums[i].genres = genres[i];

@@ -7,7 +7,6 @@
 #include "core/err.h"
 #include "core/limits.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -209,57 +208,35 @@ static int song_ref_set(Arena *arena, const LibraryRefPart *part, SongRefSet *se
     return 0;
 }
 
-/* Builds "part 0 UNION ALL part 1 ... ORDER BY ..." from fixed text only, one "?" per distinct
- * key; a part without keys is left out. Returns the Arena-owned SQL or NULL. */
-static char *song_ref_sql(Arena *arena, const LibraryRefPart *parts, const SongRefSet *sets,
-                          size_t n_parts)
+/* Builds "SELECT " + part->sql + "?, ?, ...) ORDER BY ..." from fixed text only, one "?" per
+ * distinct key. Returns the Arena-owned SQL or NULL. */
+static char *song_ref_sql(Arena *arena, const LibraryRefPart *part, const SongRefSet *set)
 {
-    static const char union_all[] = " UNION ALL ", order[] = " ORDER BY 1, 2, 5, 6, 3";
-    size_t len = sizeof(order);
-    for (size_t p = 0; p < n_parts; p++)
-        len += sizeof(union_all) + 32 + strlen(parts[p].sql) + 2 * sets[p].bound + 1;
-    char *sql = arena_alloc(arena, len);
+    static const char select[] = "SELECT ", order[] = ") ORDER BY 1, 4, 5, 2";
+    size_t head = strlen(part->sql);
+    char *sql = arena_alloc(arena, sizeof(select) + head + 2 * set->bound + sizeof(order));
     if (!sql)
         return NULL;
-    size_t off = 0;
-    for (size_t p = 0; p < n_parts; p++) {
-        if (sets[p].bound == 0)
-            continue;
-        if (off) {
-            memcpy(sql + off, union_all, sizeof(union_all) - 1);
-            off += sizeof(union_all) - 1;
-        }
-        /* the part's number is the row's first column */
-        off += (size_t)snprintf(sql + off, 32, "SELECT %zu, ", p);
-        size_t head = strlen(parts[p].sql);
-        memcpy(sql + off, parts[p].sql, head);
-        off += head;
-        for (size_t i = 0; i < sets[p].bound; i++) {
-            if (i)
-                sql[off++] = ',';
-            sql[off++] = '?';
-        }
-        sql[off++] = ')';
+    size_t off = sizeof(select) - 1;
+    memcpy(sql, select, off);
+    memcpy(sql + off, part->sql, head);
+    off += head;
+    for (size_t i = 0; i < set->bound; i++) {
+        if (i)
+            sql[off++] = ',';
+        sql[off++] = '?';
     }
     memcpy(sql + off, order, sizeof(order));
     return sql;
 }
 
-int library_song_refs(DbConn *conn, Arena *arena, const LibraryRefPart *parts, size_t n_parts)
+int library_song_refs(DbConn *conn, Arena *arena, const LibraryRefPart *part)
 {
-    if (n_parts == 0 || n_parts > LIBRARY_REF_PARTS_MAX)
-        return -EINVAL;
-    SongRefSet sets[LIBRARY_REF_PARTS_MAX];
-    size_t bound = 0;
-    int r;
-    for (size_t p = 0; p < n_parts; p++) {
-        if ((r = song_ref_set(arena, &parts[p], &sets[p])) < 0)
-            return r;
-        bound += sets[p].bound;
-    }
-    if (bound == 0)
-        return 0;
-    char *sql = song_ref_sql(arena, parts, sets, n_parts);
+    SongRefSet set;
+    int r = song_ref_set(arena, part, &set);
+    if (r < 0 || set.bound == 0)
+        return r;
+    char *sql = song_ref_sql(arena, part, &set);
     if (!sql)
         return -ENOMEM;
 
@@ -267,36 +244,26 @@ int library_song_refs(DbConn *conn, Arena *arena, const LibraryRefPart *parts, s
     if ((r = db_prepare(conn, sql, &st)) < 0)
         return r;
     int idx = 1;
-    for (size_t p = 0; p < n_parts; p++) {
-        const SongRefSet *set = &sets[p];
-        for (size_t i = 0; i < set->m; i++) {
-            if ((i == 0 || strcmp(set->sorted[i - 1].key, set->sorted[i].key) != 0) &&
-                (r = db_bind_text(st, idx++, set->sorted[i].key)) < 0)
-                goto out_finalize;
-        }
+    for (size_t i = 0; i < set.m; i++) {
+        if ((i == 0 || strcmp(set.sorted[i - 1].key, set.sorted[i].key) != 0) &&
+            (r = db_bind_text(st, idx++, set.sorted[i].key)) < 0)
+            goto out_finalize;
     }
-    /* Each row goes to the first object of its part and key, in row order. */
+    /* Each row goes to the first object of its key, in row order. */
     while ((r = db_step(st)) == DB_ROW) {
-        int64_t p = db_column_int64(st, 0);
-        const char *key = db_column_text(st, 1);
-        const char *id = db_column_text(st, 2);
-        const char *name = db_column_text(st, 3);
-        if (p < 0 || (size_t)p >= n_parts || !key || !id)
-            continue;
-        const SongRefKey *hit = song_ref_find(sets[p].sorted, sets[p].m, key);
-        if (hit &&
-            (r = song_ref_append(arena, &parts[p].refs[hit->index], id, name ? name : "")) < 0)
+        const char *key = db_column_text(st, 0);
+        const char *id = db_column_text(st, 1);
+        const char *name = db_column_text(st, 2);
+        const SongRefKey *hit = key && id ? song_ref_find(set.sorted, set.m, key) : NULL;
+        if (hit && (r = song_ref_append(arena, &part->refs[hit->index], id, name ? name : "")) < 0)
             goto out_finalize;
     }
     if (r > 0)
         r = 0;
     /* The other objects of a key share its (read-only) refs. */
-    for (size_t p = 0; r == 0 && p < n_parts; p++) {
-        const SongRefSet *set = &sets[p];
-        for (size_t i = 1; i < set->m; i++) {
-            if (strcmp(set->sorted[i - 1].key, set->sorted[i].key) == 0)
-                parts[p].refs[set->sorted[i].index] = parts[p].refs[set->sorted[i - 1].index];
-        }
+    for (size_t i = 1; r == 0 && i < set.m; i++) {
+        if (strcmp(set.sorted[i - 1].key, set.sorted[i].key) == 0)
+            part->refs[set.sorted[i].index] = part->refs[set.sorted[i - 1].index];
     }
 out_finalize:
     db_finalize(st);
@@ -318,7 +285,7 @@ int library_song_attach(DbConn *conn, Arena *arena, Song *songs, size_t n)
         ids[i] = songs[i].id;
         album_ids[i] = songs[i].album_id;
     }
-    /* Artists in tag order, genres by name: one query for the three. */
+    /* Artists in tag order, genres by name. */
     const LibraryRefPart parts[] = {
         {"sa.song_id, a.id, a.name, sa.position, '' FROM song_artists sa"
          " JOIN artists a ON a.id = sa.artist_id WHERE sa.song_id IN (",
@@ -330,9 +297,11 @@ int library_song_attach(DbConn *conn, Arena *arena, Song *songs, size_t n)
          " JOIN genres g ON g.id = sg.genre_id WHERE sg.song_id IN (",
          ids, n, genres},
     };
-    int r = library_song_refs(conn, arena, parts, sizeof(parts) / sizeof(parts[0]));
-    if (r < 0)
-        return r;
+    for (size_t p = 0; p < sizeof(parts) / sizeof(parts[0]); p++) {
+        int r = library_song_refs(conn, arena, &parts[p]);
+        if (r < 0)
+            return r;
+    }
     for (size_t i = 0; i < n; i++) {
         songs[i].artists = artists[i];
         songs[i].album_artists = album_artists[i];

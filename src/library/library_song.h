@@ -1,7 +1,7 @@
 /*
  * library_song.h - songs as the APIs see them: fetch one, list them by keyset, the songs of
  * an album or a folder, a batch by id (search), lyrics text, and the related rows (artists,
- * album artists, genres) loaded for a whole page in one query.
+ * album artists, genres) loaded for a whole page in one query each.
  *
  * Lists are ordered by (sort_title, id) and paged with an opaque cursor naming the last row
  * seen (library_cursor.h), so the last page costs what the first does. Songs marked
@@ -151,12 +151,9 @@ int library_song_lyrics(DbConn *conn, Arena *arena, const char *id, const char *
 int library_song_lyrics_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
                                const char *id, const char **ret_text, bool *ret_synced);
 
-/* Loads the related rows of `n` songs (artists, album artists, genres) with one query.
+/* Loads the related rows of `n` songs (artists, album artists, genres) with one query each.
  * Returns 0, -ENOMEM or ERR_DB. */
 int library_song_attach(DbConn *conn, Arena *arena, Song *songs, size_t n);
-
-/* Most parts library_song_refs() takes. */
-#define LIBRARY_REF_PARTS_MAX 4
 
 /* One kind of related row for library_song_refs(): `sql` is fixed text of the caller (never
  * request text) selecting "key, id, name, position, sort_text FROM ... WHERE key IN (", and
@@ -168,11 +165,10 @@ typedef struct LibraryRefPart {
     LibraryRefs *refs; /* n entries, zeroed by the caller */
 } LibraryRefPart;
 
-/* Loads the related rows of every part with one query (the parts joined by UNION ALL, each
- * distinct key bound once), ordered by key, position, sort_text, id within each part, and
- * appends each row to refs[i] for every i whose key equals the row's; objects with the same
- * key share one (read-only) array. Returns 0, -EINVAL (no parts or too many), -ENOMEM or
+/* Loads the related rows of `part` with one query (each distinct key bound once), ordered by
+ * key, position, sort_text, id, and appends each row to refs[i] for every i whose key equals
+ * the row's; objects with the same key share one (read-only) array. Returns 0, -ENOMEM or
  * ERR_DB. */
-int library_song_refs(DbConn *conn, Arena *arena, const LibraryRefPart *parts, size_t n_parts);
+int library_song_refs(DbConn *conn, Arena *arena, const LibraryRefPart *part);
 
 #endif
