@@ -9,7 +9,6 @@
 #include "core/utf8.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -339,9 +338,17 @@ void api_json_int(ApiJson *w, const char *key, int64_t v)
         api_json_add(w, key, json_integer(v));
         return;
     }
+    /* digits written backwards from the end: no printf on the hottest path of a page */
     char tmp[24];
-    int n = snprintf(tmp, sizeof(tmp), "%" PRId64, v);
-    api_json_lit(w, key, tmp, (size_t)n);
+    char *p = tmp + sizeof(tmp);
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    api_json_lit(w, key, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void api_json_int_opt(ApiJson *w, const char *key, int64_t v)
