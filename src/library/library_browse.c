@@ -327,11 +327,9 @@ static int browse_album_attach(DbConn *conn, Arena *arena, Album *albums, size_t
          " JOIN genres g ON g.id = ag.genre_id WHERE ag.album_id IN (",
          ids, n, genres},
     };
-    for (size_t p = 0; p < sizeof(parts) / sizeof(parts[0]); p++) {
-        int r = library_song_refs(conn, arena, &parts[p]);
-        if (r < 0)
-            return r;
-    }
+    int r = library_song_refs(conn, arena, parts, sizeof(parts) / sizeof(parts[0]));
+    if (r < 0)
+        return r;
     for (size_t i = 0; i < n; i++) {
         albums[i].artists = artists[i];
         albums[i].genres = genres[i];

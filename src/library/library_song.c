@@ -230,7 +230,8 @@ static char *song_ref_sql(Arena *arena, const LibraryRefPart *part, const SongRe
     return sql;
 }
 
-int library_song_refs(DbConn *conn, Arena *arena, const LibraryRefPart *part)
+/* library_song_refs() for one part. */
+static int song_refs_one(DbConn *conn, Arena *arena, const LibraryRefPart *part)
 {
     SongRefSet set;
     int r = song_ref_set(arena, part, &set);
@@ -270,6 +271,16 @@ out_finalize:
     return r;
 }
 
+int library_song_refs(DbConn *conn, Arena *arena, const LibraryRefPart *parts, size_t n_parts)
+{
+    for (size_t p = 0; p < n_parts; p++) {
+        int r = song_refs_one(conn, arena, &parts[p]);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
 int library_song_attach(DbConn *conn, Arena *arena, Song *songs, size_t n)
 {
     if (n == 0)
@@ -297,11 +308,9 @@ int library_song_attach(DbConn *conn, Arena *arena, Song *songs, size_t n)
          " JOIN genres g ON g.id = sg.genre_id WHERE sg.song_id IN (",
          ids, n, genres},
     };
-    for (size_t p = 0; p < sizeof(parts) / sizeof(parts[0]); p++) {
-        int r = library_song_refs(conn, arena, &parts[p]);
-        if (r < 0)
-            return r;
-    }
+    int r = library_song_refs(conn, arena, parts, sizeof(parts) / sizeof(parts[0]));
+    if (r < 0)
+        return r;
     for (size_t i = 0; i < n; i++) {
         songs[i].artists = artists[i];
         songs[i].album_artists = album_artists[i];

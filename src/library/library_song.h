@@ -165,10 +165,10 @@ typedef struct LibraryRefPart {
     LibraryRefs *refs; /* n entries, zeroed by the caller */
 } LibraryRefPart;
 
-/* Loads the related rows of `part` with one query (each distinct key bound once), ordered by
- * key, position, sort_text, id, and appends each row to refs[i] for every i whose key equals
- * the row's; objects with the same key share one (read-only) array. Returns 0, -ENOMEM or
- * ERR_DB. */
-int library_song_refs(DbConn *conn, Arena *arena, const LibraryRefPart *part);
+/* Loads the related rows of each of the `n_parts` parts with one query per part (each
+ * distinct key bound once), ordered by key, position, sort_text, id, and appends each row to
+ * refs[i] for every i whose key equals the row's; objects with the same key share one
+ * (read-only) array. Returns 0, -ENOMEM or ERR_DB. */
+int library_song_refs(DbConn *conn, Arena *arena, const LibraryRefPart *parts, size_t n_parts);
 
 #endif
