@@ -2,7 +2,7 @@
  * library_song.h - songs as the APIs see them: fetch one, list them by keyset, the songs of
  * an album or a folder, a batch by id (search), lyrics text, and the related rows (artists,
  * album artists, genres) loaded for a whole page in one query each (read from indexes alone
- * on SQLite, migration 0008).
+ * for artists, migration 0008).
  *
  * Lists are ordered by (sort_title, id) and paged with an opaque cursor naming the last row
  * seen (library_cursor.h), so the last page costs what the first does. Songs marked

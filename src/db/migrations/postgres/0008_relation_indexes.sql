@@ -1,6 +1,4 @@
 -- 0008: the related rows of a page of songs or albums (library_song_refs) read song_artists
--- and album_artists by (key, position) from an index alone. Unlike SQLite, artist and genre
--- names are not indexed here: a B-tree entry must fit in a third of a page, and a name may
--- be as long as a tag (LIMIT_TAG_BYTES).
+-- and album_artists by (key, position) from an index alone (index-only scans), as on SQLite.
 CREATE INDEX song_artists_song ON song_artists (song_id, position, artist_id);
 CREATE INDEX album_artists_album ON album_artists (album_id, position, artist_id);
