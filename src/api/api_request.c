@@ -69,6 +69,21 @@ int api_paged(HttpRequest *req, HttpResponse *res, json_t *items, const char *ne
     return api_json_respond(req, res, 200, body);
 }
 
+void api_paged_start(ApiJson *w)
+{
+    api_json_text(w, API_JSON_TEXT_MAX);
+    api_json_object(w, NULL);
+    api_json_array(w, "items");
+}
+
+int api_paged_send(ApiJson *w, HttpRequest *req, HttpResponse *res, const char *next)
+{
+    api_json_end(w);
+    api_json_str(w, "next", next);
+    api_json_end(w);
+    return api_json_send(w, req, res, 200);
+}
+
 int api_paged_error(HttpRequest *req, HttpResponse *res, int err)
 {
     if (err == ERR_PARSE)

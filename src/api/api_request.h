@@ -7,6 +7,7 @@
 #ifndef SWAZ_API_REQUEST_H
 #define SWAZ_API_REQUEST_H
 
+#include "api/api_json.h"
 #include "db/db.h"
 #include "http/http_request.h"
 
@@ -35,6 +36,14 @@ int api_body_object(HttpRequest *req, HttpResponse *res, json_t **ret_body);
 /* Answers 200 {"items":items,"next":next|null}; `items` is stolen (NULL means out of
  * memory). Returns 0 or -ENOMEM. */
 int api_paged(HttpRequest *req, HttpResponse *res, json_t *items, const char *next);
+
+/* Starts the text writer of a paged answer, {"items":[ so far; the caller writes each item
+ * with key NULL and ends with api_paged_send(). */
+void api_paged_start(ApiJson *w);
+
+/* Closes the items of `w` (from api_paged_start()), adds "next" (NULL: null) and answers 200.
+ * Releases the writer. Returns 0, or the writer's failure or -ENOMEM without answering. */
+int api_paged_send(ApiJson *w, HttpRequest *req, HttpResponse *res, const char *next);
 
 /* Answers the library error `err` of a paged list: ERR_PARSE is a malformed ?after= (400),
  * the rest as api_error_from(). Returns 0. */

@@ -30,7 +30,7 @@ void buf_reset(Buf *b)
         b->data[0] = '\0';
 }
 
-static int buf_reserve(Buf *b, size_t extra)
+int buf_reserve(Buf *b, size_t extra)
 {
     if (extra > b->max || b->len > b->max - extra)
         return ERR_LIMIT;

@@ -27,6 +27,11 @@ void buf_free(Buf *b);
 /* Empties the buffer, keeping its memory. */
 void buf_reset(Buf *b);
 
+/* Makes room for `extra` more bytes (plus the NUL) without changing the content, for a
+ * caller that then writes at data + len and advances len itself. Returns 0, -ENOMEM, or
+ * ERR_LIMIT when len + extra would pass the maximum. */
+int buf_reserve(Buf *b, size_t extra);
+
 /* Appends bytes. Returns 0, -ENOMEM, or ERR_LIMIT past the maximum (buffer unchanged). */
 int buf_append(Buf *b, const void *data, size_t len);
 int buf_append_str(Buf *b, const char *s);

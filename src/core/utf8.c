@@ -39,6 +39,11 @@ static size_t utf8_seq(const unsigned char *s, size_t len)
     return n;
 }
 
+size_t utf8_seq_len(const char *s, size_t len)
+{
+    return utf8_seq((const unsigned char *)s, len);
+}
+
 bool utf8_valid(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;

@@ -13,6 +13,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Returns the length (1..4) of the well-formed sequence at the start of the `len` (> 0)
+ * bytes at `s`, or 0 when it is ill-formed or cut short. */
+size_t utf8_seq_len(const char *s, size_t len);
+
 /* True if the `len` bytes at `s` are well-formed UTF-8 (no overlongs, no surrogates,
  * nothing above U+10FFFF). */
 bool utf8_valid(const char *s, size_t len);

@@ -4,7 +4,8 @@
  * One PGconn per pool slot, used by one thread at a time. A statement is kept on the client:
  * its `?` placeholders are rewritten to $1, $2, ... (outside quoted strings, quoted
  * identifiers and comments), its parameters are collected as text, and the first db_step()
- * runs it with PQexecParams; later steps walk the rows of that one PGresult. Errors map by
+ * runs it with PQexecPrepared, preparing it first unless the connection's cache of prepared
+ * statements already holds that SQL; later steps walk the rows of that one PGresult. Errors map by
  * SQLSTATE: 23505 -> ERR_CONFLICT; 40001, 40P01, 55P03 -> ERR_DB_BUSY; others -> ERR_DB.
  */
 #include "core/buf.h"
@@ -29,10 +30,22 @@
 #define DB_POSTGRES_MIGRATE_LOCK   "SELECT pg_advisory_lock(91694733648994)"
 #define DB_POSTGRES_MIGRATE_UNLOCK "SELECT pg_advisory_unlock(91694733648994)"
 
+/* Statements kept prepared on the server per connection (named "swaz_N"), so a query the
+ * handlers repeat is parsed and analysed once per connection, not once per request. */
+#define DB_POSTGRES_STMT_CACHE 64
+
+typedef struct DbPostgresPrepared {
+    char *sql;     /* the rewritten SQL it was prepared from; NULL: a free slot */
+    uint64_t name; /* prepared as "swaz_<name>" */
+} DbPostgresPrepared;
+
 typedef struct DbPostgresConn {
     DbConn base;
     PGconn *pg;
     bool doomed; /* the server sent a FATAL notice while idle: it is closing the session */
+    DbPostgresPrepared prepared[DB_POSTGRES_STMT_CACHE];
+    uint64_t next_name; /* the name of the next statement prepared */
+    unsigned evict;     /* the slot to reuse next when every slot is taken */
 } DbPostgresConn;
 
 typedef struct DbPostgresStmt {
@@ -212,10 +225,20 @@ static int db_postgres_conn_open(Db *db, DbConn **ret_conn)
     return 0;
 }
 
+/* Forgets every prepared statement (the session that held them is gone, or is closing). */
+static void db_postgres_forget_prepared(DbPostgresConn *c)
+{
+    for (size_t i = 0; i < DB_POSTGRES_STMT_CACHE; i++) {
+        free(c->prepared[i].sql);
+        c->prepared[i].sql = NULL;
+    }
+}
+
 static void db_postgres_conn_close(DbConn *conn)
 {
     if (!conn)
         return;
+    db_postgres_forget_prepared((DbPostgresConn *)conn);
     PQfinish(db_postgres_pg(conn));
     free(conn);
 }
@@ -246,6 +269,7 @@ static int db_postgres_conn_check(DbConn *conn)
     if (PQstatus(pg) == CONNECTION_OK && !c->doomed)
         return 0;
     c->doomed = false;
+    db_postgres_forget_prepared(c); /* a new session has none of them */
     PQreset(pg);
     if (PQstatus(pg) != CONNECTION_OK) {
         db_conn_set_error(conn, PQerrorMessage(pg));
@@ -499,15 +523,60 @@ static int64_t db_postgres_count(PGresult *res)
     return n;
 }
 
+/* Finds the statement prepared from `sql` on `conn`, or prepares it (evicting the oldest
+ * when the cache is full), and writes its name. Returns 0, or the error of PQprepare (a
+ * syntax error, a failed transaction) as db_postgres_fail() maps it. */
+static int db_postgres_prepared(DbConn *conn, const DbPostgresStmt *s, char name[32])
+{
+    DbPostgresConn *c = (DbPostgresConn *)conn;
+    DbPostgresPrepared *slot = NULL;
+    for (size_t i = 0; i < DB_POSTGRES_STMT_CACHE; i++) {
+        DbPostgresPrepared *p = &c->prepared[i];
+        if (p->sql && strcmp(p->sql, s->sql) == 0) {
+            snprintf(name, 32, "swaz_%" PRIu64, p->name);
+            return 0;
+        }
+        if (!p->sql && !slot)
+            slot = p;
+    }
+    if (!slot) {
+        slot = &c->prepared[c->evict++ % DB_POSTGRES_STMT_CACHE];
+        snprintf(name, 32, "DEALLOCATE swaz_%" PRIu64, slot->name);
+        PQclear(PQexec(c->pg, name)); /* a failure only leaves it to the session's end */
+        free(slot->sql);
+        slot->sql = NULL;
+    }
+    char *copy = strdup(s->sql);
+    if (!copy)
+        return -ENOMEM;
+    uint64_t id = c->next_name++;
+    snprintf(name, 32, "swaz_%" PRIu64, id);
+    PGresult *res = PQprepare(c->pg, name, s->sql, s->nparams, NULL);
+    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
+        int r = db_postgres_fail(conn, res);
+        PQclear(res);
+        free(copy);
+        return r;
+    }
+    PQclear(res);
+    slot->sql = copy;
+    slot->name = id;
+    return 0;
+}
+
 static int db_postgres_step(DbStmt *stmt)
 {
     DbPostgresStmt *s = db_postgres_stmt(stmt);
     if (!s->executed) {
-        PGresult *res = PQexecParams(db_postgres_pg(stmt->conn), s->sql, s->nparams, NULL,
-                                     (const char *const *)s->params, NULL, NULL, 0);
+        char name[32];
+        int r = db_postgres_prepared(stmt->conn, s, name);
+        if (r < 0)
+            return r;
+        PGresult *res = PQexecPrepared(db_postgres_pg(stmt->conn), name, s->nparams,
+                                       (const char *const *)s->params, NULL, NULL, 0);
         ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
         if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-            int r = db_postgres_fail(stmt->conn, res);
+            r = db_postgres_fail(stmt->conn, res);
             PQclear(res);
             return r;
         }

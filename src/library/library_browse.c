@@ -319,16 +319,15 @@ static int browse_album_attach(DbConn *conn, Arena *arena, Album *albums, size_t
         return -ENOMEM;
     for (size_t i = 0; i < n; i++)
         ids[i] = albums[i].id;
-    int r = library_song_refs(conn, arena,
-                              "SELECT aa.album_id, r.id, r.name FROM album_artists aa"
-                              " JOIN artists r ON r.id = aa.artist_id WHERE aa.album_id IN (",
-                              ") ORDER BY aa.album_id, aa.position, r.id", ids, n, artists);
-    if (r < 0)
-        return r;
-    r = library_song_refs(conn, arena,
-                          "SELECT ag.album_id, g.id, g.name FROM album_genres ag"
-                          " JOIN genres g ON g.id = ag.genre_id WHERE ag.album_id IN (",
-                          ") ORDER BY ag.album_id, g.sort_name, g.id", ids, n, genres);
+    const LibraryRefPart parts[] = {
+        {"aa.album_id, r.id, r.name, aa.position, '' FROM album_artists aa"
+         " JOIN artists r ON r.id = aa.artist_id WHERE aa.album_id IN (",
+         ids, n, artists},
+        {"ag.album_id, g.id, g.name, 0, g.sort_name FROM album_genres ag"
+         " JOIN genres g ON g.id = ag.genre_id WHERE ag.album_id IN (",
+         ids, n, genres},
+    };
+    int r = library_song_refs(conn, arena, parts, sizeof(parts) / sizeof(parts[0]));
     if (r < 0)
         return r;
     for (size_t i = 0; i < n; i++) {

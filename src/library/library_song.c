@@ -51,6 +51,21 @@ static const char *song_text_or_null(DbStmt *st, Arena *arena, int col, int *oom
     return copy;
 }
 
+/* Returns "root/path". Sets *oom when out of memory. */
+static const char *song_join(Arena *arena, const char *root, const char *path, int *oom)
+{
+    size_t a = strlen(root), b = strlen(path);
+    char *out = arena_alloc(arena, a + b + 2);
+    if (!out) {
+        *oom = 1;
+        return NULL;
+    }
+    memcpy(out, root, a);
+    out[a] = '/';
+    memcpy(out + a + 1, path, b + 1);
+    return out;
+}
+
 static bool song_double(DbStmt *st, int col, double *ret_value)
 {
     if (db_column_is_null(st, col))
@@ -68,9 +83,7 @@ static int song_read(DbStmt *st, Arena *arena, Song *s, const char **ret_sort_ke
     s->library_id = db_column_int64(st, 1);
     s->path = song_text(st, arena, 2, &oom);
     const char *root = db_column_text(st, 3);
-    s->full_path = arena_printf(arena, "%s/%s", root ? root : "", s->path ? s->path : "");
-    if (!s->full_path)
-        oom = 1;
+    s->full_path = song_join(arena, root ? root : "", s->path ? s->path : "", &oom);
     s->size = db_column_int64(st, 4);
     s->mtime = db_column_int64(st, 5);
     s->format = song_text(st, arena, 6, &oom);
@@ -123,75 +136,149 @@ static int song_read(DbStmt *st, Arena *arena, Song *s, const char **ret_sort_ke
     return 0;
 }
 
-int library_song_refs(DbConn *conn, Arena *arena, const char *sql_head, const char *sql_tail,
-                      const char *const *keys, size_t n, LibraryRefs *refs)
+/* One key of library_song_refs(): its text and the refs entry it fills. */
+typedef struct SongRefKey {
+    const char *key;
+    size_t index;
+} SongRefKey;
+
+static int song_ref_key_cmp(const void *a, const void *b)
 {
-    size_t bound = 0;
-    for (size_t i = 0; i < n; i++)
-        bound += keys[i] && *keys[i];
-    if (bound == 0)
-        return 0;
-    /* "?, ?, ..." for the keys: built from fixed text only. */
-    size_t head_len = strlen(sql_head), tail_len = strlen(sql_tail);
-    char *sql = arena_alloc(arena, head_len + bound * 3 + tail_len + 1);
-    if (!sql)
+    const SongRefKey *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* Returns the first entry of sorted[0..n) whose key is `key`, or NULL. */
+static const SongRefKey *song_ref_find(const SongRefKey *sorted, size_t n, const char *key)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(sorted[mid].key, key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && strcmp(sorted[lo].key, key) == 0 ? &sorted[lo] : NULL;
+}
+
+/* Appends (id, name) to `rf`; capacity doubles at powers of two (arena memory, no realloc). */
+static int song_ref_append(Arena *arena, LibraryRefs *rf, const char *id, const char *name)
+{
+    if ((rf->n & (rf->n - 1)) == 0) {
+        size_t cap = rf->n ? rf->n * 2 : 1;
+        LibraryRef *grown = arena_alloc(arena, cap * sizeof(*grown));
+        if (!grown)
+            return -ENOMEM;
+        if (rf->n)
+            memcpy(grown, rf->items, rf->n * sizeof(*grown));
+        rf->items = grown;
+    }
+    LibraryRef *ref = &rf->items[rf->n];
+    ref->id = arena_strdup(arena, id);
+    ref->name = arena_strdup(arena, name);
+    if (!ref->id || !ref->name)
         return -ENOMEM;
-    memcpy(sql, sql_head, head_len);
-    size_t off = head_len;
-    for (size_t i = 0; i < bound; i++) {
+    rf->n++;
+    return 0;
+}
+
+/* The keys of one part, sorted, so a row finds its objects by binary search and a key shared
+ * by several objects (the album of ten songs) is bound once and filled once. */
+typedef struct SongRefSet {
+    SongRefKey *sorted;
+    size_t m;     /* keys that are not "" */
+    size_t bound; /* distinct keys */
+} SongRefSet;
+
+static int song_ref_set(Arena *arena, const LibraryRefPart *part, SongRefSet *set)
+{
+    set->sorted = arena_alloc(arena, (part->n ? part->n : 1) * sizeof(*set->sorted));
+    if (!set->sorted)
+        return -ENOMEM;
+    set->m = set->bound = 0;
+    for (size_t i = 0; i < part->n; i++) {
+        if (part->keys[i] && *part->keys[i])
+            set->sorted[set->m++] = (SongRefKey){part->keys[i], i};
+    }
+    qsort(set->sorted, set->m, sizeof(*set->sorted), song_ref_key_cmp);
+    for (size_t i = 0; i < set->m; i++)
+        set->bound += i == 0 || strcmp(set->sorted[i - 1].key, set->sorted[i].key) != 0;
+    return 0;
+}
+
+/* Builds "SELECT " + part->sql + "?, ?, ...) ORDER BY ..." from fixed text only, one "?" per
+ * distinct key. Returns the Arena-owned SQL or NULL. */
+static char *song_ref_sql(Arena *arena, const LibraryRefPart *part, const SongRefSet *set)
+{
+    static const char select[] = "SELECT ", order[] = ") ORDER BY 1, 4, 5, 2";
+    size_t head = strlen(part->sql);
+    char *sql = arena_alloc(arena, sizeof(select) + head + 2 * set->bound + sizeof(order));
+    if (!sql)
+        return NULL;
+    size_t off = sizeof(select) - 1;
+    memcpy(sql, select, off);
+    memcpy(sql + off, part->sql, head);
+    off += head;
+    for (size_t i = 0; i < set->bound; i++) {
         if (i)
             sql[off++] = ',';
         sql[off++] = '?';
     }
-    memcpy(sql + off, sql_tail, tail_len + 1);
+    memcpy(sql + off, order, sizeof(order));
+    return sql;
+}
+
+/* library_song_refs() for one part. */
+static int song_refs_one(DbConn *conn, Arena *arena, const LibraryRefPart *part)
+{
+    SongRefSet set;
+    int r = song_ref_set(arena, part, &set);
+    if (r < 0 || set.bound == 0)
+        return r;
+    char *sql = song_ref_sql(arena, part, &set);
+    if (!sql)
+        return -ENOMEM;
 
     DbStmt *st;
-    int r = db_prepare(conn, sql, &st);
-    if (r < 0)
+    if ((r = db_prepare(conn, sql, &st)) < 0)
         return r;
     int idx = 1;
-    for (size_t i = 0; i < n; i++) {
-        if (keys[i] && *keys[i] && (r = db_bind_text(st, idx++, keys[i])) < 0)
+    for (size_t i = 0; i < set.m; i++) {
+        if ((i == 0 || strcmp(set.sorted[i - 1].key, set.sorted[i].key) != 0) &&
+            (r = db_bind_text(st, idx++, set.sorted[i].key)) < 0)
             goto out_finalize;
     }
-    /* Rows come grouped by key; count first into a growable list per key. */
+    /* Each row goes to the first object of its key, in row order. */
     while ((r = db_step(st)) == DB_ROW) {
         const char *key = db_column_text(st, 0);
         const char *id = db_column_text(st, 1);
         const char *name = db_column_text(st, 2);
-        if (!key || !id)
-            continue;
-        for (size_t i = 0; i < n; i++) {
-            if (!keys[i] || strcmp(keys[i], key) != 0)
-                continue;
-            LibraryRefs *rf = &refs[i];
-            /* Capacity doubles at powers of two: arena memory, no realloc needed. */
-            if ((rf->n & (rf->n - 1)) == 0) {
-                size_t cap = rf->n ? rf->n * 2 : 1;
-                LibraryRef *grown = arena_alloc(arena, cap * sizeof(*grown));
-                if (!grown) {
-                    r = -ENOMEM;
-                    goto out_finalize;
-                }
-                if (rf->n)
-                    memcpy(grown, rf->items, rf->n * sizeof(*grown));
-                rf->items = grown;
-            }
-            LibraryRef *ref = &rf->items[rf->n];
-            ref->id = arena_strdup(arena, id);
-            ref->name = arena_strdup(arena, name ? name : "");
-            if (!ref->id || !ref->name) {
-                r = -ENOMEM;
-                goto out_finalize;
-            }
-            rf->n++;
-        }
+        const SongRefKey *hit = key && id ? song_ref_find(set.sorted, set.m, key) : NULL;
+        if (hit && (r = song_ref_append(arena, &part->refs[hit->index], id, name ? name : "")) < 0)
+            goto out_finalize;
     }
     if (r > 0)
         r = 0;
+    /* The other objects of a key share its (read-only) refs. */
+    for (size_t i = 1; r == 0 && i < set.m; i++) {
+        if (strcmp(set.sorted[i - 1].key, set.sorted[i].key) == 0)
+            part->refs[set.sorted[i].index] = part->refs[set.sorted[i - 1].index];
+    }
 out_finalize:
     db_finalize(st);
     return r;
+}
+
+int library_song_refs(DbConn *conn, Arena *arena, const LibraryRefPart *parts, size_t n_parts)
+{
+    for (size_t p = 0; p < n_parts; p++) {
+        int r = song_refs_one(conn, arena, &parts[p]);
+        if (r < 0)
+            return r;
+    }
+    return 0;
 }
 
 int library_song_attach(DbConn *conn, Arena *arena, Song *songs, size_t n)
@@ -209,22 +296,19 @@ int library_song_attach(DbConn *conn, Arena *arena, Song *songs, size_t n)
         ids[i] = songs[i].id;
         album_ids[i] = songs[i].album_id;
     }
-    int r = library_song_refs(conn, arena,
-                              "SELECT sa.song_id, a.id, a.name FROM song_artists sa"
-                              " JOIN artists a ON a.id = sa.artist_id WHERE sa.song_id IN (",
-                              ") ORDER BY sa.song_id, sa.position, a.id", ids, n, artists);
-    if (r < 0)
-        return r;
-    r = library_song_refs(conn, arena,
-                          "SELECT aa.album_id, a.id, a.name FROM album_artists aa"
-                          " JOIN artists a ON a.id = aa.artist_id WHERE aa.album_id IN (",
-                          ") ORDER BY aa.album_id, aa.position, a.id", album_ids, n, album_artists);
-    if (r < 0)
-        return r;
-    r = library_song_refs(conn, arena,
-                          "SELECT sg.song_id, g.id, g.name FROM song_genres sg"
-                          " JOIN genres g ON g.id = sg.genre_id WHERE sg.song_id IN (",
-                          ") ORDER BY sg.song_id, g.sort_name, g.id", ids, n, genres);
+    /* Artists in tag order, genres by name. */
+    const LibraryRefPart parts[] = {
+        {"sa.song_id, a.id, a.name, sa.position, '' FROM song_artists sa"
+         " JOIN artists a ON a.id = sa.artist_id WHERE sa.song_id IN (",
+         ids, n, artists},
+        {"aa.album_id, a.id, a.name, aa.position, '' FROM album_artists aa"
+         " JOIN artists a ON a.id = aa.artist_id WHERE aa.album_id IN (",
+         album_ids, n, album_artists},
+        {"sg.song_id, g.id, g.name, 0, g.sort_name FROM song_genres sg"
+         " JOIN genres g ON g.id = sg.genre_id WHERE sg.song_id IN (",
+         ids, n, genres},
+    };
+    int r = library_song_refs(conn, arena, parts, sizeof(parts) / sizeof(parts[0]));
     if (r < 0)
         return r;
     for (size_t i = 0; i < n; i++) {

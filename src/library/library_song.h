@@ -1,7 +1,8 @@
 /*
  * library_song.h - songs as the APIs see them: fetch one, list them by keyset, the songs of
  * an album or a folder, a batch by id (search), lyrics text, and the related rows (artists,
- * album artists, genres) loaded for a whole page in one query each.
+ * album artists, genres) loaded for a whole page in one query each (read from indexes alone
+ * for artists, migration 0008).
  *
  * Lists are ordered by (sort_title, id) and paged with an opaque cursor naming the last row
  * seen (library_cursor.h), so the last page costs what the first does. Songs marked
@@ -156,14 +157,23 @@ int library_song_lyrics_scoped(DbConn *conn, Arena *arena, const LibraryScope *s
                                const char *id, const char **ret_text, bool *ret_synced);
 
 /* Loads the related rows of `n` songs (artists, album artists, genres) with one query each.
- * Returns 0 or ERR_DB. */
+ * Returns 0, -ENOMEM or ERR_DB. */
 int library_song_attach(DbConn *conn, Arena *arena, Song *songs, size_t n);
 
-/* Runs "sql_head ?, ?, ... sql_tail" with the `n` keys bound (keys "" are skipped), whose
- * rows are (key, id, name), and appends each row to refs[i] for every i whose keys[i]
- * equals the row's key, in row order. `refs` has n entries, zeroed by the caller. The SQL
- * parts are fixed strings of the caller, never request text. Returns 0 or ERR_DB. */
-int library_song_refs(DbConn *conn, Arena *arena, const char *sql_head, const char *sql_tail,
-                      const char *const *keys, size_t n, LibraryRefs *refs);
+/* One kind of related row for library_song_refs(): `sql` is fixed text of the caller (never
+ * request text) selecting "key, id, name, position, sort_text FROM ... WHERE key IN (", and
+ * refs[i] receives the rows whose key is keys[i] (n entries; "" keys are skipped). */
+typedef struct LibraryRefPart {
+    const char *sql;
+    const char *const *keys;
+    size_t n;
+    LibraryRefs *refs; /* n entries, zeroed by the caller */
+} LibraryRefPart;
+
+/* Loads the related rows of each of the `n_parts` parts with one query per part (each
+ * distinct key bound once), ordered by key, position, sort_text, id, and appends each row to
+ * refs[i] for every i whose key equals the row's; objects with the same key share one
+ * (read-only) array. Returns 0, -ENOMEM or ERR_DB. */
+int library_song_refs(DbConn *conn, Arena *arena, const LibraryRefPart *parts, size_t n_parts);
 
 #endif

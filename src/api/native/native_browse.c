@@ -13,43 +13,66 @@
 
 #include <string.h>
 
+/* The object of an artist, left open for the caller's extra fields. */
+static void native_browse_artist_open(ApiJson *w, const char *key, const Artist *a)
+{
+    api_json_object(w, key);
+    api_json_str(w, "id", a->id);
+    api_json_str(w, "name", a->name);
+    api_json_int(w, "albumCount", a->album_count);
+    api_json_int(w, "songCount", a->song_count);
+    api_json_opt_str(w, "imageId", a->image_id);
+    api_json_opt_str(w, "coverId", a->image_id);
+}
+
+void native_browse_write_artist(ApiJson *w, const char *key, const Artist *a)
+{
+    native_browse_artist_open(w, key, a);
+    api_json_end(w);
+}
+
+/* The object of an album, left open for the caller's extra fields. */
+static void native_browse_album_open(ApiJson *w, const char *key, const Album *a)
+{
+    api_json_object(w, key);
+    api_json_str(w, "id", a->id);
+    api_json_str(w, "name", a->name);
+    api_json_str(w, "artist", a->artist);
+    api_json_opt_str(w, "artistId", a->artist_id);
+    native_songs_write_refs(w, "artists", &a->artists);
+    api_json_int_opt(w, "year", a->year);
+    api_json_int_opt(w, "originalYear", a->original_year);
+    api_json_opt_str(w, "releaseDate", a->release_date);
+    native_songs_write_refs(w, "genres", &a->genres);
+    api_json_int(w, "songCount", a->song_count);
+    api_json_int(w, "discCount", a->disc_count);
+    api_json_int(w, "durationMs", a->duration_ms);
+    api_json_opt_str(w, "coverId", a->cover_id);
+    api_json_bool(w, "compilation", a->compilation);
+    api_json_opt_str(w, "musicBrainzId", a->mbid);
+    api_json_int(w, "createdAt", a->created_at);
+}
+
+void native_browse_write_album(ApiJson *w, const char *key, const Album *a)
+{
+    native_browse_album_open(w, key, a);
+    api_json_end(w);
+}
+
 json_t *native_browse_artist_json(HttpRequest *req, const Artist *a)
 {
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    json_object_set_new(o, "id", api_json_string(req, a->id));
-    json_object_set_new(o, "name", api_json_string(req, a->name));
-    json_object_set_new(o, "albumCount", json_integer(a->album_count));
-    json_object_set_new(o, "songCount", json_integer(a->song_count));
-    json_object_set_new(o, "imageId", api_json_opt_string(req, a->image_id));
-    json_object_set_new(o, "coverId", api_json_opt_string(req, a->image_id));
-    return o;
+    ApiJson w;
+    api_json_tree(&w, req->arena);
+    native_browse_write_artist(&w, NULL, a);
+    return api_json_take(&w);
 }
 
 json_t *native_browse_album_json(HttpRequest *req, const Album *a)
 {
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    json_object_set_new(o, "id", api_json_string(req, a->id));
-    json_object_set_new(o, "name", api_json_string(req, a->name));
-    json_object_set_new(o, "artist", api_json_string(req, a->artist));
-    json_object_set_new(o, "artistId", api_json_opt_string(req, a->artist_id));
-    json_object_set_new(o, "artists", native_songs_refs_json(req, &a->artists));
-    json_object_set_new(o, "year", a->year ? json_integer(a->year) : json_null());
-    json_object_set_new(o, "originalYear",
-                        a->original_year ? json_integer(a->original_year) : json_null());
-    json_object_set_new(o, "releaseDate", api_json_opt_string(req, a->release_date));
-    json_object_set_new(o, "genres", native_songs_refs_json(req, &a->genres));
-    json_object_set_new(o, "songCount", json_integer(a->song_count));
-    json_object_set_new(o, "discCount", json_integer(a->disc_count));
-    json_object_set_new(o, "durationMs", json_integer(a->duration_ms));
-    json_object_set_new(o, "coverId", api_json_opt_string(req, a->cover_id));
-    json_object_set_new(o, "compilation", json_boolean(a->compilation));
-    json_object_set_new(o, "musicBrainzId", api_json_opt_string(req, a->mbid));
-    json_object_set_new(o, "createdAt", json_integer(a->created_at));
-    return o;
+    ApiJson w;
+    api_json_tree(&w, req->arena);
+    native_browse_write_album(&w, NULL, a);
+    return api_json_take(&w);
 }
 
 static json_t *native_browse_folder_json(HttpRequest *req, const Folder *f)
@@ -83,10 +106,11 @@ int native_browse_artists(HttpRequest *req, HttpResponse *res)
     db_release(conn);
     if (r < 0)
         return api_paged_error(req, res, r);
-    json_t *items = json_array();
-    for (size_t i = 0; items && i < n; i++)
-        json_array_append_new(items, native_browse_artist_json(req, &artists[i]));
-    return api_paged(req, res, items, next);
+    ApiJson w;
+    api_paged_start(&w);
+    for (size_t i = 0; i < n; i++)
+        native_browse_write_artist(&w, NULL, &artists[i]);
+    return api_paged_send(&w, req, res, next);
 }
 
 int native_browse_artist(HttpRequest *req, HttpResponse *res)
@@ -102,18 +126,15 @@ int native_browse_artist(HttpRequest *req, HttpResponse *res)
     db_release(conn);
     if (r < 0)
         return api_error_from(req, res, r);
-    json_t *o = native_browse_artist_json(req, &artist);
-    json_t *list = json_array();
-    for (size_t i = 0; list && i < n; i++)
-        json_array_append_new(list, native_browse_album_json(req, &albums[i]));
-    if (o && list)
-        json_object_set_new(o, "albums", list);
-    else {
-        json_decref(o);
-        json_decref(list);
-        o = NULL;
-    }
-    return api_json_respond(req, res, 200, o);
+    ApiJson w;
+    api_json_text(&w, API_JSON_TEXT_MAX);
+    native_browse_artist_open(&w, NULL, &artist);
+    api_json_array(&w, "albums");
+    for (size_t i = 0; i < n; i++)
+        native_browse_write_album(&w, NULL, &albums[i]);
+    api_json_end(&w);
+    api_json_end(&w);
+    return api_json_send(&w, req, res, 200);
 }
 
 /* ?list= values: the orders we have, and those that need per-user data we do not have yet. */
@@ -205,10 +226,11 @@ int native_browse_albums(HttpRequest *req, HttpResponse *res)
         return api_error(req, res, 404, "not_found", "no such genre");
     if (r < 0)
         return api_paged_error(req, res, r);
-    json_t *items = json_array();
-    for (size_t i = 0; items && i < n; i++)
-        json_array_append_new(items, native_browse_album_json(req, &albums[i]));
-    return api_paged(req, res, items, next);
+    ApiJson w;
+    api_paged_start(&w);
+    for (size_t i = 0; i < n; i++)
+        native_browse_write_album(&w, NULL, &albums[i]);
+    return api_paged_send(&w, req, res, next);
 }
 
 /* Loads the album of the route's {id} with its songs. Answers errors itself. */
@@ -234,18 +256,15 @@ int native_browse_album(HttpRequest *req, HttpResponse *res)
     size_t n;
     if (native_browse_album_load(req, res, &album, &songs, &n) < 0)
         return 0;
-    json_t *o = native_browse_album_json(req, &album);
-    json_t *list = json_array();
-    for (size_t i = 0; list && i < n; i++)
-        json_array_append_new(list, native_songs_json(req, &songs[i]));
-    if (o && list)
-        json_object_set_new(o, "songs", list);
-    else {
-        json_decref(o);
-        json_decref(list);
-        o = NULL;
-    }
-    return api_json_respond(req, res, 200, o);
+    ApiJson w;
+    api_json_text(&w, API_JSON_TEXT_MAX);
+    native_browse_album_open(&w, NULL, &album);
+    api_json_array(&w, "songs");
+    for (size_t i = 0; i < n; i++)
+        native_songs_write(&w, NULL, &songs[i]);
+    api_json_end(&w);
+    api_json_end(&w);
+    return api_json_send(&w, req, res, 200);
 }
 
 int native_browse_album_download(HttpRequest *req, HttpResponse *res)

@@ -31,82 +31,97 @@
 #define NATIVE_SONG_ESTIMATE_MARGIN 2
 #define NATIVE_SONG_ESTIMATE_HEADER 4096
 
-json_t *native_songs_refs_json(HttpRequest *req, const LibraryRefs *refs)
+void native_songs_write_refs(ApiJson *w, const char *key, const LibraryRefs *refs)
 {
-    json_t *a = json_array();
-    for (size_t i = 0; a && i < refs->n; i++) {
-        json_t *o = json_object();
-        if (!o)
-            break;
-        json_object_set_new(o, "id", api_json_string(req, refs->items[i].id));
-        json_object_set_new(o, "name", api_json_string(req, refs->items[i].name));
-        json_array_append_new(a, o);
+    api_json_array(w, key);
+    for (size_t i = 0; i < refs->n; i++) {
+        api_json_object(w, NULL);
+        api_json_str(w, "id", refs->items[i].id);
+        api_json_str(w, "name", refs->items[i].name);
+        api_json_end(w);
     }
-    return a;
+    api_json_end(w);
 }
 
-static json_t *native_song_opt_real(bool has, double v)
+json_t *native_songs_refs_json(HttpRequest *req, const LibraryRefs *refs)
 {
-    return has ? json_real(v) : json_null();
+    ApiJson w;
+    api_json_tree(&w, req->arena);
+    native_songs_write_refs(&w, NULL, refs);
+    return api_json_take(&w);
+}
+
+/* A ReplayGain value, or null when the tag is absent. */
+static void native_song_gain(ApiJson *w, const char *key, bool has, double v)
+{
+    if (has)
+        api_json_real(w, key, v);
+    else
+        api_json_null(w, key);
+}
+
+void native_songs_write(ApiJson *w, const char *key, const Song *s)
+{
+    api_json_object(w, key);
+    api_json_str(w, "id", s->id);
+    api_json_str(w, "title", s->title);
+    api_json_str(w, "artist", s->artist);
+    api_json_str(w, "album", s->album);
+    api_json_str(w, "albumArtist", s->album_artist);
+    api_json_opt_str(w, "artistId", s->artist_id);
+    api_json_opt_str(w, "albumId", s->album_id);
+    native_songs_write_refs(w, "artists", &s->artists);
+    native_songs_write_refs(w, "albumArtists", &s->album_artists);
+    api_json_int_opt(w, "track", s->track);
+    api_json_int_opt(w, "trackTotal", s->track_total);
+    api_json_int_opt(w, "disc", s->disc);
+    api_json_int_opt(w, "discTotal", s->disc_total);
+    api_json_opt_str(w, "discSubtitle", s->disc_subtitle);
+    api_json_int_opt(w, "year", s->year);
+    api_json_int_opt(w, "originalYear", s->original_year);
+    api_json_opt_str(w, "releaseDate", s->release_date);
+    api_json_str(w, "genre", s->genre);
+    native_songs_write_refs(w, "genres", &s->genres);
+    api_json_bool(w, "compilation", s->compilation);
+    api_json_int(w, "durationMs", s->duration_ms);
+    api_json_int(w, "bitrate", s->bitrate);
+    api_json_int(w, "sampleRate", s->sample_rate);
+    api_json_int_opt(w, "bitDepth", s->bit_depth);
+    api_json_int(w, "channels", s->channels);
+    api_json_str(w, "format", s->format);
+    api_json_str(w, "codec", s->codec);
+    api_json_int(w, "size", s->size);
+    api_json_str(w, "path", s->path);
+    api_json_int(w, "libraryId", s->library_id);
+    api_json_opt_str(w, "folderId", s->folder_id);
+    api_json_object(w, "musicBrainz");
+    api_json_opt_str(w, "trackId", s->mbid);
+    api_json_opt_str(w, "recordingId", s->mbid_recording);
+    api_json_opt_str(w, "albumId", s->mbid_album);
+    api_json_opt_str(w, "artistId", s->mbid_artist);
+    api_json_opt_str(w, "albumArtistId", s->mbid_album_artist);
+    api_json_opt_str(w, "releaseGroupId", s->mbid_release_group);
+    api_json_end(w);
+    api_json_object(w, "replayGain");
+    native_song_gain(w, "trackGain", s->has_rg_track_gain, s->rg_track_gain);
+    native_song_gain(w, "trackPeak", s->has_rg_track_peak, s->rg_track_peak);
+    native_song_gain(w, "albumGain", s->has_rg_album_gain, s->rg_album_gain);
+    native_song_gain(w, "albumPeak", s->has_rg_album_peak, s->rg_album_peak);
+    api_json_end(w);
+    api_json_int_opt(w, "bpm", s->bpm);
+    api_json_opt_str(w, "label", s->label);
+    api_json_opt_str(w, "comment", s->comment);
+    api_json_bool(w, "hasLyrics", s->has_lyrics);
+    api_json_opt_str(w, "coverId", s->cover_id);
+    api_json_end(w);
 }
 
 json_t *native_songs_json(HttpRequest *req, const Song *s)
 {
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    json_object_set_new(o, "id", api_json_string(req, s->id));
-    json_object_set_new(o, "title", api_json_string(req, s->title));
-    json_object_set_new(o, "artist", api_json_string(req, s->artist));
-    json_object_set_new(o, "album", api_json_string(req, s->album));
-    json_object_set_new(o, "albumArtist", api_json_string(req, s->album_artist));
-    json_object_set_new(o, "artistId", api_json_opt_string(req, s->artist_id));
-    json_object_set_new(o, "albumId", api_json_opt_string(req, s->album_id));
-    json_object_set_new(o, "artists", native_songs_refs_json(req, &s->artists));
-    json_object_set_new(o, "albumArtists", native_songs_refs_json(req, &s->album_artists));
-    json_object_set_new(o, "track", api_json_opt_int(s->track));
-    json_object_set_new(o, "trackTotal", api_json_opt_int(s->track_total));
-    json_object_set_new(o, "disc", api_json_opt_int(s->disc));
-    json_object_set_new(o, "discTotal", api_json_opt_int(s->disc_total));
-    json_object_set_new(o, "discSubtitle", api_json_opt_string(req, s->disc_subtitle));
-    json_object_set_new(o, "year", api_json_opt_int(s->year));
-    json_object_set_new(o, "originalYear", api_json_opt_int(s->original_year));
-    json_object_set_new(o, "releaseDate", api_json_opt_string(req, s->release_date));
-    json_object_set_new(o, "genre", api_json_string(req, s->genre));
-    json_object_set_new(o, "genres", native_songs_refs_json(req, &s->genres));
-    json_object_set_new(o, "compilation", json_boolean(s->compilation));
-    json_object_set_new(o, "durationMs", json_integer(s->duration_ms));
-    json_object_set_new(o, "bitrate", json_integer(s->bitrate));
-    json_object_set_new(o, "sampleRate", json_integer(s->sample_rate));
-    json_object_set_new(o, "bitDepth", api_json_opt_int(s->bit_depth));
-    json_object_set_new(o, "channels", json_integer(s->channels));
-    json_object_set_new(o, "format", api_json_string(req, s->format));
-    json_object_set_new(o, "codec", api_json_string(req, s->codec));
-    json_object_set_new(o, "size", json_integer(s->size));
-    json_object_set_new(o, "path", api_json_string(req, s->path));
-    json_object_set_new(o, "libraryId", json_integer(s->library_id));
-    json_object_set_new(o, "folderId", api_json_opt_string(req, s->folder_id));
-    json_object_set_new(o, "musicBrainz",
-                        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "trackId",
-                                  api_json_opt_string(req, s->mbid), "recordingId",
-                                  api_json_opt_string(req, s->mbid_recording), "albumId",
-                                  api_json_opt_string(req, s->mbid_album), "artistId",
-                                  api_json_opt_string(req, s->mbid_artist), "albumArtistId",
-                                  api_json_opt_string(req, s->mbid_album_artist), "releaseGroupId",
-                                  api_json_opt_string(req, s->mbid_release_group)));
-    json_object_set_new(
-        o, "replayGain",
-        json_pack("{s:o, s:o, s:o, s:o}", "trackGain",
-                  native_song_opt_real(s->has_rg_track_gain, s->rg_track_gain), "trackPeak",
-                  native_song_opt_real(s->has_rg_track_peak, s->rg_track_peak), "albumGain",
-                  native_song_opt_real(s->has_rg_album_gain, s->rg_album_gain), "albumPeak",
-                  native_song_opt_real(s->has_rg_album_peak, s->rg_album_peak)));
-    json_object_set_new(o, "bpm", api_json_opt_int(s->bpm));
-    json_object_set_new(o, "label", api_json_opt_string(req, s->label));
-    json_object_set_new(o, "comment", api_json_opt_string(req, s->comment));
-    json_object_set_new(o, "hasLyrics", json_boolean(s->has_lyrics));
-    json_object_set_new(o, "coverId", api_json_opt_string(req, s->cover_id));
-    return o;
+    ApiJson w;
+    api_json_tree(&w, req->arena);
+    native_songs_write(&w, NULL, s);
+    return api_json_take(&w);
 }
 
 int native_songs_list(HttpRequest *req, HttpResponse *res)
@@ -128,10 +143,11 @@ int native_songs_list(HttpRequest *req, HttpResponse *res)
     if (r < 0)
         return api_paged_error(req, res, r);
 
-    json_t *items = json_array();
-    for (size_t i = 0; items && i < n; i++)
-        json_array_append_new(items, native_songs_json(req, &songs[i]));
-    return api_paged(req, res, items, next);
+    ApiJson w;
+    api_paged_start(&w);
+    for (size_t i = 0; i < n; i++)
+        native_songs_write(&w, NULL, &songs[i]);
+    return api_paged_send(&w, req, res, next);
 }
 
 /* Loads the song named by the route's {id}. Answers the error itself. */
@@ -154,7 +170,10 @@ int native_songs_get(HttpRequest *req, HttpResponse *res)
     Song song;
     if (native_song_load(req, res, &song) < 0)
         return 0;
-    return api_json_respond(req, res, 200, native_songs_json(req, &song));
+    ApiJson w;
+    api_json_text(&w, API_JSON_TEXT_MAX);
+    native_songs_write(&w, NULL, &song);
+    return api_json_send(&w, req, res, 200);
 }
 
 /* The base name of the music folder holding `song` (its full path less its path). */

@@ -5,6 +5,7 @@
 #ifndef SWAZ_NATIVE_SONGS_H
 #define SWAZ_NATIVE_SONGS_H
 
+#include "api/api_json.h"
 #include "http/http_request.h"
 #include "library/library_song.h"
 
@@ -21,11 +22,16 @@ int native_songs_get(HttpRequest *req, HttpResponse *res);
 /* GET /api/songs/{id}/lyrics -> {"synced":bool,"lines":[{"startMs":n|null,"text":s}]}. */
 int native_songs_lyrics(HttpRequest *req, HttpResponse *res);
 
-/* Returns the JSON of a song (with its related rows), or NULL when out of memory.
- * New reference. */
-json_t *native_songs_json(HttpRequest *req, const Song *s);
+/* Writes the JSON object of a song (with its related rows) under `key` (NULL: an array
+ * element or the whole answer). */
+void native_songs_write(ApiJson *w, const char *key, const Song *s);
 
-/* Returns a JSON array of {"id","name"} for `refs`, or NULL. New reference. */
+/* Writes a JSON array of {"id","name"} for `refs` under `key`. */
+void native_songs_write_refs(ApiJson *w, const char *key, const LibraryRefs *refs);
+
+/* The same as jansson values, for answers assembled from json_t pieces: NULL when out of
+ * memory. New reference. */
+json_t *native_songs_json(HttpRequest *req, const Song *s);
 json_t *native_songs_refs_json(HttpRequest *req, const LibraryRefs *refs);
 
 /* Answers `song` as its original file (Range, conditional requests; X-Accel-Redirect behind a

@@ -788,6 +788,57 @@ static void test_ping(void **state)
     assert_int_equal(db_ping(t->db), 0);
 }
 
+/* Runs "SELECT ? + k" (its own SQL text per k) with `v` bound and checks the sum. */
+static void test_add(DbConn *conn, int k, int64_t v)
+{
+    char sql[64];
+    snprintf(sql, sizeof(sql), "SELECT ? + %d", k);
+    DbStmt *stmt = NULL;
+    assert_int_equal(db_prepare(conn, sql, &stmt), 0);
+    assert_int_equal(db_bind_int64(stmt, 1, v), 0);
+    assert_int_equal(db_step(stmt), DB_ROW);
+    assert_int_equal(db_column_int64(stmt, 0), v + k);
+    assert_int_equal(db_step(stmt), DB_DONE);
+    db_finalize(stmt);
+}
+
+/* Statements are cached per connection (prepared on the server on PostgreSQL): far more
+ * distinct statements than the cache holds, each run again after eviction, still answer
+ * right; a statement that fails in a transaction, and one prepared in the failed
+ * transaction, fail without spoiling the cache once the transaction is rolled back. */
+static void test_statement_reuse(void **state)
+{
+    TestDb *t = test_begin(state);
+    DbConn *conn = NULL;
+    assert_int_equal(db_acquire(t->db, &conn), 0);
+    for (int round = 0; round < 2; round++) {
+        for (int k = 0; k < 200; k++)
+            test_add(conn, k, round * 1000 + k);
+    }
+    test_add(conn, 7, 1);
+    test_add(conn, 7, 2);
+
+    DbStmt *stmt = NULL;
+    assert_int_equal(db_begin(conn), 0);
+    assert_int_equal(db_prepare(conn, "SELECT CAST(? AS INTEGER) / 0", &stmt), 0);
+    assert_int_equal(db_bind_int64(stmt, 1, 1), 0);
+    int r = db_step(stmt);
+    db_finalize(stmt);
+    if (t->kind == DB_KIND_POSTGRES) {
+        assert_int_equal(r, ERR_DB); /* division by zero aborts the transaction */
+        assert_int_equal(db_prepare(conn, "SELECT ? + 1000", &stmt), 0);
+        assert_int_equal(db_bind_int64(stmt, 1, 1), 0);
+        assert_int_equal(db_step(stmt), ERR_DB);
+        db_finalize(stmt);
+    } else {
+        assert_int_equal(r, DB_ROW); /* SQLite answers NULL */
+    }
+    assert_int_equal(db_rollback(conn), 0);
+    test_add(conn, 1000, 1);
+    test_add(conn, 7, 3);
+    db_release(conn);
+}
+
 static void test_reconnect(void **state)
 {
     TestDb *t = test_begin(state);
@@ -889,6 +940,7 @@ static void test_redaction(void **state)
     X(test_upsert_returning)                                                                       \
     X(test_pool_exhaustion)                                                                        \
     X(test_ping)                                                                                   \
+    X(test_statement_reuse)                                                                        \
     X(test_reconnect)                                                                              \
     X(test_redaction)
 

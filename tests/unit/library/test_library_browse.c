@@ -412,6 +412,32 @@ static void browse_case(const char *url, const char *dir)
     assert_int_equal(
         library_song_filter(c, a, NULL, &all, LIMIT_SONG_OFFSET_MAX + 1, 5, &songs, &n), -EINVAL);
 
+    /* Related rows of a page, one query per relation: artists in tag order, genres by name,
+     * the songs of one album share its album artists; repeated and unknown ids. */
+    const char *const page[] = {"c008", "c001", "c002", "c008", "nope", "c003"};
+    assert_int_equal(library_song_by_ids(c, a, page, 6, &songs, &n), 0);
+    assert_int_equal(n, 5);
+    assert_string_equal(songs[0].id, "c008");
+    assert_int_equal(songs[0].artists.n, 2);
+    assert_string_equal(songs[0].artists.items[0].id, "aa03");
+    assert_string_equal(songs[0].artists.items[1].id, "aa04");
+    assert_string_equal(songs[0].artists.items[1].name, "Zed");
+    assert_int_equal(songs[0].album_artists.n, 2);
+    assert_string_equal(songs[0].album_artists.items[0].id, "aa03");
+    assert_int_equal(songs[0].genres.n, 2);
+    assert_string_equal(songs[0].genres.items[0].name, "Jazz");
+    assert_string_equal(songs[0].genres.items[1].name, "Rock");
+    assert_string_equal(songs[3].id, "c008");
+    assert_int_equal(songs[3].genres.n, 2);
+    assert_int_equal(songs[1].artists.n, 1); /* c001 has a song_artists row, c002 none */
+    assert_int_equal(songs[2].artists.n, 0);
+    assert_int_equal(songs[1].album_artists.n, 1);
+    assert_ptr_equal(songs[1].album_artists.items, songs[2].album_artists.items);
+    assert_string_equal(songs[2].album_artists.items[0].name, "The Beatles");
+    assert_string_equal(songs[4].id, "c003");
+    assert_string_equal(songs[4].album_artists.items[0].id, "aa02");
+    assert_int_equal(songs[4].genres.n, 0);
+
     arena_free(a);
     db_release(c);
     db_close(db);
