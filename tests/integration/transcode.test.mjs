@@ -118,6 +118,33 @@ test('maxBitRate below the original without a format: mp3 at that rate', async (
     assert.ok(Math.abs(p.kbps - 64) / 64 < 0.15, `${p.kbps} kbps`);
 });
 
+test("the user's maxBitrate caps every stream: none asked, or a higher one asked", async () => {
+    const created = await request(server.port, { method: 'POST', path: '/api/users',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username: 'capped', password: 'capped-password-1', maxBitrate: 64 }) });
+    assert.equal(created.status, 201, created.text());
+    const { accessToken: token } = await server.login('capped', 'capped-password-1');
+    const song = byPath.get(FLAC);
+    for (const q of ['', 'maxBitRate=320', 'format=mp3&bitrate=256']) {
+        const res = await request(server.port, { path: streamPath(song, q), token, timeoutMs: 30000 });
+        assert.equal(res.status, 200, `${q}: ${res.text().slice(0, 200)}`);
+        assert.equal(res.headers['content-type'], 'audio/mpeg', q);
+        const p = await probe(res.body, 'capped.mp3');
+        assert.equal(p.stream.codec_name, 'mp3', q);
+        assert.ok(Math.abs(p.kbps - 64) / 64 < 0.15, `${q}: ${p.kbps.toFixed(1)} kbps, cap 64`);
+    }
+    // An explicit lower rate stays lower; format=raw is the original file, as it is asked.
+    const low = await request(server.port, { path: streamPath(song, 'maxBitRate=32'), token,
+        timeoutMs: 30000 });
+    assert.ok(Math.abs((await probe(low.body, 'low32.mp3')).kbps - 32) / 32 < 0.15);
+    const raw = await request(server.port, { path: streamPath(song, 'format=raw'), token });
+    assert.equal(raw.status, 200);
+    assert.equal(raw.headers['content-type'], 'audio/flac');
+    // The administrator has no cap: no parameters is the original.
+    const admin = await request(server.port, { path: streamPath(song, '') });
+    assert.equal(admin.headers['content-type'], 'audio/flac');
+});
+
 test('timeOffset=1 starts one second in', async () => {
     const song = byPath.get(FLAC);
     const source = song.durationMs / 1000;
