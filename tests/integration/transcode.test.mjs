@@ -1,6 +1,7 @@
 // GET /api/songs/{id}/stream with format / bitrate / timeOffset: live in-process transcoding
 // checked with Debian's ffprobe, the original bytes when no transcode is needed, the
-// concurrency limit (429), clients that disconnect, and SIGTERM while transcodes run.
+// concurrency limits (429 per user and in all; the Subsonic error through /rest/stream), the
+// user's maxBitrate, clients that disconnect, and SIGTERM while transcodes run.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +10,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { startServer, allSongs, run, tempDir } from './lib/server.mjs';
 import { request, sha256, errorCode } from './lib/http.mjs';
+import { rest, plainAuth } from './lib/subsonic.mjs';
 
 /** @type {import('./lib/server.mjs').Server} */
 let server;
@@ -278,6 +280,32 @@ test('limits: 429 past the per-user limit; a client that leaves frees its slot; 
         assert.equal(busy.status, 429);
         assert.equal(errorCode(busy), 'too_many_transcodes');
         assert.ok(Number(busy.headers['retry-after']) > 0);
+        // The same refusal through /rest/stream: a Subsonic error, not a stalled stream.
+        const sub = await rest(srv.port, 'stream', { ...plainAuth('admin', srv.admin.password),
+            id: short.id, format: 'mp3', f: 'json' });
+        assert.match(String(sub.headers['content-type']), /json/, 'an envelope, not audio');
+        const env = sub.json()['subsonic-response'];
+        assert.equal(env.status, 'failed');
+        assert.equal(env.error.code, 0);
+        assert.match(env.error.message, /too many songs are being transcoded/i);
+        // Another user has a share of their own; past the total, everyone gets 429.
+        const tokens = {};
+        for (const u of ['second', 'third']) {
+            const made = await request(srv.port, { method: 'POST', path: '/api/users',
+                headers: { 'Content-Type': 'application/json' },
+                body: JSON.stringify({ username: u, password: `${u}-password-1` }) });
+            assert.equal(made.status, 201, made.text());
+            tokens[u] = (await srv.login(u, `${u}-password-1`)).accessToken;
+        }
+        const other = await stalledStream(srv.port, streamPath(long, 'format=opus&bitrate=256'),
+            tokens.second);
+        assert.equal(other.res.statusCode, 200, 'a second user gets the other slot');
+        const over = await request(srv.port, { path: streamPath(short, 'format=mp3'),
+            token: tokens.third });
+        assert.equal(over.status, 429, 'the total is reached');
+        assert.equal(errorCode(over), 'too_many_transcodes');
+        assert.ok(Number(over.headers['retry-after']) > 0);
+        other.req.destroy();
         // Untranscoded streams are not limited.
         const raw = await request(srv.port, { path: streamPath(short, 'format=raw') });
         assert.equal(raw.status, 200);
