@@ -258,3 +258,49 @@ describe('migrate, user management, scan', () => {
             assert.deepEqual(listing[1], listing[0], 'ids or paths changed on the second scan');
         });
 });
+
+describe('a busy database', () => {
+    test('swaz scan waits out another writer holding the database and completes', async () => {
+        const dataDir = tempDir('swaz-cli-busy-');
+        const db = await createDatabase();
+        const ctx = { dataDir, dbUrl: db.url };
+        try {
+            const migrated = await swazCli(['migrate'], ctx);
+            assert.equal(migrated.code, 0, migrated.stderr);
+            // Another process takes the write lock for 7 s, longer than SQLite's busy
+            // timeout (5 s): the scan's writes fail busy at first and must be retried.
+            const holdS = 7;
+            const marker = path.join(dataDir, 'locked');
+            const sqlitePath = path.join(dataDir, 'swaz.db');
+            const count = db.url
+                ? ['psql', ['-X', '-q', '-A', '-t', '-d', db.url, '-c',
+                    'SELECT COUNT(*) FROM songs WHERE missing = 0']]
+                : ['sqlite3', [sqlitePath, 'SELECT COUNT(*) FROM songs WHERE missing = 0']];
+            const holder = db.url
+                ? run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db.url], {
+                    input: `BEGIN;\nLOCK TABLE libraries, songs IN ACCESS EXCLUSIVE MODE;\n` +
+                        `\\! touch ${marker}\nSELECT pg_sleep(${holdS});\nCOMMIT;\n`,
+                    timeoutMs: 30000 })
+                : run('sqlite3', [sqlitePath], { input: `BEGIN IMMEDIATE;\n.shell touch ${marker}\n` +
+                    `.shell sleep ${holdS}\nCOMMIT;\n`, timeoutMs: 30000 });
+            for (let i = 0; i < 100 && !fs.existsSync(marker); i++) {
+                await new Promise((r) => setTimeout(r, 50));
+            }
+            assert.ok(fs.existsSync(marker), 'the lock is held');
+            const t0 = Date.now();
+            const scan = await swazCli(['scan'], { ...ctx, env: { SWAZ_MUSIC_DIRS: await testLibrary() },
+                timeoutMs: 60000 });
+            const took = Date.now() - t0;
+            const held = await holder;
+            assert.equal(held.code, 0, held.stderr);
+            assert.equal(scan.code, 0, `the scan gave up: ${scan.stderr}`);
+            assert.ok(took > (holdS - 1) * 1000, `the scan ran in ${took} ms: it did not meet the lock`);
+            const n = await run(count[0], count[1]);
+            assert.equal(n.code, 0, n.stderr);
+            assert.ok(Number(n.stdout.trim()) >= TEST_SONGS.length, `${n.stdout.trim()} songs stored`);
+        } finally {
+            await db.drop();
+            fs.rmSync(dataDir, { recursive: true, force: true });
+        }
+    });
+});
