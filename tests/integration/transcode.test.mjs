@@ -1,7 +1,8 @@
 // GET /api/songs/{id}/stream with format / bitrate / timeOffset: live in-process transcoding
 // checked with Debian's ffprobe, the original bytes when no transcode is needed, the
 // concurrency limits (429 per user and in all; the Subsonic error through /rest/stream), the
-// user's maxBitrate, clients that disconnect, and SIGTERM while transcodes run.
+// user's maxBitrate, clients that disconnect, sources damaged after the scan, and SIGTERM
+// while transcodes run.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -335,6 +336,60 @@ test('limits: 429 past the per-user limit; a client that leaves frees its slot; 
         b.req.destroy();
     } finally {
         await srv.stop().catch(() => {});
+        fs.rmSync(music, { recursive: true, force: true });
+    }
+});
+
+test('a source that is truncated or corrupt after the scan: the stream ends cleanly and the ' +
+    'server goes on', async () => {
+    const music = tempDir('swaz-corrupt-');
+    const dir = path.join(music, 'Broken Artist', 'Broken Album');
+    fs.mkdirSync(dir, { recursive: true });
+    const made = [];
+    for (const [name, codec] of [['Cut', 'flac'], ['Noise', 'libmp3lame']]) {
+        const file = path.join(dir, `${name}.${codec === 'flac' ? 'flac' : 'mp3'}`);
+        const r = await run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
+            '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100:duration=20',
+            '-c:a', codec, '-metadata', `title=${name}`, '-metadata', 'artist=Broken Artist',
+            '-metadata', 'album=Broken Album', file]);
+        assert.equal(r.code, 0, r.stderr);
+        made.push(file);
+    }
+    const srv = await startServer({ musicDirs: [music], minSongs: 2, env: { SWAZ_WATCH: 'false' } });
+    try {
+        const songs = new Map((await allSongs(srv.port)).map((s) => [s.title, s]));
+        // After the scan: the FLAC loses its second half, the mp3 gets 64 KiB of garbage in
+        // the middle. The stored duration still says 20 s.
+        const [cut, noise] = made;
+        fs.truncateSync(cut, Math.floor(fs.statSync(cut).size / 2));
+        const fd = fs.openSync(noise, 'r+');
+        const junk = Buffer.alloc(64 * 1024);
+        for (let i = 0; i < junk.length; i++) junk[i] = (i * 7919 + 13) & 0xff;
+        fs.writeSync(fd, junk, 0, junk.length, Math.floor(fs.statSync(noise).size / 2));
+        fs.closeSync(fd);
+
+        for (const [title, q] of [['Cut', 'format=mp3&bitrate=128'], ['Cut', 'format=opus&timeOffset=2'],
+            ['Noise', 'format=mp3&bitrate=32'], ['Noise', 'format=flac']]) {
+            const song = songs.get(title);
+            let res;
+            try {
+                res = await request(srv.port, { path: streamPath(song, q), timeoutMs: 20000 });
+            } catch (err) {
+                // A cut chunked body is a clean end too; a hang or a crash is not.
+                assert.match(String(err.code ?? err.message), /ECONNRESET|aborted/, `${title} ${q}`);
+                continue;
+            }
+            assert.equal(res.status, 200, `${title} ${q}: ${res.text().slice(0, 200)}`);
+            assert.equal(res.headers['content-length'], undefined, `${title} ${q}: transcoded`);
+            const p = await probe(res.body, `damaged-${title}.${q.split('&')[0].slice(7)}`);
+            assert.ok(p.duration > 3, `${title} ${q}: ${p.duration} s of audio before the damage`);
+        }
+        const health = await request(srv.port, { path: '/health' });
+        assert.equal(health.status, 200);
+        const ok = await request(srv.port, { path: streamPath(songs.get('Noise'), 'format=raw') });
+        assert.equal(ok.status, 200);
+    } finally {
+        await srv.stop();
         fs.rmSync(music, { recursive: true, force: true });
     }
 });
