@@ -1,7 +1,8 @@
 // GET /api/songs/{id}/stream with format / bitrate / timeOffset: live in-process transcoding
 // checked with Debian's ffprobe, the original bytes when no transcode is needed, the
 // concurrency limits (429 per user and in all; the Subsonic error through /rest/stream), the
-// user's maxBitrate, clients that disconnect, sources damaged after the scan, and SIGTERM
+// user's maxBitrate, backpressure from a listener who stops reading, clients that
+// disconnect, sources damaged after the scan, and SIGTERM
 // while transcodes run.
 
 import { test, before, after } from 'node:test';
@@ -388,6 +389,60 @@ test('a source that is truncated or corrupt after the scan: the stream ends clea
         assert.equal(health.status, 200);
         const ok = await request(srv.port, { path: streamPath(songs.get('Noise'), 'format=raw') });
         assert.equal(ok.status, 200);
+    } finally {
+        await srv.stop();
+        fs.rmSync(music, { recursive: true, force: true });
+    }
+});
+
+/** CPU seconds (user + system) the process `pid` has used so far. */
+function cpuSeconds(pid) {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
+test('backpressure: a listener who stops reading stops its live encoder', async () => {
+    const music = tempDir('swaz-slow-');
+    const dir = path.join(music, 'Slow Artist', 'Slow Album');
+    fs.mkdirSync(dir, { recursive: true });
+    const r = await run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
+        '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000:duration=3600',
+        '-c:a', 'pcm_u8', '-metadata', 'title=Hour', '-metadata', 'artist=Slow Artist',
+        '-metadata', 'album=Slow Album', path.join(dir, 'Hour.wav')]);
+    assert.equal(r.code, 0, r.stderr);
+    const srv = await startServer({ musicDirs: [music], minSongs: 1, env: { SWAZ_WATCH: 'false' } });
+    try {
+        const [song] = await allSongs(srv.port);
+        // timeOffset: encoded live (never through the cache, whose encoder runs at disk speed).
+        const s = await stalledStream(srv.port, streamPath(song, 'format=opus&bitrate=256&timeOffset=1'),
+            srv.admin.accessToken);
+        assert.equal(s.res.statusCode, 200);
+        s.res.on('error', () => {});
+        s.req.on('error', () => {});
+        // Buffers fill within a moment; after that the encoder must wait for the listener.
+        await new Promise((res) => setTimeout(res, 1500));
+        const c0 = cpuSeconds(srv.proc.pid);
+        await new Promise((res) => setTimeout(res, 3000));
+        const used = cpuSeconds(srv.proc.pid) - c0;
+        const running = (await request(srv.port, { path: '/metrics' })).text()
+            .match(/^swaz_transcodes_running (\d+)/m);
+        assert.equal(running?.[1], '1', 'the encoder is still there, waiting');
+        assert.ok(used < 0.6, `${used.toFixed(2)} CPU seconds in 3 s while nobody reads`);
+        // Reading again resumes it; leaving stops it.
+        let got = 0;
+        s.res.on('data', (c) => { got += c.length; });
+        s.res.resume();
+        await new Promise((res) => setTimeout(res, 500));
+        assert.ok(got > 0, 'bytes flow again');
+        s.req.destroy();
+        for (let i = 0; i < 50; i++) {
+            const m = (await request(srv.port, { path: '/metrics' })).text();
+            if (/^swaz_transcodes_running 0$/m.test(m)) break;
+            await new Promise((res) => setTimeout(res, 100));
+        }
+        assert.match((await request(srv.port, { path: '/metrics' })).text(),
+            /^swaz_transcodes_running 0$/m);
     } finally {
         await srv.stop();
         fs.rmSync(music, { recursive: true, force: true });
