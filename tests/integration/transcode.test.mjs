@@ -2,8 +2,7 @@
 // checked with Debian's ffprobe, the original bytes when no transcode is needed, the
 // concurrency limits (429 per user and in all; the Subsonic error through /rest/stream), the
 // user's maxBitrate, backpressure from a listener who stops reading, clients that
-// disconnect, sources damaged after the scan, and SIGTERM
-// while transcodes run.
+// disconnect, sources damaged after the scan, and SIGTERM while transcodes run.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
