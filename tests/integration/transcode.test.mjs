@@ -401,6 +401,18 @@ function cpuSeconds(pid) {
     return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
 }
 
+/** Pids of the processes whose parent is `pid`. */
+function children(pid) {
+    return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+        try {
+            const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+            return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+        } catch {
+            return false; // gone meanwhile
+        }
+    });
+}
+
 test('backpressure: a listener who stops reading stops its live encoder', async () => {
     const music = tempDir('swaz-slow-');
     const dir = path.join(music, 'Slow Artist', 'Slow Album');
@@ -427,6 +439,7 @@ test('backpressure: a listener who stops reading stops its live encoder', async 
         const running = (await request(srv.port, { path: '/metrics' })).text()
             .match(/^swaz_transcodes_running (\d+)/m);
         assert.equal(running?.[1], '1', 'the encoder is still there, waiting');
+        assert.deepEqual(children(srv.proc.pid), [], 'the encoder runs in process, no child');
         assert.ok(used < 0.6, `${used.toFixed(2)} CPU seconds in 3 s while nobody reads`);
         // Reading again resumes it; leaving stops it.
         let got = 0;
