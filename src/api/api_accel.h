@@ -5,9 +5,9 @@
  * configured trusted proxy, a file is answered with an empty 200 carrying
  * `X-Accel-Redirect: <prefix><library name>/<path>`; nginx then serves that internal URI
  * from its own alias of the folder, Range and conditional requests included. Library names
- * are unique ("music", "music-2" for two folders named music), so a name never stands for
- * two folders. Otherwise nothing is answered and the caller sends the bytes. Any server
- * thread.
+ * are unique ("music", "music-2" for two folders named music) and kept once given, so a name
+ * never stands for two folders. Otherwise nothing is answered and the caller sends the bytes. Any
+ * server thread.
  */
 #ifndef SWAZ_API_ACCEL_H
 #define SWAZ_API_ACCEL_H

@@ -400,3 +400,37 @@ describe('scan progress and interruption', () => {
         assert.match(tty.stdout, /scan done: 1200 files/);
     });
 });
+
+describe('library names', () => {
+    test('music_dirs reordered: scans still run and libraries keep their names', async () => {
+        const dataDir = tempDir('swaz-cli-order-');
+        const db = await createDatabase();
+        const top = tempDir('swaz-cli-order-music-');
+        try {
+            const library = await testLibrary();
+            const [a, b] = ['a', 'b'].map((d) => path.join(top, d, 'music'));
+            for (const [dir, song] of [[a, TEST_SONGS[0]], [b, TEST_SONGS[1]]]) {
+                fs.mkdirSync(dir, { recursive: true });
+                fs.copyFileSync(path.join(library, song.path), path.join(dir, path.basename(song.path)));
+            }
+            const names = async () => {
+                const sql = 'SELECT name, path FROM libraries ORDER BY id';
+                const res = db.url
+                    ? await run('psql', ['-X', '-q', '-A', '-t', '-d', db.url, '-c', sql])
+                    : await run('sqlite3', ['-separator', '|', path.join(dataDir, 'swaz.db'), sql]);
+                assert.equal(res.code, 0, res.stderr);
+                return res.stdout.trim().split('\n').filter((l) => !l.startsWith('uploads|'));
+            };
+            for (const [order, want] of [[[a, b], '2 new'], [[b, a], '2 unchanged']]) {
+                const res = await swazCli(['scan'], { dataDir, dbUrl: db.url,
+                    env: { SWAZ_MUSIC_DIRS: order.join(':') }, timeoutMs: 60000 });
+                assert.equal(res.code, 0, `${order.join(':')}: ${res.stderr}`);
+                assert.match(res.stderr, new RegExp(`scan done: 2 files .*${want}`));
+                assert.deepEqual(await names(), [`music|${a}`, `music-2|${b}`]);
+            }
+        } finally {
+            await db.drop();
+            for (const d of [dataDir, top]) fs.rmSync(d, { recursive: true, force: true });
+        }
+    });
+});
