@@ -1,6 +1,6 @@
 /*
  * api_accel.c - X-Accel-Redirect answers: the internal URI is the configured prefix, the
- * folder name and the path, percent-encoded except for unreserved characters and '/', so
+ * library name and the path, percent-encoded except for unreserved characters and '/', so
  * nginx decodes it back to the file's exact bytes.
  */
 #include "api/api_accel.h"

@@ -70,6 +70,7 @@
 #define LIMIT_SCAN_DEPTH     64  /* nested folders below a music folder */
 #define LIMIT_SCAN_BATCH     200 /* songs written per transaction */
 #define LIMIT_MUSIC_DIRS     64
+#define LIMIT_LIBRARY_NAMES  1000 /* "<name>-2".."-1000" tried for a new library's unique name */
 
 /* Scan service and folder watching. */
 #define LIMIT_SCAN_PENDING_PATHS 256 /* folders queued for a partial scan; more: full scan */

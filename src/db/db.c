@@ -265,30 +265,43 @@ int db_ping(Db *db)
     return r < 0 || one != 1 ? ERR_DB : 0;
 }
 
+/* Whether migration `version` is recorded. Returns 0 (*ret_present written) or an error. */
+static int db_migration_present(DbConn *conn, int64_t version, bool *ret_present)
+{
+    DbStmt *stmt = NULL;
+    int r = db_prepare(conn, "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", &stmt);
+    if (r < 0)
+        return r;
+    r = db_bind_int64(stmt, 1, version);
+    if (r == 0)
+        r = db_step(stmt);
+    if (r == DB_ROW)
+        *ret_present = db_column_int64(stmt, 0) > 0;
+    db_finalize(stmt);
+    return r == DB_ROW ? 0 : (r < 0 ? r : ERR_DB);
+}
+
 /* Applies migration `m` unless another process did already. Sets *ret_applied to 1 or 0. */
 static int db_migrate_one(DbConn *conn, const DbMigration *m, int *ret_applied)
 {
     DbStmt *stmt = NULL;
-    int64_t present = 0;
-    int r = conn->db->backend->exec(conn, conn->db->backend->begin_write_sql);
+    bool present = false;
+    /* Applied already: nothing to write, so another writer holding the database (a scan,
+     * a second instance) does not make start-up fail on a busy lock. */
+    int r = db_migration_present(conn, m->version, &present);
     if (r < 0)
         return r;
-
-    r = db_prepare(conn, "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", &stmt);
+    if (present) {
+        *ret_applied = 0;
+        return 0;
+    }
+    r = conn->db->backend->exec(conn, conn->db->backend->begin_write_sql);
+    if (r < 0)
+        return r;
+    /* Again under the write lock: a concurrent migrator may have applied it meanwhile. */
+    r = db_migration_present(conn, m->version, &present);
     if (r < 0)
         goto out_rollback;
-    r = db_bind_int64(stmt, 1, m->version);
-    if (r < 0)
-        goto out_finalize;
-    r = db_step(stmt);
-    if (r == DB_ROW)
-        present = db_column_int64(stmt, 0);
-    else if (r == DB_DONE)
-        r = ERR_DB;
-    if (r < 0)
-        goto out_finalize;
-    db_finalize(stmt);
-    stmt = NULL;
 
     if (present) {
         r = db_commit(conn);

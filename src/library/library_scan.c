@@ -1901,22 +1901,46 @@ static void *scan_writer_main(void *arg)
 
 /* ---------------------------------------------------------------- per library */
 
+/* Registers the library of `f`. A known folder (by path) keeps its id and the name it was
+ * first given, so library names (GET /api/folders, X-Accel-Redirect paths) stay put when
+ * music_dirs is reordered; a new one gets f->name, or "<name>-2"... when another library
+ * already has that name. */
 static int scan_register_fn(Scan *s, ScanTx *tx, void *arg)
 {
     const LibraryFolder *f = arg;
     DbStmt *st;
-    int r = scan_query(tx, &st,
-                       "INSERT INTO libraries (name, path, created_at) VALUES (?, ?, ?) "
-                       "ON CONFLICT (path) DO UPDATE SET name = excluded.name RETURNING id",
-                       "tti", f->name, f->path, s->now);
+    int r = scan_query(tx, &st, "SELECT id FROM libraries WHERE path = ?", "t", f->path);
+    if (r == DB_ROW) {
+        s->lib->id = db_column_int64(st, 0);
+        return 0;
+    }
     if (r < 0)
         return r;
-    if (r != DB_ROW)
-        return ERR_DB;
-    s->lib->id = db_column_int64(st, 0);
-    while ((r = db_step(st)) == DB_ROW)
-        ;
-    return r < 0 ? r : 0;
+    char name[LIMIT_PATH_BYTES];
+    for (int k = 1; k <= LIMIT_LIBRARY_NAMES; k++) {
+        if (k == 1)
+            str_copy(name, f->name, sizeof(name));
+        else
+            snprintf(name, sizeof(name), "%.200s-%d", f->name, k);
+        r = scan_query(tx, &st, "SELECT 1 FROM libraries WHERE name = ?", "t", name);
+        if (r < 0)
+            return r;
+        if (r == DB_ROW)
+            continue;
+        r = scan_query(tx, &st,
+                       "INSERT INTO libraries (name, path, created_at) VALUES (?, ?, ?) "
+                       "RETURNING id",
+                       "tti", name, f->path, s->now);
+        if (r < 0)
+            return r;
+        if (r != DB_ROW)
+            return ERR_DB;
+        s->lib->id = db_column_int64(st, 0);
+        while ((r = db_step(st)) == DB_ROW)
+            ;
+        return r < 0 ? r : 0;
+    }
+    return ERR_LIMIT;
 }
 
 static int scan_stored_cmp(const void *a, const void *b)

@@ -19,7 +19,7 @@
     "s.mbid_album_artist, s.mbid_release_group, s.rg_track_gain, s.rg_track_peak, "                \
     "s.rg_album_gain, s.rg_album_peak, s.comment, "                                                \
     "CASE WHEN s.lyrics = '' THEN 0 ELSE 1 END, s.lyrics_synced, s.bpm, s.label, s.folder_id, "    \
-    "s.cover_id, s.created_at"
+    "s.cover_id, s.created_at, l.name"
 
 #define SONG_FROM " FROM songs s JOIN libraries l ON l.id = s.library_id WHERE s.missing = 0"
 
@@ -129,6 +129,7 @@ static int song_read(DbStmt *st, Arena *arena, Song *s, const char **ret_sort_ke
     s->folder_id = song_text(st, arena, 45, &oom);
     s->cover_id = song_text_or_null(st, arena, 46, &oom);
     s->created_at = db_column_int64(st, 47);
+    s->library_name = song_text(st, arena, 48, &oom);
     if (oom)
         return -ENOMEM;
     if (ret_sort_key)

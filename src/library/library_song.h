@@ -35,6 +35,8 @@ typedef struct LibraryRefs {
 typedef struct Song {
     const char *id;
     int64_t library_id;
+    /* Its library's unique name: the music folder's base name, "-2"... when repeated. */
+    const char *library_name;
     const char *path;      /* relative to its music folder */
     const char *full_path; /* music folder + "/" + path */
     int64_t size;

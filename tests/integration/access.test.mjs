@@ -1,7 +1,8 @@
 // Per-user library access, black-box: the server gets two music folders (the test library
 // and a second one holding a copy of one of its files). A user limited to the second
-// library attacks the first: its songs, streams, lyrics, albums, artists, folders and covers
-// answer 404 and are absent from lists and search. A user limited to no library sees nothing.
+// library attacks the first: its songs, streams, downloads, transcodes, zips, Subsonic
+// streams, lyrics, albums, artists, folders and covers answer 404 and are absent from lists
+// and search. A user limited to no library sees nothing.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -129,6 +130,29 @@ test('albums, artists, genres, folders and covers of another library are hidden'
         assert.deepEqual(hidden.body, unknown.body);
         assert.notDeepEqual(hidden.body, real.body);
     }
+});
+
+test('downloads, transcodes, zips and Subsonic streams of another library are 404', async () => {
+    const mine = (await allSongsAs(only))[0];
+    const theirs = songs.filter((s) => s.libraryId === libA && s.albumId !== mine.albumId);
+    const sub = (id) => `/rest/stream?u=ac_only&p=${encodeURIComponent('ac_only password')}` +
+        `&v=1.16.1&c=test&f=json&format=mp3&maxBitRate=64&id=${id}`;
+    for (const s of theirs.slice(0, 3)) {
+        for (const p of [`/api/songs/${s.id}/download`, `/api/songs/${s.id}/stream?format=mp3&bitrate=64`,
+            `/api/songs/${s.id}/stream?format=raw`, `/api/albums/${s.albumId}/download`]) {
+            const res = await api('GET', p, undefined, only);
+            assert.equal(res.status, 404, `${p}: ${res.status}`);
+        }
+        const res = await request(server.port, { path: sub(s.id), token: null });
+        assert.equal(res.json()['subsonic-response'].error?.code, 70, res.text().slice(0, 200));
+    }
+    // The same calls on the user's own song work: the 404s above are the library check.
+    assert.equal((await api('GET', `/api/songs/${mine.id}/download`, undefined, only)).status, 200);
+    assert.equal((await api('GET', `/api/songs/${mine.id}/stream?format=mp3&bitrate=64`, undefined,
+        only)).status, 200);
+    const own = await request(server.port, { path: sub(mine.id), token: null });
+    assert.equal(own.status, 200);
+    assert.doesNotMatch(String(own.headers['content-type']), /json/, 'audio, not an error');
 });
 
 test('search finds nothing of another library', async () => {

@@ -1,10 +1,11 @@
 // The command line: help, version, configuration (file < env < flag, errors exit 2),
-// migrate, user management and scan.
+// migrate, user management and scan (a busy database, a killed scan, progress output).
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import {
     startServer, swazCli, swazBin, swazEnv, run, freePort, tempDir, createDatabase, testLibrary,
@@ -257,4 +258,179 @@ describe('migrate, user management, scan', () => {
             }
             assert.deepEqual(listing[1], listing[0], 'ids or paths changed on the second scan');
         });
+});
+
+describe('a busy database', () => {
+    test('swaz scan waits out another writer holding the database and completes', async () => {
+        const dataDir = tempDir('swaz-cli-busy-');
+        const db = await createDatabase();
+        const ctx = { dataDir, dbUrl: db.url };
+        try {
+            const migrated = await swazCli(['migrate'], ctx);
+            assert.equal(migrated.code, 0, migrated.stderr);
+            // Another process takes the write lock for 7 s, longer than SQLite's busy
+            // timeout (5 s): the scan's writes fail busy at first and must be retried.
+            const holdS = 7;
+            const marker = path.join(dataDir, 'locked');
+            const sqlitePath = path.join(dataDir, 'swaz.db');
+            const count = db.url
+                ? ['psql', ['-X', '-q', '-A', '-t', '-d', db.url, '-c',
+                    'SELECT COUNT(*) FROM songs WHERE missing = 0']]
+                : ['sqlite3', [sqlitePath, 'SELECT COUNT(*) FROM songs WHERE missing = 0']];
+            const holder = db.url
+                ? run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db.url], {
+                    input: `BEGIN;\nLOCK TABLE libraries, songs IN ACCESS EXCLUSIVE MODE;\n` +
+                        `\\! touch ${marker}\nSELECT pg_sleep(${holdS});\nCOMMIT;\n`,
+                    timeoutMs: 30000 })
+                : run('sqlite3', [sqlitePath], { input: `BEGIN IMMEDIATE;\n.shell touch ${marker}\n` +
+                    `.shell sleep ${holdS}\nCOMMIT;\n`, timeoutMs: 30000 });
+            for (let i = 0; i < 100 && !fs.existsSync(marker); i++) {
+                await new Promise((r) => setTimeout(r, 50));
+            }
+            assert.ok(fs.existsSync(marker), 'the lock is held');
+            const t0 = Date.now();
+            const scan = await swazCli(['scan'], { ...ctx, env: { SWAZ_MUSIC_DIRS: await testLibrary() },
+                timeoutMs: 60000 });
+            const took = Date.now() - t0;
+            const held = await holder;
+            assert.equal(held.code, 0, held.stderr);
+            assert.equal(scan.code, 0, `the scan gave up: ${scan.stderr}`);
+            assert.ok(took > (holdS - 1) * 1000, `the scan ran in ${took} ms: it did not meet the lock`);
+            const n = await run(count[0], count[1]);
+            assert.equal(n.code, 0, n.stderr);
+            assert.ok(Number(n.stdout.trim()) >= TEST_SONGS.length, `${n.stdout.trim()} songs stored`);
+        } finally {
+            await db.drop();
+            fs.rmSync(dataDir, { recursive: true, force: true });
+        }
+    });
+});
+
+describe('scan progress and interruption', () => {
+    let dataDir;
+    let db;
+    let music;
+    const FOLDERS = 60;
+    const PER_FOLDER = 20;
+    const countSongs = async () => {
+        const [cmd, args] = db.url
+            ? ['psql', ['-X', '-q', '-A', '-t', '-d', db.url, '-c',
+                'SELECT COUNT(*), COUNT(DISTINCT path) FROM songs WHERE missing = 0']]
+            : ['sqlite3', ['-separator', '|', path.join(dataDir, 'swaz.db'),
+                'SELECT COUNT(*), COUNT(DISTINCT path) FROM songs WHERE missing = 0']];
+        const res = await run(cmd, args);
+        if (res.code !== 0) return [0, 0]; // no schema yet
+        return res.stdout.trim().split('|').map(Number);
+    };
+    before(async () => {
+        dataDir = tempDir('swaz-cli-kill-');
+        db = await createDatabase();
+        music = tempDir('swaz-cli-kill-music-');
+        const one = path.join(music, 'one.mp3');
+        const r = await run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
+            '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000:duration=1', '-c:a',
+            'libmp3lame', '-b:a', '8k', '-metadata', 'artist=Many', '-metadata', 'album=Many', one]);
+        assert.equal(r.code, 0, r.stderr);
+        for (let f = 0; f < FOLDERS; f++) {
+            const dir = path.join(music, `Folder ${String(f).padStart(2, '0')}`);
+            fs.mkdirSync(dir);
+            for (let i = 0; i < PER_FOLDER; i++) fs.copyFileSync(one, path.join(dir, `${i}.mp3`));
+        }
+        fs.rmSync(one);
+    });
+    after(async () => {
+        await db?.drop();
+        for (const d of [dataDir, music]) if (d) fs.rmSync(d, { recursive: true, force: true });
+    });
+
+    test('killed mid-scan, the next scan keeps what was stored and completes the rest', async () => {
+        const env = swazEnv(db.url, { SWAZ_DATA_DIR: dataDir, SWAZ_MUSIC_DIRS: music });
+        const child = spawn(swazBin, ['scan'], { env, stdio: 'ignore' });
+        const exited = new Promise((r) => child.once('exit', r));
+        let stored = 0;
+        for (let i = 0; i < 600 && stored === 0; i++) {
+            [stored] = await countSongs();
+            if (stored === 0) await new Promise((r) => setTimeout(r, 20));
+        }
+        child.kill('SIGKILL');
+        await exited;
+        [stored] = await countSongs();
+        const total = FOLDERS * PER_FOLDER;
+        assert.ok(stored > 0 && stored < total, `killed after ${stored} of ${total} songs`);
+
+        const again = await swazCli(['scan'], { dataDir, dbUrl: db.url,
+            env: { SWAZ_MUSIC_DIRS: music }, timeoutMs: 120000 });
+        assert.equal(again.code, 0, again.stderr);
+        const [n, distinct] = await countSongs();
+        assert.equal(n, total, 'every file once');
+        assert.equal(distinct, total);
+        const done = /scan done: .*?(\d+) new, (\d+) changed, (\d+) unchanged, (\d+) missing, (\d+) errors/
+            .exec(again.stderr);
+        assert.ok(done, again.stderr);
+        const [added, changed, unchanged, , errors] = done.slice(1).map(Number);
+        assert.equal(errors, 0);
+        assert.equal(added + changed + unchanged, total);
+        assert.ok(unchanged > 0, `folders finished before the kill are not read again: ${done[0]}`);
+        assert.ok(unchanged <= stored, done[0]);
+    });
+
+    test('swaz scan draws a bar on a terminal and plain lines otherwise', async () => {
+        // Each run scans into a fresh database, so that there is work to report.
+        const fresh = async (fn) => {
+            const d = tempDir('swaz-cli-progress-');
+            const fdb = await createDatabase();
+            try {
+                return await fn(d, fdb.url);
+            } finally {
+                await fdb.drop();
+                fs.rmSync(d, { recursive: true, force: true });
+            }
+        };
+        const plain = await fresh((d, url) => swazCli(['scan'], { dataDir: d, dbUrl: url,
+            env: { SWAZ_MUSIC_DIRS: music }, timeoutMs: 120000 }));
+        assert.equal(plain.code, 0, plain.stderr);
+        // (a plain "scan: ..." line every 2 s; this scan may take less)
+        assert.match(plain.stderr, /^scan done: 1200 files in [\d.]+ s: 1200 new/m);
+        assert.doesNotMatch(plain.stderr, /\r|\x1b/, 'no terminal codes when not a terminal');
+        // A terminal: `script` gives swaz a pty; the line is redrawn in place with a bar.
+        const tty = await fresh((d, url) => run('script', ['-qec', `${swazBin} scan`, '/dev/null'], {
+            env: swazEnv(url, { SWAZ_DATA_DIR: d, SWAZ_MUSIC_DIRS: music }), timeoutMs: 120000 }));
+        assert.equal(tty.code, 0, tty.stdout + tty.stderr);
+        assert.match(tty.stdout, /\r\x1b\[K\[[#.]+\] \d+\/1200 files {2}\d+ files\/s/);
+        assert.match(tty.stdout, /scan done: 1200 files/);
+    });
+});
+
+describe('library names', () => {
+    test('music_dirs reordered: scans still run and libraries keep their names', async () => {
+        const dataDir = tempDir('swaz-cli-order-');
+        const db = await createDatabase();
+        const top = tempDir('swaz-cli-order-music-');
+        try {
+            const library = await testLibrary();
+            const [a, b] = ['a', 'b'].map((d) => path.join(top, d, 'music'));
+            for (const [dir, song] of [[a, TEST_SONGS[0]], [b, TEST_SONGS[1]]]) {
+                fs.mkdirSync(dir, { recursive: true });
+                fs.copyFileSync(path.join(library, song.path), path.join(dir, path.basename(song.path)));
+            }
+            const names = async () => {
+                const sql = 'SELECT name, path FROM libraries ORDER BY id';
+                const res = db.url
+                    ? await run('psql', ['-X', '-q', '-A', '-t', '-d', db.url, '-c', sql])
+                    : await run('sqlite3', ['-separator', '|', path.join(dataDir, 'swaz.db'), sql]);
+                assert.equal(res.code, 0, res.stderr);
+                return res.stdout.trim().split('\n').filter((l) => !l.startsWith('uploads|'));
+            };
+            for (const [order, want] of [[[a, b], '2 new'], [[b, a], '2 unchanged']]) {
+                const res = await swazCli(['scan'], { dataDir, dbUrl: db.url,
+                    env: { SWAZ_MUSIC_DIRS: order.join(':') }, timeoutMs: 60000 });
+                assert.equal(res.code, 0, `${order.join(':')}: ${res.stderr}`);
+                assert.match(res.stderr, new RegExp(`scan done: 2 files .*${want}`));
+                assert.deepEqual(await names(), [`music|${a}`, `music-2|${b}`]);
+            }
+        } finally {
+            await db.drop();
+            for (const d of [dataDir, top]) fs.rmSync(d, { recursive: true, force: true });
+        }
+    });
 });

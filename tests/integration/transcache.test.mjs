@@ -327,3 +327,39 @@ test('swaz transcode --ladder makes the ladder a running server then serves from
         fs.rmSync(lib, { recursive: true, force: true });
     }
 });
+
+test('a changed source file is encoded again, never answered from the old output', async () => {
+    const song = songs.get('Short');
+    const q = 'format=opus&bitrate=48';
+    const mine = () => cacheFiles(server).done.filter((n) => n.startsWith(`${song.id}-opus-48k-`));
+    const first = await request(server.port, { path: streamPath(song, q), timeoutMs: 30000 });
+    assert.equal(first.status, 200);
+    await until(() => mine().length === 1, 'the first output in the cache');
+    const [old] = mine();
+    const hit = await request(server.port, { path: streamPath(song, q) });
+    assert.equal(sha256(hit.body), sha256(first.body), 'unchanged: the cached output');
+
+    // The file is replaced (other audio, same name and tags): size and mtime change.
+    const file = path.join(music, 'Cache Artist', 'Cache Album', 'Short.wav');
+    const other = tempDir('swaz-tcache-other-');
+    try {
+        const r = await run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
+            '-f', 'lavfi', '-i', 'sine=frequency=880:sample_rate=44100:duration=12',
+            '-c:a', 'pcm_s16le', '-metadata', 'title=Short', '-metadata', 'artist=Cache Artist',
+            '-metadata', 'album=Cache Album', path.join(other, 'Short.wav')]);
+        assert.equal(r.code, 0, r.stderr);
+        fs.copyFileSync(path.join(other, 'Short.wav'), `${file}.new`);
+        fs.renameSync(`${file}.new`, file);
+    } finally {
+        fs.rmSync(other, { recursive: true, force: true });
+    }
+    const m0 = await scrape(server.port);
+    const again = await request(server.port, { path: streamPath(song, q), timeoutMs: 30000 });
+    assert.equal(again.status, 200);
+    assert.notEqual(sha256(again.body), sha256(first.body), 'the new audio, not the old output');
+    assert.ok(again.body.length < first.body.length * 0.8, '12 s of audio, not 20 s');
+    const m1 = await scrape(server.port);
+    assert.equal(delta(m0, m1, HIT), 0, 'no hit on the old source version');
+    assert.equal(delta(m0, m1, STARTED), 1);
+    await until(() => mine().some((n) => n !== old), 'the new output in the cache');
+});

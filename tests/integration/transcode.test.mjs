@@ -1,6 +1,8 @@
 // GET /api/songs/{id}/stream with format / bitrate / timeOffset: live in-process transcoding
 // checked with Debian's ffprobe, the original bytes when no transcode is needed, the
-// concurrency limit (429), clients that disconnect, and SIGTERM while transcodes run.
+// concurrency limits (429 per user and in all; the Subsonic error through /rest/stream), the
+// user's maxBitrate, backpressure from a listener who stops reading, clients that
+// disconnect, sources damaged after the scan, and SIGTERM while transcodes run.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +11,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { startServer, allSongs, run, tempDir } from './lib/server.mjs';
 import { request, sha256, errorCode } from './lib/http.mjs';
+import { rest, plainAuth } from './lib/subsonic.mjs';
 
 /** @type {import('./lib/server.mjs').Server} */
 let server;
@@ -116,6 +119,33 @@ test('maxBitRate below the original without a format: mp3 at that rate', async (
     const p = await probe(res.body, 'low.mp3');
     assert.equal(p.stream.codec_name, 'mp3');
     assert.ok(Math.abs(p.kbps - 64) / 64 < 0.15, `${p.kbps} kbps`);
+});
+
+test("the user's maxBitrate caps every stream: none asked, or a higher one asked", async () => {
+    const created = await request(server.port, { method: 'POST', path: '/api/users',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username: 'capped', password: 'capped-password-1', maxBitrate: 64 }) });
+    assert.equal(created.status, 201, created.text());
+    const { accessToken: token } = await server.login('capped', 'capped-password-1');
+    const song = byPath.get(FLAC);
+    for (const q of ['', 'maxBitRate=320', 'format=mp3&bitrate=256']) {
+        const res = await request(server.port, { path: streamPath(song, q), token, timeoutMs: 30000 });
+        assert.equal(res.status, 200, `${q}: ${res.text().slice(0, 200)}`);
+        assert.equal(res.headers['content-type'], 'audio/mpeg', q);
+        const p = await probe(res.body, 'capped.mp3');
+        assert.equal(p.stream.codec_name, 'mp3', q);
+        assert.ok(Math.abs(p.kbps - 64) / 64 < 0.15, `${q}: ${p.kbps.toFixed(1)} kbps, cap 64`);
+    }
+    // An explicit lower rate stays lower; format=raw is the original file, as it is asked.
+    const low = await request(server.port, { path: streamPath(song, 'maxBitRate=32'), token,
+        timeoutMs: 30000 });
+    assert.ok(Math.abs((await probe(low.body, 'low32.mp3')).kbps - 32) / 32 < 0.15);
+    const raw = await request(server.port, { path: streamPath(song, 'format=raw'), token });
+    assert.equal(raw.status, 200);
+    assert.equal(raw.headers['content-type'], 'audio/flac');
+    // The administrator has no cap: no parameters is the original.
+    const admin = await request(server.port, { path: streamPath(song, '') });
+    assert.equal(admin.headers['content-type'], 'audio/flac');
 });
 
 test('timeOffset=1 starts one second in', async () => {
@@ -251,6 +281,32 @@ test('limits: 429 past the per-user limit; a client that leaves frees its slot; 
         assert.equal(busy.status, 429);
         assert.equal(errorCode(busy), 'too_many_transcodes');
         assert.ok(Number(busy.headers['retry-after']) > 0);
+        // The same refusal through /rest/stream: a Subsonic error, not a stalled stream.
+        const sub = await rest(srv.port, 'stream', { ...plainAuth('admin', srv.admin.password),
+            id: short.id, format: 'mp3', f: 'json' });
+        assert.match(String(sub.headers['content-type']), /json/, 'an envelope, not audio');
+        const env = sub.json()['subsonic-response'];
+        assert.equal(env.status, 'failed');
+        assert.equal(env.error.code, 0);
+        assert.match(env.error.message, /too many songs are being transcoded/i);
+        // Another user has a share of their own; past the total, everyone gets 429.
+        const tokens = {};
+        for (const u of ['second', 'third']) {
+            const made = await request(srv.port, { method: 'POST', path: '/api/users',
+                headers: { 'Content-Type': 'application/json' },
+                body: JSON.stringify({ username: u, password: `${u}-password-1` }) });
+            assert.equal(made.status, 201, made.text());
+            tokens[u] = (await srv.login(u, `${u}-password-1`)).accessToken;
+        }
+        const other = await stalledStream(srv.port, streamPath(long, 'format=opus&bitrate=256'),
+            tokens.second);
+        assert.equal(other.res.statusCode, 200, 'a second user gets the other slot');
+        const over = await request(srv.port, { path: streamPath(short, 'format=mp3'),
+            token: tokens.third });
+        assert.equal(over.status, 429, 'the total is reached');
+        assert.equal(errorCode(over), 'too_many_transcodes');
+        assert.ok(Number(over.headers['retry-after']) > 0);
+        other.req.destroy();
         // Untranscoded streams are not limited.
         const raw = await request(srv.port, { path: streamPath(short, 'format=raw') });
         assert.equal(raw.status, 200);
@@ -280,6 +336,127 @@ test('limits: 429 past the per-user limit; a client that leaves frees its slot; 
         b.req.destroy();
     } finally {
         await srv.stop().catch(() => {});
+        fs.rmSync(music, { recursive: true, force: true });
+    }
+});
+
+test('a source that is truncated or corrupt after the scan: the stream ends cleanly and the ' +
+    'server goes on', async () => {
+    const music = tempDir('swaz-corrupt-');
+    const dir = path.join(music, 'Broken Artist', 'Broken Album');
+    fs.mkdirSync(dir, { recursive: true });
+    const made = [];
+    for (const [name, codec] of [['Cut', 'flac'], ['Noise', 'libmp3lame']]) {
+        const file = path.join(dir, `${name}.${codec === 'flac' ? 'flac' : 'mp3'}`);
+        const r = await run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
+            '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100:duration=20',
+            '-c:a', codec, '-metadata', `title=${name}`, '-metadata', 'artist=Broken Artist',
+            '-metadata', 'album=Broken Album', file]);
+        assert.equal(r.code, 0, r.stderr);
+        made.push(file);
+    }
+    const srv = await startServer({ musicDirs: [music], minSongs: 2, env: { SWAZ_WATCH: 'false' } });
+    try {
+        const songs = new Map((await allSongs(srv.port)).map((s) => [s.title, s]));
+        // After the scan: the FLAC loses its second half, the mp3 gets 64 KiB of garbage in
+        // the middle. The stored duration still says 20 s.
+        const [cut, noise] = made;
+        fs.truncateSync(cut, Math.floor(fs.statSync(cut).size / 2));
+        const fd = fs.openSync(noise, 'r+');
+        const junk = Buffer.alloc(64 * 1024);
+        for (let i = 0; i < junk.length; i++) junk[i] = (i * 7919 + 13) & 0xff;
+        fs.writeSync(fd, junk, 0, junk.length, Math.floor(fs.statSync(noise).size / 2));
+        fs.closeSync(fd);
+
+        for (const [title, q] of [['Cut', 'format=mp3&bitrate=128'], ['Cut', 'format=opus&timeOffset=2'],
+            ['Noise', 'format=mp3&bitrate=32'], ['Noise', 'format=flac']]) {
+            const song = songs.get(title);
+            let res;
+            try {
+                res = await request(srv.port, { path: streamPath(song, q), timeoutMs: 20000 });
+            } catch (err) {
+                // A cut chunked body is a clean end too; a hang or a crash is not.
+                assert.match(String(err.code ?? err.message), /ECONNRESET|aborted/, `${title} ${q}`);
+                continue;
+            }
+            assert.equal(res.status, 200, `${title} ${q}: ${res.text().slice(0, 200)}`);
+            assert.equal(res.headers['content-length'], undefined, `${title} ${q}: transcoded`);
+            const p = await probe(res.body, `damaged-${title}.${q.split('&')[0].slice(7)}`);
+            assert.ok(p.duration > 3, `${title} ${q}: ${p.duration} s of audio before the damage`);
+        }
+        const health = await request(srv.port, { path: '/health' });
+        assert.equal(health.status, 200);
+        const ok = await request(srv.port, { path: streamPath(songs.get('Noise'), 'format=raw') });
+        assert.equal(ok.status, 200);
+    } finally {
+        await srv.stop();
+        fs.rmSync(music, { recursive: true, force: true });
+    }
+});
+
+/** CPU seconds (user + system) the process `pid` has used so far. */
+function cpuSeconds(pid) {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
+/** Pids of the processes whose parent is `pid`. */
+function children(pid) {
+    return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+        try {
+            const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+            return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+        } catch {
+            return false; // gone meanwhile
+        }
+    });
+}
+
+test('backpressure: a listener who stops reading stops its live encoder', async () => {
+    const music = tempDir('swaz-slow-');
+    const dir = path.join(music, 'Slow Artist', 'Slow Album');
+    fs.mkdirSync(dir, { recursive: true });
+    const r = await run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
+        '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000:duration=3600',
+        '-c:a', 'pcm_u8', '-metadata', 'title=Hour', '-metadata', 'artist=Slow Artist',
+        '-metadata', 'album=Slow Album', path.join(dir, 'Hour.wav')]);
+    assert.equal(r.code, 0, r.stderr);
+    const srv = await startServer({ musicDirs: [music], minSongs: 1, env: { SWAZ_WATCH: 'false' } });
+    try {
+        const [song] = await allSongs(srv.port);
+        // timeOffset: encoded live (never through the cache, whose encoder runs at disk speed).
+        const s = await stalledStream(srv.port, streamPath(song, 'format=opus&bitrate=256&timeOffset=1'),
+            srv.admin.accessToken);
+        assert.equal(s.res.statusCode, 200);
+        s.res.on('error', () => {});
+        s.req.on('error', () => {});
+        // Buffers fill within a moment; after that the encoder must wait for the listener.
+        await new Promise((res) => setTimeout(res, 1500));
+        const c0 = cpuSeconds(srv.proc.pid);
+        await new Promise((res) => setTimeout(res, 3000));
+        const used = cpuSeconds(srv.proc.pid) - c0;
+        const running = (await request(srv.port, { path: '/metrics' })).text()
+            .match(/^swaz_transcodes_running (\d+)/m);
+        assert.equal(running?.[1], '1', 'the encoder is still there, waiting');
+        assert.deepEqual(children(srv.proc.pid), [], 'the encoder runs in process, no child');
+        assert.ok(used < 0.6, `${used.toFixed(2)} CPU seconds in 3 s while nobody reads`);
+        // Reading again resumes it; leaving stops it.
+        let got = 0;
+        s.res.on('data', (c) => { got += c.length; });
+        s.res.resume();
+        await new Promise((res) => setTimeout(res, 500));
+        assert.ok(got > 0, 'bytes flow again');
+        s.req.destroy();
+        for (let i = 0; i < 50; i++) {
+            const m = (await request(srv.port, { path: '/metrics' })).text();
+            if (/^swaz_transcodes_running 0$/m.test(m)) break;
+            await new Promise((res) => setTimeout(res, 100));
+        }
+        assert.match((await request(srv.port, { path: '/metrics' })).text(),
+            /^swaz_transcodes_running 0$/m);
+    } finally {
+        await srv.stop();
         fs.rmSync(music, { recursive: true, force: true });
     }
 });

@@ -176,17 +176,6 @@ int native_songs_get(HttpRequest *req, HttpResponse *res)
     return api_json_send(&w, req, res, 200);
 }
 
-/* The base name of the music folder holding `song` (its full path less its path). */
-static const char *native_song_folder(HttpRequest *req, const Song *song)
-{
-    size_t full = strlen(song->full_path), rel = strlen(song->path);
-    if (rel + 1 >= full)
-        return "";
-    const char *root = arena_strndup(req->arena, song->full_path, full - rel - 1);
-    const char *slash = root ? strrchr(root, '/') : NULL;
-    return slash ? slash + 1 : (root ? root : "");
-}
-
 /* Answers with the open file `fd` (taken): sendfile, Range, conditional requests. */
 static int native_song_file(HttpRequest *req, HttpResponse *res, int fd, const char *type)
 {
@@ -198,8 +187,8 @@ static int native_song_file(HttpRequest *req, HttpResponse *res, int fd, const c
  * -EMFILE (Retry-After set) or -ENOMEM without answering. */
 static int native_song_original(HttpRequest *req, HttpResponse *res, const Song *song)
 {
-    int accel = api_accel_file(req, res, native_song_folder(req, song), song->path,
-                               media_content_type(song->format));
+    int accel =
+        api_accel_file(req, res, song->library_name, song->path, media_content_type(song->format));
     if (accel != 0)
         return 0;
     int fd = open(song->full_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);

@@ -429,6 +429,68 @@ static void test_model_postgres(void **state)
     testutil_on_backend(TESTUTIL_POSTGRES, model_case);
 }
 
+/* cover_priority decides among a folder's pictures: the default list, then custom orders,
+ * an "embedded" entry with no embedded picture falling through, and a list matching nothing.
+ * One library per case, each scanned with its own list. */
+static void cover_priority_case(const char *url, const char *dir)
+{
+    media_init();
+    static const struct {
+        const char *priority; /* NULL: the default */
+        const char *want;     /* the album cover's path, "" for none */
+    } cases[] = {
+        {NULL, "cover.webp"}, /* cover.*, folder.*, front.*, embedded */
+        {"front.*, folder.*", "front.png"},
+        {"embedded,folder.*", "Folder.jpg"},
+        {" FOLDER.JPG ,cover.*", "Folder.jpg"},
+        {"back.*, embedded", ""},
+    };
+    const char *pics[] = {"front.png", "Folder.jpg", "cover.webp", "other.jpg"};
+    Db *db;
+    assert_int_equal(db_open(url, 2, &db), 0);
+    int applied;
+    assert_int_equal(db_migrate(db, &applied), 0);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char music[1024], name[32], album[32], p[2048], sql[256], t[256];
+        snprintf(name, sizeof(name), "m%zu", i);
+        snprintf(album, sizeof(album), "Pics %zu", i);
+        snprintf(music, sizeof(music), "%s/%s", dir, name);
+        assert_int_equal(mkdir(music, 0755), 0);
+        wav_tags(music, "01.wav",
+                 (const char *const[]){"INAM", "One", "IART", "A", "IPRD", album, NULL});
+        for (size_t j = 0; j < sizeof(pics) / sizeof(pics[0]); j++) {
+            snprintf(p, sizeof(p), "%s/%s", music, pics[j]);
+            testutil_write_file(p, "pict", 4);
+        }
+        LibraryFolder folders[] = {{name, music}};
+        LibraryScanOptions opts = LIBRARY_SCAN_OPTIONS_DEFAULT;
+        if (cases[i].priority)
+            opts.cover_priority = cases[i].priority;
+        LibraryScanStats st;
+        assert_int_equal(library_scan(db, folders, 1, &opts, NULL, NULL, &st), 0);
+        assert_int_equal(st.added, 1);
+        snprintf(sql, sizeof(sql),
+                 "SELECT COALESCE(c.path, '') FROM albums a LEFT JOIN covers c ON "
+                 "c.id = a.cover_id WHERE a.name = '%s'",
+                 album);
+        q_text(db, sql, t, sizeof(t));
+        assert_string_equal(t, cases[i].want);
+    }
+    db_close(db);
+}
+
+static void test_cover_priority_sqlite(void **state)
+{
+    (void)state;
+    testutil_on_backend(TESTUTIL_SQLITE, cover_priority_case);
+}
+
+static void test_cover_priority_postgres(void **state)
+{
+    (void)state;
+    testutil_on_backend(TESTUTIL_POSTGRES, cover_priority_case);
+}
+
 static void test_ids_and_sort_keys(void **state)
 {
     (void)state;
@@ -456,9 +518,13 @@ static void test_ids_and_sort_keys(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scan_sqlite),       cmocka_unit_test(test_scan_postgres),
-        cmocka_unit_test(test_model_sqlite),      cmocka_unit_test(test_model_postgres),
+        cmocka_unit_test(test_scan_sqlite),
+        cmocka_unit_test(test_scan_postgres),
+        cmocka_unit_test(test_model_sqlite),
+        cmocka_unit_test(test_model_postgres),
         cmocka_unit_test(test_ids_and_sort_keys),
+        cmocka_unit_test(test_cover_priority_sqlite),
+        cmocka_unit_test(test_cover_priority_postgres),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
