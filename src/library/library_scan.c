@@ -35,11 +35,12 @@
 #include <unistd.h>
 
 #define SCAN_ID_BYTES     (LIBRARY_ID_LEN + 1)
-#define SCAN_HASH_BYTES   64                 /* "!" + 32 hex digits + ":" + an entry count */
-#define SCAN_CHUNK_ARENA  (64 * 1024 * 1024) /* budget of one chunk's arena */
-#define SCAN_CHUNK_SOFT   (8 * 1024 * 1024)  /* a chunk is cut past this many bytes */
-#define SCAN_TOUCH_BATCH  500                /* unchanged folders stamped per transaction */
-#define SCAN_AGG_BATCH    200                /* entities recomputed per transaction */
+#define SCAN_HASH_BYTES   64                   /* "!" + 32 hex digits + ":" + an entry count */
+#define SCAN_SETTINGS_HEX (LIBRARY_ID_LEN + 1) /* the settings digest, as hex, + NUL */
+#define SCAN_CHUNK_ARENA  (64 * 1024 * 1024)   /* budget of one chunk's arena */
+#define SCAN_CHUNK_SOFT   (8 * 1024 * 1024)    /* a chunk is cut past this many bytes */
+#define SCAN_TOUCH_BATCH  500                  /* unchanged folders stamped per transaction */
+#define SCAN_AGG_BATCH    200                  /* entities recomputed per transaction */
 #define SCAN_STMT_CACHE   48
 #define SCAN_VARIOUS_MBID "89ad4ac3-39f7-470e-963a-56509c546377"
 #define SCAN_MAX_WORKERS  64
@@ -284,6 +285,7 @@ typedef struct ScanLib {
     bool has_missing;     /* songs of any library were missing at the start */
     bool has_errors;      /* scan_errors rows existed at the start */
     bool walk_incomplete; /* a subfolder could not be opened: vanished folders not marked */
+    bool reread_all;      /* read with other settings: no folder counts as unchanged */
 } ScanLib;
 
 typedef struct Scan {
@@ -295,6 +297,9 @@ typedef struct Scan {
     Arena *arena; /* rules and scopes */
     int64_t now;
     int64_t gen; /* seen_at of this scan */
+    /* A digest of the options that decide what a read stores (artist separators, cover
+     * priority), kept per library in libraries.scan_settings. */
+    char settings[SCAN_SETTINGS_HEX];
     ScanLib *lib;
 
     pthread_mutex_t mu;     /* guards stats and fatal */
@@ -1130,7 +1135,7 @@ static int scan_read_folder(Scan *s, const ScanDir *d)
         it->old_id = known[i].id ? arena_strdup(c->arena, known[i].id) : NULL;
         it->size = f->size;
         it->mtime = f->mtime;
-        if (known[i].id && !known[i].missing && known[i].size == f->size &&
+        if (known[i].id && !known[i].missing && !s->lib->reread_all && known[i].size == f->size &&
             known[i].mtime == f->mtime) {
             c->unchanged++;
             scan_read_lrc(c->arena, abs, &l, f->name, it);
@@ -1909,10 +1914,18 @@ static int scan_register_fn(Scan *s, ScanTx *tx, void *arg)
 {
     const LibraryFolder *f = arg;
     DbStmt *st;
-    int r = scan_query(tx, &st, "SELECT id FROM libraries WHERE path = ?", "t", f->path);
+    int r =
+        scan_query(tx, &st, "SELECT id, scan_settings FROM libraries WHERE path = ?", "t", f->path);
     if (r == DB_ROW) {
         s->lib->id = db_column_int64(st, 0);
-        return 0;
+        const char *stored = db_column_text(st, 1);
+        /* NULL: scanned before the settings were recorded; assume they have not changed. */
+        s->lib->reread_all = stored && strcmp(stored, s->settings) != 0;
+        if (stored)
+            return 0;
+        int64_t c = scan_exec(tx, "UPDATE libraries SET scan_settings = ? WHERE id = ?", "ti",
+                              s->settings, s->lib->id);
+        return c < 0 ? (int)c : 0;
     }
     if (r < 0)
         return r;
@@ -1928,9 +1941,9 @@ static int scan_register_fn(Scan *s, ScanTx *tx, void *arg)
         if (r == DB_ROW)
             continue;
         r = scan_query(tx, &st,
-                       "INSERT INTO libraries (name, path, created_at) VALUES (?, ?, ?) "
-                       "RETURNING id",
-                       "tti", name, f->path, s->now);
+                       "INSERT INTO libraries (name, path, created_at, scan_settings) "
+                       "VALUES (?, ?, ?, ?) RETURNING id",
+                       "ttit", name, f->path, s->now, s->settings);
         if (r < 0)
             return r;
         if (r != DB_ROW)
@@ -1941,6 +1954,15 @@ static int scan_register_fn(Scan *s, ScanTx *tx, void *arg)
         return r < 0 ? r : 0;
     }
     return ERR_LIMIT;
+}
+
+/* Every folder of the library was read with the current settings: record them. */
+static int scan_settings_store_fn(Scan *s, ScanTx *tx, void *arg)
+{
+    (void)arg;
+    int64_t c = scan_exec(tx, "UPDATE libraries SET scan_settings = ? WHERE id = ?", "ti",
+                          s->settings, s->lib->id);
+    return c < 0 ? (int)c : 0;
 }
 
 static int scan_stored_cmp(const void *a, const void *b)
@@ -2086,7 +2108,7 @@ static int scan_phase2(Scan *s, ScanDir *dirs, size_t n_dirs, ScanStoredList *st
         ScanStored *st =
             stored->n ? bsearch(&key, stored->v, stored->n, sizeof(ScanStored), scan_stored_cmp)
                       : NULL;
-        if (st && !st->missing && strcmp(st->hash, dirs[i].hash) == 0) {
+        if (st && !st->missing && !s->lib->reread_all && strcmp(st->hash, dirs[i].hash) == 0) {
             if (!touch) {
                 touch = calloc(1, sizeof(*touch));
                 if (touch)
@@ -2229,6 +2251,11 @@ static int scan_library(Scan *s, const LibraryFolder *f)
         s->stats.missing += sa.vanished;
         pthread_mutex_unlock(&s->mu);
     }
+    /* Only a whole, finished walk read every folder with the new settings; a partial one
+     * leaves the old digest, so the next full scan reads everything again. */
+    if (r == 0 && lib->reread_all && !s->opts->only_paths && !lib->walk_incomplete &&
+        !scan_cancelled(s))
+        r = scan_transaction(s, scan_settings_store_fn, NULL);
     for (size_t i = 0; i < w->n; i++)
         free(w->dirs[i].rel);
     free(w->dirs);
@@ -2569,6 +2596,14 @@ static int scan_aggregates(Scan *s)
     return r;
 }
 
+/* The digest of the options that change what reading a folder stores, as hex. */
+static void scan_settings_digest(const LibraryScanOptions *o, char out[SCAN_SETTINGS_HEX])
+{
+    const char *parts[] = {o->artist_separators ? o->artist_separators : "",
+                           o->cover_priority ? o->cover_priority : ""};
+    library_id("scan-settings", parts, sizeof(parts) / sizeof(parts[0]), out);
+}
+
 int library_scan(Db *db, const LibraryFolder *folders, size_t n, const LibraryScanOptions *opts,
                  const LibraryScanObserver *observer, const atomic_bool *cancel,
                  LibraryScanStats *ret_stats)
@@ -2594,6 +2629,7 @@ int library_scan(Db *db, const LibraryFolder *folders, size_t n, const LibrarySc
     s->now = (int64_t)time(NULL);
     s->gen = s->now;
     s->arena = arena_new(1 << 20);
+    scan_settings_digest(s->opts, s->settings);
     int r = s->arena ? 0 : -ENOMEM;
     if (r == 0)
         r = library_tags_rules_parse(

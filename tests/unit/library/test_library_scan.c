@@ -476,6 +476,35 @@ static void cover_priority_case(const char *url, const char *dir)
         q_text(db, sql, t, sizeof(t));
         assert_string_equal(t, cases[i].want);
     }
+    /* A new priority reaches the unchanged folder of case 0 at the next full scan; a scan
+     * limited to some folders reads them again but keeps the old settings recorded, and
+     * the same settings again leave every folder alone. */
+    char music0[1024];
+    snprintf(music0, sizeof(music0), "%s/m0", dir);
+    LibraryFolder folder0[] = {{"m0", music0}};
+    const char *sql0 = "SELECT COALESCE(c.path, '') FROM albums a LEFT JOIN covers c ON "
+                       "c.id = a.cover_id WHERE a.name = 'Pics 0'";
+    char t[256];
+    LibraryScanOptions opts = LIBRARY_SCAN_OPTIONS_DEFAULT;
+    LibraryScanStats st;
+    assert_int_equal(library_scan(db, folder0, 1, &opts, NULL, NULL, &st), 0);
+    assert_int_equal(st.unchanged, 1);
+    opts.cover_priority = "front.*, cover.*";
+    const char *only[] = {music0};
+    opts.only_paths = only;
+    opts.n_only_paths = 1;
+    assert_int_equal(library_scan(db, folder0, 1, &opts, NULL, NULL, &st), 0);
+    assert_int_equal(st.unchanged, 0);
+    opts.only_paths = NULL;
+    opts.n_only_paths = 0;
+    assert_int_equal(library_scan(db, folder0, 1, &opts, NULL, NULL, &st), 0);
+    assert_int_equal(st.unchanged, 0);
+    q_text(db, sql0, t, sizeof(t));
+    assert_string_equal(t, "front.png");
+    assert_int_equal(library_scan(db, folder0, 1, &opts, NULL, NULL, &st), 0);
+    assert_int_equal(st.unchanged, 1);
+    q_text(db, sql0, t, sizeof(t));
+    assert_string_equal(t, "front.png");
     db_close(db);
 }
 
