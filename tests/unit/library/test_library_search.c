@@ -78,6 +78,11 @@ static void search_case(const char *url, const char *dir)
     assert_true(has(ids, n, "aa01"));
     assert_true(has(ids, n, "aa05"));
     assert_false(has(ids, n, "aa02"));
+    assert_string_equal(ids[1], "aa05"); /* name prefixes in folded order: "beat h" < "beatl" */
+    assert_string_equal(ids[2], "aa01");
+    n = search(c, kind, a, "happening", LIBRARY_SEARCH_ARTIST, &ids); /* a later word */
+    assert_int_equal(n, 1);
+    assert_string_equal(ids[0], "aa05");
     n = search(c, kind, a, "BEATL", LIBRARY_SEARCH_ARTIST, &ids);
     assert_true(n >= 1);
     assert_string_equal(ids[0], "aa01");
@@ -160,6 +165,54 @@ static void search_case(const char *url, const char *dir)
         assert_string_equal(ids[0], "aa07");
         n = search(c, kind, a, "abey road", LIBRARY_SEARCH_ALBUM, &ids);
         assert_true(has(ids, n, "ab01"));
+    }
+
+    /* More name-prefix matches than the limit: the first ones of the B-tree, exact first;
+     * a renamed row is found under its new key only. */
+    for (int i = 30; i >= 1; i--) {
+        char sql[160];
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO search (kind, item_id, name, extra) VALUES ('album', 'z%02d',"
+                 " 'Zé Album %02d', 'Zé')",
+                 i, i);
+        assert_int_equal(db_exec(c, sql), 0);
+    }
+    assert_int_equal(db_exec(c, "INSERT INTO search (kind, item_id, name, extra) VALUES"
+                                " ('album', 'z99', 'ZE ALBUM', '')"),
+                     0);
+    assert_int_equal(library_search(c, kind, a, "ze album", LIBRARY_SEARCH_ALBUM, 3, &ids, &n), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(ids[0], "z99");
+    assert_string_equal(ids[1], "z01");
+    assert_string_equal(ids[2], "z02");
+    assert_int_equal(db_exec(c, "UPDATE search SET name = 'Yo Album' WHERE kind = 'album' AND"
+                                " item_id = 'z01'"),
+                     0);
+    n = search(c, kind, a, "ze album 01", LIBRARY_SEARCH_ALBUM, &ids);
+    assert_false(has(ids, n, "z01"));
+    n = search(c, kind, a, "yo alb", LIBRARY_SEARCH_ALBUM, &ids);
+    assert_int_equal(n, 1);
+    assert_string_equal(ids[0], "z01");
+    if (kind == DB_KIND_SQLITE) {
+        /* The view's triggers keep every kind in its own table and refuse others. */
+        assert_int_not_equal(db_exec(c, "UPDATE search SET kind = 'song' WHERE kind = 'album'"
+                                        " AND item_id = 'z02'"),
+                             0);
+        assert_int_not_equal(db_exec(c, "INSERT INTO search (kind, item_id, name, extra) VALUES"
+                                        " ('genre', 'g1', 'Jazz', '')"),
+                             0);
+        DbStmt *st;
+        assert_int_equal(db_prepare(c,
+                                    "SELECT (SELECT count(*) FROM search_artist),"
+                                    " (SELECT count(*) FROM search_album),"
+                                    " (SELECT count(*) FROM search_song)",
+                                    &st),
+                         0);
+        assert_int_equal(db_step(st), DB_ROW);
+        assert_int_equal(db_column_int64(st, 0), 7);
+        assert_int_equal(db_column_int64(st, 1), 33);
+        assert_int_equal(db_column_int64(st, 2), 4);
+        db_finalize(st);
     }
 
     /* The scanner's statements: replace one row's text, rename an id, delete a row. */
