@@ -215,32 +215,38 @@ static int search_prepare(SearchRun *run, const char *sql, const char *const *t,
     return 0;
 }
 
-/* The exact and name-prefix matches: a range of the B-tree on (kind, name_key) from `key`,
- * in key order, at most `limit`. `key` must be non-empty. */
-static int search_by_key(SearchRun *run, DbKind backend, const char *key, int limit)
+/* The exact and name-prefix matches: a range of the B-tree on (kind, name_key), in key
+ * order, at most `limit`. SQLite gets `text` as the key (non-empty); PostgreSQL gets the
+ * query and computes its key itself with swaz_search_key(), folded to a constant when the
+ * statement is planned, so that this pass needs one round trip. */
+static int search_by_key(SearchRun *run, DbKind backend, const char *text, int limit)
 {
-    /* Above every key that starts with `key`: U+10FFFF is the largest character, and
-     * SQLite compares text as bytes. */
-    const char *hi = arena_printf(run->arena, "%s\xF4\x8F\xBF\xBF", key);
     const char *sql;
-    if (backend == DB_KIND_SQLITE)
+    const char *t[3] = {text, text, text};
+    if (backend == DB_KIND_SQLITE) {
+        /* Above every key that starts with `text`: U+10FFFF is the largest character, and
+         * SQLite compares text as bytes. */
+        t[1] = arena_printf(run->arena, "%s\xF4\x8F\xBF\xBF", text);
         sql = arena_printf(run->arena,
                            "SELECT k.item_id, t.name FROM search_keys k"
                            " JOIN search_%s t ON t.rowid = k.id"
                            " WHERE k.kind = '%s' AND k.name_key >= ? AND k.name_key < ?"
                            " ORDER BY k.name_key, k.item_id LIMIT ?",
                            run->kind, run->kind);
-    else
+    } else {
         sql = arena_printf(run->arena,
                            "SELECT item_id, name FROM search WHERE kind = '%s'"
-                           " AND name_key >= ? AND name_key < ? ORDER BY name_key, item_id"
-                           " LIMIT ?",
+                           " AND name_key >= swaz_search_key(CAST(? AS TEXT))"
+                           " AND name_key < swaz_search_key(CAST(? AS TEXT)) || chr(1114111)"
+                           " AND swaz_search_key(CAST(? AS TEXT)) <> ''"
+                           " ORDER BY name_key, item_id LIMIT ?",
                            run->kind);
-    if (!hi)
+    }
+    if (!t[1])
         return -ENOMEM;
-    const char *t[] = {key, hi};
+    int n_t = backend == DB_KIND_SQLITE ? 2 : 3;
     DbStmt *st;
-    int r = search_prepare(run, sql, t, 2, limit, &st);
+    int r = search_prepare(run, sql, t, n_t, limit, &st);
     if (r < 0)
         return r;
     return search_collect(run, st, (size_t)limit, 0);
@@ -265,16 +271,11 @@ static int search_sqlite_words(SearchRun *run, const char *const *tokens, size_t
     return search_collect(run, st, SEARCH_CANDIDATES, -1.0); /* bm25: lower is better */
 }
 
-/* Asks PostgreSQL for unaccent(lower(q)), which the tokens of the tsquery are cut from, and
- * swaz_search_key(q), the key stored names are compared with. */
-static int search_pg_fold(SearchRun *run, const char *q, const char **ret_folded,
-                          const char **ret_key)
+/* Asks PostgreSQL for unaccent(lower(q)), which the tokens of the tsquery are cut from. */
+static int search_pg_fold(SearchRun *run, const char *q, const char **ret_folded)
 {
-    const char *sql = "SELECT swaz_unaccent(lower(CAST(? AS TEXT))),"
-                      " swaz_search_key(CAST(? AS TEXT))";
-    const char *t[] = {q, q};
     DbStmt *st;
-    int r = search_prepare(run, sql, t, 2, 0, &st);
+    int r = search_prepare(run, "SELECT swaz_unaccent(lower(CAST(? AS TEXT)))", &q, 1, 0, &st);
     if (r < 0)
         return r;
     if ((r = db_step(st)) < 0)
@@ -283,15 +284,13 @@ static int search_pg_fold(SearchRun *run, const char *q, const char **ret_folded
         r = ERR_DB;
         goto out_finalize;
     }
-    const char *f = db_column_text(st, 0), *k = db_column_text(st, 1);
+    const char *f = db_column_text(st, 0);
     const char *folded = arena_strdup(run->arena, f ? f : "");
-    const char *key = arena_strdup(run->arena, k ? k : "");
-    if (!folded || !key) {
+    if (!folded) {
         r = -ENOMEM;
         goto out_finalize;
     }
     *ret_folded = folded;
-    *ret_key = key;
     r = 0;
 out_finalize:
     db_finalize(st);
@@ -338,6 +337,30 @@ static int search_pg_trigrams(SearchRun *run, const char *pg_q)
     return search_collect(run, st, SEARCH_CANDIDATES, 1.0);
 }
 
+/* What PostgreSQL adds when the name-prefix pass found fewer than `limit`: word matches,
+ * then, when still fewer, trigram matches. */
+static int search_pg_more(SearchRun *run, const char *q, size_t limit)
+{
+    const char *pg_q;
+    int r = search_pg_fold(run, q, &pg_q);
+    if (r < 0)
+        return r;
+    const char **pg_tokens;
+    size_t n_pg;
+    if ((r = library_search_tokens(run->arena, pg_q, &pg_tokens, &n_pg)) < 0)
+        return r;
+    if (n_pg > 0) {
+        const char *tsq = library_search_tsquery(run->arena, pg_tokens, n_pg);
+        if (!tsq)
+            return -ENOMEM;
+        if ((r = search_pg_words(run, pg_q, tsq)) < 0)
+            return r;
+    }
+    if (run->n < limit && *pg_q && (r = search_pg_trigrams(run, pg_q)) < 0)
+        return r;
+    return 0;
+}
+
 int library_search(DbConn *conn, DbKind backend, Arena *arena, const char *q,
                    LibrarySearchKind kind, int limit, const char ***ret_ids, size_t *ret_n)
 {
@@ -377,23 +400,9 @@ int library_search(DbConn *conn, DbKind backend, Arena *arena, const char *q,
         if (run.n < (size_t)limit && (r = search_sqlite_words(&run, tokens, n_tokens)) < 0)
             return r;
     } else {
-        const char *pg_q, *pg_key;
-        if ((r = search_pg_fold(&run, q, &pg_q, &pg_key)) < 0)
+        if ((r = search_by_key(&run, backend, q, limit)) < 0)
             return r;
-        const char **pg_tokens;
-        size_t n_pg;
-        if ((r = library_search_tokens(arena, pg_q, &pg_tokens, &n_pg)) < 0)
-            return r;
-        if (*pg_key && (r = search_by_key(&run, backend, pg_key, limit)) < 0)
-            return r;
-        if (run.n < (size_t)limit && n_pg > 0) {
-            const char *tsq = library_search_tsquery(arena, pg_tokens, n_pg);
-            if (!tsq)
-                return -ENOMEM;
-            if ((r = search_pg_words(&run, pg_q, tsq)) < 0)
-                return r;
-        }
-        if (run.n < (size_t)limit && *pg_q && (r = search_pg_trigrams(&run, pg_q)) < 0)
+        if (run.n < (size_t)limit && (r = search_pg_more(&run, q, (size_t)limit)) < 0)
             return r;
     }
     qsort(run.hits, run.n, sizeof(*run.hits), search_hit_cmp);
