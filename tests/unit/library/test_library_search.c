@@ -1,11 +1,13 @@
 /*
  * test_library_search.c - search on rows seeded with SQL, on SQLite and PostgreSQL:
  * ranking (exact > prefix > other, "The" ignored), prefix matching while typing, case and
- * accents, query-language injection, limits; typos on PostgreSQL; and the pure helpers
+ * accents, query-language injection, limits; typos on PostgreSQL; rows written before
+ * migration 0007 found after it; and the pure helpers
  * (tokens, FTS5 and tsquery quoting, folding).
  */
 #include "core/err.h"
 #include "core/limits.h"
+#include "db/db_internal.h"
 #include "library/library_search.h"
 
 #include <setjmp.h>
@@ -250,6 +252,68 @@ static void search_case(const char *url, const char *dir)
     db_close(db);
 }
 
+/* A database of schema 6 holding search rows, then migration 0007: the rows keep their text
+ * and are found through the new key index and per-kind tables. */
+static void upgrade_case(const char *url, const char *dir)
+{
+    (void)dir;
+    Db *db;
+    assert_int_equal(db_open(url, 2, &db), 0);
+    DbKind kind = db_kind(db);
+    const DbMigration *m = kind == DB_KIND_SQLITE ? db_migrations_sqlite : db_migrations_postgres;
+    DbConn *c;
+    assert_int_equal(db_acquire(db, &c), 0);
+    assert_int_equal(db_exec(c, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
+                                " applied_at BIGINT NOT NULL)"),
+                     0);
+    for (; m->sql && m->version <= 6; m++) {
+        if (db_exec(c, m->sql) != 0)
+            fail_msg("migration %d: %s", m->version, db_errmsg(c));
+        char sql[128];
+        snprintf(sql, sizeof(sql), "INSERT INTO schema_migrations VALUES (%d, 0)", m->version);
+        assert_int_equal(db_exec(c, sql), 0);
+    }
+    assert_int_equal(m->version, 7);
+    for (size_t i = 0; i < sizeof(seed_sql) / sizeof(seed_sql[0]); i++) {
+        if (db_exec(c, seed_sql[i]) != 0)
+            fail_msg("seed: %s", db_errmsg(c));
+    }
+    db_release(c);
+    int applied;
+    assert_int_equal(db_migrate(db, &applied), 0);
+    assert_true(applied >= 1);
+    assert_int_equal(db_acquire(db, &c), 0);
+    Arena *a = arena_new(1 << 20);
+    const char **ids;
+    size_t n = search(c, kind, a, "beat", LIBRARY_SEARCH_ARTIST, &ids);
+    assert_true(n >= 3);
+    assert_string_equal(ids[0], "aa06");
+    n = search(c, kind, a, "cafe ole", LIBRARY_SEARCH_ALBUM, &ids);
+    assert_true(n >= 1);
+    assert_string_equal(ids[0], "ab02");
+    n = search(c, kind, a, "abbey", LIBRARY_SEARCH_SONG, &ids); /* a word of `extra` */
+    assert_int_equal(n, 1);
+    assert_string_equal(ids[0], "c001");
+    assert_int_equal(db_exec(c, "DELETE FROM search WHERE kind = 'song' AND item_id = 'c001'"), 0);
+    n = search(c, kind, a, "abbey", LIBRARY_SEARCH_SONG, &ids);
+    assert_int_equal(n, 0);
+    arena_free(a);
+    db_release(c);
+    db_close(db);
+}
+
+static void test_upgrade_sqlite(void **state)
+{
+    (void)state;
+    testutil_on_backend(TESTUTIL_SQLITE, upgrade_case);
+}
+
+static void test_upgrade_postgres(void **state)
+{
+    (void)state;
+    testutil_on_backend(TESTUTIL_POSTGRES, upgrade_case);
+}
+
 static void test_search_sqlite(void **state)
 {
     (void)state;
@@ -297,8 +361,8 @@ static void test_helpers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_search_sqlite),
-        cmocka_unit_test(test_search_postgres),
+        cmocka_unit_test(test_search_sqlite),  cmocka_unit_test(test_search_postgres),
+        cmocka_unit_test(test_upgrade_sqlite), cmocka_unit_test(test_upgrade_postgres),
         cmocka_unit_test(test_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
