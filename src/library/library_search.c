@@ -162,9 +162,11 @@ typedef struct SearchRun {
 } SearchRun;
 
 /* Runs `st` (bound, columns: id, name[, score]) and appends its rows, at most `max`, to the
- * hits; `score_sign` turns the third column into "higher is better" (0: no score). Always
+ * hits; `score_sign` turns the third column into "higher is better" (0: no score). With
+ * `named_only`, rows whose name neither is nor starts with the query are left out. Always
  * finalizes `st`. Returns 0, -ENOMEM or ERR_DB. */
-static int search_collect(SearchRun *run, DbStmt *st, size_t max, double score_sign)
+static int search_collect(SearchRun *run, DbStmt *st, size_t max, double score_sign,
+                          bool named_only)
 {
     int r = 0;
     size_t got = 0;
@@ -183,6 +185,8 @@ static int search_collect(SearchRun *run, DbStmt *st, size_t max, double score_s
         h->key = strncmp(folded, "the ", 4) == 0 ? folded + 4 : folded;
         h->score = score_sign != 0 ? score_sign * db_column_double(st, 2) : 0;
         h->rank_class = search_class(folded, run->folded_q);
+        if (named_only && h->rank_class == 2)
+            continue;
         run->n++;
         got++;
     }
@@ -249,7 +253,9 @@ static int search_by_key(SearchRun *run, DbKind backend, const char *text, int l
     int r = search_prepare(run, sql, t, n_t, limit, &st);
     if (r < 0)
         return r;
-    return search_collect(run, st, (size_t)limit, 0);
+    /* Keys have no leading "the ", so "the b" looked up "b": keep the names that start with
+     * "the b" (or are it), not every name starting with "b". */
+    return search_collect(run, st, (size_t)limit, 0, strncmp(run->folded_q, "the ", 4) == 0);
 }
 
 /* The word-prefix matches (every token starts a word of the name or of `extra`), the first
@@ -268,7 +274,7 @@ static int search_sqlite_words(SearchRun *run, const char *const *tokens, size_t
     int r = search_prepare(run, sql, &match, 1, SEARCH_CANDIDATES, &st);
     if (r < 0)
         return r;
-    return search_collect(run, st, SEARCH_CANDIDATES, -1.0); /* bm25: lower is better */
+    return search_collect(run, st, SEARCH_CANDIDATES, -1.0, false); /* bm25: lower is better */
 }
 
 /* Asks PostgreSQL for unaccent(lower(q)), which the tokens of the tsquery are cut from. */
@@ -313,7 +319,7 @@ static int search_pg_words(SearchRun *run, const char *pg_q, const char *tsq)
     int r = search_prepare(run, sql, t, 3, SEARCH_CANDIDATES, &st);
     if (r < 0)
         return r;
-    return search_collect(run, st, SEARCH_CANDIDATES, 1.0);
+    return search_collect(run, st, SEARCH_CANDIDATES, 1.0, false);
 }
 
 /* Names close to the query (typos): the query similar to a part of the name (pg_trgm's
@@ -334,7 +340,7 @@ static int search_pg_trigrams(SearchRun *run, const char *pg_q)
     int r = search_prepare(run, sql, t, 2, SEARCH_CANDIDATES, &st);
     if (r < 0)
         return r;
-    return search_collect(run, st, SEARCH_CANDIDATES, 1.0);
+    return search_collect(run, st, SEARCH_CANDIDATES, 1.0, false);
 }
 
 /* What PostgreSQL adds when the name-prefix pass found fewer than `limit`: word matches,

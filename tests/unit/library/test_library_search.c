@@ -90,6 +90,10 @@ static void search_case(const char *url, const char *dir)
     assert_string_equal(ids[0], "aa01");
     n = search(c, kind, a, "the beatles", LIBRARY_SEARCH_ARTIST, &ids);
     assert_string_equal(ids[0], "aa01");
+    n = search(c, kind, a, "the b", LIBRARY_SEARCH_ARTIST, &ids); /* not every "b..." */
+    assert_true(has(ids, n, "aa01"));
+    assert_false(has(ids, n, "aa06"));
+    assert_false(has(ids, n, "aa05"));
 
     /* Accents either way. */
     n = search(c, kind, a, "cafe", LIBRARY_SEARCH_ARTIST, &ids);
