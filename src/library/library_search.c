@@ -220,24 +220,36 @@ static int search_prepare(SearchRun *run, const char *sql, const char *const *t,
 }
 
 /* The exact and name-prefix matches: a range of the B-tree on (kind, name_key), in key
- * order, at most `limit`. SQLite gets `text` as the key (non-empty); PostgreSQL gets the
- * query and computes its key itself with swaz_search_key(), folded to a constant when the
- * statement is planned, so that this pass needs one round trip. */
-static int search_by_key(SearchRun *run, DbKind backend, const char *text, int limit)
+ * order, at most `limit`. With `key` (non-empty) the range starts there. Without it
+ * (PostgreSQL, a query with non-ASCII text) PostgreSQL computes the key of `q` itself with
+ * swaz_search_key(), folded to a constant when the statement is planned, since its
+ * unaccent() and lower() may fold other letters than fold_text() does; for ASCII both agree,
+ * and a bound key spares the server three evaluations per statement. */
+static int search_by_key(SearchRun *run, DbKind backend, const char *key, const char *q, int limit)
 {
     const char *sql;
-    const char *t[3] = {text, text, text};
-    if (backend == DB_KIND_SQLITE) {
-        /* Above every key that starts with `text`: U+10FFFF is the largest character, and
-         * SQLite compares text as bytes. */
-        t[1] = arena_printf(run->arena, "%s\xF4\x8F\xBF\xBF", text);
-        sql = arena_printf(run->arena,
-                           "SELECT k.item_id, t.name FROM search_keys k"
-                           " JOIN search_%s t ON t.rowid = k.id"
-                           " WHERE k.kind = '%s' AND k.name_key >= ? AND k.name_key < ?"
-                           " ORDER BY k.name_key, k.item_id LIMIT ?",
-                           run->kind, run->kind);
+    const char *t[3] = {key, key, NULL};
+    int n_t = 2;
+    if (key) {
+        /* Above every key that starts with `key`: U+10FFFF is the largest character, and
+         * both databases compare these keys as bytes. */
+        t[1] = arena_printf(run->arena, "%s\xF4\x8F\xBF\xBF", key);
+        if (backend == DB_KIND_SQLITE)
+            sql = arena_printf(run->arena,
+                               "SELECT k.item_id, t.name FROM search_keys k"
+                               " JOIN search_%s t ON t.rowid = k.id"
+                               " WHERE k.kind = '%s' AND k.name_key >= ? AND k.name_key < ?"
+                               " ORDER BY k.name_key, k.item_id LIMIT ?",
+                               run->kind, run->kind);
+        else
+            sql = arena_printf(run->arena,
+                               "SELECT item_id, name FROM search WHERE kind = '%s'"
+                               " AND name_key >= ? AND name_key < ?"
+                               " ORDER BY name_key, item_id LIMIT ?",
+                               run->kind);
     } else {
+        t[0] = t[1] = t[2] = q;
+        n_t = 3;
         sql = arena_printf(run->arena,
                            "SELECT item_id, name FROM search WHERE kind = '%s'"
                            " AND name_key >= swaz_search_key(CAST(? AS TEXT))"
@@ -248,7 +260,6 @@ static int search_by_key(SearchRun *run, DbKind backend, const char *text, int l
     }
     if (!t[1])
         return -ENOMEM;
-    int n_t = backend == DB_KIND_SQLITE ? 2 : 3;
     DbStmt *st;
     int r = search_prepare(run, sql, t, n_t, limit, &st);
     if (r < 0)
@@ -397,16 +408,20 @@ int library_search(DbConn *conn, DbKind backend, Arena *arena, const char *q,
      * songs). Exact and name-prefix matches come first from a B-tree, in order, up to the
      * limit; only when they are fewer does the full-text index add word-prefix matches (a
      * bounded set, ranked here), and on PostgreSQL, when still fewer, trigram matches. */
+    const char *key = run.folded_q;
+    if (strncmp(key, "the ", 4) == 0)
+        key += 4;
+    bool ascii = true;
+    for (const char *p = q; *p && ascii; p++)
+        ascii = (unsigned char)*p < 0x80;
     if (backend == DB_KIND_SQLITE) {
-        const char *key = run.folded_q;
-        if (strncmp(key, "the ", 4) == 0)
-            key += 4;
-        if (*key && (r = search_by_key(&run, backend, key, limit)) < 0)
+        if (*key && (r = search_by_key(&run, backend, key, NULL, limit)) < 0)
             return r;
         if (run.n < (size_t)limit && (r = search_sqlite_words(&run, tokens, n_tokens)) < 0)
             return r;
     } else {
-        if ((r = search_by_key(&run, backend, q, limit)) < 0)
+        if ((!ascii || *key) &&
+            (r = search_by_key(&run, backend, ascii ? key : NULL, q, limit)) < 0)
             return r;
         if (run.n < (size_t)limit && (r = search_pg_more(&run, q, (size_t)limit)) < 0)
             return r;

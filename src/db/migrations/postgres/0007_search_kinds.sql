@@ -1,7 +1,8 @@
 -- 0007 (PostgreSQL): search that stays fast at a million songs.
 -- 1. `name_key`, the name folded for comparison (swaz_search_key(): lowercase, no accents, one
---    space between words, no leading "the "), with a B-tree on (kind, name_key): exact and
---    name-prefix matches are a range scan that stops at the limit.
+--    space between words, no leading "the "), with a B-tree on (kind, name_key, item_id):
+--    exact and name-prefix matches are a range scan, already in order, that stops at the
+--    limit.
 -- 2. The full-text and trigram GIN indexes are split per kind (partial indexes), so that
 --    matching artists never reads the song entries of a word, which outnumber them twenty to
 --    one. Queries name their kind as a literal so the planner can use them.
@@ -12,7 +13,7 @@ CREATE FUNCTION swaz_search_key(text) RETURNS text
                                 '^the ', '') $$;
 ALTER TABLE search ADD COLUMN name_key TEXT COLLATE "C"
     GENERATED ALWAYS AS (swaz_search_key(name)) STORED;
-CREATE INDEX search_name_key ON search (kind, name_key);
+CREATE INDEX search_name_key ON search (kind, name_key, item_id);
 
 DROP INDEX search_tsv;
 CREATE INDEX search_tsv_artist ON search USING gin (tsv) WHERE kind = 'artist';

@@ -1,8 +1,8 @@
 -- 0007: search that stays fast at a million songs. Two changes:
 -- 1. Every row gets `name_key`, its name folded for comparison (swaz_search_key(): lowercase,
 --    no accents, one space between words, no leading "the "), with a B-tree on (kind,
---    name_key): exact and name-prefix matches are a range scan that stops at the limit,
---    instead of a walk through every FTS5 match of a common word.
+--    name_key, item_id): exact and name-prefix matches are a range scan, already in order,
+--    that stops at the limit, instead of a walk through every FTS5 match of a common word.
 -- 2. The text of each kind gets its own FTS5 table (search_artist, search_album,
 --    search_song), so that matching artists never reads the song rows of a word, which
 --    outnumber them twenty to one. search_keys keeps allocating the rowids of all three.
@@ -16,7 +16,7 @@ DROP VIEW search;
 ALTER TABLE search_keys ADD COLUMN name_key TEXT NOT NULL DEFAULT '';
 UPDATE search_keys
 SET name_key = swaz_search_key((SELECT t.name FROM search_text t WHERE t.rowid = search_keys.id));
-CREATE INDEX search_keys_name ON search_keys (kind, name_key);
+CREATE INDEX search_keys_name ON search_keys (kind, name_key, item_id);
 
 CREATE VIRTUAL TABLE search_artist USING fts5 (
     name, extra, tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3');
