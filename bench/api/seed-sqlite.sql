@@ -80,10 +80,25 @@ INSERT INTO song_artists (song_id, artist_id, position) SELECT id, artist_id, 0 
 INSERT INTO song_genres (song_id, genre_id)
 SELECT s.id, ag.genre_id FROM songs s JOIN album_genres ag ON ag.album_id = s.album_id;
 
-INSERT INTO search (kind, item_id, name, extra) SELECT 'artist', id, name, '' FROM artists;
-INSERT INTO search (kind, item_id, name, extra)
-SELECT 'album', id, name, album_artist FROM albums;
-INSERT INTO search (kind, item_id, name, extra)
-SELECT 'song', id, title, artist || ' ' || album FROM songs;
+-- Search rows go straight into the tables behind the `search` view: its triggers call
+-- swaz_search_key(), which only swaz's own connections have. The key is spelled here for the
+-- names above (ASCII lowercase, the four accented words without accents).
+CREATE TEMP TABLE sr AS
+SELECT 'artist' AS kind, id AS item_id, name, '' AS extra FROM artists
+UNION ALL SELECT 'album', id, name, album_artist FROM albums
+UNION ALL SELECT 'song', id, title, artist || ' ' || album FROM songs;
+INSERT INTO search_keys (kind, item_id, name_key)
+SELECT kind, item_id, lower(replace(replace(replace(replace(name, 'é', 'e'), 'ü', 'u'), 'ñ', 'n'),
+                                    'ø', 'o'))
+FROM sr;
+INSERT INTO search_artist (rowid, name, extra)
+SELECT k.id, sr.name, sr.extra FROM sr JOIN search_keys k ON k.item_id = sr.item_id
+WHERE sr.kind = 'artist' AND k.kind = 'artist';
+INSERT INTO search_album (rowid, name, extra)
+SELECT k.id, sr.name, sr.extra FROM sr JOIN search_keys k ON k.item_id = sr.item_id
+WHERE sr.kind = 'album' AND k.kind = 'album';
+INSERT INTO search_song (rowid, name, extra)
+SELECT k.id, sr.name, sr.extra FROM sr JOIN search_keys k ON k.item_id = sr.item_id
+WHERE sr.kind = 'song' AND k.kind = 'song';
 COMMIT;
 ANALYZE;

@@ -7,6 +7,7 @@
  * (BUSY/LOCKED), ERR_CONFLICT (UNIQUE/PRIMARY KEY constraint) or ERR_DB.
  */
 #include "core/err.h"
+#include "core/fold.h"
 #include "core/str.h"
 #include "db/db_internal.h"
 
@@ -110,6 +111,27 @@ static int db_sqlite_enable_wal(sqlite3 *h)
     return r;
 }
 
+/* SQL function swaz_search_key(text): fold_search_key() of its argument, NULL for NULL. The
+ * search triggers (migration 0007) store it for every name; deterministic, so SQLite may
+ * evaluate it once per row. */
+static void db_sqlite_search_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const unsigned char *s = sqlite3_value_text(argv[0]);
+    if (!s) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    size_t len = (size_t)sqlite3_value_bytes(argv[0]);
+    char *out = sqlite3_malloc64(FOLD_CAP(len));
+    if (!out) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    size_t n = fold_search_key((const char *)s, len, out);
+    sqlite3_result_text64(ctx, out, n, sqlite3_free, SQLITE_UTF8);
+}
+
 static int db_sqlite_conn_open(Db *db, DbConn **ret_conn)
 {
     sqlite3 *h = NULL;
@@ -125,6 +147,10 @@ static int db_sqlite_conn_open(Db *db, DbConn **ret_conn)
     if (sqlite3_exec(h, DB_SQLITE_PRAGMAS, NULL, NULL, NULL) != SQLITE_OK)
         goto out_close;
     if (db_sqlite_enable_wal(h) < 0)
+        goto out_close;
+    if (sqlite3_create_function_v2(h, "swaz_search_key", 1,
+                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                                   db_sqlite_search_key, NULL, NULL, NULL) != SQLITE_OK)
         goto out_close;
 
     conn->base.db = db;

@@ -11,6 +11,8 @@
 #include "library/library_keyset.h"
 
 #include <sodium.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ARTIST_COLUMNS "r.id, r.name, r.image_id, r.album_count, r.song_count, r.sort_name, r.mbid"
@@ -166,30 +168,81 @@ static int browse_list(DbConn *conn, Arena *arena, const LibraryScope *scope,
 /* Reads the current row of `st` into `item`. Returns 0 or -ENOMEM. */
 typedef int (*BrowseRead)(DbStmt *st, Arena *arena, void *item);
 
-/* Looks up each well-formed id of ids[0..n) with `sql` (parameters: the id, then the scope's
- * of `clause`) and reads the visible rows, in the order of `ids`, into `items` (room for n
- * items of item_size bytes). Writes their count. Returns 0 or a negative errno. */
-static int browse_by_id(DbConn *conn, Arena *arena, const LibraryScope *scope, const char *sql,
+_Static_assert(offsetof(Artist, id) == 0, "browse_by_id reads an artist's id first");
+_Static_assert(offsetof(Album, id) == 0, "browse_by_id reads an album's id first");
+
+/* An item's id and where it was read, for putting rows back in the caller's order. */
+typedef struct BrowseFound {
+    const char *id;
+    size_t at;
+} BrowseFound;
+
+static int browse_found_cmp(const void *a, const void *b)
+{
+    return strcmp(((const BrowseFound *)a)->id, ((const BrowseFound *)b)->id);
+}
+
+/* Looks up the well-formed ids of ids[0..n) with one statement, `head` followed by one
+ * placeholder per id and ")" (parameters: the ids, then the scope's of `clause`), and reads
+ * the visible rows into `items` (room for n items of item_size bytes, each starting with its
+ * `const char *id`) in the order of `ids`, repeats included. Writes their count. Returns 0
+ * or a negative errno. One round trip instead of one per id. */
+static int browse_by_id(DbConn *conn, Arena *arena, const LibraryScope *scope, const char *head,
                         const char *clause, const char *const *ids, size_t n, void *items,
                         size_t item_size, BrowseRead read, size_t *ret_count)
 {
-    size_t count = 0;
+    size_t valid = 0;
+    for (size_t i = 0; i < n; i++)
+        valid += library_cursor_id_valid(ids[i]);
+    if (valid == 0) {
+        *ret_count = 0;
+        return 0;
+    }
+    char *marks = arena_alloc(arena, 3 * valid + 2);
+    char *rows = arena_calloc(arena, valid, item_size);
+    BrowseFound *found = arena_calloc(arena, valid, sizeof(*found));
+    if (!marks || !rows || !found)
+        return -ENOMEM;
+    size_t len = 0;
+    for (size_t i = 0; i < valid; i++) {
+        memcpy(marks + len, i ? ", ?" : "?", i ? 3 : 1);
+        len += i ? 3 : 1;
+    }
+    memcpy(marks + len, ")", 2);
+    const char *sql = arena_printf(arena, "%s%s", head, marks);
+    if (!sql)
+        return -ENOMEM;
     DbStmt *st = NULL;
-    int r = 0;
-    if (n && (r = browse_prepare(conn, arena, scope, sql, clause, &st)) < 0)
+    int r = browse_prepare(conn, arena, scope, sql, clause, &st);
+    if (r < 0)
         return r;
+    int idx = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (library_cursor_id_valid(ids[i]) && (r = db_bind_text(st, idx++, ids[i])) < 0)
+            goto out_finalize;
+    }
+    if ((r = library_scope_bind(st, scope, clause, &idx)) < 0)
+        goto out_finalize;
+    size_t k = 0;
+    while (k < valid && (r = db_step(st)) == DB_ROW) {
+        void *item = rows + k * item_size;
+        if ((r = read(st, arena, item)) < 0)
+            goto out_finalize;
+        found[k].id = *(const char *const *)item;
+        found[k].at = k;
+        k++;
+    }
+    if (r < 0)
+        goto out_finalize;
+    qsort(found, k, sizeof(*found), browse_found_cmp);
+    size_t count = 0;
     for (size_t i = 0; i < n; i++) {
         if (!library_cursor_id_valid(ids[i]))
             continue;
-        int idx = 2;
-        if ((r = db_reset(st)) < 0 || (r = db_bind_text(st, 1, ids[i])) < 0 ||
-            (r = library_scope_bind(st, scope, clause, &idx)) < 0 || (r = db_step(st)) < 0)
-            goto out_finalize;
-        if (r == DB_ROW) {
-            if ((r = read(st, arena, (char *)items + count * item_size)) < 0)
-                goto out_finalize;
-            count++;
-        }
+        BrowseFound key = {.id = ids[i]};
+        const BrowseFound *hit = bsearch(&key, found, k, sizeof(*found), browse_found_cmp);
+        if (hit)
+            memcpy((char *)items + count++ * item_size, rows + hit->at * item_size, item_size);
     }
     *ret_count = count;
     r = 0;
@@ -265,7 +318,7 @@ int library_browse_artists_by_id_scoped(DbConn *conn, Arena *arena, const Librar
         return -ENOMEM;
     size_t count;
     int r =
-        browse_by_id(conn, arena, scope, "SELECT " ARTIST_COLUMNS " FROM artists r WHERE r.id = ?",
+        browse_by_id(conn, arena, scope, "SELECT " ARTIST_COLUMNS " FROM artists r WHERE r.id IN (",
                      BROWSE_ARTIST_SCOPE, ids, n, items, sizeof(*items), browse_artist_row, &count);
     if (r < 0)
         return r;
@@ -602,7 +655,7 @@ int library_browse_albums_by_id_scoped(DbConn *conn, Arena *arena, const Library
     if (!items)
         return -ENOMEM;
     size_t count;
-    int r = browse_by_id(conn, arena, scope, ALBUM_SELECT " WHERE a.id = ?", BROWSE_ALBUM_SCOPE,
+    int r = browse_by_id(conn, arena, scope, ALBUM_SELECT " WHERE a.id IN (", BROWSE_ALBUM_SCOPE,
                          ids, n, items, sizeof(*items), browse_album_row, &count);
     if (r < 0 || (r = browse_album_attach(conn, arena, items, count)) < 0)
         return r;

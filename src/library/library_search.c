@@ -6,6 +6,7 @@
 #include "library/library_search.h"
 
 #include "core/err.h"
+#include "core/fold.h"
 #include "core/limits.h"
 
 #include <stdbool.h>
@@ -13,7 +14,7 @@
 #include <string.h>
 
 /* Matches fetched per kind before ranking; bounds the work of one search. */
-#define SEARCH_CANDIDATES 500
+#define SEARCH_CANDIDATES 200
 
 static bool search_ascii_alnum(unsigned char c)
 {
@@ -89,97 +90,38 @@ const char *library_search_tsquery(Arena *arena, const char *const *tokens, size
     return search_quote_join(arena, tokens, n, '\'', true, ":*", " & ");
 }
 
-/* ASCII for U+0100..U+017F (Latin Extended-A), one letter each. */
-static const char search_latin_ext_a[] = "AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIiIiJjKkk"
-                                         "LlLlLlLlLlNnNnNnnNnOoOoOoOoRrRrRrSsSsSsSsTtTtTtUuUuUuUuUu"
-                                         "UuWwYyYZzZzZzs";
-
-/* ASCII for U+00C0..U+00FF (Latin-1 letters); "" marks a separator (× ÷). */
-static const char *const search_latin1[] = {
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
-    "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "ss",
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
-    "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "y",
-};
-
 const char *library_search_fold(Arena *arena, const char *s)
 {
     size_t len = strlen(s);
-    char *out = arena_alloc(arena, len * 2 + 1);
+    char *out = arena_alloc(arena, FOLD_CAP(len));
     if (!out)
         return NULL;
-    size_t off = 0;
-    bool space = false; /* a separator is pending */
-    for (size_t i = 0; i < len;) {
-        unsigned char c = (unsigned char)s[i];
-        const char *mapped = NULL;
-        char one[2] = {0, 0};
-        size_t adv = 1;
-        if (c < 0x80) {
-            if (search_ascii_alnum(c)) {
-                one[0] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-                mapped = one;
-            } else {
-                mapped = "";
-            }
-        } else if ((c & 0xE0) == 0xC0 && i + 1 < len && ((unsigned char)s[i + 1] & 0xC0) == 0x80) {
-            unsigned cp = ((unsigned)(c & 0x1F) << 6) | ((unsigned char)s[i + 1] & 0x3F);
-            adv = 2;
-            if (cp >= 0xC0 && cp <= 0xFF) {
-                mapped = search_latin1[cp - 0xC0];
-            } else if (cp >= 0x100 && cp <= 0x17F) {
-                char l = search_latin_ext_a[cp - 0x100];
-                one[0] = (char)(l >= 'A' && l <= 'Z' ? l - 'A' + 'a' : l);
-                mapped = one;
-            } else if (cp < 0xC0) {
-                mapped = ""; /* Latin-1 punctuation and symbols */
-            }
-        } else if (c == 0xE2 && i + 2 < len && (unsigned char)s[i + 1] >= 0x80 &&
-                   (unsigned char)s[i + 1] <= 0x81) {
-            adv = 3; /* U+2000..U+207F: general punctuation */
-            mapped = "";
-        }
-        if (!mapped) { /* other scripts: kept as they are, one byte at a time */
-            mapped = NULL;
-            if (space && off) {
-                out[off++] = ' ';
-            }
-            space = false;
-            out[off++] = (char)c;
-            i++;
-            continue;
-        }
-        if (!*mapped) {
-            space = true;
-        } else {
-            if (space && off)
-                out[off++] = ' ';
-            space = false;
-            size_t ml = strlen(mapped);
-            memcpy(out + off, mapped, ml);
-            off += ml;
-        }
-        i += adv;
-    }
-    out[off] = '\0';
+    fold_text(s, len, out);
     return out;
 }
 
 typedef struct SearchHit {
     const char *id;
-    const char *name;
-    double score; /* higher is better */
+    const char *key; /* the name folded, without a leading "the " */
+    double score;    /* higher is better; only compared inside class 2 */
     int rank_class;
 } SearchHit;
 
+/* Class, then: exact and name-prefix hits by their folded name (the order of the B-tree
+ * that found them), the rest by score; then shorter names, then ids. */
 static int search_hit_cmp(const void *pa, const void *pb)
 {
     const SearchHit *a = pa, *b = pb;
     if (a->rank_class != b->rank_class)
         return a->rank_class - b->rank_class;
-    if (a->score != b->score)
+    if (a->rank_class < 2) {
+        int c = strcmp(a->key, b->key);
+        if (c)
+            return c;
+    } else if (a->score != b->score) {
         return a->score > b->score ? -1 : 1;
-    size_t la = strlen(a->name), lb = strlen(b->name);
+    }
+    size_t la = strlen(a->key), lb = strlen(b->key);
     if (la != lb)
         return la < lb ? -1 : 1;
     return strcmp(a->id, b->id);
@@ -209,21 +151,158 @@ static const char *const search_kind_names[] = {
     [LIBRARY_SEARCH_SONG] = "song",
 };
 
-/* Asks PostgreSQL for unaccent(lower(q)), so that the tokens match the stored tsvector. */
-static int search_pg_fold(DbConn *conn, Arena *arena, const char *q, const char **ret_folded)
+/* One search in progress: the query in its forms and the hits found so far. */
+typedef struct SearchRun {
+    DbConn *conn;
+    Arena *arena;
+    const char *kind;     /* "artist" | "album" | "song": pasted into SQL from the table above */
+    const char *folded_q; /* the query folded by fold_text() */
+    SearchHit *hits;
+    size_t n, cap;
+} SearchRun;
+
+/* Runs `st` (bound, columns: id, name[, score]) and appends its rows, at most `max`, to the
+ * hits; `score_sign` turns the third column into "higher is better" (0: no score). With
+ * `named_only`, rows whose name neither is nor starts with the query are left out. Always
+ * finalizes `st`. Returns 0, -ENOMEM or ERR_DB. */
+static int search_collect(SearchRun *run, DbStmt *st, size_t max, double score_sign,
+                          bool named_only)
 {
+    int r = 0;
+    size_t got = 0;
+    while (got < max && run->n < run->cap && (r = db_step(st)) == DB_ROW) {
+        const char *id = db_column_text(st, 0);
+        const char *name = db_column_text(st, 1);
+        if (!id)
+            continue;
+        SearchHit *h = &run->hits[run->n];
+        h->id = arena_strdup(run->arena, id);
+        const char *folded = library_search_fold(run->arena, name ? name : "");
+        if (!h->id || !folded) {
+            r = -ENOMEM;
+            goto out_finalize;
+        }
+        h->key = strncmp(folded, "the ", 4) == 0 ? folded + 4 : folded;
+        h->score = score_sign != 0 ? score_sign * db_column_double(st, 2) : 0;
+        h->rank_class = search_class(folded, run->folded_q);
+        if (named_only && h->rank_class == 2)
+            continue;
+        run->n++;
+        got++;
+    }
+    if (r > 0)
+        r = 0;
+out_finalize:
+    db_finalize(st);
+    return r;
+}
+
+/* Prepares `sql` and binds the texts `t[0..n_t)` then, when `lim` > 0, the integer `lim`. */
+static int search_prepare(SearchRun *run, const char *sql, const char *const *t, int n_t,
+                          int64_t lim, DbStmt **ret_st)
+{
+    if (!sql)
+        return -ENOMEM;
     DbStmt *st;
-    int r = db_prepare(conn, "SELECT swaz_unaccent(lower(CAST(? AS TEXT)))", &st);
+    int r = db_prepare(run->conn, sql, &st);
     if (r < 0)
         return r;
-    if ((r = db_bind_text(st, 1, q)) < 0 || (r = db_step(st)) < 0)
+    for (int i = 0; i < n_t && r >= 0; i++)
+        r = db_bind_text(st, i + 1, t[i]);
+    if (r >= 0 && lim > 0)
+        r = db_bind_int64(st, n_t + 1, lim);
+    if (r < 0) {
+        db_finalize(st);
+        return r;
+    }
+    *ret_st = st;
+    return 0;
+}
+
+/* The exact and name-prefix matches: a range of the B-tree on (kind, name_key), in key
+ * order, at most `limit`. With `key` (non-empty) the range starts there. Without it
+ * (PostgreSQL, a query with non-ASCII text) PostgreSQL computes the key of `q` itself with
+ * swaz_search_key(), folded to a constant when the statement is planned, since its
+ * unaccent() and lower() may fold other letters than fold_text() does; for ASCII both agree,
+ * and a bound key spares the server three evaluations per statement. */
+static int search_by_key(SearchRun *run, DbKind backend, const char *key, const char *q, int limit)
+{
+    const char *sql;
+    const char *t[3] = {key, key, NULL};
+    int n_t = 2;
+    if (key) {
+        /* Above every key that starts with `key`: U+10FFFF is the largest character, and
+         * both databases compare these keys as bytes. */
+        t[1] = arena_printf(run->arena, "%s\xF4\x8F\xBF\xBF", key);
+        if (backend == DB_KIND_SQLITE)
+            sql = arena_printf(run->arena,
+                               "SELECT k.item_id, t.name FROM search_keys k"
+                               " JOIN search_%s t ON t.rowid = k.id"
+                               " WHERE k.kind = '%s' AND k.name_key >= ? AND k.name_key < ?"
+                               " ORDER BY k.name_key, k.item_id LIMIT ?",
+                               run->kind, run->kind);
+        else
+            sql = arena_printf(run->arena,
+                               "SELECT item_id, name FROM search WHERE kind = '%s'"
+                               " AND name_key >= ? AND name_key < ?"
+                               " ORDER BY name_key, item_id LIMIT ?",
+                               run->kind);
+    } else {
+        t[0] = t[1] = t[2] = q;
+        n_t = 3;
+        sql = arena_printf(run->arena,
+                           "SELECT item_id, name FROM search WHERE kind = '%s'"
+                           " AND name_key >= swaz_search_key(CAST(? AS TEXT))"
+                           " AND name_key < swaz_search_key(CAST(? AS TEXT)) || chr(1114111)"
+                           " AND swaz_search_key(CAST(? AS TEXT)) <> ''"
+                           " ORDER BY name_key, item_id LIMIT ?",
+                           run->kind);
+    }
+    if (!t[1])
+        return -ENOMEM;
+    DbStmt *st;
+    int r = search_prepare(run, sql, t, n_t, limit, &st);
+    if (r < 0)
+        return r;
+    /* Keys have no leading "the ", so "the b" looked up "b": keep the names that start with
+     * "the b" (or are it), not every name starting with "b". */
+    return search_collect(run, st, (size_t)limit, 0, strncmp(run->folded_q, "the ", 4) == 0);
+}
+
+/* The word-prefix matches (every token starts a word of the name or of `extra`), the first
+ * SEARCH_CANDIDATES the index yields, scored by bm25 over them only. */
+static int search_sqlite_words(SearchRun *run, const char *const *tokens, size_t n_tokens)
+{
+    const char *match = library_search_fts5(run->arena, tokens, n_tokens);
+    if (!match)
+        return -ENOMEM;
+    const char *sql = arena_printf(run->arena,
+                                   "SELECT k.item_id, t.name, bm25(search_%s, 10.0, 1.0)"
+                                   " FROM search_%s t JOIN search_keys k ON k.id = t.rowid"
+                                   " WHERE search_%s MATCH ? LIMIT ?",
+                                   run->kind, run->kind, run->kind);
+    DbStmt *st;
+    int r = search_prepare(run, sql, &match, 1, SEARCH_CANDIDATES, &st);
+    if (r < 0)
+        return r;
+    return search_collect(run, st, SEARCH_CANDIDATES, -1.0, false); /* bm25: lower is better */
+}
+
+/* Asks PostgreSQL for unaccent(lower(q)), which the tokens of the tsquery are cut from. */
+static int search_pg_fold(SearchRun *run, const char *q, const char **ret_folded)
+{
+    DbStmt *st;
+    int r = search_prepare(run, "SELECT swaz_unaccent(lower(CAST(? AS TEXT)))", &q, 1, 0, &st);
+    if (r < 0)
+        return r;
+    if ((r = db_step(st)) < 0)
         goto out_finalize;
     if (r != DB_ROW) {
         r = ERR_DB;
         goto out_finalize;
     }
-    const char *t = db_column_text(st, 0);
-    const char *folded = arena_strdup(arena, t ? t : "");
+    const char *f = db_column_text(st, 0);
+    const char *folded = arena_strdup(run->arena, f ? f : "");
     if (!folded) {
         r = -ENOMEM;
         goto out_finalize;
@@ -233,6 +312,70 @@ static int search_pg_fold(DbConn *conn, Arena *arena, const char *q, const char 
 out_finalize:
     db_finalize(st);
     return r;
+}
+
+/* The word-prefix matches on PostgreSQL: the first SEARCH_CANDIDATES rows of the kind's
+ * partial GIN index on the tsvector, scored by ts_rank + trigram similarity over them only. */
+static int search_pg_words(SearchRun *run, const char *pg_q, const char *tsq)
+{
+    const char *sql = arena_printf(
+        run->arena,
+        "SELECT s.item_id, s.name, ts_rank(s.tsv, to_tsquery('simple', CAST(? AS TEXT)))"
+        " + similarity(swaz_unaccent(lower(s.name)), CAST(? AS TEXT))"
+        " FROM (SELECT item_id, name, tsv FROM search WHERE kind = '%s'"
+        " AND tsv @@ to_tsquery('simple', CAST(? AS TEXT)) LIMIT ?) s",
+        run->kind);
+    const char *t[] = {tsq, pg_q, tsq};
+    DbStmt *st;
+    int r = search_prepare(run, sql, t, 3, SEARCH_CANDIDATES, &st);
+    if (r < 0)
+        return r;
+    return search_collect(run, st, SEARCH_CANDIDATES, 1.0, false);
+}
+
+/* Names close to the query (typos): the query similar to a part of the name (pg_trgm's
+ * word similarity, `<%`), through the kind's partial trigram index; at most
+ * SEARCH_CANDIDATES. Whole-name similarity (`%`) is not used: its lower threshold lets
+ * through so many rows sharing common trigrams that rechecking them took a second at a
+ * million songs. */
+static int search_pg_trigrams(SearchRun *run, const char *pg_q)
+{
+    const char *sql = arena_printf(
+        run->arena,
+        "SELECT s.item_id, s.name, word_similarity(CAST(? AS TEXT), swaz_unaccent(lower(s.name)))"
+        " FROM (SELECT item_id, name FROM search WHERE kind = '%s'"
+        " AND CAST(? AS TEXT) <%% swaz_unaccent(lower(name)) LIMIT ?) s",
+        run->kind);
+    const char *t[] = {pg_q, pg_q};
+    DbStmt *st;
+    int r = search_prepare(run, sql, t, 2, SEARCH_CANDIDATES, &st);
+    if (r < 0)
+        return r;
+    return search_collect(run, st, SEARCH_CANDIDATES, 1.0, false);
+}
+
+/* What PostgreSQL adds when the name-prefix pass found fewer than `limit`: word matches,
+ * then, when still fewer, trigram matches. */
+static int search_pg_more(SearchRun *run, const char *q, size_t limit)
+{
+    const char *pg_q;
+    int r = search_pg_fold(run, q, &pg_q);
+    if (r < 0)
+        return r;
+    const char **pg_tokens;
+    size_t n_pg;
+    if ((r = library_search_tokens(run->arena, pg_q, &pg_tokens, &n_pg)) < 0)
+        return r;
+    if (n_pg > 0) {
+        const char *tsq = library_search_tsquery(run->arena, pg_tokens, n_pg);
+        if (!tsq)
+            return -ENOMEM;
+        if ((r = search_pg_words(run, pg_q, tsq)) < 0)
+            return r;
+    }
+    if (run->n < limit && *pg_q && (r = search_pg_trigrams(run, pg_q)) < 0)
+        return r;
+    return 0;
 }
 
 int library_search(DbConn *conn, DbKind backend, Arena *arena, const char *q,
@@ -245,107 +388,54 @@ int library_search(DbConn *conn, DbKind backend, Arena *arena, const char *q,
     int r = library_search_tokens(arena, q, &tokens, &n_tokens);
     if (r < 0)
         return r;
-    const char *folded_q = library_search_fold(arena, q);
-    if (!folded_q)
-        return -ENOMEM;
+    SearchRun run = {
+        .conn = conn,
+        .arena = arena,
+        .kind = search_kind_names[kind],
+        .folded_q = library_search_fold(arena, q),
+        .cap = (size_t)limit + 2 * SEARCH_CANDIDATES,
+    };
     const char **ids = arena_calloc(arena, (size_t)limit, sizeof(*ids));
-    if (!ids)
+    run.hits = arena_calloc(arena, run.cap, sizeof(*run.hits));
+    if (!run.folded_q || !ids || !run.hits)
         return -ENOMEM;
     if (n_tokens == 0) {
         *ret_ids = ids;
         *ret_n = 0;
         return 0;
     }
-    /* Candidates: a bounded set of matches, taken without asking the database to rank
-     * them (ranking every match of a common word costs seconds at a million songs); they
-     * are ranked here: exact name, name prefix, then the database's score of each. */
-    int window = SEARCH_CANDIDATES;
-    SearchHit *hits = arena_calloc(arena, (size_t)window, sizeof(*hits));
-    if (!hits)
-        return -ENOMEM;
-    DbStmt *st;
+    /* Never does the database rank every match of a common word (seconds at a million
+     * songs). Exact and name-prefix matches come first from a B-tree, in order, up to the
+     * limit; only when they are fewer does the full-text index add word-prefix matches (a
+     * bounded set, ranked here), and on PostgreSQL, when still fewer, trigram matches. */
+    const char *key = run.folded_q;
+    if (strncmp(key, "the ", 4) == 0)
+        key += 4;
+    bool ascii = true;
+    for (const char *p = q; *p && ascii; p++)
+        ascii = (unsigned char)*p < 0x80;
     if (backend == DB_KIND_SQLITE) {
-        const char *match = library_search_fts5(arena, tokens, n_tokens);
-        if (!match)
-            return -ENOMEM;
-        r = db_prepare(conn,
-                       "SELECT k.item_id, t.name, bm25(search_text, 10.0, 1.0)"
-                       " FROM search_text t JOIN search_keys k ON k.id = t.rowid"
-                       " WHERE search_text MATCH ? AND k.kind = ? LIMIT ?",
-                       &st);
-        if (r < 0)
+        if (*key && (r = search_by_key(&run, backend, key, NULL, limit)) < 0)
             return r;
-        if ((r = db_bind_text(st, 1, match)) < 0 ||
-            (r = db_bind_text(st, 2, search_kind_names[kind])) < 0 ||
-            (r = db_bind_int64(st, 3, window)) < 0)
-            goto out_finalize;
+        if (run.n < (size_t)limit && (r = search_sqlite_words(&run, tokens, n_tokens)) < 0)
+            return r;
     } else {
-        const char *pg_q;
-        if ((r = search_pg_fold(conn, arena, q, &pg_q)) < 0)
+        if ((!ascii || *key) &&
+            (r = search_by_key(&run, backend, ascii ? key : NULL, q, limit)) < 0)
             return r;
-        const char **pg_tokens;
-        size_t n_pg;
-        if ((r = library_search_tokens(arena, pg_q, &pg_tokens, &n_pg)) < 0)
+        if (run.n < (size_t)limit && (r = search_pg_more(&run, q, (size_t)limit)) < 0)
             return r;
-        if (n_pg == 0) {
-            *ret_ids = ids;
-            *ret_n = 0;
-            return 0;
-        }
-        const char *tsq = library_search_tsquery(arena, pg_tokens, n_pg);
-        if (!tsq)
-            return -ENOMEM;
-        r = db_prepare(
-            conn,
-            "SELECT s.item_id, s.name, ts_rank(s.tsv, to_tsquery('simple', CAST(? AS TEXT)))"
-            " + similarity(swaz_unaccent(lower(s.name)), CAST(? AS TEXT)) AS score"
-            " FROM (SELECT item_id, name, tsv FROM search WHERE kind = ?"
-            " AND (tsv @@ to_tsquery('simple', CAST(? AS TEXT))"
-            " OR swaz_unaccent(lower(name)) % CAST(? AS TEXT)"
-            " OR CAST(? AS TEXT) <% swaz_unaccent(lower(name))) LIMIT ?) s",
-            &st);
-        if (r < 0)
-            return r;
-        if ((r = db_bind_text(st, 1, tsq)) < 0 || (r = db_bind_text(st, 2, pg_q)) < 0 ||
-            (r = db_bind_text(st, 3, search_kind_names[kind])) < 0 ||
-            (r = db_bind_text(st, 4, tsq)) < 0 || (r = db_bind_text(st, 5, pg_q)) < 0 ||
-            (r = db_bind_text(st, 6, pg_q)) < 0 || (r = db_bind_int64(st, 7, window)) < 0)
-            goto out_finalize;
     }
-    size_t n = 0;
-    while (n < (size_t)window && (r = db_step(st)) == DB_ROW) {
-        const char *id = db_column_text(st, 0);
-        const char *name = db_column_text(st, 1);
-        if (!id)
-            continue;
-        SearchHit *h = &hits[n];
-        h->id = arena_strdup(arena, id);
-        h->name = arena_strdup(arena, name ? name : "");
-        const char *folded = h->name ? library_search_fold(arena, h->name) : NULL;
-        if (!h->id || !folded) {
-            r = -ENOMEM;
-            goto out_finalize;
-        }
-        double raw = db_column_double(st, 2);
-        h->score = backend == DB_KIND_SQLITE ? -raw : raw; /* bm25: lower is better */
-        h->rank_class = search_class(folded, folded_q);
-        n++;
-    }
-    if (r < 0)
-        goto out_finalize;
-    qsort(hits, n, sizeof(*hits), search_hit_cmp);
+    qsort(run.hits, run.n, sizeof(*run.hits), search_hit_cmp);
     size_t out = 0;
-    for (size_t i = 0; i < n && out < (size_t)limit; i++) {
-        bool dup = false; /* the same item twice (a stale row) is shown once */
+    for (size_t i = 0; i < run.n && out < (size_t)limit; i++) {
+        bool dup = false; /* found by two passes, or a stale row: shown once */
         for (size_t j = 0; j < out && !dup; j++)
-            dup = strcmp(ids[j], hits[i].id) == 0;
+            dup = strcmp(ids[j], run.hits[i].id) == 0;
         if (!dup)
-            ids[out++] = hits[i].id;
+            ids[out++] = run.hits[i].id;
     }
     *ret_ids = ids;
     *ret_n = out;
-    r = 0;
-out_finalize:
-    db_finalize(st);
-    return r;
+    return 0;
 }

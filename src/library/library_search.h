@@ -6,8 +6,11 @@
  * quoted prefix terms ("beat"* "lov"*), PostgreSQL a tsquery of quoted prefix lexemes
  * ('beat':* & 'lov':*) built after unaccent(lower()), plus pg_trgm similarity for typos.
  * Both are case- and accent-insensitive. Hits are ranked: name equal to the query, then
- * name starting with it, then the rest; inside a class by bm25 (SQLite) or ts_rank +
- * similarity (PostgreSQL). Ids are Arena-owned. Any thread, each with its own DbConn.
+ * names starting with it in the order of their folded form (both found through a B-tree on
+ * the folded name, migration 0007), then word matches by bm25 (SQLite) or ts_rank +
+ * similarity (PostgreSQL) over a bounded candidate set, fetched only when the first two
+ * classes do not fill the limit. No query ranks every match of a common word. Ids are
+ * Arena-owned. Any thread, each with its own DbConn.
  */
 #ifndef SWAZ_LIBRARY_SEARCH_H
 #define SWAZ_LIBRARY_SEARCH_H

@@ -55,6 +55,20 @@ test('ranks an exact name first', async () => {
     assert.equal(blue.songs[0]?.title, 'Blue Hour');
 });
 
+test('name prefixes come before other matches; a leading "the" stays in the query', async () => {
+    const r = await search('the qu', '&type=artist');
+    assert.equal(r.artists[0]?.name, 'The Quiet Foxes');
+    for (const a of r.artists) {
+        assert.match(a.name, /\bthe\b/i, a.name);
+        assert.match(a.name, /\bqu/i, a.name);
+    }
+    const foxes = await search('quiet', '&type=song');
+    assert.ok(foxes.songs.length > 0);
+    for (const s of foxes.songs) {
+        assert.ok(/\bquiet/i.test(`${s.title} ${s.artist} ${s.album}`), s.title);
+    }
+});
+
 test('type= selects one group; limit= caps each group', async () => {
     const r = await search('a', '&type=artist');
     assert.deepEqual(Object.keys(r), ['artists']);

@@ -317,6 +317,25 @@ static void browse_case(const char *url, const char *dir)
     assert_string_equal(songs[2].id, "c001");
     assert_int_equal(library_song_by_ids(c, a, repeated + 3, 1, &songs, &n), 0);
     assert_int_equal(n, 0);
+    /* Artists and albums by id: one statement, rows back in the caller's order. */
+    const char *artist_ids[] = {"aa04", "nothex!", "aa01", "aa99", "aa04"};
+    Artist *artists;
+    assert_int_equal(library_browse_artists_by_id_scoped(c, a, NULL, artist_ids, 5, &artists, &n),
+                     0);
+    assert_int_equal(n, 3);
+    assert_string_equal(artists[0].id, "aa04");
+    assert_string_equal(artists[1].id, "aa01");
+    assert_string_equal(artists[2].id, "aa04");
+    const char *album_ids[] = {"ab05", "ab01", "zz", "ab03"};
+    Album *by_id;
+    assert_int_equal(library_browse_albums_by_id_scoped(c, a, NULL, album_ids, 4, &by_id, &n), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(by_id[0].id, "ab05");
+    assert_string_equal(by_id[1].id, "ab01");
+    assert_string_equal(by_id[2].id, "ab03");
+    assert_int_equal(library_browse_albums_by_id_scoped(c, a, NULL, album_ids + 2, 1, &by_id, &n),
+                     0);
+    assert_int_equal(n, 0);
 
     /* Every song once through all pages. */
     for (int limit = 1; limit <= 9; limit += 4) {

@@ -1,11 +1,13 @@
 /*
  * test_library_search.c - search on rows seeded with SQL, on SQLite and PostgreSQL:
  * ranking (exact > prefix > other, "The" ignored), prefix matching while typing, case and
- * accents, query-language injection, limits; typos on PostgreSQL; and the pure helpers
+ * accents, query-language injection, limits; typos on PostgreSQL; rows written before
+ * migration 0007 found after it; and the pure helpers
  * (tokens, FTS5 and tsquery quoting, folding).
  */
 #include "core/err.h"
 #include "core/limits.h"
+#include "db/db_internal.h"
 #include "library/library_search.h"
 
 #include <setjmp.h>
@@ -78,11 +80,20 @@ static void search_case(const char *url, const char *dir)
     assert_true(has(ids, n, "aa01"));
     assert_true(has(ids, n, "aa05"));
     assert_false(has(ids, n, "aa02"));
+    assert_string_equal(ids[1], "aa05"); /* name prefixes in folded order: "beat h" < "beatl" */
+    assert_string_equal(ids[2], "aa01");
+    n = search(c, kind, a, "happening", LIBRARY_SEARCH_ARTIST, &ids); /* a later word */
+    assert_int_equal(n, 1);
+    assert_string_equal(ids[0], "aa05");
     n = search(c, kind, a, "BEATL", LIBRARY_SEARCH_ARTIST, &ids);
     assert_true(n >= 1);
     assert_string_equal(ids[0], "aa01");
     n = search(c, kind, a, "the beatles", LIBRARY_SEARCH_ARTIST, &ids);
     assert_string_equal(ids[0], "aa01");
+    n = search(c, kind, a, "the b", LIBRARY_SEARCH_ARTIST, &ids); /* not every "b..." */
+    assert_true(has(ids, n, "aa01"));
+    assert_false(has(ids, n, "aa06"));
+    assert_false(has(ids, n, "aa05"));
 
     /* Accents either way. */
     n = search(c, kind, a, "cafe", LIBRARY_SEARCH_ARTIST, &ids);
@@ -162,6 +173,54 @@ static void search_case(const char *url, const char *dir)
         assert_true(has(ids, n, "ab01"));
     }
 
+    /* More name-prefix matches than the limit: the first ones of the B-tree, exact first;
+     * a renamed row is found under its new key only. */
+    for (int i = 30; i >= 1; i--) {
+        char sql[160];
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO search (kind, item_id, name, extra) VALUES ('album', 'z%02d',"
+                 " 'Zé Album %02d', 'Zé')",
+                 i, i);
+        assert_int_equal(db_exec(c, sql), 0);
+    }
+    assert_int_equal(db_exec(c, "INSERT INTO search (kind, item_id, name, extra) VALUES"
+                                " ('album', 'z99', 'ZE ALBUM', '')"),
+                     0);
+    assert_int_equal(library_search(c, kind, a, "ze album", LIBRARY_SEARCH_ALBUM, 3, &ids, &n), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(ids[0], "z99");
+    assert_string_equal(ids[1], "z01");
+    assert_string_equal(ids[2], "z02");
+    assert_int_equal(db_exec(c, "UPDATE search SET name = 'Yo Album' WHERE kind = 'album' AND"
+                                " item_id = 'z01'"),
+                     0);
+    n = search(c, kind, a, "ze album 01", LIBRARY_SEARCH_ALBUM, &ids);
+    assert_false(has(ids, n, "z01"));
+    n = search(c, kind, a, "yo alb", LIBRARY_SEARCH_ALBUM, &ids);
+    assert_int_equal(n, 1);
+    assert_string_equal(ids[0], "z01");
+    if (kind == DB_KIND_SQLITE) {
+        /* The view's triggers keep every kind in its own table and refuse others. */
+        assert_int_not_equal(db_exec(c, "UPDATE search SET kind = 'song' WHERE kind = 'album'"
+                                        " AND item_id = 'z02'"),
+                             0);
+        assert_int_not_equal(db_exec(c, "INSERT INTO search (kind, item_id, name, extra) VALUES"
+                                        " ('genre', 'g1', 'Jazz', '')"),
+                             0);
+        DbStmt *st;
+        assert_int_equal(db_prepare(c,
+                                    "SELECT (SELECT count(*) FROM search_artist),"
+                                    " (SELECT count(*) FROM search_album),"
+                                    " (SELECT count(*) FROM search_song)",
+                                    &st),
+                         0);
+        assert_int_equal(db_step(st), DB_ROW);
+        assert_int_equal(db_column_int64(st, 0), 7);
+        assert_int_equal(db_column_int64(st, 1), 33);
+        assert_int_equal(db_column_int64(st, 2), 4);
+        db_finalize(st);
+    }
+
     /* The scanner's statements: replace one row's text, rename an id, delete a row. */
     assert_int_equal(db_exec(c, "UPDATE search SET item_id = 'c005' WHERE kind = 'song' AND"
                                 " item_id = 'c002'"),
@@ -195,6 +254,68 @@ static void search_case(const char *url, const char *dir)
     arena_free(a);
     db_release(c);
     db_close(db);
+}
+
+/* A database of schema 6 holding search rows, then migration 0007: the rows keep their text
+ * and are found through the new key index and per-kind tables. */
+static void upgrade_case(const char *url, const char *dir)
+{
+    (void)dir;
+    Db *db;
+    assert_int_equal(db_open(url, 2, &db), 0);
+    DbKind kind = db_kind(db);
+    const DbMigration *m = kind == DB_KIND_SQLITE ? db_migrations_sqlite : db_migrations_postgres;
+    DbConn *c;
+    assert_int_equal(db_acquire(db, &c), 0);
+    assert_int_equal(db_exec(c, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
+                                " applied_at BIGINT NOT NULL)"),
+                     0);
+    for (; m->sql && m->version <= 6; m++) {
+        if (db_exec(c, m->sql) != 0)
+            fail_msg("migration %d: %s", m->version, db_errmsg(c));
+        char sql[128];
+        snprintf(sql, sizeof(sql), "INSERT INTO schema_migrations VALUES (%d, 0)", m->version);
+        assert_int_equal(db_exec(c, sql), 0);
+    }
+    assert_int_equal(m->version, 7);
+    for (size_t i = 0; i < sizeof(seed_sql) / sizeof(seed_sql[0]); i++) {
+        if (db_exec(c, seed_sql[i]) != 0)
+            fail_msg("seed: %s", db_errmsg(c));
+    }
+    db_release(c);
+    int applied;
+    assert_int_equal(db_migrate(db, &applied), 0);
+    assert_true(applied >= 1);
+    assert_int_equal(db_acquire(db, &c), 0);
+    Arena *a = arena_new(1 << 20);
+    const char **ids;
+    size_t n = search(c, kind, a, "beat", LIBRARY_SEARCH_ARTIST, &ids);
+    assert_true(n >= 3);
+    assert_string_equal(ids[0], "aa06");
+    n = search(c, kind, a, "cafe ole", LIBRARY_SEARCH_ALBUM, &ids);
+    assert_true(n >= 1);
+    assert_string_equal(ids[0], "ab02");
+    n = search(c, kind, a, "abbey", LIBRARY_SEARCH_SONG, &ids); /* a word of `extra` */
+    assert_int_equal(n, 1);
+    assert_string_equal(ids[0], "c001");
+    assert_int_equal(db_exec(c, "DELETE FROM search WHERE kind = 'song' AND item_id = 'c001'"), 0);
+    n = search(c, kind, a, "abbey", LIBRARY_SEARCH_SONG, &ids);
+    assert_int_equal(n, 0);
+    arena_free(a);
+    db_release(c);
+    db_close(db);
+}
+
+static void test_upgrade_sqlite(void **state)
+{
+    (void)state;
+    testutil_on_backend(TESTUTIL_SQLITE, upgrade_case);
+}
+
+static void test_upgrade_postgres(void **state)
+{
+    (void)state;
+    testutil_on_backend(TESTUTIL_POSTGRES, upgrade_case);
 }
 
 static void test_search_sqlite(void **state)
@@ -244,8 +365,8 @@ static void test_helpers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_search_sqlite),
-        cmocka_unit_test(test_search_postgres),
+        cmocka_unit_test(test_search_sqlite),  cmocka_unit_test(test_search_postgres),
+        cmocka_unit_test(test_upgrade_sqlite), cmocka_unit_test(test_upgrade_postgres),
         cmocka_unit_test(test_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
