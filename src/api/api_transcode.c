@@ -12,8 +12,10 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "http/http_live.h"
+#include "http/http_range.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -351,4 +353,39 @@ out_leave:
 out_release:
     api_transcode_release(t, slot);
     return rc;
+}
+
+int api_transcodes_partial(HttpRequest *req, HttpResponse *res, MediaTcache *cache,
+                           const MediaTcacheKey *key, const char *content_type)
+{
+    const char *range = http_request_header(req, "Range");
+    if (!range || req->is_head || http_request_header(req, "If-Range"))
+        return 1;
+    /* The last N bytes (bytes=-N) mean nothing before the end is known. */
+    const char *spec = range + strspn(range, " \t");
+    if (strncmp(spec, "bytes=", 6) != 0 || spec[6 + strspn(spec + 6, " \t")] == '-')
+        return 1;
+    int fd;
+    uint64_t written;
+    if (media_tcache_peek(cache, key, &fd, &written) < 0)
+        return 1;
+    HttpRange part;
+    if (written == 0 || http_range_parse(range, written, &part) != HTTP_RANGE_PARTIAL) {
+        close(fd);
+        return 1;
+    }
+    char cr[64];
+    snprintf(cr, sizeof(cr), "bytes %" PRIu64 "-%" PRIu64 "/*", part.start,
+             part.start + part.length - 1);
+    http_response_status(res, 206);
+    int rc = http_response_header(res, "Content-Range", cr);
+    if (rc == 0)
+        rc = http_response_header(res, "Accept-Ranges", "bytes");
+    if (rc == 0)
+        rc = http_response_header(res, "Cache-Control", "no-store");
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    return http_response_fd(res, content_type, fd, part.start, part.length);
 }
