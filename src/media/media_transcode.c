@@ -32,7 +32,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MEDIA_TRANSCODE_IO_BYTES     (32 * 1024)
+#define MEDIA_TRANSCODE_IO_BYTES     (8 * 1024)  /* past the first bytes, the sink gets this much */
+#define MEDIA_TRANSCODE_TRICKLE      (64 * 1024) /* until then, every packet at once */
 #define MEDIA_TRANSCODE_DEFAULT_KBPS 128
 #define MEDIA_TRANSCODE_MAX_RATE     192000
 #define MEDIA_TRANSCODE_FRAG_US      "1000000" /* fragmented MP4: one fragment a second */
@@ -109,7 +110,8 @@ int media_transcode_clamp_kbps(MediaTranscodeFormat format, int kbps)
 typedef struct TranscodeState {
     MediaTranscodeWrite write;
     void *ctx;
-    int sink_err; /* the first sink failure; stops everything */
+    int sink_err;     /* the first sink failure; stops everything */
+    uint64_t to_sink; /* bytes handed to the sink */
     AVFormatContext *in;
     AVCodecContext *dec;
     AVCodecContext *enc;
@@ -137,6 +139,9 @@ static int transcode_io_write(void *opaque, uint8_t *buf, int len)
         t->sink_err = -EPIPE;
         return AVERROR(EPIPE);
     }
+    t->to_sink += (uint64_t)len;
+    if (t->to_sink >= MEDIA_TRANSCODE_TRICKLE && t->out)
+        t->out->flush_packets = 0;
     return len;
 }
 
@@ -392,6 +397,10 @@ static int transcode_open_output(TranscodeState *t, const MediaTranscodeOptions 
         return -ENOMEM;
     }
     t->out->flags |= AVFMT_FLAG_CUSTOM_IO;
+    /* Every packet reaches the listener at once until MEDIA_TRANSCODE_TRICKLE bytes (the
+     * player's prebuffer fills as fast as it is encoded); then whole buffers, with far fewer
+     * wake-ups of the reader (transcode_io_write turns this off). */
+    t->out->flush_packets = 1;
 
     int r = transcode_add_tags(t, opts->format);
     if (r < 0)
