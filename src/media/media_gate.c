@@ -134,8 +134,10 @@ void media_gate_pace(MediaGateStream *s, int64_t audio_ms)
         return;
     }
     int64_t now = gate_now_ms();
-    if (s->first_ms < 0) { /* its first audio: a listener waits for it */
-        s->first_ms = now;
+    if (s->first_ms < 0) { /* its head is out, its audio not yet: the starting go first */
+        int64_t end = gate_wait(s->gate, now + LIMIT_TRANSCODE_START_HOLD_MS);
+        s->held_ms = end - now;
+        s->first_ms = end;
         return;
     }
     int64_t lead = audio_ms - (now - s->first_ms);

@@ -1,7 +1,7 @@
-/* test_media_gate.c - the starting-transcodes gate: counting, a transcode ahead of real time
- * waiting while another starts (released when it has started, else after the wait limit),
- * first audio and one behind the lead never waiting, the lower priority once started, and
- * the no-op NULL gate. */
+/* test_media_gate.c - the starting-transcodes gate: counting, a started transcode's first
+ * audio held while another starts (and released when it has started, or after the hold
+ * limit), a transcode ahead of real time waiting a bounded time, one behind never waiting,
+ * the lower priority once started, and the no-op NULL gate. */
 #include "core/limits.h"
 #include "media/media_gate.h"
 
@@ -105,9 +105,9 @@ static void test_alone_never_waits(void **state)
     media_gate_free(g);
 }
 
-/* While another starts, a started transcode's first audio goes at once: a listener waits
- * for it. */
-static void test_first_audio_never_waits(void **state)
+/* While another starts, a started transcode holds its first audio until that one has
+ * started. */
+static void test_first_audio_waits_for_a_start(void **state)
 {
     (void)state;
     MediaGate *g = media_gate_new();
@@ -116,45 +116,36 @@ static void test_first_audio_never_waits(void **state)
     Pacer p = {.gate = g, .audio_ms = 0};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, pacer_run, &p), 0);
-    pthread_join(th, NULL);
-    assert_true(p.waited_ms < 50);
-    assert_true(p.s.first_ms > 0);
-    media_gate_leave(&other);
-    media_gate_free(g);
-}
-
-/* A transcode far ahead, on its own thread: its first audio, then a minute's worth. */
-static void *ahead_run(void *arg)
-{
-    Pacer *p = arg;
-    media_gate_pace(&p->s, 0);
-    int64_t t0 = now_ms();
-    media_gate_pace(&p->s, p->audio_ms);
-    p->waited_ms = now_ms() - t0;
-    return NULL;
-}
-
-/* It waits while another starts and goes on as soon as that one has started. */
-static void test_ahead_released_by_a_start(void **state)
-{
-    (void)state;
-    MediaGate *g = media_gate_new();
-    Pacer p = {.gate = g, .audio_ms = 60 * 1000};
-    media_gate_enter(g, &p.s);
-    media_gate_started(&p.s);
-    MediaGateStream other;
-    media_gate_enter(g, &other);
-    pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, ahead_run, &p), 0);
     usleep(100 * 1000);
     media_gate_started(&other); /* lowers this thread's priority too: harmless here */
     int64_t released = now_ms();
     pthread_join(th, NULL);
     assert_true(p.waited_ms >= 90);
-    assert_true(p.waited_ms < LIMIT_TRANSCODE_GATE_WAIT_MS);
     assert_true(now_ms() - released < 100);
-    media_gate_leave(&p.s);
+    assert_true(p.s.held_ms >= 90);
+    assert_true(p.s.first_ms > 0);
     media_gate_leave(&other);
+    media_gate_free(g);
+}
+
+/* A transcode that never starts holds the others' first audio at most the hold limit. */
+static void test_first_audio_hold_is_bounded(void **state)
+{
+    (void)state;
+    MediaGate *g = media_gate_new();
+    MediaGateStream stuck;
+    media_gate_enter(g, &stuck);
+    Pacer p = {.gate = g, .audio_ms = 0};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, pacer_run, &p), 0);
+    pthread_join(th, NULL);
+    assert_true(p.waited_ms >= LIMIT_TRANSCODE_START_HOLD_MS - 10);
+    assert_true(p.waited_ms < LIMIT_TRANSCODE_START_HOLD_MS + 500);
+    /* Its audio is out now: behind the lead it goes on at once. */
+    int64_t t0 = now_ms();
+    media_gate_pace(&p.s, 20);
+    assert_true(now_ms() - t0 < 50);
+    media_gate_leave(&stuck);
     media_gate_free(g);
 }
 
@@ -210,8 +201,8 @@ int main(void)
         cmocka_unit_test(test_counts_starting),
         cmocka_unit_test(test_null_gate_is_a_no_op),
         cmocka_unit_test(test_alone_never_waits),
-        cmocka_unit_test(test_first_audio_never_waits),
-        cmocka_unit_test(test_ahead_released_by_a_start),
+        cmocka_unit_test(test_first_audio_waits_for_a_start),
+        cmocka_unit_test(test_first_audio_hold_is_bounded),
         cmocka_unit_test(test_ahead_waits_behind_does_not),
         cmocka_unit_test(test_starting_itself_never_waits),
     };
