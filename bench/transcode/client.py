@@ -10,7 +10,9 @@ on the same file. throughput: PARALLEL workers transcode every song once each (s
 ffmpeg); reports audio seconds per CPU second (x realtime per core) and per wall second.
 paced: STREAMS listeners at once, each reading its own song as a player does (a PREBUFFER_S
 buffer filled first, then KBPS drained in real time); an underrun is a moment the buffer
-runs dry before the song has ended. Prints key=value lines for run.sh.
+runs dry before the song has ended. Reports the time to the first body byte (for mp3 the
+ID3 head: tags, cover) and the time to play (PREBUFFER_S of audio received: playback
+starts). Prints key=value lines for run.sh.
 """
 import os
 import resource
@@ -235,14 +237,14 @@ def paced_listener(port, token, song_id, kbps, prebuffer_s, out):
     """Plays one stream in real time like a player: waits for PREBUFFER_S of audio, then
     plays at KBPS while reading ahead at most MAX_AHEAD_S; when the buffer runs dry before the
     stream has ended that is an underrun, and playback waits for a second of audio again.
-    Records (ttfb, underruns, stalled seconds, error)."""
+    Records (ttfb, underruns, stalled seconds, error, time to play)."""
     rate = kbps * 1000 / 8  # bytes of audio per second
     max_ahead = MAX_AHEAD_S * rate
     try:
         s, t0 = open_stream(port, token, song_id)
         status, body, got = read_head(s)
         if status != 200:
-            out.append((None, 0, 0.0, f'HTTP {status}'))
+            out.append((None, 0, 0.0, f'HTTP {status}', None))
             return
         ttfb = time.monotonic() - t0 if got else None
         while got < prebuffer_s * rate and not body.done:
@@ -252,6 +254,7 @@ def paced_listener(port, token, song_id, kbps, prebuffer_s, out):
             got += n
         ended = body.done
         play_start = time.monotonic()
+        to_play = play_start - t0
         stalled = 0.0
         underruns = 0
         s.settimeout(0.05)
@@ -280,9 +283,9 @@ def paced_listener(port, token, song_id, kbps, prebuffer_s, out):
             except socket.timeout:
                 pass
         s.close()
-        out.append((ttfb, underruns, stalled, None))
+        out.append((ttfb, underruns, stalled, None, to_play))
     except Exception as e:  # noqa: BLE001 - reported, not hidden
-        out.append((None, 0, 0.0, str(e)))
+        out.append((None, 0, 0.0, str(e), None))
 
 
 def played_at(rate, play_start, stalled, t):
@@ -312,6 +315,10 @@ def cmd_paced(port, token, ids, streams, kbps, prebuffer_s):
     if ttfbs:
         print(f'paced_ttfb_p50_ms={pct(ttfbs, 0.5):.1f}')
         print(f'paced_ttfb_p99_ms={pct(ttfbs, 0.99):.1f}')
+    plays = [r[4] * 1000 for r in ok if r[4] is not None]
+    if plays:
+        print(f'paced_play_p50_ms={pct(plays, 0.5):.1f}')
+        print(f'paced_play_p99_ms={pct(plays, 0.99):.1f}')
     print(f'paced_wall_s={time.monotonic() - t0:.1f}')
 
 

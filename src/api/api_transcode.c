@@ -12,20 +12,19 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "http/http_live.h"
+#include "http/http_range.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #define API_TRANSCODE_USER_BYTES  64
 #define API_TRANSCODE_CHUNK_BYTES (32 * 1024) /* a follower's read from the cache file */
-#define API_TRANSCODE_NICE        5 /* encoders yield to the server's threads (first bytes) */
 
 typedef struct ApiTranscodeSlot {
     bool used;
@@ -37,7 +36,8 @@ struct ApiTranscodes {
     pthread_cond_t idle; /* signalled when a slot is given back */
     unsigned max_total;
     unsigned max_user;
-    unsigned running;                             /* guarded by mu: threads alive */
+    MediaGate *gate;  /* starting transcodes first; every live worker and encoder passes it */
+    unsigned running; /* guarded by mu: threads alive */
     ApiTranscodeSlot slots[LIMIT_TRANSCODES_MAX]; /* guarded by mu */
 };
 
@@ -64,12 +64,17 @@ ApiTranscodes *api_transcodes_new(unsigned max_total)
         goto out_free;
     if (pthread_cond_init(&t->idle, NULL) != 0)
         goto out_destroy_mutex;
+    t->gate = media_gate_new();
+    if (!t->gate)
+        goto out_destroy_cond;
     t->max_total = max_total;
     t->max_user = max_total / LIMIT_TRANSCODES_USER_SHARE;
     if (t->max_user == 0)
         t->max_user = 1;
     return t;
 
+out_destroy_cond:
+    pthread_cond_destroy(&t->idle);
 out_destroy_mutex:
     pthread_mutex_destroy(&t->mu);
 out_free:
@@ -86,6 +91,7 @@ void api_transcodes_free(ApiTranscodes *t)
     while (t->running > 0)
         pthread_cond_wait(&t->idle, &t->mu);
     pthread_mutex_unlock(&t->mu);
+    media_gate_free(t->gate);
     pthread_cond_destroy(&t->idle);
     pthread_mutex_destroy(&t->mu);
     free(t);
@@ -124,22 +130,9 @@ static void api_transcode_done(ApiTranscodeJob *job)
     api_transcode_release(owner, slot);
 }
 
-/* Lowers the calling thread's priority: a burst of encoders must not starve the threads
- * that accept, route and send (the first bytes of every stream, direct play). */
-static void api_transcode_lower_priority(void)
-{
-    id_t tid = (id_t)syscall(SYS_gettid);
-    errno = 0;
-    int nice = getpriority(PRIO_PROCESS, tid); /* -1 is a valid answer: errno tells */
-    if (errno == 0)
-        setpriority(PRIO_PROCESS, tid,
-                    nice + API_TRANSCODE_NICE > 19 ? 19 : nice + API_TRANSCODE_NICE);
-}
-
 static void *api_transcode_worker(void *arg)
 {
     ApiTranscodeJob *job = arg;
-    api_transcode_lower_priority();
     int r = media_transcode(job->path, &job->opts, api_transcode_sink, job->live);
     api_transcode_log(job, r);
     http_live_finish(job->live, r == -EPIPE ? 0 : r);
@@ -151,7 +144,6 @@ static void *api_transcode_worker(void *arg)
 static void *api_transcode_encoder(void *arg)
 {
     ApiTranscodeJob *job = arg;
-    api_transcode_lower_priority();
     api_transcode_log(job, media_tcache_fill_encode(job->fill, job->path, &job->opts, NULL));
     api_transcode_done(job);
     return NULL;
@@ -261,6 +253,7 @@ static ApiTranscodeJob *api_transcode_job(ApiTranscodes *t, int slot, const char
     job->owner = t;
     job->slot = slot;
     job->opts = *opts;
+    job->opts.gate = t->gate; /* it lowers the thread's priority once the transcode started */
     job->fd = -1;
     return job;
 }
@@ -360,4 +353,39 @@ out_leave:
 out_release:
     api_transcode_release(t, slot);
     return rc;
+}
+
+int api_transcodes_partial(HttpRequest *req, HttpResponse *res, MediaTcache *cache,
+                           const MediaTcacheKey *key, const char *content_type)
+{
+    const char *range = http_request_header(req, "Range");
+    if (!range || req->is_head || http_request_header(req, "If-Range"))
+        return 1;
+    /* The last N bytes (bytes=-N) mean nothing before the end is known. */
+    const char *spec = range + strspn(range, " \t");
+    if (strncmp(spec, "bytes=", 6) != 0 || spec[6 + strspn(spec + 6, " \t")] == '-')
+        return 1;
+    int fd;
+    uint64_t written;
+    if (media_tcache_peek(cache, key, &fd, &written) < 0)
+        return 1;
+    HttpRange part;
+    if (written == 0 || http_range_parse(range, written, &part) != HTTP_RANGE_PARTIAL) {
+        close(fd);
+        return 1;
+    }
+    char cr[64];
+    snprintf(cr, sizeof(cr), "bytes %" PRIu64 "-%" PRIu64 "/*", part.start,
+             part.start + part.length - 1);
+    http_response_status(res, 206);
+    int rc = http_response_header(res, "Content-Range", cr);
+    if (rc == 0)
+        rc = http_response_header(res, "Accept-Ranges", "bytes");
+    if (rc == 0)
+        rc = http_response_header(res, "Cache-Control", "no-store");
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    return http_response_fd(res, content_type, fd, part.start, part.length);
 }

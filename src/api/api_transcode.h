@@ -17,6 +17,7 @@
 #ifndef SWAZ_API_TRANSCODE_H
 #define SWAZ_API_TRANSCODE_H
 
+#include "http/http_request.h"
 #include "media/media_tcache.h"
 #include "media/media_transcode.h"
 
@@ -46,5 +47,14 @@ int api_transcodes_start(ApiTranscodes *t, const char *user_id, const char *path
 int api_transcodes_start_cached(ApiTranscodes *t, const char *user_id, MediaTcache *cache,
                                 const MediaTcacheKey *key, const MediaTranscodeOptions *opts,
                                 HttpLive *live);
+
+/* Answers a GET whose Range starts inside the output of `key` while it is still being
+ * encoded into `cache`: 206 with the part already written, its Content-Range ending in "/"
+ * and a star (the whole length is not known yet; a range reaching past what is written is
+ * cut there), sent from the temp file like a finished one. Returns 0 when answered, 1 when
+ * not (no Range, a suffix, several ranges, If-Range, HEAD, FLAC, nothing written up to the
+ * range's start, no encode running: the caller streams the whole output), or -ENOMEM. */
+int api_transcodes_partial(HttpRequest *req, HttpResponse *res, MediaTcache *cache,
+                           const MediaTcacheKey *key, const char *content_type);
 
 #endif

@@ -39,6 +39,12 @@
 #define LIMIT_TRANSCODES_USER_SHARE   2           /* a user's limit is the total divided by this */
 #define LIMIT_TRANSCODE_RETRY_AFTER_S 5           /* Retry-After of the 429 */
 #define LIMIT_TRANSCODE_OFFSET_S      (24 * 3600) /* largest timeOffset we accept */
+/* While transcodes are starting (media_gate.h), the others hold their first audio at most
+ * LIMIT_TRANSCODE_START_HOLD_MS, and those LIMIT_TRANSCODE_LEAD_MS ahead of real time wait,
+ * LIMIT_TRANSCODE_GATE_WAIT_MS at a time. */
+#define LIMIT_TRANSCODE_START_HOLD_MS 300
+#define LIMIT_TRANSCODE_LEAD_MS       2000
+#define LIMIT_TRANSCODE_GATE_WAIT_MS  250
 
 /* Transcode cache (media_tcache.h): files under <data_dir>/transcodes. */
 #define LIMIT_TCACHE_MB_MAX      (16 * 1024 * 1024) /* largest transcode_cache_mb (16 TiB) */

@@ -459,6 +459,34 @@ out:
     return rc;
 }
 
+int media_tcache_peek(MediaTcache *cache, const MediaTcacheKey *key, int *ret_fd,
+                      uint64_t *ret_written)
+{
+    char name[TCACHE_NAME_BYTES];
+    int r = tcache_name(key, name);
+    if (r < 0)
+        return r;
+    if (key->format == MEDIA_TRANSCODE_FLAC)
+        return -ENOENT;
+    pthread_mutex_lock(&cache->mu);
+    MediaTcacheFill *f = cache->fills;
+    while (f && strcmp(f->name, name) != 0)
+        f = f->next;
+    int fd = -ENOENT;
+    uint64_t written = 0;
+    if (f) {
+        fd = open(f->tmp_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        fd = fd < 0 ? -errno : fd;
+        written = f->written;
+    }
+    pthread_mutex_unlock(&cache->mu);
+    if (fd < 0)
+        return fd;
+    *ret_fd = fd;
+    *ret_written = written;
+    return 0;
+}
+
 int media_tcache_acquire(MediaTcache *cache, const MediaTcacheKey *key,
                          MediaTcacheResult *ret_result, int *ret_fd, MediaTcacheFill **ret_fill)
 {

@@ -54,6 +54,14 @@ int media_tcache_name(const MediaTcacheKey *key, char name[MEDIA_TCACHE_NAME_BYT
  * key that cannot be cached, or a negative errno from stat of the source. */
 int media_tcache_open(MediaTcache *cache, const MediaTcacheKey *key, int *ret_fd);
 
+/* When `key` is being encoded, opens its temp file read-only into *ret_fd (caller closes;
+ * it stays readable if the encode fails) and writes the bytes written so far, which never
+ * change again, to *ret_written (a FLAC's STREAMINFO is rewritten at the end: FLAC is
+ * -ENOENT here). Counts nothing. Returns 0, -ENOENT when no encode of `key` runs, -EINVAL
+ * for a key that cannot be cached, or a negative errno (stat of the source, open). */
+int media_tcache_peek(MediaTcache *cache, const MediaTcacheKey *key, int *ret_fd,
+                      uint64_t *ret_written);
+
 /* Looks `key` up and joins or starts its encode; see MediaTcacheResult. On JOIN and MISS the
  * caller is one follower of *ret_fill (leave with media_tcache_fill_leave()); on MISS it also
  * holds the writer's reference (write with media_tcache_fill_write(), end once with

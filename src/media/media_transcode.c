@@ -32,7 +32,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MEDIA_TRANSCODE_IO_BYTES     (32 * 1024)
+#define MEDIA_TRANSCODE_IO_BYTES     (8 * 1024)  /* past the first bytes, the sink gets this much */
+#define MEDIA_TRANSCODE_TRICKLE      (64 * 1024) /* until then, every packet at once */
 #define MEDIA_TRANSCODE_DEFAULT_KBPS 128
 #define MEDIA_TRANSCODE_MAX_RATE     192000
 #define MEDIA_TRANSCODE_FRAG_US      "1000000" /* fragmented MP4: one fragment a second */
@@ -109,7 +110,8 @@ int media_transcode_clamp_kbps(MediaTranscodeFormat format, int kbps)
 typedef struct TranscodeState {
     MediaTranscodeWrite write;
     void *ctx;
-    int sink_err; /* the first sink failure; stops everything */
+    int sink_err;     /* the first sink failure; stops everything */
+    uint64_t to_sink; /* bytes handed to the sink */
     AVFormatContext *in;
     AVCodecContext *dec;
     AVCodecContext *enc;
@@ -125,6 +127,7 @@ typedef struct TranscodeState {
     int64_t offset_ms;  /* samples before this are dropped */
     int64_t in_samples; /* decoded input samples seen, when timestamps are missing */
     bool offset_done;   /* the first kept sample has been reached */
+    MediaGateStream gate;
 } TranscodeState;
 
 static int transcode_io_write(void *opaque, uint8_t *buf, int len)
@@ -136,6 +139,9 @@ static int transcode_io_write(void *opaque, uint8_t *buf, int len)
         t->sink_err = -EPIPE;
         return AVERROR(EPIPE);
     }
+    t->to_sink += (uint64_t)len;
+    if (t->to_sink >= MEDIA_TRANSCODE_TRICKLE && t->out)
+        t->out->flush_packets = 0;
     return len;
 }
 
@@ -303,9 +309,10 @@ static enum AVSampleFormat transcode_pick_fmt(MediaTranscodeFormat format, const
     return codec->sample_fmts ? codec->sample_fmts[0] : AV_SAMPLE_FMT_FLTP;
 }
 
-/* Writes the header, then the cover (the muxer holds the audio back until it has it). With
- * `buffered` (mp3: the ID3v2 size is written by seeking back) this goes to memory first and
- * reaches the sink in one piece. */
+/* Writes the header, then the cover (the muxer holds the audio back until it has it), and
+ * hands them to the sink at once: the listener's first bytes. With `buffered` (mp3: the ID3v2
+ * size is written by seeking back) this goes to memory first and reaches the sink in one
+ * piece. */
 static int transcode_write_head(TranscodeState *t, AVDictionary **mux, bool buffered)
 {
     AVIOContext *io = t->out->pb;
@@ -335,7 +342,9 @@ static int transcode_write_head(TranscodeState *t, AVDictionary **mux, bool buff
             avio_write(io, head, n);
         av_free(head);
     }
-    return r < 0 ? transcode_err(t, r) : 0;
+    if (r >= 0)
+        avio_flush(io);
+    return r < 0 || t->sink_err ? transcode_err(t, r) : 0;
 }
 
 static int transcode_open_output(TranscodeState *t, const MediaTranscodeOptions *opts)
@@ -364,7 +373,11 @@ static int transcode_open_output(TranscodeState *t, const MediaTranscodeOptions 
     t->enc->thread_count = 1;
     if (t->out->oformat->flags & AVFMT_GLOBALHEADER)
         t->enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    if (avcodec_open2(t->enc, codec, NULL) < 0)
+    /* The mp3 muxer needs nothing the encoder makes (the others need its extradata): its head
+     * (tags, cover) goes out first, and the listener does not wait for the encoder's set-up,
+     * which libavcodec runs for one libmp3lame at a time in the whole process. */
+    bool head_first = opts->format == MEDIA_TRANSCODE_MP3;
+    if (!head_first && avcodec_open2(t->enc, codec, NULL) < 0)
         return ERR_MEDIA;
 
     AVStream *st = avformat_new_stream(t->out, NULL);
@@ -384,11 +397,11 @@ static int transcode_open_output(TranscodeState *t, const MediaTranscodeOptions 
         return -ENOMEM;
     }
     t->out->flags |= AVFMT_FLAG_CUSTOM_IO;
+    /* Every packet reaches the listener at once until MEDIA_TRANSCODE_TRICKLE bytes (the
+     * player's prebuffer fills as fast as it is encoded); then whole buffers, with far fewer
+     * wake-ups of the reader (transcode_io_write turns this off). */
+    t->out->flush_packets = 1;
 
-    t->fifo = av_audio_fifo_alloc(t->enc->sample_fmt, channels,
-                                  t->enc->frame_size > 0 ? t->enc->frame_size : 4096);
-    if (!t->fifo)
-        return -ENOMEM;
     int r = transcode_add_tags(t, opts->format);
     if (r < 0)
         return r;
@@ -408,7 +421,13 @@ static int transcode_open_output(TranscodeState *t, const MediaTranscodeOptions 
     }
     r = transcode_write_head(t, &mux, opts->format == MEDIA_TRANSCODE_MP3);
     av_dict_free(&mux);
-    return r;
+    if (r < 0)
+        return r;
+    if (head_first && avcodec_open2(t->enc, codec, NULL) < 0)
+        return ERR_MEDIA;
+    t->fifo = av_audio_fifo_alloc(t->enc->sample_fmt, channels,
+                                  t->enc->frame_size > 0 ? t->enc->frame_size : 4096);
+    return t->fifo ? 0 : -ENOMEM;
 }
 
 /* Sends `frame` (NULL: flush) to the encoder and muxes every packet it returns. */
@@ -437,6 +456,7 @@ static int transcode_drain_fifo(TranscodeState *t, bool flush)
 {
     int size = t->enc->frame_size > 0 ? t->enc->frame_size : 4096;
     while (av_audio_fifo_size(t->fifo) >= size || (flush && av_audio_fifo_size(t->fifo) > 0)) {
+        media_gate_pace(&t->gate, av_rescale(t->next_pts, 1000, t->enc->sample_rate));
         int n = av_audio_fifo_size(t->fifo) < size ? av_audio_fifo_size(t->fifo) : size;
         AVFrame *f = av_frame_alloc();
         if (!f)
@@ -572,12 +592,14 @@ static int transcode_run(const char *path, const MediaTranscodeOptions *opts,
     t.offset_ms = opts->offset_ms > 0 ? opts->offset_ms : 0;
     if ((unsigned)opts->format >= MEDIA_TRANSCODE_N_TARGETS)
         return -EINVAL;
+    media_gate_enter(opts->gate, &t.gate);
     int rc = transcode_open_input(&t, path);
     if (rc < 0)
         goto out_free;
     rc = transcode_open_output(&t, opts);
     if (rc < 0)
         goto out_free;
+    media_gate_started(&t.gate); /* its head is out and its encoder ready */
     t.pkt = av_packet_alloc();
     t.frame = av_frame_alloc();
     if (!t.pkt || !t.frame) {
@@ -630,6 +652,7 @@ out_free:
     avformat_close_input(&t.in);
     av_packet_free(&t.pkt);
     av_frame_free(&t.frame);
+    media_gate_leave(&t.gate);
     *ret_samples = rc == 0 ? t.next_pts : 0;
     return rc;
 }

@@ -11,6 +11,8 @@
 #ifndef SWAZ_MEDIA_TRANSCODE_H
 #define SWAZ_MEDIA_TRANSCODE_H
 
+#include "media/media_gate.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +32,7 @@ typedef struct MediaTranscodeOptions {
     MediaTranscodeFormat format;
     int bitrate_kbps;  /* lossy targets; clamped with media_transcode_clamp_kbps() */
     int64_t offset_ms; /* start this far into the song; 0: from the start */
+    MediaGate *gate;   /* borrowed; NULL: encode at full speed whoever else is starting */
 } MediaTranscodeOptions;
 
 /* Maps "mp3", "opus", "aac", "flac" or "m4a" to *ret_format. Returns 0 or -EINVAL. */

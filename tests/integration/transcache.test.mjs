@@ -180,6 +180,53 @@ test('two listeners at once share one encoder; a listener who leaves stops it', 
     assert.ok(!files.done.some((n) => n.includes('-opus-')), 'a half opus file was kept');
 });
 
+test('a Range inside a transcode still being encoded: the bytes already written', async () => {
+    const song = songs.get('Long');
+    const q = 'format=mp3&bitrate=160';
+    const token = server.admin.accessToken;
+    const a = await openStream(server.port, streamPath(song, q), token);
+    assert.equal(a.res.statusCode, 200);
+    const whole = readAll(a.res);
+    const dir = path.join(server.dataDir, 'transcodes');
+    const tmpSize = () => cacheFiles(server).tmp
+        .reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+    await until(() => tmpSize() > 60000, 'the encode to write 60 kB');
+    const closed = await request(server.port, { path: streamPath(song, q),
+        headers: { Range: 'bytes=1000-50999' } });
+    const open = await request(server.port, { path: streamPath(song, q),
+        headers: { Range: 'bytes=5000-' } });
+    const during = cacheFiles(server);
+    assert.equal(during.tmp.length, 1, 'the encode was still running');
+    assert.ok(!during.done.some((n) => n.includes('-160k-')), 'the encode was still running');
+    // The end is not known yet: a suffix gets the whole output.
+    const suffix = request(server.port, { path: streamPath(song, q),
+        headers: { Range: 'bytes=-100' }, timeoutMs: 60000 });
+    assert.equal(closed.status, 206);
+    assert.equal(closed.headers['content-range'], 'bytes 1000-50999/*');
+    assert.equal(closed.headers['cache-control'], 'no-store');
+    assert.equal(closed.body.length, 50000);
+    assert.equal(open.status, 206);
+    const m = /^bytes 5000-(\d+)\/\*$/.exec(open.headers['content-range']);
+    assert.ok(m, open.headers['content-range']);
+    assert.equal(open.body.length, Number(m[1]) - 5000 + 1);
+    assert.ok(open.body.length >= 55000, `${open.body.length} bytes`);
+
+    const full = await whole;
+    assert.ok(full.length > 300 * 160 * 1000 / 8 * 0.9, `${full.length} bytes`);
+    assert.equal(sha256(closed.body), sha256(full.subarray(1000, 51000)));
+    assert.equal(sha256(open.body), sha256(full.subarray(5000, 5000 + open.body.length)));
+    const s = await suffix;
+    assert.equal(s.status, 200);
+    assert.equal(sha256(s.body), sha256(full));
+    // Finished: the same Range knows the whole length.
+    await until(() => cacheFiles(server).done.some((n) => n.includes('-160k-')), 'the file');
+    const after = await request(server.port, { path: streamPath(song, q),
+        headers: { Range: 'bytes=1000-50999' } });
+    assert.equal(after.status, 206);
+    assert.equal(after.headers['content-range'], `bytes 1000-50999/${full.length}`);
+    assert.equal(sha256(after.body), sha256(closed.body));
+});
+
 test('a cache folder that cannot be written: the transcode streams live instead', async () => {
     const song = songs.get('Short');
     const dir = path.join(server.dataDir, 'transcodes');

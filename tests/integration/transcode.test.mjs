@@ -460,3 +460,84 @@ test('backpressure: a listener who stops reading stops its live encoder', async 
         fs.rmSync(music, { recursive: true, force: true });
     }
 });
+
+/** GETs `p` and notes when the first body byte and the end arrived (ms after the request). */
+function timedStream(port, p, token) {
+    return new Promise((resolve, reject) => {
+        const t0 = Date.now();
+        const req = http.request({ host: '127.0.0.1', port, path: p, agent: false,
+            headers: { Authorization: `Bearer ${token}` } });
+        const timer = setTimeout(() => req.destroy(new Error(`${p}: no end in 60 s`)), 60000);
+        req.on('error', (err) => {
+            clearTimeout(timer);
+            reject(err);
+        });
+        req.on('response', (res) => {
+            const chunks = [];
+            let first = null;
+            res.on('data', (c) => {
+                first ??= Date.now() - t0;
+                chunks.push(c);
+            });
+            res.on('error', reject);
+            res.on('end', () => {
+                clearTimeout(timer);
+                resolve({ status: res.statusCode, body: Buffer.concat(chunks), first,
+                    end: Date.now() - t0 });
+            });
+        });
+        req.end();
+    });
+}
+
+test('many listeners starting at once: each gets its head at once and a whole mp3', async () => {
+    const N = 8;
+    const music = tempDir('swaz-burst-');
+    const dir = path.join(music, 'Burst Artist', 'Burst Album');
+    fs.mkdirSync(dir, { recursive: true });
+    await Promise.all(Array.from({ length: N }, async (_, i) => {
+        const r = await run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
+            '-f', 'lavfi', '-i', `sine=frequency=${300 + 50 * i}:sample_rate=44100:duration=8`,
+            '-ac', '2', '-c:a', 'flac', '-metadata', `title=Burst ${i}`, '-metadata',
+            'artist=Burst Artist', '-metadata', 'album=Burst Album', '-metadata', `track=${i + 1}`,
+            path.join(dir, `${i + 1} - Burst ${i}.flac`)]);
+        assert.equal(r.code, 0, r.stderr);
+    }));
+    // No cache: every request is a live encode of its own, all started in the same moment.
+    const srv = await startServer({ musicDirs: [music], minSongs: N,
+        env: { SWAZ_MAX_TRANSCODES: String(2 * N), SWAZ_TRANSCODE_CACHE_MB: '0' } });
+    try {
+        const songs = await allSongs(srv.port);
+        assert.equal(songs.length, N);
+        const metric = async (name) => {
+            const m = await request(srv.port, { path: '/metrics' });
+            const line = m.text().split('\n').find((l) => l.startsWith(`${name} `));
+            return Number(line?.split(' ')[1] ?? NaN);
+        };
+        const started = await metric('swaz_transcodes_started_total');
+        const finished = await metric('swaz_transcodes_finished_total');
+        const token = srv.admin.accessToken;
+        const results = await Promise.all(songs.map((s) =>
+            timedStream(srv.port, streamPath(s, 'format=mp3&bitrate=128'), token)));
+        for (const [i, r] of results.entries()) {
+            assert.equal(r.status, 200, `stream ${i}`);
+            // The ID3 head (tags) goes out before the encoder is even set up.
+            assert.equal(r.body.subarray(0, 3).toString('latin1'), 'ID3', `stream ${i}`);
+            const p = await probe(r.body, `burst-${i}.mp3`);
+            assert.equal(p.stream.codec_name, 'mp3');
+            assert.ok(Math.abs(p.duration - 8) < 0.5, `stream ${i}: ${p.duration} s`);
+            assert.equal(p.tags.title, songs[i].title);
+        }
+        // Nobody waits for the others' encodes: every first byte comes in well before the
+        // first stream has ended (a gate that held a started stream for good would not).
+        const lastFirst = Math.max(...results.map((r) => r.first));
+        const firstEnd = Math.min(...results.map((r) => r.end));
+        assert.ok(lastFirst < firstEnd, `last first byte ${lastFirst} ms, first end ${firstEnd} ms`);
+        assert.ok(lastFirst < 5000, `last first byte after ${lastFirst} ms`);
+        assert.equal(await metric('swaz_transcodes_started_total'), started + N);
+        assert.equal(await metric('swaz_transcodes_finished_total'), finished + N);
+    } finally {
+        await srv.stop();
+        fs.rmSync(music, { recursive: true, force: true });
+    }
+});

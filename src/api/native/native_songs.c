@@ -235,6 +235,11 @@ static int native_song_transcode(HttpRequest *req, HttpResponse *res, const Song
         }
         return native_song_file(req, res, fd, type);
     }
+    if (cached) { /* a Range inside what a running encode has written: answered from it */
+        int answered = api_transcodes_partial(req, res, app->tcache, &key, type);
+        if (answered <= 0)
+            return answered;
+    }
     HttpLive *live = http_live_new(LIMIT_LIVE_BUFFER_BYTES);
     if (!live)
         return -ENOMEM;

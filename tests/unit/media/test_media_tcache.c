@@ -1,6 +1,6 @@
 /* test_media_tcache.c - the transcode cache: miss, join and hit; followers reading a fill
- * as it grows; atomic commit; LRU eviction under the size; a changed source; failed and
- * abandoned encodes leaving nothing; stale temp files removed at start-up. */
+ * as it grows; peeking at a running encode; atomic commit; LRU eviction under the size; a changed
+ * source; failed and abandoned encodes leaving nothing; stale temp files removed at start-up. */
 #include "core/metrics.h"
 #include "media/media_tcache.h"
 
@@ -167,6 +167,49 @@ static void test_miss_join_hit(void **state)
     media_tcache_free(NULL);
 }
 
+/* peek: the bytes a running encode has written, readable even once it failed; nothing when
+ * no encode runs, for a finished file, or for FLAC. */
+static void test_peek_running_encode(void **state)
+{
+    Fixture *f = *state;
+    MediaTcache *c;
+    assert_int_equal(media_tcache_new(f->cache_dir, 1 << 20, &c), 0);
+    MediaTcacheKey key = key_of(f, "peek1", 128);
+    int fd;
+    uint64_t written;
+    assert_int_equal(media_tcache_peek(c, &key, &fd, &written), -ENOENT);
+    MediaTcacheResult res;
+    int wfd;
+    MediaTcacheFill *fill;
+    assert_int_equal(media_tcache_acquire(c, &key, &res, &wfd, &fill), 0);
+    assert_int_equal(media_tcache_fill_write(fill, (const uint8_t *)"first ", 6), 0);
+    assert_int_equal(media_tcache_peek(c, &key, &fd, &written), 0);
+    assert_int_equal(written, 6);
+    assert_int_equal(media_tcache_fill_write(fill, (const uint8_t *)"more", 4), 0);
+    char got[16] = {0};
+    assert_int_equal(pread(fd, got, sizeof(got), 0), 10); /* the file grows under it */
+    assert_string_equal(got, "first more");
+    MediaTcacheKey flac = key;
+    flac.format = MEDIA_TRANSCODE_FLAC;
+    int other;
+    assert_int_equal(media_tcache_peek(c, &flac, &other, &written), -ENOENT);
+    MediaTcacheKey bad = key_of(f, "../x", 128);
+    assert_int_equal(media_tcache_peek(c, &bad, &other, &written), -EINVAL);
+
+    media_tcache_fill_end(fill, -EIO); /* unlinked; the descriptor still reads */
+    memset(got, 0, sizeof(got));
+    assert_int_equal(pread(fd, got, 6, 0), 6);
+    assert_string_equal(got, "first ");
+    close(fd);
+    assert_int_equal(media_tcache_peek(c, &key, &fd, &written), -ENOENT);
+    media_tcache_fill_leave(fill);
+    close(wfd);
+
+    fill_whole(c, &key, 32, 'x'); /* finished: media_tcache_open()'s, not peek's */
+    assert_int_equal(media_tcache_peek(c, &key, &fd, &written), -ENOENT);
+    media_tcache_free(c);
+}
+
 static void test_failed_and_abandoned(void **state)
 {
     Fixture *f = *state;
@@ -310,6 +353,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_miss_join_hit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_peek_running_encode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_and_abandoned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_eviction_and_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_processes, setup, teardown),
