@@ -14,6 +14,7 @@
 
 #include "core/err.h"
 #include "core/limits.h"
+#include "core/log.h"
 #include "core/metrics.h"
 
 #include <libavcodec/avcodec.h>
@@ -28,6 +29,7 @@
 #include <libswresample/swresample.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +40,7 @@
 #define MEDIA_TRANSCODE_MAX_RATE     192000
 #define MEDIA_TRANSCODE_FRAG_US      "1000000" /* fragmented MP4: one fragment a second */
 #define MEDIA_TRANSCODE_COVER_FRONT  3         /* FLAC/ID3 picture type "Cover (front)" */
+#define MEDIA_TRANSCODE_SHORT_MS     1000      /* an end this much early is logged */
 
 static const struct {
     const char *name;
@@ -127,6 +130,7 @@ typedef struct TranscodeState {
     int64_t offset_ms;  /* samples before this are dropped */
     int64_t in_samples; /* decoded input samples seen, when timestamps are missing */
     bool offset_done;   /* the first kept sample has been reached */
+    int64_t damaged;    /* packets the decoder refused or frames it could not decode */
     MediaGateStream gate;
 } TranscodeState;
 
@@ -558,14 +562,18 @@ static int transcode_frame(TranscodeState *t, AVFrame *f)
 static int transcode_decode(TranscodeState *t, AVPacket *pkt)
 {
     int r = avcodec_send_packet(t->dec, pkt);
-    if (r < 0 && r != AVERROR(EAGAIN))
+    if (r < 0 && r != AVERROR(EAGAIN)) {
+        t->damaged += r != AVERROR_EOF;
         return r == AVERROR(ENOMEM) ? -ENOMEM : 0;
+    }
     for (;;) {
         r = avcodec_receive_frame(t->dec, t->frame);
         if (r == AVERROR(EAGAIN) || r == AVERROR_EOF)
             return 0;
-        if (r == AVERROR_INVALIDDATA)
+        if (r == AVERROR_INVALIDDATA) {
+            t->damaged++;
             continue;
+        }
         if (r < 0)
             return transcode_err(t, r);
         r = transcode_frame(t, t->frame);
@@ -583,6 +591,29 @@ static void transcode_seek(TranscodeState *t, int64_t offset_ms)
     /* A failed seek is harmless: the samples before the offset are dropped as decoded. */
     if (avformat_seek_file(t->in, -1, INT64_MIN, ts, ts, 0) >= 0)
         avcodec_flush_buffers(t->dec);
+}
+
+/* A source damaged after the scan still ends its output cleanly, but says so in the log:
+ * packets the decoder skipped, and an end well before the duration its header declares. */
+static void transcode_report_damage(const TranscodeState *t, const char *path)
+{
+    if (t->damaged > 0)
+        log_warn("transcode of %s: %" PRId64 " damaged packets skipped", path, t->damaged);
+    const AVStream *st = t->in->streams[t->stream];
+    int64_t declared_ms = -1;
+    if (st->duration > 0)
+        declared_ms = av_rescale_q(st->duration, st->time_base, (AVRational){1, 1000});
+    else if (t->in->duration > 0)
+        declared_ms = av_rescale(t->in->duration, 1000, AV_TIME_BASE);
+    /* A duration guessed from the bitrate (VBR mp3 without a Xing header) proves nothing. */
+    if (declared_ms < 0 || t->in->duration_estimation_method == AVFMT_DURATION_FROM_BITRATE ||
+        !t->enc || t->enc->sample_rate <= 0)
+        return;
+    int64_t end_ms = t->offset_ms + av_rescale(t->next_pts, 1000, t->enc->sample_rate);
+    if (declared_ms - end_ms > MEDIA_TRANSCODE_SHORT_MS)
+        log_warn("transcode of %s: the source ends at %" PRId64 " ms of the %" PRId64
+                 " ms it declares (truncated?)",
+                 path, end_ms, declared_ms);
 }
 
 static int transcode_run(const char *path, const MediaTranscodeOptions *opts,
@@ -638,6 +669,8 @@ static int transcode_run(const char *path, const MediaTranscodeOptions *opts,
         rc = transcode_err(&t, r);
     else
         rc = read_err;
+    if (rc == 0)
+        transcode_report_damage(&t, path);
 
 out_free:
     if (t.out && t.out->pb) {

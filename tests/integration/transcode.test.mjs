@@ -384,6 +384,11 @@ test('a source that is truncated or corrupt after the scan: the stream ends clea
             const p = await probe(res.body, `damaged-${title}.${q.split('&')[0].slice(7)}`);
             assert.ok(p.duration > 3, `${title} ${q}: ${p.duration} s of audio before the damage`);
         }
+        // The damage is logged: the cut FLAC ends long before the 20 s its header declares,
+        // the mp3's garbage is skipped as damaged packets.
+        const log = srv.log();
+        assert.match(log, /transcode of [^\n]*Cut\.flac: the source ends at \d+ ms of the 20\d{3} ms/);
+        assert.match(log, /transcode of [^\n]*Noise\.mp3: [1-9]\d* damaged packets skipped/);
         const health = await request(srv.port, { path: '/health' });
         assert.equal(health.status, 200);
         const ok = await request(srv.port, { path: streamPath(songs.get('Noise'), 'format=raw') });
