@@ -37,12 +37,15 @@ typedef struct DbSqliteStmt {
 } DbSqliteStmt;
 
 /* Busy timeout first: switching to WAL needs a lock another connection may hold. */
-/* Reads go through a 256 MiB memory map (no copy per page read) and an 8 MiB page cache
- * per connection; both are filled only as pages are used. */
+/* Reads go through an 8 MiB page cache per connection, filled only as pages are used, and no
+ * memory map: every page a mapped database file had touched counted in the process's RSS
+ * (a 100,000-song scan peaked at 322 MB, 200 MB of it the mapped file), while the kernel's
+ * page cache keeps the file warm either way. Measured without the map: scan peak 77 MB,
+ * API list and search pages at 1M songs within the run-to-run noise. */
 static const char *const DB_SQLITE_PRAGMAS = "PRAGMA busy_timeout = 5000;"
                                              "PRAGMA foreign_keys = ON;"
                                              "PRAGMA synchronous = NORMAL;"
-                                             "PRAGMA mmap_size = 268435456;"
+                                             "PRAGMA mmap_size = 0;"
                                              "PRAGMA cache_size = -8192;";
 
 static sqlite3 *db_sqlite_handle(DbConn *conn)
