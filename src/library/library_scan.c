@@ -4,8 +4,9 @@
  * Phase 1 (caller's thread) walks a library into a list of folders with a hash of their
  * entries. Phase 2: unchanged folders are only stamped seen; changed ones go through a
  * bounded queue to opts->workers reader threads, which probe files and hand chunks of at
- * most LIMIT_SCAN_BATCH songs to ONE writer thread (bounded queue, one transaction per
- * chunk, retried while busy). Then missing marking, moves, purge, aggregates and search.
+ * most LIMIT_SCAN_BATCH songs to ONE writer thread (bounded queue; the chunks queued at
+ * once share a transaction, retried while busy). Then missing marking, moves, purge,
+ * aggregates and search.
  */
 #include "library/library_scan.h"
 
@@ -34,16 +35,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SCAN_ID_BYTES     (LIBRARY_ID_LEN + 1)
-#define SCAN_HASH_BYTES   64                   /* "!" + 32 hex digits + ":" + an entry count */
-#define SCAN_SETTINGS_HEX (LIBRARY_ID_LEN + 1) /* the settings digest, as hex, + NUL */
-#define SCAN_CHUNK_ARENA  (64 * 1024 * 1024)   /* budget of one chunk's arena */
-#define SCAN_CHUNK_SOFT   (8 * 1024 * 1024)    /* a chunk is cut past this many bytes */
-#define SCAN_TOUCH_BATCH  500                  /* unchanged folders stamped per transaction */
-#define SCAN_AGG_BATCH    200                  /* entities recomputed per transaction */
-#define SCAN_STMT_CACHE   48
-#define SCAN_VARIOUS_MBID "89ad4ac3-39f7-470e-963a-56509c546377"
-#define SCAN_MAX_WORKERS  64
+#define SCAN_ID_BYTES      (LIBRARY_ID_LEN + 1)
+#define SCAN_HASH_BYTES    64                   /* "!" + 32 hex digits + ":" + an entry count */
+#define SCAN_SETTINGS_HEX  (LIBRARY_ID_LEN + 1) /* the settings digest, as hex, + NUL */
+#define SCAN_CHUNK_ARENA   (64 * 1024 * 1024)   /* budget of one chunk's arena */
+#define SCAN_CHUNK_SOFT    (8 * 1024 * 1024)    /* a chunk is cut past this many bytes */
+#define SCAN_TOUCH_BATCH   500                  /* unchanged folders stamped per transaction */
+#define SCAN_AGG_BATCH     200                  /* entities recomputed per transaction */
+#define SCAN_GROUP_CHUNKS  32                   /* queued chunks written in one transaction */
+#define SCAN_QUEUED_CHUNKS 8                    /* chunks queued beyond one per reader */
+#define SCAN_STMT_CACHE    48
+#define SCAN_VARIOUS_MBID  "89ad4ac3-39f7-470e-963a-56509c546377"
+#define SCAN_MAX_WORKERS   64
 
 /* ---------------------------------------------------------------- small helpers */
 
@@ -159,6 +162,21 @@ static void *scan_queue_pop(ScanQueue *q)
     pthread_mutex_lock(&q->mu);
     while (q->n == 0 && !q->closed)
         pthread_cond_wait(&q->changed, &q->mu);
+    void *item = NULL;
+    if (q->n) {
+        item = q->items[q->head];
+        q->head = (q->head + 1) % q->cap;
+        q->n--;
+        pthread_cond_broadcast(&q->changed);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return item;
+}
+
+/* The next item if one is queued now, else NULL; never waits. */
+static void *scan_queue_trypop(ScanQueue *q)
+{
+    pthread_mutex_lock(&q->mu);
     void *item = NULL;
     if (q->n) {
         item = q->items[q->head];
@@ -1860,18 +1878,47 @@ static int scan_write_songs_tx(Scan *s, ScanTx *tx, void *arg)
     return 0;
 }
 
+/* Chunks written in one transaction: what the readers have queued, up to a batch of songs.
+ * Fewer commits write the same index and FTS pages fewer times. */
+typedef struct ScanWriteGroup {
+    ScanWriteArg v[SCAN_GROUP_CHUNKS];
+    size_t n;
+} ScanWriteGroup;
+
+static int scan_write_group_tx(Scan *s, ScanTx *tx, void *arg)
+{
+    ScanWriteGroup *g = arg;
+    for (size_t i = 0; i < g->n; i++) {
+        int r = scan_write_songs_tx(s, tx, &g->v[i]);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
 static void *scan_writer_main(void *arg)
 {
     Scan *s = arg;
-    ScanChunk *ch;
+    ScanChunk *first;
     int64_t since_progress = 0;
-    while ((ch = scan_queue_pop(&s->chunks)) != NULL) {
-        if (!scan_get_fatal(s)) {
-            ScanWriteArg wa = {ch, {0}};
-            int r = scan_transaction(s, scan_write_songs_tx, &wa);
-            if (r < 0) {
-                scan_set_fatal(s, r);
-            } else {
+    while ((first = scan_queue_pop(&s->chunks)) != NULL) {
+        ScanWriteGroup g = {.n = 1};
+        g.v[0].ch = first;
+        size_t songs = first->n + first->n_touch;
+        while (g.n < SCAN_GROUP_CHUNKS && songs < LIMIT_SCAN_BATCH) {
+            ScanChunk *more = scan_queue_trypop(&s->chunks);
+            if (!more)
+                break;
+            g.v[g.n++].ch = more;
+            songs += more->n + more->n_touch;
+        }
+        int r = scan_get_fatal(s) ? 0 : scan_transaction(s, scan_write_group_tx, &g);
+        if (r < 0)
+            scan_set_fatal(s, r);
+        for (size_t k = 0; k < g.n; k++) {
+            ScanChunk *ch = g.v[k].ch;
+            ScanWriteArg wa = g.v[k];
+            if (r == 0 && !scan_get_fatal(s)) {
                 pthread_mutex_lock(&s->mu);
                 s->stats.added += wa.cnt.added;
                 s->stats.updated += wa.cnt.updated + wa.cnt.moved;
@@ -1898,8 +1945,8 @@ static void *scan_writer_main(void *arg)
                     scan_progress(s);
                 }
             }
+            scan_chunk_free(ch);
         }
-        scan_chunk_free(ch);
     }
     return NULL;
 }
@@ -2080,7 +2127,7 @@ static int scan_phase2(Scan *s, ScanDir *dirs, size_t n_dirs, ScanStoredList *st
     int r = scan_queue_init(&s->jobs, (size_t)workers * 2);
     if (r < 0)
         return r;
-    if ((r = scan_queue_init(&s->chunks, (size_t)workers + 1)) < 0) {
+    if ((r = scan_queue_init(&s->chunks, (size_t)workers + SCAN_QUEUED_CHUNKS)) < 0) {
         scan_queue_destroy(&s->jobs);
         return r;
     }
