@@ -13,10 +13,10 @@
 
 #include <string.h>
 
-/* The object of an artist, left open for the caller's extra fields. */
-static void native_browse_artist_open(ApiJson *w, const char *key, const Artist *a)
+/* The object of an artist (an array element), left open for the caller's extra fields. */
+static void native_browse_artist_open(ApiJson *w, const Artist *a)
 {
-    api_json_object(w, key);
+    api_json_object(w, NULL);
     api_json_str(w, "id", a->id);
     api_json_str(w, "name", a->name);
     api_json_int(w, "albumCount", a->album_count);
@@ -25,16 +25,16 @@ static void native_browse_artist_open(ApiJson *w, const char *key, const Artist 
     api_json_opt_str(w, "coverId", a->image_id);
 }
 
-void native_browse_write_artist(ApiJson *w, const char *key, const Artist *a)
+static void native_browse_write_artist(ApiJson *w, const Artist *a)
 {
-    native_browse_artist_open(w, key, a);
+    native_browse_artist_open(w, a);
     api_json_end(w);
 }
 
-/* The object of an album, left open for the caller's extra fields. */
-static void native_browse_album_open(ApiJson *w, const char *key, const Album *a)
+/* The object of an album (an array element), left open for the caller's extra fields. */
+static void native_browse_album_open(ApiJson *w, const Album *a)
 {
-    api_json_object(w, key);
+    api_json_object(w, NULL);
     api_json_str(w, "id", a->id);
     api_json_str(w, "name", a->name);
     api_json_str(w, "artist", a->artist);
@@ -53,9 +53,9 @@ static void native_browse_album_open(ApiJson *w, const char *key, const Album *a
     api_json_int(w, "createdAt", a->created_at);
 }
 
-void native_browse_write_album(ApiJson *w, const char *key, const Album *a)
+static void native_browse_write_album(ApiJson *w, const Album *a)
 {
-    native_browse_album_open(w, key, a);
+    native_browse_album_open(w, a);
     api_json_end(w);
 }
 
@@ -63,7 +63,7 @@ json_t *native_browse_artist_json(HttpRequest *req, const Artist *a)
 {
     ApiJson w;
     api_json_tree(&w, req->arena);
-    native_browse_write_artist(&w, NULL, a);
+    native_browse_write_artist(&w, a);
     return api_json_take(&w);
 }
 
@@ -71,7 +71,7 @@ json_t *native_browse_album_json(HttpRequest *req, const Album *a)
 {
     ApiJson w;
     api_json_tree(&w, req->arena);
-    native_browse_write_album(&w, NULL, a);
+    native_browse_write_album(&w, a);
     return api_json_take(&w);
 }
 
@@ -109,7 +109,7 @@ int native_browse_artists(HttpRequest *req, HttpResponse *res)
     ApiJson w;
     api_paged_start(&w);
     for (size_t i = 0; i < n; i++)
-        native_browse_write_artist(&w, NULL, &artists[i]);
+        native_browse_write_artist(&w, &artists[i]);
     return api_paged_send(&w, req, res, next);
 }
 
@@ -128,10 +128,10 @@ int native_browse_artist(HttpRequest *req, HttpResponse *res)
         return api_error_from(req, res, r);
     ApiJson w;
     api_json_text(&w, API_JSON_TEXT_MAX);
-    native_browse_artist_open(&w, NULL, &artist);
+    native_browse_artist_open(&w, &artist);
     api_json_array(&w, "albums");
     for (size_t i = 0; i < n; i++)
-        native_browse_write_album(&w, NULL, &albums[i]);
+        native_browse_write_album(&w, &albums[i]);
     api_json_end(&w);
     api_json_end(&w);
     return api_json_send(&w, req, res, 200);
@@ -229,7 +229,7 @@ int native_browse_albums(HttpRequest *req, HttpResponse *res)
     ApiJson w;
     api_paged_start(&w);
     for (size_t i = 0; i < n; i++)
-        native_browse_write_album(&w, NULL, &albums[i]);
+        native_browse_write_album(&w, &albums[i]);
     return api_paged_send(&w, req, res, next);
 }
 
@@ -258,7 +258,7 @@ int native_browse_album(HttpRequest *req, HttpResponse *res)
         return 0;
     ApiJson w;
     api_json_text(&w, API_JSON_TEXT_MAX);
-    native_browse_album_open(&w, NULL, &album);
+    native_browse_album_open(&w, &album);
     api_json_array(&w, "songs");
     for (size_t i = 0; i < n; i++)
         native_songs_write(&w, NULL, &songs[i]);

@@ -6,7 +6,6 @@
 #ifndef SWAZ_NATIVE_BROWSE_H
 #define SWAZ_NATIVE_BROWSE_H
 
-#include "api/api_json.h"
 #include "http/http_request.h"
 #include "library/library_browse.h"
 
@@ -40,11 +39,7 @@ int native_browse_folders(HttpRequest *req, HttpResponse *res);
 /* GET /api/folders/{id}?limit=&after= -> the folder and its subfolders, then its songs. */
 int native_browse_folder(HttpRequest *req, HttpResponse *res);
 
-/* Writes the JSON object of an artist / album under `key` (NULL: an array element). */
-void native_browse_write_artist(ApiJson *w, const char *key, const Artist *a);
-void native_browse_write_album(ApiJson *w, const char *key, const Album *a);
-
-/* The same as jansson values: NULL when out of memory. New reference. */
+/* An artist / album as jansson values: NULL when out of memory. New reference. */
 json_t *native_browse_artist_json(HttpRequest *req, const Artist *a);
 json_t *native_browse_album_json(HttpRequest *req, const Album *a);
 
