@@ -205,7 +205,7 @@ static int user_apply(DbConn *conn, const char *id, const AuthUserChange *c)
     /* A new password or a disabled account ends every session of the user. */
     if ((c->password || c->disabled == 1) && (r = auth_session_revoke_user(conn, id)) < 0)
         goto out_wipe;
-    r = 0;
+    r = db_generation_bump(conn, DB_GENERATION_USERS); /* signed-in copies are stale */
 out_finalize:
     db_finalize(st);
 out_wipe:
@@ -387,7 +387,7 @@ int auth_user_delete_id(DbConn *conn, const char *id)
     if ((r = db_bind_text(st, 1, id)) == 0)
         r = db_step(st);
     db_finalize(st);
-    if (r < 0)
+    if (r < 0 || (r = db_generation_bump(conn, DB_GENERATION_USERS)) < 0)
         goto out_rollback;
     if ((r = db_commit(conn)) < 0)
         goto out_rollback;
@@ -448,7 +448,8 @@ int auth_user_set_password(DbConn *conn, const char *username, const char *passw
 
 int auth_user_delete(DbConn *conn, const char *username)
 {
-    return auth_user_change(conn, "DELETE FROM users WHERE username = ?", NULL, username);
+    int r = auth_user_change(conn, "DELETE FROM users WHERE username = ?", NULL, username);
+    return r < 0 ? r : db_generation_bump(conn, DB_GENERATION_USERS);
 }
 
 int auth_user_count(DbConn *conn, int64_t *ret_count)

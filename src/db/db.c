@@ -6,6 +6,7 @@
 #include "db/db.h"
 
 #include "core/err.h"
+#include "core/log.h"
 #include "core/str.h"
 #include "db/db_internal.h"
 
@@ -107,18 +108,24 @@ int db_open(const char *url, int pool_size, Db **ret_db)
         r = -ENOMEM;
         goto out_cond;
     }
+    if (pthread_mutex_init(&db->gen_mu, NULL) != 0) {
+        r = -ENOMEM;
+        goto out_mu;
+    }
 
     /* One connection at once, so that a wrong URL or a server that is down fails here. */
     DbConn *first = NULL;
     r = backend->conn_open(db, &first);
     if (r < 0)
-        goto out_mutex;
+        goto out_gen_mu;
     db->idle[db->n_idle++] = first;
     db->n_open = 1;
     *ret_db = db;
     return 0;
 
-out_mutex:
+out_gen_mu:
+    pthread_mutex_destroy(&db->gen_mu);
+out_mu:
     pthread_mutex_destroy(&db->mu);
 out_cond:
     pthread_cond_destroy(&db->cond);
@@ -131,9 +138,12 @@ void db_close(Db *db)
 {
     if (!db)
         return;
+    if (db->watch_started && db->backend->watch_stop)
+        db->backend->watch_stop(db);
     /* Every DbConn has been released (db.h), so every open connection is idle. */
     for (int i = 0; i < db->n_idle; i++)
         db->backend->conn_close(db->idle[i]);
+    pthread_mutex_destroy(&db->gen_mu);
     pthread_mutex_destroy(&db->mu);
     pthread_cond_destroy(&db->cond);
     db_free(db);
@@ -223,6 +233,7 @@ void db_release(DbConn *conn)
     if (!conn)
         return;
     Db *db = conn->db;
+    conn->bumped = 0;
     db->backend->conn_quiesce(conn);
     if (db->backend->conn_in_transaction(conn))
         (void)db->backend->exec(conn, "ROLLBACK");
@@ -411,11 +422,18 @@ int db_begin_write(DbConn *conn)
 
 int db_commit(DbConn *conn)
 {
-    return conn->db->backend->exec(conn, "COMMIT");
+    int r = conn->db->backend->exec(conn, "COMMIT");
+    for (int i = 0; r == 0 && i < DB_GENERATIONS_MAX; i++) {
+        if (conn->bumped & (1u << i))
+            atomic_fetch_add(&conn->db->local_bumps[i], 1);
+    }
+    conn->bumped = 0;
+    return r;
 }
 
 int db_rollback(DbConn *conn)
 {
+    conn->bumped = 0;
     return conn->db->backend->exec(conn, "ROLLBACK");
 }
 
@@ -504,4 +522,147 @@ void db_finalize(DbStmt *stmt)
 const char *db_errmsg(DbConn *conn)
 {
     return conn ? conn->errmsg : "";
+}
+
+/* ---- generations ---- */
+
+static const char *const db_generation_names[] = {DB_GENERATION_LIBRARY, DB_GENERATION_USERS};
+
+int db_generation_index(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof(db_generation_names) / sizeof(db_generation_names[0]);
+         i++) {
+        if (strcmp(name, db_generation_names[i]) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+int db_generation_bump(DbConn *conn, const char *name)
+{
+    int idx = db_generation_index(name);
+    if (idx < 0)
+        return -EINVAL;
+    DbStmt *st;
+    int r = db_prepare(conn, "UPDATE generations SET value = value + 1 WHERE name = ?", &st);
+    if (r < 0)
+        return r;
+    if ((r = db_bind_text(st, 1, name)) == 0 && (r = db_step(st)) >= 0) {
+        r = 0;
+        if (conn->db->backend->conn_in_transaction(conn))
+            conn->bumped |= 1u << idx; /* counted when it commits */
+        else
+            atomic_fetch_add(&conn->db->local_bumps[idx], 1); /* committed already */
+    }
+    db_finalize(st);
+    return r;
+}
+
+void db_generations_set(DbGenerations *g, const char *name, int64_t value)
+{
+    size_t i;
+    for (i = 0; i < g->n; i++) {
+        if (strcmp(g->names[i], name) == 0) {
+            if (value > g->values[i])
+                g->values[i] = value;
+            return;
+        }
+    }
+    if (g->n == DB_GENERATIONS_MAX || strlen(name) > DB_GENERATION_NAME_MAX)
+        return;
+    str_copy(g->names[g->n], name, sizeof(g->names[g->n]));
+    g->values[g->n++] = value;
+}
+
+int db_generations_find(const DbGenerations *g, const char *name, int64_t *ret_value)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        if (strcmp(g->names[i], name) == 0) {
+            *ret_value = g->values[i];
+            return 0;
+        }
+    }
+    return -ENOENT;
+}
+
+static int64_t db_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Reads every row of the generations table into `g`, on `conn` or else a borrowed one. */
+static int db_generation_read(Db *db, DbConn *conn, DbGenerations *g)
+{
+    DbConn *own = NULL;
+    int r = conn ? 0 : db_acquire(db, &own);
+    if (r < 0)
+        return r;
+    DbStmt *st;
+    r = db_prepare(conn ? conn : own, "SELECT name, value FROM generations", &st);
+    if (r == 0) {
+        while ((r = db_step(st)) == DB_ROW) {
+            const char *name = db_column_text(st, 0);
+            if (name)
+                db_generations_set(g, name, db_column_int64(st, 1));
+        }
+        db_finalize(st);
+    }
+    db_release(own);
+    return r < 0 ? r : 0;
+}
+
+/* Writes the value of `name` from the table as read at most DB_GENERATION_FRESH_US ago (0
+ * when the table has no such row). Threads that find it stale read it each (not under the
+ * lock: a reader may be waiting for a connection). */
+static int db_generation_poll(Db *db, DbConn *conn, const char *name, int64_t *ret_value)
+{
+    int64_t now = db_now_us();
+    pthread_mutex_lock(&db->gen_mu);
+    bool fresh = db->gen_read_us != 0 && now - db->gen_read_us < DB_GENERATION_FRESH_US;
+    if (fresh && db_generations_find(&db->gen, name, ret_value) < 0)
+        *ret_value = 0;
+    pthread_mutex_unlock(&db->gen_mu);
+    if (fresh)
+        return 0;
+    DbGenerations g = {0};
+    int r = db_generation_read(db, conn, &g);
+    if (r < 0)
+        return r;
+    pthread_mutex_lock(&db->gen_mu);
+    for (size_t i = 0; i < g.n; i++)
+        db_generations_set(&db->gen, g.names[i], g.values[i]);
+    if (now > db->gen_read_us)
+        db->gen_read_us = now;
+    pthread_mutex_unlock(&db->gen_mu);
+    if (db_generations_find(&g, name, ret_value) < 0)
+        *ret_value = 0;
+    return 0;
+}
+
+int db_generation_get(Db *db, DbConn *conn, const char *name, int64_t *ret_stamp)
+{
+    int idx = db_generation_index(name);
+    if (idx < 0)
+        return -EINVAL;
+    const DbBackend *b = db->backend;
+    int64_t value = 0;
+    int r = -EAGAIN;
+    if (b->watch_start) {
+        pthread_mutex_lock(&db->mu);
+        bool start = !db->watch_started;
+        db->watch_started = true;
+        pthread_mutex_unlock(&db->mu);
+        if (start && b->watch_start(db) < 0)
+            log_warn("db: cannot follow generation changes; reading them from the database");
+        r = b->watch_get(db, name, &value);
+    }
+    if (r < 0)
+        r = db_generation_poll(db, conn, name, &value);
+    if (r < 0)
+        return r;
+    /* This process's own commits count at once, before their notification comes back. */
+    *ret_stamp = value + atomic_load(&db->local_bumps[idx]);
+    return 0;
 }

@@ -108,6 +108,38 @@ int64_t db_changes(DbStmt *stmt);
 /* Frees the statement. db_finalize(NULL) is a no-op. */
 void db_finalize(DbStmt *stmt);
 
+/* ---- generations: change counters shared by every process on the database ----
+ * A generation is a named counter in the table `generations` (migration 0010; the names
+ * below). A writer adds one inside the transaction that changes what the
+ * counter covers; a reader that kept something computed from those rows keeps it only while
+ * the value it reads has not moved. Values only grow. */
+
+/* Longest generation name, in bytes. */
+#define DB_GENERATION_NAME_MAX 31
+
+/* The generations the table holds; other names are refused (-EINVAL). */
+#define DB_GENERATION_LIBRARY "library" /* what scans write: every library answer */
+#define DB_GENERATION_USERS   "users"   /* users and user_libraries: who may do what */
+
+/* How long a value read from the generations table is used before it is read again where no
+ * watcher follows the changes (SQLite): another process's commit shows within this. */
+#define DB_GENERATION_FRESH_US 1000
+
+/* Adds one to generation `name` inside the open write transaction of `conn`; the change is
+ * seen by everyone once it commits (db_commit() also notes it for this process at once).
+ * Returns 0, -EINVAL (not a DB_GENERATION_* name) or ERR_DB / ERR_DB_BUSY. */
+int db_generation_bump(DbConn *conn, const char *name);
+
+/* Writes a stamp of generation `name` as this process sees it: equal stamps mean no change
+ * committed between the two reads that this process could know of. This process's own
+ * commits count at once. Another's show once PostgreSQL's notification arrives (a
+ * LISTEN/NOTIFY connection of the pool's own follows them, started on the first call), or on
+ * SQLite (or while that connection is down) within DB_GENERATION_FRESH_US, the longest a
+ * read of the table is reused. `conn` is a connection the caller holds, used when the table
+ * must be read, or NULL to borrow one then (never NULL while holding another connection of
+ * the same pool). Returns 0, -EINVAL, ERR_DB or ERR_DB_BUSY. Any thread. */
+int db_generation_get(Db *db, DbConn *conn, const char *name, int64_t *ret_stamp);
+
 /* Returns the last error message of the connection (never holding a password), for logs.
  * Borrowed until the next call on `conn`. */
 const char *db_errmsg(DbConn *conn);

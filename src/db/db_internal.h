@@ -13,6 +13,7 @@
 #include "db/db.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,6 +43,26 @@ extern const size_t db_migrations_postgres_count;
 
 typedef struct DbBackend DbBackend;
 
+/* Generations a process follows (the table `generations` holds a handful). */
+#define DB_GENERATIONS_MAX 8
+
+/* A copy of the generations table. */
+typedef struct DbGenerations {
+    size_t n;
+    char names[DB_GENERATIONS_MAX][DB_GENERATION_NAME_MAX + 1];
+    int64_t values[DB_GENERATIONS_MAX];
+} DbGenerations;
+
+/* Returns the index of a known generation name (DB_GENERATION_*), or -1. */
+int db_generation_index(const char *name);
+
+/* Raises `name` to `value` in `g` (values only grow); a name past the table's room or too
+ * long is left out (its readers read the database). */
+void db_generations_set(DbGenerations *g, const char *name, int64_t value);
+
+/* Writes the value of `name` in `g`. Returns 0 or -ENOENT. */
+int db_generations_find(const DbGenerations *g, const char *name, int64_t *ret_value);
+
 struct Db {
     DbKind kind;
     const DbBackend *backend;
@@ -55,11 +76,19 @@ struct Db {
     DbConn *idle[LIMIT_DB_POOL_MAX]; /* guarded by mu: idle connections, a stack */
     int n_idle;                      /* guarded by mu */
     int n_open;                      /* guarded by mu: connections open or being opened */
+    _Atomic int64_t local_bumps[DB_GENERATIONS_MAX]; /* per generation (db_generation_index()):
+                                                        commits of this process that bumped it */
+    bool watch_started;     /* guarded by mu: backend->watch_start() was called */
+    void *watch;            /* the backend's generation watcher, or NULL */
+    pthread_mutex_t gen_mu; /* guards the three below */
+    DbGenerations gen;      /* the table as last read without a watcher */
+    int64_t gen_read_us;    /* CLOCK_MONOTONIC of that read; 0: never */
 };
 
 /* The part of a connection db.c knows; backends embed it first. */
 struct DbConn {
     Db *db;
+    unsigned bumped; /* generations the open transaction bumped, one bit per index */
     char errmsg[DB_ERRMSG_MAX];
 };
 
@@ -106,6 +135,15 @@ struct DbBackend {
     double (*column_double)(DbStmt *stmt, int col);
     int64_t (*changes)(DbStmt *stmt);
     void (*finalize)(DbStmt *stmt);
+
+    /* Generations (db.h). Optional: NULL where reading the row is cheap (SQLite).
+     * watch_start begins following changes on a connection of its own (db->watch) and
+     * returns 0 or -ENOMEM; watch_stop ends it (db_close()); watch_get writes the value of
+     * `name` and returns 0, or -EAGAIN while the watcher is not following (the caller
+     * reads the row) or -ENOENT for a name it has not seen. */
+    int (*watch_start)(Db *db);
+    void (*watch_stop)(Db *db);
+    int (*watch_get)(Db *db, const char *name, int64_t *ret_value);
 };
 
 extern const DbBackend db_sqlite_backend;

@@ -10,18 +10,21 @@
  */
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/log.h"
 #include "core/str.h"
 #include "db/db_internal.h"
 
 #include <libpq-fe.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* PostgreSQL's own limit on the parameters of one statement. */
 #define DB_POSTGRES_PARAMS_MAX 65535
@@ -202,19 +205,28 @@ static void db_postgres_notice(void *arg, const PGresult *res)
         conn->doomed = true;
 }
 
-static int db_postgres_conn_open(Db *db, DbConn **ret_conn)
+/* Connects to the pool's server; NULL when that fails. */
+static PGconn *db_postgres_connect(const Db *db)
 {
     /* Entries before dbname are defaults the URL may override; entries after win. */
     const char *const keywords[] = {"connect_timeout", "fallback_application_name", "dbname",
                                     "client_encoding", NULL};
     const char *const values[] = {"10", "swaz", db->target, "UTF8", NULL};
-
-    DbPostgresConn *conn = calloc(1, sizeof(*conn));
-    if (!conn)
-        return -ENOMEM;
     PGconn *pg = PQconnectdbParams(keywords, values, 1);
     if (!pg || PQstatus(pg) != CONNECTION_OK) {
         PQfinish(pg); /* NULL is a no-op */
+        return NULL;
+    }
+    return pg;
+}
+
+static int db_postgres_conn_open(Db *db, DbConn **ret_conn)
+{
+    DbPostgresConn *conn = calloc(1, sizeof(*conn));
+    if (!conn)
+        return -ENOMEM;
+    PGconn *pg = db_postgres_connect(db);
+    if (!pg) {
         free(conn);
         return ERR_DB;
     }
@@ -663,6 +675,160 @@ static void db_postgres_finalize(DbStmt *stmt)
     free(s);
 }
 
+/* ---------------------------------------------------------------- generation watcher */
+
+/* Milliseconds between attempts to reconnect the watcher. */
+#define DB_POSTGRES_WATCH_RETRY_MS 1000
+
+/* One LISTEN connection per pool: it reads the generations once listening, then applies
+ * each "name value" notification; db_generation_get() reads its copy under `mu`. */
+typedef struct DbPostgresWatch {
+    Db *db;
+    pthread_t thread;
+    int wake[2]; /* a byte on wake[1] stops the thread */
+    pthread_mutex_t mu;
+    bool live;         /* guarded by mu: listening, and the values are current */
+    DbGenerations gen; /* guarded by mu */
+} DbPostgresWatch;
+
+/* Applies a notification payload "name value". */
+static void db_postgres_watch_payload(DbPostgresWatch *w, const char *payload)
+{
+    const char *sp = strchr(payload, ' ');
+    if (!sp || (size_t)(sp - payload) > DB_GENERATION_NAME_MAX)
+        return;
+    char name[DB_GENERATION_NAME_MAX + 1];
+    memcpy(name, payload, (size_t)(sp - payload));
+    name[sp - payload] = '\0';
+    int64_t value;
+    if (str_to_int64(sp + 1, 0, INT64_MAX, &value) < 0)
+        return;
+    pthread_mutex_lock(&w->mu);
+    db_generations_set(&w->gen, name, value);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* Starts listening on `pg`, then reads every generation. Returns true when following. */
+static bool db_postgres_watch_begin(DbPostgresWatch *w, PGconn *pg)
+{
+    PGresult *res = PQexec(pg, "LISTEN swaz_generations");
+    bool ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    if (!ok)
+        return false;
+    res = PQexec(pg, "SELECT name, value FROM generations");
+    ok = res && PQresultStatus(res) == PGRES_TUPLES_OK;
+    pthread_mutex_lock(&w->mu);
+    for (int i = 0; ok && i < PQntuples(res); i++) {
+        int64_t v;
+        if (str_to_int64(PQgetvalue(res, i, 1), 0, INT64_MAX, &v) == 0)
+            db_generations_set(&w->gen, PQgetvalue(res, i, 0), v);
+    }
+    w->live = ok;
+    pthread_mutex_unlock(&w->mu);
+    PQclear(res);
+    return ok;
+}
+
+/* Waits up to `ms` (-1: forever) for the connection's socket (or -1: none) or a stop
+ * request. Returns 1 when stopped, 0 when the socket is readable or the time is up. */
+static int db_postgres_watch_wait(DbPostgresWatch *w, int sock, int ms)
+{
+    struct pollfd pfd[2] = {{.fd = w->wake[0], .events = POLLIN}, {.fd = sock, .events = POLLIN}};
+    int n = poll(pfd, sock >= 0 ? 2 : 1, ms);
+    return n > 0 && (pfd[0].revents & (POLLIN | POLLHUP)) ? 1 : 0;
+}
+
+static void *db_postgres_watch_main(void *arg)
+{
+    DbPostgresWatch *w = arg;
+    for (;;) {
+        PGconn *pg = db_postgres_connect(w->db);
+        if (pg && db_postgres_watch_begin(w, pg)) {
+            while (PQstatus(pg) == CONNECTION_OK) {
+                if (db_postgres_watch_wait(w, PQsocket(pg), -1) == 1) {
+                    PQfinish(pg);
+                    return NULL;
+                }
+                if (!PQconsumeInput(pg))
+                    break;
+                PGnotify *n;
+                while ((n = PQnotifies(pg)) != NULL) {
+                    if (n->extra)
+                        db_postgres_watch_payload(w, n->extra);
+                    PQfreemem(n);
+                }
+            }
+            log_warn("db: lost the connection that follows generation changes; reconnecting");
+        }
+        pthread_mutex_lock(&w->mu);
+        w->live = false;
+        pthread_mutex_unlock(&w->mu);
+        PQfinish(pg);
+        if (db_postgres_watch_wait(w, -1, DB_POSTGRES_WATCH_RETRY_MS) == 1)
+            return NULL;
+    }
+}
+
+static int db_postgres_watch_start(Db *db)
+{
+    DbPostgresWatch *w = calloc(1, sizeof(*w));
+    if (!w)
+        return -ENOMEM;
+    w->db = db;
+    if (pipe2(w->wake, O_CLOEXEC) < 0) {
+        free(w);
+        return -errno;
+    }
+    int r = pthread_mutex_init(&w->mu, NULL);
+    if (r == 0) {
+        r = pthread_create(&w->thread, NULL, db_postgres_watch_main, w);
+        if (r != 0)
+            pthread_mutex_destroy(&w->mu);
+    }
+    if (r != 0) {
+        close(w->wake[0]);
+        close(w->wake[1]);
+        free(w);
+        return -r;
+    }
+    pthread_mutex_lock(&db->mu);
+    db->watch = w;
+    pthread_mutex_unlock(&db->mu);
+    return 0;
+}
+
+static void db_postgres_watch_stop(Db *db)
+{
+    DbPostgresWatch *w = db->watch;
+    if (!w)
+        return;
+    char b = 1;
+    while (write(w->wake[1], &b, 1) < 0 && errno == EINTR)
+        ;
+    pthread_join(w->thread, NULL);
+    close(w->wake[0]);
+    close(w->wake[1]);
+    pthread_mutex_destroy(&w->mu);
+    free(w);
+    db->watch = NULL;
+}
+
+static int db_postgres_watch_get(Db *db, const char *name, int64_t *ret_value)
+{
+    pthread_mutex_lock(&db->mu);
+    DbPostgresWatch *w = db->watch;
+    pthread_mutex_unlock(&db->mu);
+    if (!w)
+        return -EAGAIN;
+    int r = -EAGAIN;
+    pthread_mutex_lock(&w->mu);
+    if (w->live)
+        r = db_generations_find(&w->gen, name, ret_value);
+    pthread_mutex_unlock(&w->mu);
+    return r;
+}
+
 const DbBackend db_postgres_backend = {
     .kind = DB_KIND_POSTGRES,
     .begin_write_sql = "BEGIN",
@@ -693,4 +859,7 @@ const DbBackend db_postgres_backend = {
     .column_double = db_postgres_column_double,
     .changes = db_postgres_changes,
     .finalize = db_postgres_finalize,
+    .watch_start = db_postgres_watch_start,
+    .watch_stop = db_postgres_watch_stop,
+    .watch_get = db_postgres_watch_get,
 };

@@ -552,6 +552,8 @@ static int scan_transaction(Scan *s, int (*fn)(Scan *, ScanTx *, void *), void *
             if (r == 0) {
                 r = fn(s, &tx, arg);
                 scan_tx_finalize(&tx);
+                if (r == 0) /* answers cached from the library are stale once this commits */
+                    r = db_generation_bump(tx.conn, DB_GENERATION_LIBRARY);
                 if (r == 0)
                     r = db_commit(tx.conn);
                 else

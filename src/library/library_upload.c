@@ -257,7 +257,10 @@ int library_upload_grant(DbConn *conn, const char *user_id, const char *root)
         return r;
     if ((r = db_bind_text(st, 1, user_id)) == 0 && (r = db_bind_text(st, 2, root)) == 0)
         r = db_step(st);
+    int64_t granted = r >= 0 ? db_changes(st) : 0;
     db_finalize(st);
+    if (r >= 0 && granted > 0)
+        r = db_generation_bump(conn, DB_GENERATION_USERS); /* the user's libraries changed */
     return r < 0 ? r : 0;
 }
 

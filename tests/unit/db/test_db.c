@@ -802,6 +802,68 @@ static void test_add(DbConn *conn, int k, int64_t v)
     db_finalize(stmt);
 }
 
+/* Waits up to two seconds for the stamp of `name` in `db` to differ from `old`. */
+static int64_t test_stamp_moves(Db *db, const char *name, int64_t old)
+{
+    int64_t now = old;
+    for (int i = 0; i < 200 && now == old; i++) {
+        assert_int_equal(db_generation_get(db, NULL, name, &now), 0);
+        if (now == old)
+            usleep(10000);
+    }
+    return now;
+}
+
+/* Generations: a commit moves the stamp for this process at once, a rollback does not, and
+ * another pool on the same database (another process) sees the commit too - on PostgreSQL
+ * through its LISTEN connection, on SQLite within DB_GENERATION_FRESH_US. */
+static void test_generations(void **state)
+{
+    TestDb *t = test_begin(state);
+    int applied;
+    assert_int_equal(db_migrate(t->db, &applied), 0);
+    Db *other = NULL;
+    assert_int_equal(db_open(t->url, 2, &other), 0);
+    int64_t a0, b0, u0, x;
+    assert_int_equal(db_generation_get(t->db, NULL, DB_GENERATION_LIBRARY, &a0), 0);
+    assert_int_equal(db_generation_get(other, NULL, DB_GENERATION_LIBRARY, &b0), 0);
+    assert_int_equal(db_generation_get(t->db, NULL, DB_GENERATION_USERS, &u0), 0);
+    assert_int_equal(db_generation_get(t->db, NULL, "Bad-Name", &x), -EINVAL);
+    assert_int_equal(db_generation_get(t->db, NULL, "", &x), -EINVAL);
+
+    DbConn *conn;
+    assert_int_equal(db_acquire(t->db, &conn), 0);
+    assert_int_equal(db_generation_bump(conn, "no such name!"), -EINVAL);
+    /* Rolled back: nothing moves. */
+    assert_int_equal(db_begin_write(conn), 0);
+    assert_int_equal(db_generation_bump(conn, DB_GENERATION_LIBRARY), 0);
+    assert_int_equal(db_rollback(conn), 0);
+    assert_int_equal(db_generation_get(t->db, conn, DB_GENERATION_LIBRARY, &x), 0);
+    assert_true(x == a0);
+    /* Committed: this pool sees it on its next read, with or without a connection. */
+    assert_int_equal(db_begin_write(conn), 0);
+    assert_int_equal(db_generation_bump(conn, DB_GENERATION_LIBRARY), 0);
+    assert_int_equal(db_commit(conn), 0);
+    assert_int_equal(db_generation_get(t->db, conn, DB_GENERATION_LIBRARY, &x), 0);
+    assert_true(x > a0);
+    db_release(conn);
+    /* The other pool (another process) sees it; the other generation did not move. */
+    assert_true(test_stamp_moves(other, DB_GENERATION_LIBRARY, b0) > b0);
+    assert_int_equal(db_generation_get(t->db, NULL, DB_GENERATION_USERS, &x), 0);
+    assert_true(x == u0);
+
+    /* Outside a transaction the bump commits at once and counts at once. */
+    int64_t o_users;
+    assert_int_equal(db_generation_get(other, NULL, DB_GENERATION_USERS, &o_users), 0);
+    assert_int_equal(db_acquire(other, &conn), 0);
+    assert_int_equal(db_generation_bump(conn, DB_GENERATION_USERS), 0);
+    db_release(conn);
+    assert_int_equal(db_generation_get(other, NULL, DB_GENERATION_USERS, &x), 0);
+    assert_true(x > o_users);
+    assert_true(test_stamp_moves(t->db, DB_GENERATION_USERS, u0) > u0);
+    db_close(other);
+}
+
 /* Statements are cached per connection (prepared on the server on PostgreSQL): far more
  * distinct statements than the cache holds, each run again after eviction, still answer
  * right; a statement that fails in a transaction, and one prepared in the failed
@@ -942,6 +1004,7 @@ static void test_redaction(void **state)
     X(test_ping)                                                                                   \
     X(test_statement_reuse)                                                                        \
     X(test_reconnect)                                                                              \
+    X(test_generations)                                                                            \
     X(test_redaction)
 
 #define TEST_SQLITE_CASE(fn)   {"sqlite_" #fn, fn, test_setup_sqlite, test_teardown, NULL},
