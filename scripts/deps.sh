@@ -21,7 +21,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 pkgs=(build-essential meson ninja-build pkg-config libmicrohttpd-dev libwslay-dev
     libavformat-dev libavcodec-dev libavutil-dev libswresample-dev libvips-dev
-    libsqlite3-dev libpq-dev libhiredis-dev libsodium-dev libjansson-dev ffmpeg)
+    libsqlite3-dev libpq-dev libhiredis-dev libsodium-dev libjansson-dev libdeflate-dev ffmpeg)
 if [[ $mode == test || $mode == bench ]]; then
     pkgs+=(libcmocka-dev clang clang-format libclang-rt-14-dev postgresql redis-server
         chromium curl)

@@ -37,9 +37,11 @@ struct HttpResponse {
     HttpHeaderLine **tail;
     const char *content_type; /* Arena-owned, or NULL */
     HttpBodyKind kind;
-    const void *data; /* HTTP_BODY_MEM */
-    uint64_t length;  /* MEM and FD: bytes of body */
-    int fd;           /* HTTP_BODY_FD: owned until handed to libmicrohttpd, else -1 */
+    const void *data;           /* HTTP_BODY_MEM */
+    void (*release)(void *cls); /* HTTP_BODY_MEM owned elsewhere: called once done with data */
+    void *release_cls;
+    uint64_t length; /* MEM and FD: bytes of body */
+    int fd;          /* HTTP_BODY_FD: owned until handed to libmicrohttpd, else -1 */
     uint64_t offset;
     HttpLive *live; /* HTTP_BODY_LIVE: one reference */
 };

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 const char *http_request_header(const HttpRequest *req, const char *name)
@@ -36,6 +37,10 @@ void http_response_drop_body(HttpResponse *res)
 {
     if (res->fd >= 0)
         close(res->fd);
+    if (res->release)
+        res->release(res->release_cls);
+    res->release = NULL;
+    res->release_cls = NULL;
     http_live_abandon(res->live); /* never attached: its producer must stop */
     res->fd = -1;
     res->live = NULL;
@@ -102,6 +107,90 @@ int http_response_body(HttpResponse *res, const char *content_type, const void *
     res->data = len ? data : "";
     res->length = len;
     return 0;
+}
+
+int http_response_body_ref(HttpResponse *res, const char *content_type, const void *data,
+                           size_t len, void (*release)(void *cls), void *cls)
+{
+    int rc = http_response_body(res, content_type, data, len);
+    if (rc < 0) {
+        release(cls);
+        return rc;
+    }
+    res->release = release;
+    res->release_cls = cls;
+    return 0;
+}
+
+/* Makes a header line in the arena without linking it. */
+static HttpHeaderLine *response_line(HttpResponse *res, const char *name, const char *value)
+{
+    HttpHeaderLine *line = arena_alloc(res->arena, sizeof(*line));
+    if (!line)
+        return NULL;
+    line->name = name; /* literals of this file */
+    line->value = value;
+    line->next = NULL;
+    return line;
+}
+
+static void response_link(HttpResponse *res, HttpHeaderLine *line)
+{
+    *res->tail = line;
+    res->tail = &line->next;
+}
+
+int http_response_body_gzip(HttpResponse *res, const char *content_type, const void *data,
+                            size_t len, void (*release)(void *cls), void *cls)
+{
+    const char *type = NULL;
+    HttpHeaderLine *enc = response_line(res, "Content-Encoding", "gzip");
+    HttpHeaderLine *vary = http_response_has_header(res, "Vary")
+                               ? NULL
+                               : response_line(res, "Vary", "Accept-Encoding");
+    int rc = enc ? response_content_type(res, content_type, &type) : -ENOMEM;
+    if (rc == 0 && !vary && !http_response_has_header(res, "Vary"))
+        rc = -ENOMEM;
+    if (rc < 0) {
+        release(cls);
+        return rc;
+    }
+    http_response_drop_body(res);
+    res->kind = HTTP_BODY_MEM;
+    res->content_type = type;
+    res->data = len ? data : "";
+    res->length = len;
+    res->release = release;
+    res->release_cls = cls;
+    response_link(res, enc);
+    if (vary)
+        response_link(res, vary);
+    return 0;
+}
+
+bool http_response_memory(const HttpResponse *res, const void **ret_data, size_t *ret_len,
+                          const char **ret_type)
+{
+    if (res->kind != HTTP_BODY_MEM)
+        return false;
+    *ret_data = res->data;
+    *ret_len = (size_t)res->length;
+    *ret_type = res->content_type;
+    return true;
+}
+
+int http_response_get_status(const HttpResponse *res)
+{
+    return res->status;
+}
+
+bool http_response_has_header(const HttpResponse *res, const char *name)
+{
+    for (const HttpHeaderLine *h = res->headers; h; h = h->next) {
+        if (strcasecmp(h->name, name) == 0)
+            return true;
+    }
+    return false;
 }
 
 int http_response_fd(HttpResponse *res, const char *content_type, int fd, uint64_t offset,

@@ -37,6 +37,8 @@ typedef struct HttpRequest {
     void *user;            /* set by the guard: who is asking (the application's type) */
     void *body_state;      /* a streaming route's own state (HttpBodySink); http/ never
                               reads it */
+    void *note;            /* the application's own per-request state (e.g. from its guard
+                              to its after hook); http/ never reads it */
     void *impl;            /* private to http/ */
 } HttpRequest;
 
@@ -85,6 +87,29 @@ int http_response_header(HttpResponse *res, const char *name, const char *value)
  * arena). Sets Content-Type (copied; NULL: none). Returns 0, or -EINVAL / -ENOMEM for a
  * content type with CR/LF or no room to copy it. */
 int http_response_body(HttpResponse *res, const char *content_type, const void *data, size_t len);
+
+/* Body from memory owned elsewhere: as http_response_body(), and `release(cls)` is called
+ * once the server is done with `data` (sent, replaced, or never sent). On failure
+ * release(cls) has already been called. Returns 0, -EINVAL or -ENOMEM. */
+int http_response_body_ref(HttpResponse *res, const char *content_type, const void *data,
+                           size_t len, void (*release)(void *cls), void *cls);
+
+/* As http_response_body_ref() for a body that is a gzip form: also adds Content-Encoding:
+ * gzip and, unless a Vary header is there, Vary: Accept-Encoding. Either everything is set
+ * or nothing changed (then release(cls) has been called). Returns 0, -EINVAL or -ENOMEM. */
+int http_response_body_gzip(HttpResponse *res, const char *content_type, const void *data,
+                            size_t len, void (*release)(void *cls), void *cls);
+
+/* When the response holds a body in memory, writes it, its length and its content type
+ * (NULL: none) and returns true; borrowed until the response completes. */
+bool http_response_memory(const HttpResponse *res, const void **ret_data, size_t *ret_len,
+                          const char **ret_type);
+
+/* Returns the status set so far (200 unless changed). */
+int http_response_get_status(const HttpResponse *res);
+
+/* True when a header `name` (case-insensitive) has been added. */
+bool http_response_has_header(const HttpResponse *res, const char *name);
 
 /* Body of `length` bytes from `fd` at `offset`, sent with sendfile. Takes ownership of fd
  * (closed when the response completes, or at once on error). Returns 0, -EINVAL or

@@ -19,6 +19,7 @@
 #include "core/metrics.h"
 #include "core/str.h"
 #include "http/http_file.h"
+#include "http/http_gzip.h"
 #include "http/http_internal.h"
 #include "http/http_sender.h"
 
@@ -40,6 +41,7 @@
 #define SERVER_DISCARD_MAX        ((uint64_t)LIMIT_HTTP_BODY_BYTES * 4) /* then drop the link */
 #define SERVER_LOG_TARGET_BYTES   1024
 #define SERVER_PLAIN_TYPE         "text/plain; charset=utf-8"
+#define SERVER_GZIP_LEVEL         1 /* answers compressed on the fly: the fastest level */
 #define SERVER_HEAD_MAX           (LIMIT_HTTP_HEADER_BYTES + 1024) /* a stream's response head */
 
 /* One TCP connection, for the header deadline. */
@@ -99,6 +101,7 @@ struct HttpServer {
     HttpLiveList lives;
     HttpShared shared;  /* identical file answers in flight */
     HttpSender *sender; /* long file answers, and the connection counts */
+    HttpGzip *gzip;     /* compressors for text answers (http_gzip.h) */
     uint64_t stream_min_bytes;
     pthread_mutex_t conn_mu;
     ConnSlot *conns; /* guarded by conn_mu */
@@ -328,6 +331,25 @@ static int server_detach(Exchange *x)
     return 0;
 }
 
+/* Sends a text body in memory as gzip when the client takes it (http_gzip.h); a body the
+ * handler already encoded is left alone. */
+static void server_compress(Exchange *x)
+{
+    HttpResponse *res = &x->res;
+    if (res->length < HTTP_GZIP_MIN_BYTES || !http_gzip_compressible(res->content_type) ||
+        http_response_has_header(res, "Content-Encoding"))
+        return;
+    void *gz;
+    size_t n;
+    if (!http_gzip_accepted(&x->req)) {
+        if (!http_response_has_header(res, "Vary"))
+            (void)http_response_header(res, "Vary", "Accept-Encoding"); /* for caches */
+        return;
+    }
+    if (http_gzip_compress(x->server->gzip, res->data, (size_t)res->length, &gz, &n) == 0)
+        (void)http_response_body_gzip(res, res->content_type, gz, n, free, gz); /* or as it was */
+}
+
 /* Turns the response description into a libmicrohttpd response and queues it. */
 static enum MHD_Result server_queue(Exchange *x, bool close_after)
 {
@@ -343,8 +365,18 @@ static enum MHD_Result server_queue(Exchange *x, bool close_after)
         r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
         break;
     case HTTP_BODY_MEM:
-        r = MHD_create_response_from_buffer((size_t)res->length, (void *)(uintptr_t)res->data,
-                                            MHD_RESPMEM_PERSISTENT);
+        server_compress(x);
+        if (res->release) {
+            r = MHD_create_response_from_buffer_with_free_callback_cls(
+                (size_t)res->length, (void *)(uintptr_t)res->data, res->release, res->release_cls);
+            if (r) { /* libmicrohttpd calls it when the response is destroyed */
+                res->release = NULL;
+                res->release_cls = NULL;
+            }
+        } else {
+            r = MHD_create_response_from_buffer((size_t)res->length, (void *)(uintptr_t)res->data,
+                                                MHD_RESPMEM_PERSISTENT);
+        }
         break;
     case HTTP_BODY_FD:
         if (server_detach(x) == 0)
@@ -451,6 +483,8 @@ static enum MHD_Result server_dispatch(HttpServer *s, Exchange *x)
     } else if ((rc = s->cfg.guard && !x->guarded ? s->cfg.guard(req, &x->res, route) : 0) == 0) {
         x->handled = true;
         rc = route->handler(req, &x->res);
+        if (rc == 0 && s->cfg.after)
+            s->cfg.after(req, &x->res, route);
     } else if (rc > 0) {
         rc = 0; /* the guard answered */
     }
@@ -1090,9 +1124,12 @@ int http_server_start(const HttpServerConfig *cfg, HttpServer **ret_server)
     rc = http_sender_start(&sc, &s->sender);
     if (rc < 0)
         goto out_free;
-    rc = http_live_list_init(&s->lives);
+    rc = http_gzip_new(SERVER_GZIP_LEVEL, s->cfg.threads, &s->gzip);
     if (rc < 0)
         goto out_sender;
+    rc = http_live_list_init(&s->lives);
+    if (rc < 0)
+        goto out_gzip;
     rc = http_shared_init(&s->shared);
     if (rc < 0)
         goto out_live_list;
@@ -1155,6 +1192,8 @@ out_shared:
     http_shared_destroy(&s->shared);
 out_live_list:
     http_live_list_destroy(&s->lives);
+out_gzip:
+    http_gzip_free(s->gzip);
 out_sender:
     http_sender_stop(s->sender);
 out_free:
@@ -1197,5 +1236,6 @@ void http_server_stop(HttpServer *server, unsigned grace_ms)
     pthread_mutex_destroy(&server->conn_mu);
     http_shared_destroy(&server->shared);
     http_live_list_destroy(&server->lives);
+    http_gzip_free(server->gzip);
     free(server);
 }

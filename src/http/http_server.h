@@ -39,6 +39,9 @@ typedef struct HttpServerConfig {
      * setting req->user). Returns 0 to go on to the handler, or 1 when it answered the
      * request itself (401, 403, 429...), or a negative error (500). NULL: no guard. */
     int (*guard)(HttpRequest *req, HttpResponse *res, const HttpRoute *route);
+    /* Runs after a matched route's handler returned 0, before the answer is sent: it may read
+     * the response (http_response_memory()) and change it. NULL: nothing. */
+    void (*after)(HttpRequest *req, HttpResponse *res, const HttpRoute *route);
     /* Called for a GET or HEAD whose path no route knows (no guard runs): returns 0 having
      * answered, -ENOENT for the usual 404, another negative error for a 500. NULL: 404. */
     HttpHandler fallback;
