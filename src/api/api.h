@@ -21,6 +21,7 @@ typedef struct ApiAuth ApiAuth;
 typedef struct ApiTranscodes ApiTranscodes;
 typedef struct MediaTcache MediaTcache;
 typedef struct LibraryLadder LibraryLadder;
+typedef struct ApiPages ApiPages;
 
 typedef struct ApiContext {
     Db *db;
@@ -43,6 +44,7 @@ typedef struct ApiContext {
     const char *subsonic_legacy_clients;
     const char *accel_redirect; /* X-Accel-Redirect prefix for trusted proxies; NULL: off */
     LibraryLadder *ladder;      /* background pre-transcodes (library_ladder.h); NULL: none */
+    ApiPages *pages;            /* rendered library answers (api_pages.h); NULL: none */
 } ApiContext;
 
 /* Milliseconds on CLOCK_MONOTONIC. */

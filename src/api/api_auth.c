@@ -135,7 +135,9 @@ int api_auth_new(const ApiAuthSettings *settings, ApiAuth **ret_auth, char *err,
     int r = auth_password_hash(pw, a->dummy_hash);
     sodium_memzero(pw, sizeof(pw));
     a->limiter = r == 0 ? auth_ratelimit_new() : NULL;
-    if (!a->limiter) {
+    a->principals = a->limiter ? auth_principals_new() : NULL;
+    if (!a->principals) {
+        auth_ratelimit_free(a->limiter);
         free(a);
         return -ENOMEM;
     }
@@ -148,6 +150,7 @@ void api_auth_free(ApiAuth *auth)
     if (!auth)
         return;
     auth_ratelimit_free(auth->limiter);
+    auth_principals_free(auth->principals);
     free(auth);
 }
 
@@ -429,7 +432,7 @@ int api_auth_guard(HttpRequest *req, HttpResponse *res, const HttpRoute *route)
     }
     if (g == GUARD_OK) {
         AuthMethod method = p->method;
-        r = auth_principal_load(conn, user_id, p);
+        r = auth_principals_load(ctx->auth->principals, ctx->db, conn, user_id, p);
         if (r == 0) {
             p->method = method;
             req->user = p;

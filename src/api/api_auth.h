@@ -60,6 +60,7 @@ typedef struct ApiAuth {
     ApiAuthNet proxies[LIMIT_AUTH_TRUSTED_PROXIES];
     size_t n_proxies;
     AuthRateLimit *limiter;
+    AuthPrincipals *principals;              /* signed-in users kept between requests */
     char dummy_hash[AUTH_PASSWORD_HASH_MAX]; /* verified for unknown users: same timing */
 } ApiAuth;
 

@@ -14,6 +14,7 @@
 #include "app/cmd_serve.h"
 
 #include "api/api.h"
+#include "api/api_pages.h"
 #include "api/api_auth.h"
 #include "api/api_error.h"
 #include "api/api_routes.h"
@@ -188,9 +189,15 @@ int cmd_serve(int argc, char **argv, char **envp)
         goto out_cache;
     }
     MediaTcache *tcache = NULL; /* <data_dir>/transcodes; none when transcode_cache_mb is 0 */
+    ApiPages *pages = NULL;     /* none when page_cache_mb is 0 */
     LibraryLadder *ladder = NULL;
     if ((r = serve_tcache(&cfg, db, &tcache, &ladder)) < 0)
         goto out_transcodes;
+    if (cfg.page_cache_mb &&
+        (r = api_pages_new((size_t)cfg.page_cache_mb << 20, cfg.threads, &pages)) < 0) {
+        log_error("cannot create the page cache: %s", err_str(r));
+        goto out_transcodes;
+    }
 
     static char uploads_dir[LIMIT_PATH_BYTES];
     bool uploads = app_uploads_dir(&cfg, uploads_dir) == 0;
@@ -213,6 +220,7 @@ int cmd_serve(int argc, char **argv, char **envp)
         .upload_max_mb = cfg.upload_max_mb,
         .subsonic_legacy_clients = cfg.subsonic_legacy_clients,
         .accel_redirect = cfg.accel_redirect[0] ? cfg.accel_redirect : NULL,
+        .pages = pages,
         .ladder = ladder,
     };
     size_t n_routes;
@@ -239,7 +247,8 @@ int cmd_serve(int argc, char **argv, char **envp)
         .router = router,
         .app = &ctx,
         .error_page = api_error_page,
-        .guard = api_auth_guard,
+        .guard = api_pages_guard, /* api_auth_guard(), then the page cache */
+        .after = api_pages_after,
         .fallback = api_web_fallback,
     };
     HttpServer *server;
@@ -274,6 +283,7 @@ out_transcodes:
     api_transcodes_free(transcodes); /* waits for the workers; their pipes are cancelled */
     library_ladder_free(ladder);     /* abandons the song it is making */
     media_tcache_free(tcache);       /* after the workers and the ladder: they hold its fills */
+    api_pages_free(pages);           /* after the server: its answers hold pages */
     if (code == APP_EXIT_OK)
         log_info("stopped");
 out_cache:

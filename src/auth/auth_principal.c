@@ -5,7 +5,9 @@
 #include "core/err.h"
 #include "core/str.h"
 
+#include <pthread.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -57,6 +59,68 @@ int auth_principal_load(DbConn *conn, const char *user_id, Principal *ret)
     r = 0;
 out_stmt:
     db_finalize(st);
+    return r;
+}
+
+typedef struct AuthPrincipalSlot {
+    bool used;
+    int64_t stamp; /* the users generation it was loaded under */
+    Principal p;
+} AuthPrincipalSlot;
+
+struct AuthPrincipals {
+    pthread_mutex_t mu;
+    AuthPrincipalSlot slots[AUTH_PRINCIPALS_SLOTS]; /* guarded by mu */
+};
+
+AuthPrincipals *auth_principals_new(void)
+{
+    AuthPrincipals *t = calloc(1, sizeof(*t));
+    if (t && pthread_mutex_init(&t->mu, NULL) != 0) {
+        free(t);
+        t = NULL;
+    }
+    return t;
+}
+
+void auth_principals_free(AuthPrincipals *table)
+{
+    if (!table)
+        return;
+    pthread_mutex_destroy(&table->mu);
+    free(table);
+}
+
+static AuthPrincipalSlot *auth_principals_slot(AuthPrincipals *t, const char *user_id)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const unsigned char *c = (const unsigned char *)user_id; *c; c++)
+        h = (h ^ *c) * 16777619u;
+    return &t->slots[h & (AUTH_PRINCIPALS_SLOTS - 1)];
+}
+
+int auth_principals_load(AuthPrincipals *table, Db *db, DbConn *conn, const char *user_id,
+                         Principal *ret)
+{
+    int64_t stamp;
+    if (!table || !user_id || db_generation_get(db, conn, DB_GENERATION_USERS, &stamp) < 0)
+        return auth_principal_load(conn, user_id, ret);
+    AuthPrincipalSlot *slot = auth_principals_slot(table, user_id);
+    pthread_mutex_lock(&table->mu);
+    bool hit = slot->used && slot->stamp == stamp && strcmp(slot->p.user_id, user_id) == 0;
+    if (hit)
+        *ret = slot->p;
+    pthread_mutex_unlock(&table->mu);
+    if (hit)
+        return 0;
+    int r = auth_principal_load(conn, user_id, ret);
+    if (r == 0) {
+        pthread_mutex_lock(&table->mu);
+        slot->used = true;
+        slot->stamp = stamp;
+        slot->p = *ret;
+        pthread_mutex_unlock(&table->mu);
+    }
     return r;
 }
 

@@ -44,6 +44,27 @@ typedef struct Principal {
  * or ERR_DB. */
 int auth_principal_load(DbConn *conn, const char *user_id, Principal *ret);
 
+/* Signed-in users kept between requests: the Principal of a user id as loaded while the
+ * users generation (DB_GENERATION_USERS, db_generation_get()) had one value, used while it
+ * keeps it. Every change to a user's row or libraries moves it, in any process. At most
+ * AUTH_PRINCIPALS_SLOTS users are kept (a user id has one slot; a newcomer takes it over).
+ * Any thread: one mutex. */
+typedef struct AuthPrincipals AuthPrincipals;
+
+/* Slots of the table (a power of two). */
+#define AUTH_PRINCIPALS_SLOTS 1024
+
+/* Returns an empty table, or NULL when out of memory. Free with auth_principals_free(). */
+AuthPrincipals *auth_principals_new(void);
+
+/* Frees the table. NULL is a no-op. */
+void auth_principals_free(AuthPrincipals *table);
+
+/* As auth_principal_load() on `conn` (a connection of `db` the caller holds), from the table
+ * when it holds the user under the current users generation. */
+int auth_principals_load(AuthPrincipals *table, Db *db, DbConn *conn, const char *user_id,
+                         Principal *ret);
+
 /* Writes the id of the user named `username` to ret_user_id. Returns 0, -ENOENT or ERR_DB. */
 int auth_principal_find(DbConn *conn, const char *username,
                         char ret_user_id[AUTH_PRINCIPAL_ID_BYTES + 1]);

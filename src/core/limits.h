@@ -165,6 +165,8 @@
 #define LIMIT_CACHE_PREFIX_BYTES     32          /* redis_prefix, which starts every Redis key */
 #define LIMIT_CACHE_KEY_BYTES        256         /* one cache key */
 #define LIMIT_CACHE_VALUE_BYTES      (64 * 1024) /* one cached value */
+#define LIMIT_PAGE_CACHE_MB_MAX      4096        /* largest page_cache_mb */
+#define LIMIT_PAGE_CACHE_KEY_BYTES   2048        /* a page cache key (path, query, libraries) */
 
 /* GET /metrics: the whole text exposition. */
 #define LIMIT_METRICS_BYTES (256 * 1024)

@@ -24,6 +24,7 @@ typedef struct MetricsDef {
 
 #define METRICS_HTTP_HELP   "HTTP responses sent, by status class."
 #define METRICS_TCACHE_HELP "Transcoded streams by how the transcode cache served them."
+#define METRICS_PAGES_HELP  "Cacheable library answers by whether the page cache held them."
 
 static const MetricsDef metrics_defs[METRICS_COUNT] = {
     [METRICS_HTTP_1XX] = {"swaz_http_requests_total", "class=\"1xx\"", false, METRICS_HTTP_HELP},
@@ -57,6 +58,14 @@ static const MetricsDef metrics_defs[METRICS_COUNT] = {
                               "Finished transcode cache files."},
     [METRICS_TCACHE_WRITTEN_BYTES] = {"swaz_transcode_cache_written_bytes_total", NULL, false,
                                       "Bytes written into the transcode cache."},
+    [METRICS_PAGES_HITS] = {"swaz_page_cache_requests_total", "result=\"hit\"", false,
+                            METRICS_PAGES_HELP},
+    [METRICS_PAGES_MISSES] = {"swaz_page_cache_requests_total", "result=\"miss\"", false,
+                              METRICS_PAGES_HELP},
+    [METRICS_PAGES_BYTES] = {"swaz_page_cache_bytes", NULL, true,
+                             "Bytes held by the page cache (answers and their gzip forms)."},
+    [METRICS_PAGES_COUNT] = {"swaz_page_cache_pages", NULL, true,
+                             "Answers held by the page cache."},
 };
 
 static _Atomic int64_t metrics_values[METRICS_COUNT];

@@ -32,6 +32,10 @@ typedef enum MetricsId {
     METRICS_TCACHE_BYTES,         /* gauge: bytes of finished cache files */
     METRICS_TCACHE_FILES,         /* gauge: finished cache files */
     METRICS_TCACHE_WRITTEN_BYTES, /* bytes written into the cache */
+    METRICS_PAGES_HITS,           /* library answers sent from the page cache */
+    METRICS_PAGES_MISSES,         /* library answers that had to be rendered */
+    METRICS_PAGES_BYTES,          /* gauge: bytes held by the page cache */
+    METRICS_PAGES_COUNT,          /* gauge: answers held by the page cache */
     METRICS_COUNT
 } MetricsId;
 

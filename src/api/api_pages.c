@@ -1,0 +1,237 @@
+/*
+ * api_pages.c - which answers are kept, under which key, and how they are sent again.
+ *
+ * The key is the route's path, every query parameter as received (length-prefixed, so
+ * decoded values holding '&' or '=' cannot collide) and the libraries the user may see
+ * ("*" for all). Keys longer than LIMIT_PAGE_CACHE_KEY_BYTES are not kept.
+ */
+#include "api/api_pages.h"
+
+#include "api/api.h"
+#include "api/api_auth.h"
+#include "auth/auth_principal.h"
+#include "cache/cache_pages.h"
+#include "core/buf.h"
+#include "core/limits.h"
+#include "core/metrics.h"
+#include "db/db.h"
+#include "http/http_gzip.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Gzip level of kept pages: compressed once, sent many times, so a thorough level. */
+#define API_PAGES_GZIP_LEVEL 6
+
+#define API_PAGES_TYPE "application/json"
+
+struct ApiPages {
+    CachePages *store;
+    HttpGzip *gzip;
+};
+
+/* What the guard tells the after hook about a request it may keep. */
+typedef struct ApiPagesNote {
+    char *key;     /* Arena-owned */
+    int64_t stamp; /* the library generation read before the handler ran */
+} ApiPagesNote;
+
+/* /api/albums keeps the lists that are the same for everyone: not random, and none of the
+ * per-user ones. */
+static bool api_pages_albums_ok(const HttpRequest *req)
+{
+    static const char *const kept[] = {"alpha_name",   "alphabeticalByName",
+                                       "alpha_artist", "alphabeticalByArtist",
+                                       "newest",       "year",
+                                       "byYear",       "genre",
+                                       "byGenre"};
+    const char *list = http_request_query(req, "list");
+    if (!list || !*list)
+        return true;
+    for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+        if (strcmp(list, kept[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The routes whose answers depend on the library, the query and the user's libraries only. */
+static const struct {
+    const char *pattern;
+    bool (*ok)(const HttpRequest *req); /* NULL: every request of the route */
+} api_pages_routes[] = {
+    {"/api/songs", NULL},
+    {"/api/songs/{id}", NULL},
+    {"/api/artists", NULL},
+    {"/api/artists/{id}", NULL},
+    {"/api/albums", api_pages_albums_ok},
+    {"/api/albums/{id}", NULL},
+    {"/api/genres", NULL},
+    {"/api/years", NULL},
+    {"/api/folders", NULL},
+    {"/api/folders/{id}", NULL},
+    {"/api/search", NULL},
+};
+
+static bool api_pages_cacheable(const HttpRequest *req, const HttpRoute *route)
+{
+    if (strcmp(req->method, "GET") != 0 && !req->is_head)
+        return false;
+    for (size_t i = 0; i < sizeof(api_pages_routes) / sizeof(api_pages_routes[0]); i++) {
+        if (strcmp(route->pattern, api_pages_routes[i].pattern) == 0)
+            return !api_pages_routes[i].ok || api_pages_routes[i].ok(req);
+    }
+    return false;
+}
+
+/* Builds the key of the request; NULL when it is too long or out of memory. */
+static char *api_pages_key(HttpRequest *req, const Principal *who)
+{
+    Buf b;
+    buf_init(&b, LIMIT_PAGE_CACHE_KEY_BYTES);
+    int r = buf_append_str(&b, req->path);
+    for (size_t i = 0; r == 0 && i < req->query.count; i++) {
+        const HttpParam *q = &req->query.items[i];
+        r = buf_printf(&b, "\n%zu:%s=%zu:%s", strlen(q->key), q->key, strlen(q->value), q->value);
+    }
+    if (r == 0)
+        r = buf_append_str(&b, who && !who->all_libraries ? "\n@" : "\n@*");
+    for (size_t i = 0; r == 0 && who && !who->all_libraries && i < who->n_library_ids; i++)
+        r = buf_printf(&b, "%s%" PRId64, i ? "," : "", who->library_ids[i]);
+    char *key = r == 0 ? arena_strndup(req->arena, b.data, b.len) : NULL;
+    buf_free(&b);
+    return key;
+}
+
+static void api_pages_release(void *page)
+{
+    cache_page_unref(page);
+}
+
+static void api_pages_gauges(ApiPages *ap)
+{
+    size_t pages, bytes;
+    cache_pages_usage(ap->store, &pages, &bytes);
+    metrics_set(METRICS_PAGES_COUNT, (int64_t)pages);
+    metrics_set(METRICS_PAGES_BYTES, (int64_t)bytes);
+}
+
+/* Gives `page` its gzip form (made now if it has none) and returns it, or NULL. */
+static const void *api_pages_gzip_form(ApiPages *ap, CachePage *page, size_t *ret_len)
+{
+    const void *gz = cache_page_gzip(page, ret_len);
+    if (gz)
+        return gz;
+    size_t len;
+    const void *body = cache_page_body(page, &len);
+    void *out;
+    size_t n;
+    if (len < HTTP_GZIP_MIN_BYTES || http_gzip_compress(ap->gzip, body, len, &out, &n) < 0)
+        return NULL;
+    cache_pages_set_gzip(ap->store, page, out, n); /* another thread's form may win */
+    api_pages_gauges(ap);
+    return cache_page_gzip(page, ret_len);
+}
+
+/* Answers with `page`, taking the caller's reference. Returns 0 or a negative error. */
+static int api_pages_send(ApiPages *ap, HttpRequest *req, HttpResponse *res, CachePage *page)
+{
+    int r = http_response_header(res, "Cache-Control", "no-store");
+    if (r < 0) {
+        cache_page_unref(page);
+        return r;
+    }
+    http_response_status(res, 200);
+    size_t len;
+    const void *gz = http_gzip_accepted(req) ? api_pages_gzip_form(ap, page, &len) : NULL;
+    if (gz)
+        return http_response_body_gzip(res, cache_page_type(page), gz, len, api_pages_release,
+                                       page);
+    const void *body = cache_page_body(page, &len);
+    return http_response_body_ref(res, cache_page_type(page), body, len, api_pages_release, page);
+}
+
+int api_pages_new(size_t max_bytes, unsigned threads, ApiPages **ret_pages)
+{
+    if (max_bytes == 0)
+        return -EINVAL;
+    ApiPages *ap = calloc(1, sizeof(*ap));
+    if (!ap)
+        return -ENOMEM;
+    int r = http_gzip_new(API_PAGES_GZIP_LEVEL, threads, &ap->gzip);
+    if (r == 0 && !(ap->store = cache_pages_new(max_bytes)))
+        r = -ENOMEM;
+    if (r < 0) {
+        api_pages_free(ap);
+        return r;
+    }
+    *ret_pages = ap;
+    return 0;
+}
+
+void api_pages_free(ApiPages *pages)
+{
+    if (!pages)
+        return;
+    cache_pages_free(pages->store);
+    http_gzip_free(pages->gzip);
+    free(pages);
+}
+
+int api_pages_guard(HttpRequest *req, HttpResponse *res, const HttpRoute *route)
+{
+    int r = api_auth_guard(req, res, route);
+    const ApiContext *ctx = req->app;
+    ApiPages *ap = ctx->pages;
+    req->note = NULL;
+    if (r != 0 || !ap || !api_pages_cacheable(req, route))
+        return r;
+    const Principal *who = api_auth_principal(req);
+    char *key = api_pages_key(req, who);
+    int64_t stamp;
+    if (!key || db_generation_get(ctx->db, NULL, DB_GENERATION_LIBRARY, &stamp) < 0)
+        return 0; /* rendered as if there were no cache */
+    CachePage *page;
+    if (cache_pages_get(ap->store, key, stamp, &page) == 0) {
+        metrics_inc(METRICS_PAGES_HITS);
+        r = api_pages_send(ap, req, res, page);
+        return r < 0 ? r : 1;
+    }
+    metrics_inc(METRICS_PAGES_MISSES);
+    ApiPagesNote *note = arena_alloc(req->arena, sizeof(*note));
+    if (note) {
+        note->key = key;
+        note->stamp = stamp;
+        req->note = note;
+    }
+    return 0;
+}
+
+void api_pages_after(HttpRequest *req, HttpResponse *res, const HttpRoute *route)
+{
+    (void)route;
+    const ApiContext *ctx = req->app;
+    const ApiPagesNote *note = req->note;
+    const void *data;
+    size_t len;
+    const char *type;
+    if (!note || !ctx->pages || http_response_get_status(res) != 200 ||
+        !http_response_memory(res, &data, &len, &type) || !type ||
+        strcmp(type, API_PAGES_TYPE) != 0 || http_response_has_header(res, "Content-Encoding"))
+        return;
+    CachePage *page;
+    int r = cache_pages_put(ctx->pages->store, note->key, note->stamp, type, data, len, &page);
+    if (r < 0)
+        return;
+    size_t gz_len;
+    const void *gz =
+        http_gzip_accepted(req) ? api_pages_gzip_form(ctx->pages, page, &gz_len) : NULL;
+    if (!gz)
+        api_pages_gauges(ctx->pages);
+    if (gz) /* on failure the identity body stays, and the page reference is dropped */
+        (void)http_response_body_gzip(res, type, gz, gz_len, api_pages_release, page);
+    else
+        cache_page_unref(page);
+}

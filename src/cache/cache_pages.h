@@ -1,0 +1,59 @@
+/*
+ * cache_pages.h - a bounded in-process store of rendered answers: bytes under a text key,
+ * each stamped with the generation (db_generation_get()) it was computed under.
+ *
+ * A page is found only with the stamp it was stored with; one found with another stamp is
+ * dropped. The store counts every byte it holds (key, body, its gzip form, bookkeeping) and
+ * evicts the least recently used pages to stay within its budget. Pages are reference
+ * counted: one taken by cache_pages_get() stays readable (its bytes never change) until
+ * cache_page_unref(), even if it is evicted or replaced meanwhile. Any thread: one mutex
+ * guards the table; nothing is copied or freed under it but bookkeeping.
+ */
+#ifndef SWAZ_CACHE_PAGES_H
+#define SWAZ_CACHE_PAGES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct CachePages CachePages;
+typedef struct CachePage CachePage;
+
+/* What the store keeps per page besides its key and bytes, counted in the budget. */
+#define CACHE_PAGES_OVERHEAD 128
+
+/* Makes a store of at most `max_bytes` (> 0). Returns NULL when out of memory.
+ * Caller frees with cache_pages_free() once no page is referenced. */
+CachePages *cache_pages_new(size_t max_bytes);
+
+/* Frees the store and the pages only it referenced. NULL is a no-op. */
+void cache_pages_free(CachePages *c);
+
+/* Finds `key` stored with `stamp`: on a hit writes a new reference to *ret_page and returns
+ * 0; returns -ENOENT on a miss (a page with another stamp is dropped). */
+int cache_pages_get(CachePages *c, const char *key, int64_t stamp, CachePage **ret_page);
+
+/* Stores a copy of `len` bytes of `body` of type `type` under `key` and `stamp`, replacing
+ * what the key held, and writes a new reference to the page to *ret_page when ret_page is
+ * not NULL. Returns 0, -E2BIG (the page would take more than an eighth of the budget; nothing
+ * stored) or -ENOMEM. */
+int cache_pages_put(CachePages *c, const char *key, int64_t stamp, const char *type,
+                    const void *body, size_t len, CachePage **ret_page);
+
+/* Gives `gz` (malloc'd, `len` bytes: the gzip form of the page's body) to the page, which
+ * frees it. A page keeps the first form it is given; a later one is freed at once. */
+void cache_pages_set_gzip(CachePages *c, CachePage *page, void *gz, size_t len);
+
+/* The page's body and content type; stable while the reference is held. */
+const void *cache_page_body(const CachePage *page, size_t *ret_len);
+const char *cache_page_type(const CachePage *page);
+
+/* The page's gzip form, or NULL while it has none. */
+const void *cache_page_gzip(const CachePage *page, size_t *ret_len);
+
+/* Drops a reference taken by cache_pages_get() or cache_pages_put(). NULL is a no-op. */
+void cache_page_unref(CachePage *page);
+
+/* Counters for /metrics: pages held, bytes held. */
+void cache_pages_usage(CachePages *c, size_t *ret_pages, size_t *ret_bytes);
+
+#endif
