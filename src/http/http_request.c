@@ -63,20 +63,33 @@ void http_response_status(HttpResponse *res, int status)
     res->status = status;
 }
 
+/* Makes a header line in the arena, not linked yet; the strings are the caller's. */
+static HttpHeaderLine *response_line(HttpResponse *res, const char *name, const char *value)
+{
+    HttpHeaderLine *line = arena_alloc(res->arena, sizeof(*line));
+    if (!line)
+        return NULL;
+    line->name = name;
+    line->value = value;
+    line->next = NULL;
+    return line;
+}
+
+static void response_link(HttpResponse *res, HttpHeaderLine *line)
+{
+    *res->tail = line;
+    res->tail = &line->next;
+}
+
 int http_response_header(HttpResponse *res, const char *name, const char *value)
 {
     if (name[0] == '\0' || strpbrk(name, "\r\n:") || strpbrk(value, "\r\n"))
         return -EINVAL;
-    HttpHeaderLine *line = arena_alloc(res->arena, sizeof(*line));
+    const char *n = arena_strdup(res->arena, name), *v = arena_strdup(res->arena, value);
+    HttpHeaderLine *line = n && v ? response_line(res, n, v) : NULL;
     if (!line)
         return -ENOMEM;
-    line->name = arena_strdup(res->arena, name);
-    line->value = arena_strdup(res->arena, value);
-    if (!line->name || !line->value)
-        return -ENOMEM;
-    line->next = NULL;
-    *res->tail = line;
-    res->tail = &line->next;
+    response_link(res, line);
     return 0;
 }
 
@@ -95,17 +108,23 @@ static int response_content_type(HttpResponse *res, const char *content_type, co
     return 0;
 }
 
+/* Replaces the body with `len` bytes at `data` of type `type` (already copied). */
+static void response_set_memory(HttpResponse *res, const char *type, const void *data, size_t len)
+{
+    http_response_drop_body(res);
+    res->kind = HTTP_BODY_MEM;
+    res->content_type = type;
+    res->data = len ? data : "";
+    res->length = len;
+}
+
 int http_response_body(HttpResponse *res, const char *content_type, const void *data, size_t len)
 {
     const char *type = NULL;
     int rc = response_content_type(res, content_type, &type);
     if (rc < 0)
         return rc;
-    http_response_drop_body(res);
-    res->kind = HTTP_BODY_MEM;
-    res->content_type = type;
-    res->data = len ? data : "";
-    res->length = len;
+    response_set_memory(res, type, data, len);
     return 0;
 }
 
@@ -122,44 +141,20 @@ int http_response_body_ref(HttpResponse *res, const char *content_type, const vo
     return 0;
 }
 
-/* Makes a header line in the arena without linking it. */
-static HttpHeaderLine *response_line(HttpResponse *res, const char *name, const char *value)
-{
-    HttpHeaderLine *line = arena_alloc(res->arena, sizeof(*line));
-    if (!line)
-        return NULL;
-    line->name = name; /* literals of this file */
-    line->value = value;
-    line->next = NULL;
-    return line;
-}
-
-static void response_link(HttpResponse *res, HttpHeaderLine *line)
-{
-    *res->tail = line;
-    res->tail = &line->next;
-}
-
 int http_response_body_gzip(HttpResponse *res, const char *content_type, const void *data,
                             size_t len, void (*release)(void *cls), void *cls)
 {
     const char *type = NULL;
+    bool has_vary = http_response_has_header(res, "Vary");
     HttpHeaderLine *enc = response_line(res, "Content-Encoding", "gzip");
-    HttpHeaderLine *vary = http_response_has_header(res, "Vary")
-                               ? NULL
-                               : response_line(res, "Vary", "Accept-Encoding");
-    int rc = enc ? response_content_type(res, content_type, &type) : -ENOMEM;
-    if (rc == 0 && !vary && !http_response_has_header(res, "Vary"))
-        rc = -ENOMEM;
+    HttpHeaderLine *vary = has_vary ? NULL : response_line(res, "Vary", "Accept-Encoding");
+    int rc =
+        !enc || (!has_vary && !vary) ? -ENOMEM : response_content_type(res, content_type, &type);
     if (rc < 0) {
         release(cls);
         return rc;
     }
-    http_response_drop_body(res);
-    res->kind = HTTP_BODY_MEM;
-    res->content_type = type;
-    res->data = len ? data : "";
-    res->length = len;
+    response_set_memory(res, type, data, len);
     res->release = release;
     res->release_cls = cls;
     response_link(res, enc);
