@@ -47,16 +47,7 @@ int library_avatar_sniff(const void *data, size_t len, const char **ret_mime)
 /* User ids name files: only 1..LIMIT_ID_BYTES characters of [A-Za-z0-9_-]. */
 static bool avatar_user_id_valid(const char *id)
 {
-    size_t n = id ? strlen(id) : 0;
-    if (n == 0 || n > LIMIT_ID_BYTES)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = id[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_'))
-            return false;
-    }
-    return true;
+    return str_is_base64url(id, 1, LIMIT_ID_BYTES);
 }
 
 /* A stored name is "<user id>-<hash>.webp": no slash, no dot-dot, nothing else. */

@@ -33,14 +33,7 @@ static const int cover_edges[] = {64, 128, 256, 512, 1024};
 /* Ids are lowercase hex made by the scanner; anything else names no row. */
 static bool cover_id_valid(const char *id)
 {
-    size_t n = strlen(id);
-    if (n < 2 || n > LIMIT_ID_BYTES)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
-            return false;
-    }
-    return true;
+    return str_is_hex_lower(id, 2, LIMIT_ID_BYTES);
 }
 
 /* A relative path the scanner could have stored: not absolute, no "..", no empty name. */

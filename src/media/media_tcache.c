@@ -15,6 +15,7 @@
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/metrics.h"
+#include "core/str.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -74,16 +75,8 @@ struct MediaTcache {
 /* Writes the file name of `key` into `name`. Returns 0, -EINVAL or a negative errno. */
 static int tcache_name(const MediaTcacheKey *key, char name[TCACHE_NAME_BYTES])
 {
-    size_t n = key->song_id ? strlen(key->song_id) : 0;
-    if (n == 0 || n > TCACHE_ID_MAX)
+    if (!str_is_base64url(key->song_id, 1, TCACHE_ID_MAX))
         return -EINVAL;
-    for (size_t i = 0; i < n; i++) {
-        char c = key->song_id[i];
-        bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                  c == '-' || c == '_';
-        if (!ok)
-            return -EINVAL;
-    }
     struct stat st;
     if (stat(key->source_path, &st) < 0)
         return -errno;
