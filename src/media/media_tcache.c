@@ -13,6 +13,7 @@
 #include "media/media_tcache.h"
 
 #include "core/err.h"
+#include "core/file.h"
 #include "core/limits.h"
 #include "core/metrics.h"
 #include "core/str.h"
@@ -537,15 +538,9 @@ out_unlock:
 
 int media_tcache_fill_write(MediaTcacheFill *fill, const uint8_t *buf, size_t len)
 {
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = write(fill->fd, buf + done, len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        done += (size_t)n;
-    }
+    int r = file_write_all(fill->fd, buf, len);
+    if (r < 0)
+        return r;
     metrics_add(METRICS_TCACHE_WRITTEN_BYTES, (int64_t)len);
     pthread_mutex_lock(&fill->cache->mu);
     fill->written += len;
