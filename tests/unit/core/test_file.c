@@ -86,7 +86,7 @@ static void test_mkdirs(void **state)
     assert_true(S_ISDIR(sb.st_mode));
     char file[256];
     snprintf(file, sizeof(file), "%s/a/f", (char *)*state);
-    close(open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+    testutil_write_file(file, "", 0);
     snprintf(path, sizeof(path), "%s/a/f/g", (char *)*state);
     assert_int_equal(file_mkdirs(path), -ENOTDIR);
     char *huge = malloc(5000);
@@ -134,7 +134,7 @@ static void test_store_fails_cleanly(void **state)
     assert_int_equal(mkdir(sub, 0755), 0);
     char sub_file[320];
     snprintf(sub_file, sizeof(sub_file), "%s/x", sub);
-    close(open(sub_file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+    testutil_write_file(sub_file, "", 0);
     int fd = -7;
     assert_true(file_store(dir, "taken", "data", 4, &fd) < 0);
     assert_int_equal(fd, -7);
@@ -143,7 +143,7 @@ static void test_store_fails_cleanly(void **state)
     /* The folder cannot be made (a file stands in its path). */
     char file[256];
     snprintf(file, sizeof(file), "%s/plain", root);
-    close(open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+    testutil_write_file(file, "", 0);
     snprintf(dir, sizeof(dir), "%s/plain/below", root);
     assert_int_equal(file_store(dir, "a", "data", 4, NULL), -ENOTDIR);
 
