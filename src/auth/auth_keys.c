@@ -1,6 +1,7 @@
 /* auth_keys.c - secret key files: created once with O_EXCL, checked strictly on every start. */
 #include "auth/auth_keys.h"
 
+#include "core/file.h"
 #include "core/limits.h"
 
 #include <errno.h>
@@ -30,18 +31,9 @@ static int auth_keys_create(const char *path, unsigned char key[AUTH_KEY_BYTES])
     if (fd < 0)
         return -errno;
     randombytes_buf(key, AUTH_KEY_BYTES);
-    int r = 0;
-    size_t done = 0;
-    while (done < AUTH_KEY_BYTES) {
-        ssize_t n = write(fd, key + done, AUTH_KEY_BYTES - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            r = n < 0 ? -errno : -EIO;
-            goto out_close;
-        }
-        done += (size_t)n;
-    }
+    int r = file_write_all(fd, key, AUTH_KEY_BYTES);
+    if (r < 0)
+        goto out_close;
     if (fsync(fd) < 0)
         r = -errno;
 out_close:

@@ -13,14 +13,8 @@
 /* SHA-256 hex of a well-formed token; ERR_AUTH for anything that cannot be one of ours. */
 static int auth_session_hash(const char *token, char out[AUTH_SESSION_HASH_HEX + 1])
 {
-    if (!token || strnlen(token, AUTH_SESSION_TOKEN_LEN + 1) != AUTH_SESSION_TOKEN_LEN)
+    if (!str_is_base64url(token, AUTH_SESSION_TOKEN_LEN, AUTH_SESSION_TOKEN_LEN))
         return ERR_AUTH;
-    for (const char *p = token; *p; p++) {
-        char c = *p;
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_'))
-            return ERR_AUTH;
-    }
     unsigned char h[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(h, (const unsigned char *)token, AUTH_SESSION_TOKEN_LEN);
     str_hex(h, sizeof(h), out);

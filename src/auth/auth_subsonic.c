@@ -173,17 +173,6 @@ int auth_subsonic_mechanism(const char *u, const char *p, const char *t, const c
     return AUTH_SUBSONIC_MISSING;
 }
 
-static int subsonic_hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int auth_subsonic_decode_password(const char *p, char *out, size_t size)
 {
     if (size == 0)
@@ -200,7 +189,7 @@ int auth_subsonic_decode_password(const char *p, char *out, size_t size)
     if (hlen % 2 != 0 || hlen / 2 >= size)
         return AUTH_SUBSONIC_WRONG;
     for (size_t i = 0; i < hlen / 2; i++) {
-        int hi = subsonic_hex_digit(hex[i * 2]), lo = subsonic_hex_digit(hex[i * 2 + 1]);
+        int hi = str_hex_digit(hex[i * 2]), lo = str_hex_digit(hex[i * 2 + 1]);
         if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
             sodium_memzero(out, size);
             return AUTH_SUBSONIC_WRONG;

@@ -46,17 +46,6 @@ struct RedisClient {
 
 /* ---- URL parsing ------------------------------------------------------------------- */
 
-static int redis_client_hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Returns a percent-decoded copy of s[0..len) in *ret_out (caller frees). 0, -EINVAL or
  * -ENOMEM. */
 static int redis_client_decode(const char *s, size_t len, char **ret_out)
@@ -72,8 +61,8 @@ static int redis_client_decode(const char *s, size_t len, char **ret_out)
             out[o++] = s[i];
             continue;
         }
-        int hi = i + 2 < len ? redis_client_hex(s[i + 1]) : -1;
-        int lo = i + 2 < len ? redis_client_hex(s[i + 2]) : -1;
+        int hi = i + 2 < len ? str_hex_digit(s[i + 1]) : -1;
+        int lo = i + 2 < len ? str_hex_digit(s[i + 2]) : -1;
         if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
             free(out);
             return -EINVAL;

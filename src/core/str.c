@@ -79,6 +79,51 @@ void str_hex(const unsigned char *in, size_t len, char *out)
     out[2 * len] = '\0';
 }
 
+int str_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* True if `s` is min_len..max_len characters that all pass `ok`; reads at most max_len + 1. */
+static bool str_all(const char *s, size_t min_len, size_t max_len, bool (*ok)(char c))
+{
+    size_t n = s ? strnlen(s, max_len + 1) : 0;
+    if (!s || n < min_len || n > max_len)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (!ok(s[i]))
+            return false;
+    }
+    return true;
+}
+
+static bool str_hex_lower_char(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+static bool str_base64url_char(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
+}
+
+bool str_is_hex_lower(const char *s, size_t min_len, size_t max_len)
+{
+    return str_all(s, min_len, max_len, str_hex_lower_char);
+}
+
+bool str_is_base64url(const char *s, size_t min_len, size_t max_len)
+{
+    return str_all(s, min_len, max_len, str_base64url_char);
+}
+
 size_t str_copy(char *dst, const char *src, size_t size)
 {
     size_t n = strlen(src);

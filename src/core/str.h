@@ -27,6 +27,15 @@ bool str_has_prefix(const char *s, const char *prefix);
 /* Writes `len` bytes of `in` as lowercase hex into `out` (2*len+1 bytes, NUL-terminated). */
 void str_hex(const unsigned char *in, size_t len, char *out);
 
+/* The value 0-15 of the hex digit `c` (either case), or -1 when `c` is not one. */
+int str_hex_digit(char c);
+
+/* True if `s` (NULL: false) is `min_len`..`max_len` characters of lowercase hex [0-9a-f]. */
+bool str_is_hex_lower(const char *s, size_t min_len, size_t max_len);
+
+/* True if `s` (NULL: false) is `min_len`..`max_len` characters of base64url [A-Za-z0-9_-]. */
+bool str_is_base64url(const char *s, size_t min_len, size_t max_len);
+
 /* Copies at most size-1 bytes of `src` into `dst` and terminates it. Returns strlen(src). */
 size_t str_copy(char *dst, const char *src, size_t size);
 

@@ -9,6 +9,7 @@
 #include "library/library_avatar.h"
 
 #include "core/err.h"
+#include "core/file.h"
 #include "core/limits.h"
 #include "core/str.h"
 #include "media/media_image.h"
@@ -47,16 +48,7 @@ int library_avatar_sniff(const void *data, size_t len, const char **ret_mime)
 /* User ids name files: only 1..LIMIT_ID_BYTES characters of [A-Za-z0-9_-]. */
 static bool avatar_user_id_valid(const char *id)
 {
-    size_t n = id ? strlen(id) : 0;
-    if (n == 0 || n > LIMIT_ID_BYTES)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = id[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_'))
-            return false;
-    }
-    return true;
+    return str_is_base64url(id, 1, LIMIT_ID_BYTES);
 }
 
 /* A stored name is "<user id>-<hash>.webp": no slash, no dot-dot, nothing else. */
@@ -65,47 +57,6 @@ static bool avatar_name_valid(const char *name, const char *user_id)
     size_t ulen = strlen(user_id);
     return strncmp(name, user_id, ulen) == 0 && name[ulen] == '-' && !strchr(name, '/') &&
            !strstr(name, "..") && strlen(name) < NAME_MAX;
-}
-
-/* Writes `data` to `dir`/`name` through a temp file, fsync and rename. Returns 0 or a
- * negative errno. */
-static int avatar_store(const char *dir, const char *name, const void *data, size_t len)
-{
-    char final[PATH_MAX];
-    char tmp[PATH_MAX];
-    int n1 = snprintf(final, sizeof(final), "%s/%s", dir, name);
-    int n2 = snprintf(tmp, sizeof(tmp), "%s/.%s.tmp-XXXXXX", dir, name);
-    if (n1 < 0 || n2 < 0 || (size_t)n1 >= sizeof(final) || (size_t)n2 >= sizeof(tmp))
-        return -ENAMETOOLONG;
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        return -errno;
-    int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    int r;
-    const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            r = w < 0 ? -errno : -EIO;
-            goto out_unlink;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (fchmod(fd, 0644) != 0 || fsync(fd) != 0 || rename(tmp, final) != 0) {
-        r = -errno;
-        goto out_unlink;
-    }
-    close(fd);
-    return 0;
-out_unlink:
-    unlink(tmp);
-    close(fd);
-    return r;
 }
 
 /* Removes <data_dir>/avatars/<name>. Best effort. */
@@ -169,7 +120,7 @@ int library_avatar_set(DbConn *conn, const char *data_dir, const char *user_id, 
         media_image_free(img);
         return -ENAMETOOLONG;
     }
-    r = avatar_store(dir, name, img, img_len);
+    r = file_store(dir, name, img, img_len, NULL);
     media_image_free(img);
     if (r < 0)
         return r;

@@ -11,6 +11,7 @@
 #include "library/library_cover.h"
 
 #include "core/err.h"
+#include "core/file.h"
 #include "core/limits.h"
 #include "core/str.h"
 #include "media/media_picture.h"
@@ -33,14 +34,7 @@ static const int cover_edges[] = {64, 128, 256, 512, 1024};
 /* Ids are lowercase hex made by the scanner; anything else names no row. */
 static bool cover_id_valid(const char *id)
 {
-    size_t n = strlen(id);
-    if (n < 2 || n > LIMIT_ID_BYTES)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
-            return false;
-    }
-    return true;
+    return str_is_hex_lower(id, 2, LIMIT_ID_BYTES);
 }
 
 /* A relative path the scanner could have stored: not absolute, no "..", no empty name. */
@@ -142,25 +136,6 @@ int library_cover_snap(int64_t requested)
     return LIMIT_COVER_SIZE_MAX;
 }
 
-/* mkdir -p for `path` (which must fit PATH_MAX). Returns 0 or a negative errno. */
-static int cover_mkdirs(const char *path)
-{
-    char tmp[PATH_MAX];
-    if (str_copy(tmp, path, sizeof(tmp)) >= sizeof(tmp))
-        return -ENAMETOOLONG;
-    for (char *p = tmp + 1;; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char saved = *p;
-        *p = '\0';
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-            return -errno;
-        *p = saved;
-        if (saved == '\0')
-            return 0;
-    }
-}
-
 /* Opens `path` for reading if it is a non-empty regular file. Returns 0 or a negative errno
  * (-ENOENT for a miss). */
 static int cover_open_hit(const char *path, int *ret_fd, uint64_t *ret_len)
@@ -178,55 +153,14 @@ static int cover_open_hit(const char *path, int *ret_fd, uint64_t *ret_len)
     return 0;
 }
 
-/* Writes `data` to `dir`/`name` through a temp file, fsync and rename, then opens it.
- * Returns 0 or a negative errno. */
+/* Stores `data` as `dir`/`name` (file_store()) and leaves it open for the answer. Returns 0
+ * or a negative errno. */
 static int cover_store(const char *dir, const char *name, const void *data, size_t len, int *ret_fd,
                        uint64_t *ret_len)
 {
-    char final[PATH_MAX];
-    char tmp[PATH_MAX];
-    int n1 = snprintf(final, sizeof(final), "%s/%s", dir, name);
-    int n2 = snprintf(tmp, sizeof(tmp), "%s/%s.tmp-XXXXXX", dir, name);
-    if (n1 < 0 || n2 < 0 || (size_t)n1 >= sizeof(final) || (size_t)n2 >= sizeof(tmp))
-        return -ENAMETOOLONG;
-    int r = cover_mkdirs(dir);
-    if (r < 0)
-        return r;
-    int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            r = w < 0 ? -errno : -EIO;
-            goto out_unlink;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
-        r = -errno;
-        goto out_unlink;
-    }
-    if (rename(tmp, final) != 0) {
-        r = -errno;
-        goto out_unlink;
-    }
-    if (lseek(fd, 0, SEEK_SET) != 0) {
-        r = -errno;
-        close(fd);
-        return r;
-    }
-    *ret_fd = fd;
-    *ret_len = (uint64_t)len;
-    return 0;
-out_unlink:
-    unlink(tmp);
-    close(fd);
+    int r = file_store(dir, name, data, len, ret_fd);
+    if (r == 0)
+        *ret_len = (uint64_t)len;
     return r;
 }
 

@@ -12,14 +12,7 @@
 
 bool library_cursor_id_valid(const char *id)
 {
-    size_t n = strlen(id);
-    if (n == 0 || n > LIMIT_ID_BYTES)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
-            return false;
-    }
-    return true;
+    return str_is_hex_lower(id, 1, LIMIT_ID_BYTES);
 }
 
 const char *library_cursor_pack(Arena *arena, const char *const *parts, size_t n)

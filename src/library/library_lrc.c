@@ -9,7 +9,7 @@
 
 #include "core/err.h"
 #include "core/limits.h"
-#include "core/utf8.h"
+#include "library/library_tags.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -126,40 +126,6 @@ static bool lrc_meta(const char *s, size_t len)
     return i > 0 && i < len && s[i] == ':';
 }
 
-/* Returns an Arena-owned cleaned copy of `len` bytes: no control bytes (tab becomes a
- * space), valid UTF-8, at most LIMIT_TAG_BYTES, trimmed. NULL when out of memory. */
-static const char *lrc_text(Arena *arena, const char *s, size_t len)
-{
-    if (len > LIMIT_TAG_BYTES * 2)
-        len = LIMIT_TAG_BYTES * 2;
-    char *buf = arena_alloc(arena, len + 1);
-    if (!buf)
-        return NULL;
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\t')
-            buf[n++] = ' ';
-        else if (c >= 0x20 && c != 0x7f)
-            buf[n++] = (char)c;
-    }
-    buf[n] = '\0';
-    const char *fixed = utf8_repair(arena, buf);
-    if (!fixed)
-        return NULL;
-    size_t start = 0, end = strlen(fixed);
-    while (start < end && fixed[start] == ' ')
-        start++;
-    if (end - start > LIMIT_TAG_BYTES) {
-        end = start + LIMIT_TAG_BYTES;
-        while (end > start && ((unsigned char)fixed[end] & 0xC0) == 0x80)
-            end--;
-    }
-    while (end > start && fixed[end - 1] == ' ')
-        end--;
-    return arena_strndup(arena, fixed + start, end - start);
-}
-
 /* Appends a line, growing the array in the arena. ERR_LIMIT or -ENOMEM. */
 static int lrc_push(Arena *arena, LrcSort **lines, size_t *n, size_t *cap, int64_t start,
                     const char *text)
@@ -245,7 +211,7 @@ int library_lrc_parse(Arena *arena, const char *text, size_t len, Lrc *ret_lrc)
                 i++;
         }
         if (!(meta && n_times == 0)) {
-            const char *line = lrc_text(arena, text + i, eol - i);
+            const char *line = library_tags_clean(arena, text + i, eol - i, false);
             if (!line) {
                 r = -ENOMEM;
                 goto out;

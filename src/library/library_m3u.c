@@ -6,6 +6,7 @@
 
 #include "core/err.h"
 #include "core/limits.h"
+#include "core/str.h"
 
 #include <string.h>
 #include <strings.h>
@@ -16,17 +17,6 @@ static const char *m3u_skip_ws(const char *p, const char *end)
     while (p < end && (*p == ' ' || *p == '\t'))
         p++;
     return p;
-}
-
-static int m3u_hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* Decodes a file:// URL ("file:///a/b", "file://localhost/a/b") into a path. Returns 0,
@@ -47,8 +37,8 @@ static int m3u_file_url(Arena *arena, const char *s, size_t len, const char **re
         if (*p == '%') {
             if (end - p < 3)
                 return ERR_PARSE;
-            int hi = m3u_hex(p[1]);
-            int lo = m3u_hex(p[2]);
+            int hi = str_hex_digit(p[1]);
+            int lo = str_hex_digit(p[2]);
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                 return ERR_PARSE;
             out[n++] = (char)(hi * 16 + lo);

@@ -49,34 +49,15 @@ const char *library_share_kind_name(LibraryShareKind kind)
     return share_kind_names[kind];
 }
 
-static bool share_b64url_char(char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_';
-}
-
 bool library_share_id_valid(const char *id)
 {
-    if (!id || strlen(id) != LIBRARY_SHARE_ID_LEN)
-        return false;
-    for (size_t i = 0; i < LIBRARY_SHARE_ID_LEN; i++) {
-        if (!share_b64url_char(id[i]))
-            return false;
-    }
-    return true;
+    return str_is_base64url(id, LIBRARY_SHARE_ID_LEN, LIBRARY_SHARE_ID_LEN);
 }
 
 /* Playlist ids are opaque random strings: 1..LIMIT_ID_BYTES of [A-Za-z0-9_-]. */
 static bool share_opaque_id_valid(const char *id)
 {
-    size_t n = id ? strlen(id) : 0;
-    if (n == 0 || n > LIMIT_ID_BYTES)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if (!share_b64url_char(id[i]))
-            return false;
-    }
-    return true;
+    return str_is_base64url(id, 1, LIMIT_ID_BYTES);
 }
 
 static bool share_description_valid(const char *s)

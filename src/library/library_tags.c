@@ -125,10 +125,7 @@ static bool tags_space(unsigned char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-/* Returns an Arena-owned clean copy of `len` bytes of `s`: control bytes dropped (newlines
- * kept when `multiline`, tabs become spaces), valid UTF-8, at most LIMIT_TAG_BYTES,
- * trimmed. NULL when out of memory. */
-static const char *tags_clean_n(Arena *arena, const char *s, size_t len, bool multiline)
+const char *library_tags_clean(Arena *arena, const char *s, size_t len, bool multiline)
 {
     if (len > LIMIT_TAG_BYTES * 2)
         len = LIMIT_TAG_BYTES * 2;
@@ -136,7 +133,7 @@ static const char *tags_clean_n(Arena *arena, const char *s, size_t len, bool mu
     if (!buf)
         return NULL;
     size_t n = 0;
-    for (size_t i = 0; i < len && s[i]; i++) {
+    for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '\n' && multiline)
             buf[n++] = '\n';
@@ -164,7 +161,7 @@ static const char *tags_clean_n(Arena *arena, const char *s, size_t len, bool mu
 
 static const char *tags_clean(Arena *arena, const char *s)
 {
-    return s ? tags_clean_n(arena, s, strlen(s), false) : "";
+    return s ? library_tags_clean(arena, s, strlen(s), false) : "";
 }
 
 /* Adds `len` bytes of `s` (cleaned) to `list` unless empty or already there (any case). */
@@ -172,7 +169,7 @@ static int tags_list_add(Arena *arena, TagsList *list, const char *s, size_t len
 {
     if (list->n == TAGS_MAX_VALUES)
         return 0;
-    const char *v = tags_clean_n(arena, s, len, false);
+    const char *v = library_tags_clean(arena, s, len, false);
     if (!v)
         return -ENOMEM;
     if (!*v)
@@ -256,7 +253,7 @@ static const char *tags_list_join(Arena *arena, const TagsList *list)
         n += l;
     }
     out[n] = '\0';
-    return tags_clean_n(arena, out, n, false);
+    return library_tags_clean(arena, out, n, false);
 }
 
 /* Fills display name and list for artists or album artists: the multi-valued tag (split on
@@ -613,7 +610,7 @@ int library_tags_normalize(const MediaInfo *info, const LibraryTagRules *rules, 
         t.rg_album_gain = tags_r128(tags_get(info, k_r128_album));
 
     const char *lyrics = tags_get(info, k_lyrics);
-    t.lyrics = lyrics ? tags_clean_n(arena, lyrics, strlen(lyrics), true) : "";
+    t.lyrics = lyrics ? library_tags_clean(arena, lyrics, strlen(lyrics), true) : "";
     if (!t.lyrics)
         return -ENOMEM;
     if (*t.lyrics) {

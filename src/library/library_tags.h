@@ -15,6 +15,9 @@
 #include "library/library_track.h"
 #include "media/media_probe.h"
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #define LIBRARY_TAGS_MAX_SEPARATORS 16
 
 /* The rules of a scan, parsed once from the configuration. */
@@ -27,6 +30,11 @@ typedef struct LibraryTagRules {
  * Returns 0, or -EINVAL when there are more than LIBRARY_TAGS_MAX_SEPARATORS. */
 int library_tags_rules_parse(Arena *arena, const char *artist_separators,
                              LibraryTagRules *ret_rules);
+
+/* Returns an Arena-owned clean copy of `len` bytes of `s`: control bytes (NUL included)
+ * dropped, newlines kept when `multiline` (else spaces, like tabs), valid UTF-8, at most
+ * LIMIT_TAG_BYTES, trimmed. NULL when out of memory. */
+const char *library_tags_clean(Arena *arena, const char *s, size_t len, bool multiline);
 
 /* Normalises what media_probe() read into *ret_track (strings Arena-owned, valid UTF-8).
  * Returns 0 or -ENOMEM. */

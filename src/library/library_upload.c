@@ -10,6 +10,7 @@
 #include "library/library_upload.h"
 
 #include "core/err.h"
+#include "core/file.h"
 #include "core/limits.h"
 #include "core/str.h"
 #include "core/utf8.h"
@@ -76,19 +77,7 @@ int library_upload_open(const char *dir, int *ret_fd)
 
 int library_upload_write(int fd, const void *data, size_t len)
 {
-    const char *p = data;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        if (n == 0)
-            return -ENOSPC;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
+    return file_write_all(fd, data, len);
 }
 
 static void upload_proc_path(int fd, char *out)

@@ -13,8 +13,10 @@
 #include "media/media_tcache.h"
 
 #include "core/err.h"
+#include "core/file.h"
 #include "core/limits.h"
 #include "core/metrics.h"
+#include "core/str.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -74,16 +76,8 @@ struct MediaTcache {
 /* Writes the file name of `key` into `name`. Returns 0, -EINVAL or a negative errno. */
 static int tcache_name(const MediaTcacheKey *key, char name[TCACHE_NAME_BYTES])
 {
-    size_t n = key->song_id ? strlen(key->song_id) : 0;
-    if (n == 0 || n > TCACHE_ID_MAX)
+    if (!str_is_base64url(key->song_id, 1, TCACHE_ID_MAX))
         return -EINVAL;
-    for (size_t i = 0; i < n; i++) {
-        char c = key->song_id[i];
-        bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                  c == '-' || c == '_';
-        if (!ok)
-            return -EINVAL;
-    }
     struct stat st;
     if (stat(key->source_path, &st) < 0)
         return -errno;
@@ -544,15 +538,9 @@ out_unlock:
 
 int media_tcache_fill_write(MediaTcacheFill *fill, const uint8_t *buf, size_t len)
 {
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = write(fill->fd, buf + done, len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        done += (size_t)n;
-    }
+    int r = file_write_all(fill->fd, buf, len);
+    if (r < 0)
+        return r;
     metrics_add(METRICS_TCACHE_WRITTEN_BYTES, (int64_t)len);
     pthread_mutex_lock(&fill->cache->mu);
     fill->written += len;

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, testLibrary, tempDir, allSongs } from './lib/server.mjs';
 import { request } from './lib/http.mjs';
+import { jsonRequest } from './lib/json.mjs';
 import { TEST_SONGS } from './lib/library.mjs';
 
 /** @type {import('./lib/server.mjs').Server} */
@@ -22,11 +23,7 @@ let only = '';
 let none = '';
 
 function api(method, p, body, token) {
-    return request(server.port, {
-        method, path: p, token,
-        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    return jsonRequest(server.port, method, p, body, token);
 }
 
 function firstAudio(dir) {

@@ -8,8 +8,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, allSongs, run, tempDir } from './lib/server.mjs';
+import { startServer, allSongs, tempDir } from './lib/server.mjs';
 import { getJson } from './lib/http.mjs';
+import { lavfiAudio } from './lib/audio.mjs';
 
 /** @type {import('./lib/server.mjs').Server} */
 let server;
@@ -40,13 +41,8 @@ const FILES = [
 before(async () => {
     music = tempDir('swaz-albums-');
     for (const [rel, tags] of FILES) {
-        const file = path.join(music, rel);
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        const meta = Object.entries(tags).flatMap(([k, v]) => ['-metadata', `${k}=${v}`]);
-        const r = await run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
-            '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000:duration=1', '-c:a', 'flac',
-            ...meta, file]);
-        assert.equal(r.code, 0, r.stderr);
+        await lavfiAudio(path.join(music, rel), 'sine=frequency=440:sample_rate=8000:duration=1',
+            ['-c:a', 'flac'], tags);
     }
     server = await startServer({ musicDirs: [music], minSongs: FILES.length });
     songs = await allSongs(server.port);

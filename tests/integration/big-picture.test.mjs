@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, allSongs, run, tempDir } from './lib/server.mjs';
 import { request, getJson } from './lib/http.mjs';
+import { ffmpeg } from './lib/audio.mjs';
 
 /** @type {import('./lib/server.mjs').Server} */
 let server;
@@ -45,8 +46,7 @@ before(async () => {
         ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100:duration=3', '-c:a',
             'libmp3lame', '-id3v2_version', '0', '-write_id3v1', '0', raw],
         ['-f', 'lavfi', '-i', 'color=c=red:s=64x64', '-frames:v', '1', jpeg]]) {
-        const r = await run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args]);
-        assert.equal(r.code, 0, r.stderr);
+        await ffmpeg(args);
     }
     const audio = fs.readFileSync(raw);
     const small = fs.readFileSync(jpeg);

@@ -12,6 +12,7 @@ import {
     allSongs, requireBinary, backend,
 } from './lib/server.mjs';
 import { TEST_SONGS, NOT_SONGS } from './lib/library.mjs';
+import { lavfiAudio } from './lib/audio.mjs';
 
 /** Runs swaz with a clean environment plus `env`; a server that wrongly starts is killed. */
 function swaz(args, { env = {}, input, timeoutMs = 10000 } = {}) {
@@ -327,10 +328,8 @@ describe('scan progress and interruption', () => {
         db = await createDatabase();
         music = tempDir('swaz-cli-kill-music-');
         const one = path.join(music, 'one.mp3');
-        const r = await run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
-            '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000:duration=1', '-c:a',
-            'libmp3lame', '-b:a', '8k', '-metadata', 'artist=Many', '-metadata', 'album=Many', one]);
-        assert.equal(r.code, 0, r.stderr);
+        await lavfiAudio(one, 'sine=frequency=440:sample_rate=8000:duration=1',
+            ['-c:a', 'libmp3lame', '-b:a', '8k'], { artist: 'Many', album: 'Many' });
         for (let f = 0; f < FOLDERS; f++) {
             const dir = path.join(music, `Folder ${String(f).padStart(2, '0')}`);
             fs.mkdirSync(dir);

@@ -3,37 +3,20 @@
 // original bytes with Range, and transcodes to mp3 that Debian's ffprobe/ffmpeg read back as
 // the same length of audible stereo sound with the song's tags.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, allSongs, run, tempDir } from './lib/server.mjs';
+import { run } from './lib/server.mjs';
 import { request, sha256 } from './lib/http.mjs';
 import { FORMAT_SONGS, CONTENT_TYPES } from './lib/library.mjs';
+import { librarySuite, streamPath } from './lib/audio.mjs';
 
-/** @type {import('./lib/server.mjs').Server} */
-let server;
-/** @type {Map<string, any>} songs by path */
-let byPath;
-let work;
-
-before(async () => {
-    server = await startServer();
-    byPath = new Map((await allSongs(server.port)).map((s) => [s.path, s]));
-    work = tempDir('swaz-formats-');
-});
-
-after(async () => {
-    await server?.stop();
-    if (work) fs.rmSync(work, { recursive: true, force: true });
-});
-
-const streamPath = (song, query) =>
-    `/api/songs/${encodeURIComponent(song.id)}/stream${query ? `?${query}` : ''}`;
+const suite = librarySuite('swaz-formats-');
 
 for (const want of FORMAT_SONGS) {
     test(`${want.format}: scanned with its tags and stream facts`, () => {
-        const s = byPath.get(want.path);
+        const s = suite.byPath.get(want.path);
         assert.ok(s, `${want.path} not listed`);
         assert.equal(s.title, want.title);
         assert.equal(s.artist, want.artist);
@@ -50,37 +33,38 @@ for (const want of FORMAT_SONGS) {
         assert.equal(s.channels, want.channels);
         assert.ok(Math.abs(s.durationMs - want.durationMs) <= 100, `durationMs ${s.durationMs}`);
         if (want.bitDepth !== undefined) assert.equal(s.bitDepth, want.bitDepth);
-        assert.equal(s.size, fs.statSync(path.join(server.musicDirs[0], want.path)).size);
+        assert.equal(s.size, fs.statSync(path.join(suite.server.musicDirs[0], want.path)).size);
     });
 
     test(`${want.format}: the original streams byte for byte, with Range`, async () => {
-        const s = byPath.get(want.path);
-        const file = fs.readFileSync(path.join(server.musicDirs[0], want.path));
-        const whole = await request(server.port, { path: streamPath(s) });
+        const s = suite.byPath.get(want.path);
+        const file = fs.readFileSync(path.join(suite.server.musicDirs[0], want.path));
+        const whole = await request(suite.server.port, { path: streamPath(s) });
         assert.equal(whole.status, 200);
         const ct = String(whole.headers['content-type']).split(';')[0].trim();
         assert.ok(CONTENT_TYPES[want.format].includes(ct), `Content-Type ${ct}`);
         assert.equal(sha256(whole.body), sha256(file));
         const from = 1000;
         const to = Math.min(file.length - 1, 20999);
-        const part = await request(server.port, { path: streamPath(s),
+        const part = await request(suite.server.port, { path: streamPath(s),
             headers: { Range: `bytes=${from}-${to}` } });
         assert.equal(part.status, 206);
         assert.equal(part.headers['content-range'], `bytes ${from}-${to}/${file.length}`);
         assert.ok(part.body.equals(file.subarray(from, to + 1)));
-        const tail = await request(server.port, { path: streamPath(s),
+        const tail = await request(suite.server.port, { path: streamPath(s),
             headers: { Range: 'bytes=-100' } });
         assert.equal(tail.status, 206);
         assert.ok(tail.body.equals(file.subarray(file.length - 100)));
     });
 
     test(`${want.format}: transcodes to mp3 that ffmpeg reads back`, async () => {
-        const s = byPath.get(want.path);
-        const res = await request(server.port, { path: streamPath(s, 'format=mp3&bitrate=128'),
+        const s = suite.byPath.get(want.path);
+        const res = await request(suite.server.port, {
+            path: streamPath(s, 'format=mp3&bitrate=128'),
             timeoutMs: 30000 });
         assert.equal(res.status, 200, res.text().slice(0, 300));
         assert.equal(res.headers['content-type'], 'audio/mpeg');
-        const out = path.join(work, `${want.format}.mp3`);
+        const out = path.join(suite.work, `${want.format}.mp3`);
         fs.writeFileSync(out, res.body);
         const info = await run('ffprobe', ['-v', 'error', '-show_entries',
             'stream=codec_name,channels,sample_rate:format=duration:format_tags=title,artist',

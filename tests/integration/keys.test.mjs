@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
 import { request } from './lib/http.mjs';
+import { jsonRequest } from './lib/json.mjs';
 
 /** @type {import('./lib/server.mjs').Server} */
 let server;
@@ -13,11 +14,7 @@ let alice = '';
 let bob = '';
 
 function api(method, path, body, token) {
-    return request(server.port, {
-        method, path, token,
-        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    return jsonRequest(server.port, method, path, body, token);
 }
 
 function withKey(path, key) {

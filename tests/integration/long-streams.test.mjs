@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { startServer, run, tempDir, allSongs } from './lib/server.mjs';
+import { startServer, tempDir, allSongs } from './lib/server.mjs';
 import { request, sha256 } from './lib/http.mjs';
+import { noiseFlac } from './lib/audio.mjs';
 
 let music;
 let file;
@@ -19,13 +20,8 @@ before(async () => {
     music = tempDir('swaz-long-');
     // Far larger than the socket buffers, so a listener that stops reading keeps its stream.
     file = path.join(music, 'Long Artist', 'Long Album', '01 - Long.flac');
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const res = await run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
-        '-f', 'lavfi', '-i', 'anoisesrc=d=120:c=white:r=44100:a=0.5:seed=3', '-ac', '2',
-        '-fflags', '+bitexact', '-flags:a', '+bitexact', '-map_metadata', '-1',
-        '-metadata', 'title=Long', '-metadata', 'artist=Long Artist', '-metadata',
-        'album=Long Album', '-c:a', 'flac', '-compression_level', '0', file]);
-    assert.equal(res.code, 0, res.stderr);
+    await noiseFlac(file, { seconds: 120, rate: 44100, seed: 3,
+        tags: { title: 'Long', artist: 'Long Artist', album: 'Long Album' } });
     server = await startServer({ musicDirs: [music], minSongs: 1,
         env: { SWAZ_PER_IP_CONNECTIONS: '3' } });
     [song] = await allSongs(server.port);

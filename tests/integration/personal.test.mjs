@@ -7,7 +7,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, allSongs } from './lib/server.mjs';
-import { request, errorCode } from './lib/http.mjs';
+import { errorCode } from './lib/http.mjs';
+import { jsonRequest } from './lib/json.mjs';
 
 /** @type {import('./lib/server.mjs').Server} */
 let server;
@@ -31,15 +32,7 @@ after(async () => {
 
 /** A JSON request as `token` on `srv`; returns the response. */
 function call(token, method, p, body, srv = server) {
-    const text = body === undefined ? undefined : JSON.stringify(body);
-    return request(srv.port, {
-        method,
-        path: p,
-        token,
-        headers: text === undefined ? {} : { 'Content-Type': 'application/json',
-            'Content-Length': String(Buffer.byteLength(text)) },
-        body: text,
-    });
+    return jsonRequest(srv.port, method, p, body, token);
 }
 
 async function ok(res, status = 200) {

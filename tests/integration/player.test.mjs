@@ -16,8 +16,9 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { spawn } from 'node:child_process';
 import { startServer, tempDir, repoRoot, allSongs, backend, Server, createDatabase, freePort,
-    swazBin, swazEnv, logDir, freshPgDatabases, run } from './lib/server.mjs';
+    swazBin, swazEnv, logDir, freshPgDatabases } from './lib/server.mjs';
 import { request } from './lib/http.mjs';
+import { toneWav } from './lib/audio.mjs';
 
 const CHROMIUM = process.env.SWAZ_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const haveChromium = fs.existsSync(CHROMIUM);
@@ -522,11 +523,8 @@ test('a transcode the server refuses (429) falls back to the original file',
         const dir = path.join(music, 'Long Artist', 'Long Album');
         fs.mkdirSync(dir, { recursive: true });
         for (const [name, seconds] of [['Long', 900], ['Short', 3]]) {
-            const r = await run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
-                '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=8000:duration=${seconds}`,
-                '-c:a', 'pcm_s16le', '-metadata', `title=${name}`, '-metadata', 'artist=Long Artist',
-                '-metadata', 'album=Long Album', path.join(dir, `${name}.wav`)]);
-            assert.equal(r.code, 0, r.stderr);
+            await toneWav(dir, name, { seconds, rate: 8000, codec: 'pcm_s16le',
+                artist: 'Long Artist', album: 'Long Album' });
         }
         const srv = await startServer({ musicDirs: [music], minSongs: 2,
             env: { SWAZ_MAX_TRANSCODES: '2' }, args: ['--web-dir', dist] });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startServer, allSongs } from './lib/server.mjs';
 import { request, errorCode } from './lib/http.mjs';
+import { jsonRequest } from './lib/json.mjs';
 
 /** @type {import('./lib/server.mjs').Server} */
 let server;
@@ -33,16 +34,7 @@ after(async () => {
 
 /** A JSON request as `token`; returns the response. */
 function call(token, method, p, body) {
-    const text = body === undefined ? undefined : JSON.stringify(body);
-    // Content-Length always: Node sends a DELETE body without framing otherwise.
-    return request(server.port, {
-        method,
-        path: p,
-        token,
-        headers: text === undefined ? {} : { 'Content-Type': 'application/json',
-            'Content-Length': String(Buffer.byteLength(text)) },
-        body: text,
-    });
+    return jsonRequest(server.port, method, p, body, token);
 }
 
 async function ok(res, status = 200) {

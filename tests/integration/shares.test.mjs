@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, tempDir, run, psql, backend } from './lib/server.mjs';
 import { request, errorCode } from './lib/http.mjs';
+import { lavfiAudio } from './lib/audio.mjs';
 
 const EVIL = '<script>alert("x")</script> & \'q\'';
 const PASSWORD = 'a long enough password';
@@ -24,12 +25,8 @@ const ids = { album: '', other: '', evil: '', plain: '', outside: '' };
 
 /** Writes one tagged mp3 of `seconds` of a tone. */
 async function mp3(file, seconds, tags) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const meta = Object.entries(tags).flatMap(([k, v]) => ['-metadata', `${k}=${v}`]);
-    const res = await run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
-        '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`, '-ac', '2',
-        '-c:a', 'libmp3lame', '-b:a', '128k', ...meta, file], { timeoutMs: 60000 });
-    if (res.code !== 0) throw new Error(`ffmpeg: ${res.stderr}`);
+    await lavfiAudio(file, `sine=frequency=440:duration=${seconds}`,
+        ['-ac', '2', '-c:a', 'libmp3lame', '-b:a', '128k'], tags, { timeoutMs: 60000 });
 }
 
 /** A request with a JSON body (or none); `token` undefined = the admin's, null = none. */

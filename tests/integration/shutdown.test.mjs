@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { startServer, run, tempDir, allSongs, waitExit } from './lib/server.mjs';
+import { startServer, tempDir, allSongs, waitExit } from './lib/server.mjs';
+import { noiseFlac } from './lib/audio.mjs';
 
 let music;
 
@@ -14,14 +15,9 @@ before(async () => {
     // A file far larger than the socket buffers, so the download cannot finish by itself
     // while the client does not read.
     music = tempDir('swaz-big-');
-    const out = path.join(music, 'Big Artist', 'Big Album', '01 - Big.flac');
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    const res = await run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
-        '-f', 'lavfi', '-i', 'anoisesrc=d=120:c=white:r=48000:a=0.5:seed=1', '-ac', '2',
-        '-fflags', '+bitexact', '-flags:a', '+bitexact', '-map_metadata', '-1',
-        '-metadata', 'title=Big', '-metadata', 'artist=Big Artist', '-metadata',
-        'album=Big Album', '-c:a', 'flac', '-compression_level', '0', out]);
-    assert.equal(res.code, 0, res.stderr);
+    await noiseFlac(path.join(music, 'Big Artist', 'Big Album', '01 - Big.flac'),
+        { seconds: 120, rate: 48000, seed: 1,
+            tags: { title: 'Big', artist: 'Big Artist', album: 'Big Album' } });
 });
 
 after(() => {

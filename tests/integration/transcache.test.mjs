@@ -11,6 +11,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { startServer, allSongs, run, tempDir, swazCli } from './lib/server.mjs';
 import { request, sha256 } from './lib/http.mjs';
+import { toneWav } from './lib/audio.mjs';
 import { scrape } from './lib/metrics.mjs';
 
 let music;
@@ -18,13 +19,10 @@ let music;
 let server;
 let songs;
 
-/** A mono sine of `seconds` at 44.1 kHz as WAV, tagged with its title. */
-async function gen(dir, name, seconds) {
-    const r = await run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
-        '-f', 'lavfi', '-i', `sine=frequency=330:sample_rate=44100:duration=${seconds}`,
-        '-c:a', 'pcm_s16le', '-metadata', `title=${name}`, '-metadata', 'artist=Cache Artist',
-        '-metadata', 'album=Cache Album', path.join(dir, `${name}.wav`)]);
-    assert.equal(r.code, 0, r.stderr);
+/** A mono `hz` sine of `seconds` at 44.1 kHz as WAV, tagged with its title. */
+function gen(dir, name, seconds, hz = 330) {
+    return toneWav(dir, name, { seconds, hz, rate: 44100, codec: 'pcm_s16le',
+        artist: 'Cache Artist', album: 'Cache Album' });
 }
 
 before(async () => {
@@ -390,11 +388,7 @@ test('a changed source file is encoded again, never answered from the old output
     const file = path.join(music, 'Cache Artist', 'Cache Album', 'Short.wav');
     const other = tempDir('swaz-tcache-other-');
     try {
-        const r = await run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
-            '-f', 'lavfi', '-i', 'sine=frequency=880:sample_rate=44100:duration=12',
-            '-c:a', 'pcm_s16le', '-metadata', 'title=Short', '-metadata', 'artist=Cache Artist',
-            '-metadata', 'album=Cache Album', path.join(other, 'Short.wav')]);
-        assert.equal(r.code, 0, r.stderr);
+        await gen(other, 'Short', 12, 880);
         fs.copyFileSync(path.join(other, 'Short.wav'), `${file}.new`);
         fs.renameSync(`${file}.new`, file);
     } finally {

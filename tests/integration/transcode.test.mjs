@@ -4,7 +4,7 @@
 // user's maxBitrate, backpressure from a listener who stops reading, clients that
 // disconnect, sources damaged after the scan, and SIGTERM while transcodes run.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -12,30 +12,14 @@ import path from 'node:path';
 import { startServer, allSongs, run, tempDir } from './lib/server.mjs';
 import { request, sha256, errorCode } from './lib/http.mjs';
 import { rest, plainAuth } from './lib/subsonic.mjs';
+import { librarySuite, streamPath, lavfiAudio, toneWav } from './lib/audio.mjs';
 
-/** @type {import('./lib/server.mjs').Server} */
-let server;
-/** @type {Map<string, any>} songs by path */
-let byPath;
-let work;
-
-before(async () => {
-    server = await startServer();
-    byPath = new Map((await allSongs(server.port)).map((s) => [s.path, s]));
-    work = tempDir('swaz-transcode-');
-});
-
-after(async () => {
-    await server?.stop();
-    if (work) fs.rmSync(work, { recursive: true, force: true });
-});
+const suite = librarySuite('swaz-transcode-');
 
 const FLAC = 'Sólrún Ævarsdóttir/Café Olé/01 - Kaffi og kökur.flac'; // 4 s, 44.1 kHz stereo
 const OGG = 'Marta Quill/Midnight Sessions/2-02 - Closing Time.ogg'; // 4 s Vorbis, 44.1 kHz
 const MP3 = 'The Quiet Foxes/Northern Lights/04 - Long Night.mp3'; // 5 s, 128 kbps
 
-const streamPath = (song, query) =>
-    `/api/songs/${encodeURIComponent(song.id)}/stream${query ? `?${query}` : ''}`;
 
 /** Writes `body` to a temp file and returns what ffprobe says of it: the audio stream, the
  * format, the tags (format and stream, keys lower-cased), whether a cover (attached picture)
@@ -43,7 +27,7 @@ const streamPath = (song, query) =>
  * MP4 carry no total in a header) and the audio bitrate from the packets' sizes (headers,
  * tags and cover not counted). */
 async function probe(body, name) {
-    const file = path.join(work, name);
+    const file = path.join(suite.work, name);
     fs.writeFileSync(file, body);
     const info = await run('ffprobe', ['-v', 'error', '-show_entries',
         'stream=codec_type,codec_name,sample_rate,channels:stream_tags:stream_disposition=' +
@@ -83,12 +67,13 @@ const TARGETS = [
 ];
 
 test('every target format: codec, duration and bitrate as asked', async () => {
-    const song = byPath.get(OGG);
+    const song = suite.byPath.get(OGG);
     assert.ok(song);
     const source = song.durationMs / 1000;
     for (const t of TARGETS) {
         const q = `format=${t.format}${t.bitrate ? `&bitrate=${t.bitrate}` : ''}`;
-        const res = await request(server.port, { path: streamPath(song, q), timeoutMs: 30000 });
+        const res = await request(suite.server.port, { path: streamPath(song, q),
+            timeoutMs: 30000 });
         assert.equal(res.status, 200, `${t.format}: ${res.text().slice(0, 200)}`);
         assert.equal(String(res.headers['content-type']).split(';')[0], t.type, t.format);
         assert.equal(res.headers['content-length'], undefined, `${t.format}: chunked`);
@@ -105,14 +90,15 @@ test('every target format: codec, duration and bitrate as asked', async () => {
         }
     }
     // The original's own format without a lower bitrate is the original file.
-    const flac = await request(server.port, { path: streamPath(byPath.get(FLAC), 'format=flac') });
+    const flac = await request(suite.server.port,
+        { path: streamPath(suite.byPath.get(FLAC), 'format=flac') });
     assert.equal(flac.status, 200);
     assert.ok(flac.headers['content-length'], 'format=flac of a FLAC file: the original');
 });
 
 test('maxBitRate below the original without a format: mp3 at that rate', async () => {
-    const song = byPath.get(FLAC);
-    const res = await request(server.port, { path: streamPath(song, 'maxBitRate=64'),
+    const song = suite.byPath.get(FLAC);
+    const res = await request(suite.server.port, { path: streamPath(song, 'maxBitRate=64'),
         timeoutMs: 30000 });
     assert.equal(res.status, 200);
     assert.equal(res.headers['content-type'], 'audio/mpeg');
@@ -122,14 +108,15 @@ test('maxBitRate below the original without a format: mp3 at that rate', async (
 });
 
 test("the user's maxBitrate caps every stream: none asked, or a higher one asked", async () => {
-    const created = await request(server.port, { method: 'POST', path: '/api/users',
+    const created = await request(suite.server.port, { method: 'POST', path: '/api/users',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ username: 'capped', password: 'capped-password-1', maxBitrate: 64 }) });
     assert.equal(created.status, 201, created.text());
-    const { accessToken: token } = await server.login('capped', 'capped-password-1');
-    const song = byPath.get(FLAC);
+    const { accessToken: token } = await suite.server.login('capped', 'capped-password-1');
+    const song = suite.byPath.get(FLAC);
     for (const q of ['', 'maxBitRate=320', 'format=mp3&bitrate=256']) {
-        const res = await request(server.port, { path: streamPath(song, q), token, timeoutMs: 30000 });
+        const res = await request(suite.server.port, { path: streamPath(song, q), token,
+            timeoutMs: 30000 });
         assert.equal(res.status, 200, `${q}: ${res.text().slice(0, 200)}`);
         assert.equal(res.headers['content-type'], 'audio/mpeg', q);
         const p = await probe(res.body, 'capped.mp3');
@@ -137,22 +124,22 @@ test("the user's maxBitrate caps every stream: none asked, or a higher one asked
         assert.ok(Math.abs(p.kbps - 64) / 64 < 0.15, `${q}: ${p.kbps.toFixed(1)} kbps, cap 64`);
     }
     // An explicit lower rate stays lower; format=raw is the original file, as it is asked.
-    const low = await request(server.port, { path: streamPath(song, 'maxBitRate=32'), token,
+    const low = await request(suite.server.port, { path: streamPath(song, 'maxBitRate=32'), token,
         timeoutMs: 30000 });
     assert.ok(Math.abs((await probe(low.body, 'low32.mp3')).kbps - 32) / 32 < 0.15);
-    const raw = await request(server.port, { path: streamPath(song, 'format=raw'), token });
+    const raw = await request(suite.server.port, { path: streamPath(song, 'format=raw'), token });
     assert.equal(raw.status, 200);
     assert.equal(raw.headers['content-type'], 'audio/flac');
     // The administrator has no cap: no parameters is the original.
-    const admin = await request(server.port, { path: streamPath(song, '') });
+    const admin = await request(suite.server.port, { path: streamPath(song, '') });
     assert.equal(admin.headers['content-type'], 'audio/flac');
 });
 
 test('timeOffset=1 starts one second in', async () => {
-    const song = byPath.get(FLAC);
+    const song = suite.byPath.get(FLAC);
     const source = song.durationMs / 1000;
     for (const format of ['mp3', 'opus']) {
-        const res = await request(server.port, {
+        const res = await request(suite.server.port, {
             path: streamPath(song, `format=${format}&bitrate=128&timeOffset=1`), timeoutMs: 30000 });
         assert.equal(res.status, 200);
         const p = await probe(res.body, `offset.${format}`);
@@ -162,10 +149,10 @@ test('timeOffset=1 starts one second in', async () => {
 });
 
 test('tags and the embedded cover are carried where the container keeps them', async () => {
-    const song = byPath.get(MP3); // ID3v2 tags and an embedded front cover
+    const song = suite.byPath.get(MP3); // ID3v2 tags and an embedded front cover
     for (const [format, cover] of [['mp3', true], ['opus', true], ['flac', true], ['m4a', false],
         ['aac', false]]) {
-        const res = await request(server.port, {
+        const res = await request(suite.server.port, {
             path: streamPath(song, `format=${format}&bitrate=64`), timeoutMs: 30000 });
         assert.equal(res.status, 200, format);
         const p = await probe(res.body, `tagged.${format}`);
@@ -183,8 +170,8 @@ test('tags and the embedded cover are carried where the container keeps them', a
 });
 
 test('timeOffset on an original re-encodes it to its own format from that point', async () => {
-    const mp3 = byPath.get(MP3);
-    const res = await request(server.port, { path: streamPath(mp3, 'timeOffset=2'),
+    const mp3 = suite.byPath.get(MP3);
+    const res = await request(suite.server.port, { path: streamPath(mp3, 'timeOffset=2'),
         timeoutMs: 30000 });
     assert.equal(res.status, 200);
     assert.equal(res.headers['content-type'], 'audio/mpeg');
@@ -194,8 +181,8 @@ test('timeOffset on an original re-encodes it to its own format from that point'
     assert.ok(Math.abs(p.duration - (mp3.durationMs / 1000 - 2)) < 0.5, `${p.duration} s`);
     assert.ok(Math.abs(p.kbps - mp3.bitrate) / mp3.bitrate < 0.1, `${p.kbps} kbps`);
 
-    const flac = byPath.get(FLAC);
-    const lossless = await request(server.port, { path: streamPath(flac, 'timeOffset=1'),
+    const flac = suite.byPath.get(FLAC);
+    const lossless = await request(suite.server.port, { path: streamPath(flac, 'timeOffset=1'),
         timeoutMs: 30000 });
     assert.equal(lossless.status, 200);
     assert.equal(lossless.headers['content-type'], 'audio/flac');
@@ -204,16 +191,17 @@ test('timeOffset on an original re-encodes it to its own format from that point'
     assert.ok(Math.abs(p.duration - (flac.durationMs / 1000 - 1)) < 0.5, `${p.duration} s`);
 
     // format=raw is the file as it is, offset or not.
-    const raw = await request(server.port, { path: streamPath(mp3, 'format=raw&timeOffset=2') });
+    const raw = await request(suite.server.port,
+        { path: streamPath(mp3, 'format=raw&timeOffset=2') });
     assert.equal(Number(raw.headers['content-length']), mp3.size);
 });
 
 test('a bitrate at or above the original, or format=raw: the original bytes', async () => {
-    const song = byPath.get(MP3);
-    const file = fs.readFileSync(path.join(server.musicDirs[0], MP3));
+    const song = suite.byPath.get(MP3);
+    const file = fs.readFileSync(path.join(suite.server.musicDirs[0], MP3));
     for (const q of ['format=mp3&bitrate=320', 'maxBitRate=320', 'format=raw&bitrate=64',
         'bitrate=128']) {
-        const res = await request(server.port, { path: streamPath(song, q) });
+        const res = await request(suite.server.port, { path: streamPath(song, q) });
         assert.equal(res.status, 200, q);
         assert.equal(Number(res.headers['content-length']), file.length, q);
         assert.equal(sha256(res.body), sha256(file), `${q}: not the original bytes`);
@@ -221,17 +209,17 @@ test('a bitrate at or above the original, or format=raw: the original bytes', as
 });
 
 test('the media token works for transcodes; bad parameters are 400', async () => {
-    const song = byPath.get(FLAC);
-    const st = await request(server.port, { path: '/api/auth/stream-token' });
+    const song = suite.byPath.get(FLAC);
+    const st = await request(suite.server.port, { path: '/api/auth/stream-token' });
     assert.equal(st.status, 200);
     const { token } = st.json();
-    const res = await request(server.port, {
+    const res = await request(suite.server.port, {
         path: streamPath(song, `format=opus&bitrate=64&t=${encodeURIComponent(token)}`),
         token: null, timeoutMs: 30000 });
     assert.equal(res.status, 200);
     assert.equal((await probe(res.body, 'token.opus')).stream.codec_name, 'opus');
     for (const q of ['format=wav', 'bitrate=abc', 'timeOffset=-3', 'maxBitRate=1e9']) {
-        const bad = await request(server.port, { path: streamPath(song, q) });
+        const bad = await request(suite.server.port, { path: streamPath(song, q) });
         assert.equal(bad.status, 400, q);
         assert.equal(errorCode(bad), 'bad_request', q);
     }
@@ -256,13 +244,8 @@ test('limits: 429 past the per-user limit; a client that leaves frees its slot; 
     const music = tempDir('swaz-long-');
     const dir = path.join(music, 'Long Artist', 'Long Album');
     fs.mkdirSync(dir, { recursive: true });
-    const gen = async (name, seconds) => {
-        const r = await run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
-            '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=8000:duration=${seconds}`,
-            '-c:a', 'pcm_u8', '-metadata', `title=${name}`, '-metadata', 'artist=Long Artist',
-            '-metadata', 'album=Long Album', path.join(dir, `${name}.wav`)]);
-        assert.equal(r.code, 0, r.stderr);
-    };
+    const gen = (name, seconds) => toneWav(dir, name, { seconds, rate: 8000, codec: 'pcm_u8',
+        artist: 'Long Artist', album: 'Long Album' });
     await gen('Long', 900);
     await gen('Short', 2);
     // 2 in all, so one per user.
@@ -348,11 +331,8 @@ test('a source that is truncated or corrupt after the scan: the stream ends clea
     const made = [];
     for (const [name, codec] of [['Cut', 'flac'], ['Noise', 'libmp3lame']]) {
         const file = path.join(dir, `${name}.${codec === 'flac' ? 'flac' : 'mp3'}`);
-        const r = await run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
-            '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100:duration=20',
-            '-c:a', codec, '-metadata', `title=${name}`, '-metadata', 'artist=Broken Artist',
-            '-metadata', 'album=Broken Album', file]);
-        assert.equal(r.code, 0, r.stderr);
+        await lavfiAudio(file, 'sine=frequency=440:sample_rate=44100:duration=20', ['-c:a', codec],
+            { title: name, artist: 'Broken Artist', album: 'Broken Album' });
         made.push(file);
     }
     const srv = await startServer({ musicDirs: [music], minSongs: 2, env: { SWAZ_WATCH: 'false' } });
@@ -422,11 +402,8 @@ test('backpressure: a listener who stops reading stops its live encoder', async 
     const music = tempDir('swaz-slow-');
     const dir = path.join(music, 'Slow Artist', 'Slow Album');
     fs.mkdirSync(dir, { recursive: true });
-    const r = await run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
-        '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000:duration=3600',
-        '-c:a', 'pcm_u8', '-metadata', 'title=Hour', '-metadata', 'artist=Slow Artist',
-        '-metadata', 'album=Slow Album', path.join(dir, 'Hour.wav')]);
-    assert.equal(r.code, 0, r.stderr);
+    await toneWav(dir, 'Hour', { seconds: 3600, rate: 8000, codec: 'pcm_u8',
+        artist: 'Slow Artist', album: 'Slow Album' });
     const srv = await startServer({ musicDirs: [music], minSongs: 1, env: { SWAZ_WATCH: 'false' } });
     try {
         const [song] = await allSongs(srv.port);
@@ -501,12 +478,10 @@ test('many listeners starting at once: each gets its head at once and a whole mp
     const dir = path.join(music, 'Burst Artist', 'Burst Album');
     fs.mkdirSync(dir, { recursive: true });
     await Promise.all(Array.from({ length: N }, async (_, i) => {
-        const r = await run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
-            '-f', 'lavfi', '-i', `sine=frequency=${300 + 50 * i}:sample_rate=44100:duration=8`,
-            '-ac', '2', '-c:a', 'flac', '-metadata', `title=Burst ${i}`, '-metadata',
-            'artist=Burst Artist', '-metadata', 'album=Burst Album', '-metadata', `track=${i + 1}`,
-            path.join(dir, `${i + 1} - Burst ${i}.flac`)]);
-        assert.equal(r.code, 0, r.stderr);
+        await lavfiAudio(path.join(dir, `${i + 1} - Burst ${i}.flac`),
+            `sine=frequency=${300 + 50 * i}:sample_rate=44100:duration=8`,
+            ['-ac', '2', '-c:a', 'flac'],
+            { title: `Burst ${i}`, artist: 'Burst Artist', album: 'Burst Album', track: i + 1 });
     }));
     // No cache: every request is a live encode of its own, all started in the same moment.
     const srv = await startServer({ musicDirs: [music], minSongs: N,

@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
 import { request, errorCode } from './lib/http.mjs';
+import { jsonRequest } from './lib/json.mjs';
 
 /** @type {import('./lib/server.mjs').Server} */
 let server;
@@ -15,11 +16,7 @@ let malloryId = '';
 
 /** A JSON request; token undefined = the admin's. */
 function api(method, path, body, token) {
-    return request(server.port, {
-        method, path, token,
-        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    return jsonRequest(server.port, method, path, body, token);
 }
 
 before(async () => {

@@ -22,6 +22,7 @@
 #include "library/library_queue.h"
 #include "library/library_song.h"
 
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -93,6 +94,19 @@ static int personal_songs(Personal *ps, Arena *arena, const char *const *ids, si
                           Song **ret_songs, size_t *ret_count)
 {
     return library_song_by_ids_all(ps->conn, arena, &ps->scope, ids, n, ret_songs, ret_count);
+}
+
+/* personal_songs() of the ids in the `const char *` member at `id_offset` of each of the `n`
+ * rows of `stride` bytes at `rows` (a page of plays, bookmarks, ...). */
+static int personal_row_songs(Personal *ps, Arena *arena, const void *rows, size_t n, size_t stride,
+                              size_t id_offset, Song **ret_songs, size_t *ret_count)
+{
+    const char **ids = arena_calloc(arena, n + 1, sizeof(*ids));
+    if (!ids)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        memcpy(&ids[i], (const char *)rows + i * stride + id_offset, sizeof(ids[i]));
+    return personal_songs(ps, arena, ids, n, ret_songs, ret_count);
 }
 
 static const Song *personal_find(const Song *songs, size_t n, const char *id)
@@ -364,13 +378,9 @@ int native_personal_history(HttpRequest *req, HttpResponse *res)
     Song *songs = NULL;
     int r = library_history_list(ps.conn, req->arena, &ps.scope, ps.who->user_id, after, limit,
                                  &plays, &n, &next);
-    const char **ids = r == 0 ? arena_calloc(req->arena, n + 1, sizeof(*ids)) : NULL;
-    if (r == 0 && !ids)
-        r = -ENOMEM;
-    for (size_t i = 0; r == 0 && i < n; i++)
-        ids[i] = plays[i].song_id;
     if (r == 0)
-        r = personal_songs(&ps, req->arena, ids, n, &songs, &ns);
+        r = personal_row_songs(&ps, req->arena, plays, n, sizeof(*plays),
+                               offsetof(PlayEntry, song_id), &songs, &ns);
     db_release(ps.conn);
     if (r < 0)
         return api_paged_error(req, res, r);
@@ -424,13 +434,9 @@ int native_personal_popular(HttpRequest *req, HttpResponse *res)
     if (r == 0)
         r = library_history_popular(ps.conn, ps.ctx->cache, req->arena, artist, personal_now(),
                                     &top, &n);
-    const char **ids = r == 0 ? arena_calloc(req->arena, n + 1, sizeof(*ids)) : NULL;
-    if (r == 0 && !ids)
-        r = -ENOMEM;
-    for (size_t i = 0; r == 0 && i < n; i++)
-        ids[i] = top[i].song_id;
     if (r == 0)
-        r = personal_songs(&ps, req->arena, ids, n, &songs, &ns);
+        r = personal_row_songs(&ps, req->arena, top, n, sizeof(*top),
+                               offsetof(PopularEntry, song_id), &songs, &ns);
     db_release(ps.conn);
     if (r < 0)
         return api_error_from(req, res, r);
@@ -499,13 +505,9 @@ int native_personal_now_playing(HttpRequest *req, HttpResponse *res)
     Song *songs = NULL;
     int r = library_queue_now_playing_list(ps.conn, req->arena, &ps.scope, ps.who->user_id,
                                            ps.ctx->now_playing_visible, personal_now(), &np, &n);
-    const char **ids = r == 0 ? arena_calloc(req->arena, n + 1, sizeof(*ids)) : NULL;
-    if (r == 0 && !ids)
-        r = -ENOMEM;
-    for (size_t i = 0; r == 0 && i < n; i++)
-        ids[i] = np[i].song_id;
     if (r == 0)
-        r = personal_songs(&ps, req->arena, ids, n, &songs, &ns);
+        r = personal_row_songs(&ps, req->arena, np, n, sizeof(*np), offsetof(NowPlaying, song_id),
+                               &songs, &ns);
     db_release(ps.conn);
     if (r < 0)
         return api_error_from(req, res, r);
@@ -703,13 +705,9 @@ int native_personal_bookmarks(HttpRequest *req, HttpResponse *res)
     Song *songs = NULL;
     int r = library_queue_bookmarks(ps.conn, req->arena, &ps.scope, ps.who->user_id, after, limit,
                                     &marks, &n, &next);
-    const char **ids = r == 0 ? arena_calloc(req->arena, n + 1, sizeof(*ids)) : NULL;
-    if (r == 0 && !ids)
-        r = -ENOMEM;
-    for (size_t i = 0; r == 0 && i < n; i++)
-        ids[i] = marks[i].song_id;
     if (r == 0)
-        r = personal_songs(&ps, req->arena, ids, n, &songs, &ns);
+        r = personal_row_songs(&ps, req->arena, marks, n, sizeof(*marks),
+                               offsetof(Bookmark, song_id), &songs, &ns);
     db_release(ps.conn);
     if (r < 0)
         return api_paged_error(req, res, r);

@@ -15,6 +15,7 @@
 #include "api/native/native_users.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/file.h"
 #include "core/limits.h"
 #include "core/str.h"
 #include "library/library_cover.h"
@@ -869,40 +870,6 @@ int native_playlists_cover_get(HttpRequest *req, HttpResponse *res)
     return r < 0 ? native_pl_error(req, res, r) : 0;
 }
 
-/* Writes `len` bytes to `dir`/`name` through a temp file, fsync and rename. */
-static int native_pl_store(HttpRequest *req, const char *dir, const char *name, const void *data,
-                           size_t len)
-{
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        return -errno;
-    const char *tmp = arena_printf(req->arena, "%s/.%s.tmp", dir, name);
-    const char *final = arena_printf(req->arena, "%s/%s", dir, name);
-    if (!tmp || !final)
-        return -ENOMEM;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0)
-        return -errno;
-    int r = 0;
-    size_t done = 0;
-    while (r == 0 && done < len) {
-        ssize_t k = write(fd, (const char *)data + done, len - done);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            r = k < 0 ? -errno : -EIO;
-        else
-            done += (size_t)k;
-    }
-    if (r == 0 && fsync(fd) != 0)
-        r = -errno;
-    close(fd);
-    if (r == 0 && rename(tmp, final) != 0)
-        r = -errno;
-    if (r < 0)
-        unlink(tmp);
-    return r;
-}
-
 int native_playlists_cover_put(HttpRequest *req, HttpResponse *res)
 {
     const ApiContext *ctx = req->app;
@@ -940,7 +907,7 @@ int native_playlists_cover_put(HttpRequest *req, HttpResponse *res)
     const char *dir = native_pl_data_path(req, "playlists");
     const char *name = arena_printf(req->arena, "%s.jpg", p.id);
     const char *rel = arena_printf(req->arena, "playlists/%s.jpg", p.id);
-    r = dir && name && rel ? native_pl_store(req, dir, name, img, img_len) : -ENOMEM;
+    r = dir && name && rel ? file_store(dir, name, img, img_len, NULL) : -ENOMEM;
     media_image_free(img);
     (void)ctx;
     if (r == 0)

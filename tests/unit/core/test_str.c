@@ -61,6 +61,32 @@ static void test_bool_hex_copy(void **state)
     char hex[9];
     str_hex((const unsigned char *)"\x00\xff\x10\xab", 4, hex);
     assert_string_equal(hex, "00ff10ab");
+    static const char digits[] = "0123456789abcdefABCDEF";
+    for (size_t i = 0; i < sizeof(digits) - 1; i++)
+        assert_int_equal(str_hex_digit(digits[i]), i < 16 ? (int)i : (int)i - 6);
+    assert_int_equal(str_hex_digit('g'), -1);
+    assert_int_equal(str_hex_digit('G'), -1);
+    assert_int_equal(str_hex_digit('/'), -1);
+    assert_int_equal(str_hex_digit(':'), -1);
+    assert_int_equal(str_hex_digit('\0'), -1);
+    assert_int_equal(str_hex_digit('\xc3'), -1);
+    assert_true(str_is_hex_lower("00ff10ab", 1, 8));
+    assert_true(str_is_hex_lower("ab", 2, 2));
+    assert_false(str_is_hex_lower("00FF", 1, 8));      /* upper case */
+    assert_false(str_is_hex_lower("00ff10ab9", 1, 8)); /* too long */
+    assert_false(str_is_hex_lower("a", 2, 8));         /* too short */
+    assert_false(str_is_hex_lower("", 1, 8));
+    assert_false(str_is_hex_lower("0g", 1, 8));
+    assert_false(str_is_hex_lower(NULL, 0, 8));
+    assert_true(str_is_base64url("Az09-_", 6, 6));
+    assert_true(str_is_base64url("x", 1, 64));
+    assert_false(str_is_base64url("Az09-_", 7, 8));
+    assert_false(str_is_base64url("Az09-_", 1, 5));
+    assert_false(str_is_base64url("a+b", 1, 8)); /* base64, not base64url */
+    assert_false(str_is_base64url("a/b", 1, 8));
+    assert_false(str_is_base64url("a.b", 1, 8));
+    assert_false(str_is_base64url("", 1, 8));
+    assert_false(str_is_base64url(NULL, 0, 8));
     char small[4];
     assert_int_equal(str_copy(small, "abcdef", sizeof(small)), 6);
     assert_string_equal(small, "abc");

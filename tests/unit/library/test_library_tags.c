@@ -475,14 +475,40 @@ static void test_out_of_memory(void **state)
     assert_true(ok);
 }
 
+static void test_clean(void **state)
+{
+    (void)state;
+    Arena *a = arena_new(1 << 16);
+    const char raw[] = " \t a\0b\x01"
+                       "c\td\ne\x7f \r\n";
+    assert_string_equal(library_tags_clean(a, raw, sizeof(raw) - 1, false), "abc d e");
+    assert_string_equal(library_tags_clean(a, raw, sizeof(raw) - 1, true), "abc d\ne");
+    assert_string_equal(library_tags_clean(a, "Caf\xe9", 4, false), "Caf\xef\xbf\xbd");
+    assert_string_equal(library_tags_clean(a, "abcdef", 3, false), "abc"); /* only len */
+    assert_string_equal(library_tags_clean(a, " \t ", 3, false), "");
+    char *big = malloc(LIMIT_TAG_BYTES + 100);
+    assert_non_null(big);
+    memset(big, 'x', LIMIT_TAG_BYTES + 100);
+    const char *cut = library_tags_clean(a, big, LIMIT_TAG_BYTES + 100, false);
+    assert_int_equal(strlen(cut), LIMIT_TAG_BYTES);
+    free(big);
+    arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_names),         cmocka_unit_test(test_custom_separators),
-        cmocka_unit_test(test_genres),        cmocka_unit_test(test_numbers),
-        cmocka_unit_test(test_replaygain),    cmocka_unit_test(test_mbids),
-        cmocka_unit_test(test_other_fields),  cmocka_unit_test(test_stream_facts),
-        cmocka_unit_test(test_absurd_values), cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_clean),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_custom_separators),
+        cmocka_unit_test(test_genres),
+        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_replaygain),
+        cmocka_unit_test(test_mbids),
+        cmocka_unit_test(test_other_fields),
+        cmocka_unit_test(test_stream_facts),
+        cmocka_unit_test(test_absurd_values),
+        cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
