@@ -137,10 +137,10 @@ int native_browse_artist(HttpRequest *req, HttpResponse *res)
     return api_json_send(&w, req, res, 200);
 }
 
-/* ?list= values: the orders we have, and those that need per-user data we do not have yet. */
+/* ?list= values and the order each names (Subsonic's names are accepted too). */
 static const struct {
     const char *name;
-    int list; /* a LibraryAlbumList, or -1: unsupported */
+    LibraryAlbumList list;
 } native_album_lists[] = {
     {"alpha_name", LIBRARY_ALBUMS_ALPHA_NAME},
     {"alphabeticalByName", LIBRARY_ALBUMS_ALPHA_NAME},
@@ -191,11 +191,7 @@ int native_browse_albums(HttpRequest *req, HttpResponse *res)
             return api_error(req, res, 400, "bad_request",
                              "list must be one of alpha_name, alpha_artist, newest, year, genre,"
                              " random, recent, frequent, starred, highest");
-        if (native_album_lists[i].list < 0)
-            return api_error(req, res, 400, "unsupported_list",
-                             "this list needs per-user play and star data, which this server"
-                             " does not record yet");
-        q.list = (LibraryAlbumList)native_album_lists[i].list;
+        q.list = native_album_lists[i].list;
     }
     if (q.list >= LIBRARY_ALBUMS_RECENT) {
         const Principal *who = api_auth_principal(req);
