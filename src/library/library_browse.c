@@ -360,7 +360,7 @@ static int browse_album_read(DbStmt *st, Arena *arena, Album *a, AlbumKey *ret_k
     return oom ? -ENOMEM : 0;
 }
 
-/* Loads the album artists and genres of a page of albums, one query each. */
+/* Loads the album artists and genres of a page of albums (library_song_refs()). */
 static int browse_album_attach(DbConn *conn, Arena *arena, Album *albums, size_t n)
 {
     if (n == 0)
@@ -373,12 +373,10 @@ static int browse_album_attach(DbConn *conn, Arena *arena, Album *albums, size_t
     for (size_t i = 0; i < n; i++)
         ids[i] = albums[i].id;
     const LibraryRefPart parts[] = {
-        {"aa.album_id, r.id, r.name, aa.position, '' FROM album_artists aa"
-         " JOIN artists r ON r.id = aa.artist_id WHERE aa.album_id IN (",
-         ids, n, artists},
-        {"ag.album_id, g.id, g.name, 0, g.sort_name FROM album_genres ag"
-         " JOIN genres g ON g.id = ag.genre_id WHERE ag.album_id IN (",
-         ids, n, genres},
+        {"aa.album_id, aa.artist_id, aa.position FROM album_artists aa WHERE aa.album_id IN (",
+         LIBRARY_REF_ARTIST, ids, n, artists},
+        {"ag.album_id, ag.genre_id, 0 FROM album_genres ag WHERE ag.album_id IN (",
+         LIBRARY_REF_GENRE, ids, n, genres},
     };
     int r = library_song_refs(conn, arena, parts, sizeof(parts) / sizeof(parts[0]));
     if (r < 0)

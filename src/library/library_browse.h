@@ -6,7 +6,8 @@
  * Every paged list is a keyset range scan on an index ((sort_name, id), (artist_sort,
  * sort_name, id), (year, sort_name, id), (created_at, id), ...) of `limit` + 1 rows, paged
  * by an opaque cursor (library_cursor.h), so the last page costs what the first does.
- * Related rows (artists, genres of albums) are loaded per page with one query each; counts
+ * Related rows (artists, genres of albums) are loaded per page with two statements
+ * (library_song_refs(): the relation rows, then the names of their targets); counts
  * come from the aggregates the scanner stores. The *_scoped forms (and AlbumQuery.scope)
  * see only the libraries of a LibraryScope: an artist, album, genre or year is visible when
  * one of its songs is; counts stay the stored, library-wide ones. Strings and arrays are

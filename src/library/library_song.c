@@ -176,12 +176,7 @@ static int song_ref_append(Arena *arena, LibraryRefs *rf, const char *id, const 
             memcpy(grown, rf->items, rf->n * sizeof(*grown));
         rf->items = grown;
     }
-    LibraryRef *ref = &rf->items[rf->n];
-    ref->id = arena_strdup(arena, id);
-    ref->name = arena_strdup(arena, name);
-    if (!ref->id || !ref->name)
-        return -ENOMEM;
-    rf->n++;
+    rf->items[rf->n++] = (LibraryRef){id, name};
     return 0;
 }
 
@@ -209,75 +204,291 @@ static int song_ref_set(Arena *arena, const LibraryRefPart *part, SongRefSet *se
     return 0;
 }
 
-/* Builds "SELECT " + part->sql + "?, ?, ...) ORDER BY ..." from fixed text only, one "?" per
- * distinct key. Returns the Arena-owned SQL or NULL. */
-static char *song_ref_sql(Arena *arena, const LibraryRefPart *part, const SongRefSet *set)
+/* An IN list has its distinct values padded with NULLs to a power of two of at least
+ * SONG_REF_IN_MIN marks, so the pages of a list reuse a few SQL texts (the statement caches of
+ * both backends keep them) instead of one text per count. */
+#define SONG_REF_IN_MIN 8
+
+static size_t song_ref_marks(size_t n)
 {
-    static const char select[] = "SELECT ", order[] = ") ORDER BY 1, 4, 5, 2";
-    size_t head = strlen(part->sql);
-    char *sql = arena_alloc(arena, sizeof(select) + head + 2 * set->bound + sizeof(order));
-    if (!sql)
-        return NULL;
-    size_t off = sizeof(select) - 1;
-    memcpy(sql, select, off);
-    memcpy(sql + off, part->sql, head);
-    off += head;
-    for (size_t i = 0; i < set->bound; i++) {
-        if (i)
-            sql[off++] = ',';
-        sql[off++] = '?';
-    }
-    memcpy(sql + off, order, sizeof(order));
-    return sql;
+    size_t p = SONG_REF_IN_MIN;
+    while (p < n)
+        p *= 2;
+    return p;
 }
 
-/* library_song_refs() for one part. */
-static int song_refs_one(DbConn *conn, Arena *arena, const LibraryRefPart *part)
-{
-    SongRefSet set;
-    int r = song_ref_set(arena, part, &set);
-    if (r < 0 || set.bound == 0)
-        return r;
-    char *sql = song_ref_sql(arena, part, &set);
-    if (!sql)
-        return -ENOMEM;
+/* A growing SQL text of fixed fragments and "?" marks, in arena memory. */
+typedef struct SongRefSql {
+    char *text;
+    size_t len, cap;
+} SongRefSql;
 
+static int song_ref_sql_add(Arena *arena, SongRefSql *q, const char *s, size_t n)
+{
+    if (q->len + n + 1 > q->cap) {
+        size_t cap = q->cap ? q->cap : 256;
+        while (q->len + n + 1 > cap)
+            cap *= 2;
+        char *grown = arena_alloc(arena, cap);
+        if (!grown)
+            return -ENOMEM;
+        if (q->len)
+            memcpy(grown, q->text, q->len);
+        q->text = grown;
+        q->cap = cap;
+    }
+    memcpy(q->text + q->len, s, n);
+    q->len += n;
+    q->text[q->len] = '\0';
+    return 0;
+}
+
+/* Appends one branch: `select` (fixed text ending in "IN ("), `marks` "?" and ")". */
+static int song_ref_sql_branch(Arena *arena, SongRefSql *q, const char *select, size_t marks)
+{
+    static const char sep[] = " UNION ALL ";
+    int r = q->len ? song_ref_sql_add(arena, q, sep, sizeof(sep) - 1) : 0;
+    if (r < 0 || (r = song_ref_sql_add(arena, q, select, strlen(select))) < 0)
+        return r;
+    for (size_t i = 0; i < marks; i++) {
+        if ((r = song_ref_sql_add(arena, q, i ? ",?" : "?", i ? 2 : 1)) < 0)
+            return r;
+    }
+    return song_ref_sql_add(arena, q, ")", 1);
+}
+
+/* Binds the distinct keys of sorted[0..m) (`bound` of them), then NULLs up to `marks`. */
+static int song_ref_bind(DbStmt *st, int *idx, const SongRefKey *sorted, size_t m, size_t marks)
+{
+    size_t bound = 0;
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < m; i++) {
+        if (i == 0 || strcmp(sorted[i - 1].key, sorted[i].key) != 0) {
+            r = db_bind_text(st, (*idx)++, sorted[i].key);
+            bound++;
+        }
+    }
+    for (; r == 0 && bound < marks; bound++)
+        r = db_bind_null(st, (*idx)++);
+    return r;
+}
+
+/* A related object (artist or genre) named by the rows of a page. */
+typedef struct SongRefName {
+    const char *id;
+    const char *name; /* NULL until read; NULL after: no such row, the relation row is dropped */
+    const char *sort;
+} SongRefName;
+
+/* One relation row: the part and object it belongs to, its position and its target. */
+typedef struct SongRefRow {
+    size_t part, index;
+    int64_t position;
+    const char *target;
+    const SongRefName *name;
+} SongRefRow;
+
+static int song_ref_name_cmp(const void *a, const void *b)
+{
+    return strcmp(((const SongRefName *)a)->id, ((const SongRefName *)b)->id);
+}
+
+/* The order of library_song_refs(): part, object, position, sort text, id. */
+static int song_ref_row_cmp(const void *a, const void *b)
+{
+    const SongRefRow *x = a, *y = b;
+    if (x->part != y->part)
+        return x->part < y->part ? -1 : 1;
+    if (x->index != y->index)
+        return x->index < y->index ? -1 : 1;
+    if (x->position != y->position)
+        return x->position < y->position ? -1 : 1;
+    int c = strcmp(x->name->sort, y->name->sort);
+    return c ? c : strcmp(x->target, y->target);
+}
+
+/* The rows and names of one library_song_refs() call. */
+typedef struct SongRefLoad {
+    SongRefSet sets[LIBRARY_REF_PARTS_MAX];
+    SongRefRow *rows;
+    size_t n_rows, cap;
+    SongRefName *names[LIBRARY_REF_KINDS]; /* distinct targets per kind, sorted by id */
+    size_t n_names[LIBRARY_REF_KINDS];
+} SongRefLoad;
+
+static int song_ref_row_add(Arena *arena, SongRefLoad *ld, const SongRefRow *row)
+{
+    if (ld->n_rows == ld->cap) {
+        size_t cap = ld->cap ? ld->cap * 2 : 64;
+        SongRefRow *grown = arena_alloc(arena, cap * sizeof(*grown));
+        if (!grown)
+            return -ENOMEM;
+        if (ld->n_rows)
+            memcpy(grown, ld->rows, ld->n_rows * sizeof(*grown));
+        ld->rows = grown;
+        ld->cap = cap;
+    }
+    ld->rows[ld->n_rows++] = *row;
+    return 0;
+}
+
+/* Step 1: the relation rows of every part, one statement ("p, key, target, position"). */
+static int song_refs_rows(DbConn *conn, Arena *arena, const LibraryRefPart *parts, size_t n_parts,
+                          SongRefLoad *ld)
+{
+    SongRefSql q = {0};
+    int r = 0;
+    for (size_t p = 0; p < n_parts; p++) {
+        if ((r = song_ref_set(arena, &parts[p], &ld->sets[p])) < 0)
+            return r;
+        if (ld->sets[p].bound == 0)
+            continue;
+        const char *head = arena_printf(arena, "SELECT %zu, %s", p, parts[p].sql);
+        if (!head)
+            return -ENOMEM;
+        if ((r = song_ref_sql_branch(arena, &q, head, song_ref_marks(ld->sets[p].bound))) < 0)
+            return r;
+    }
+    if (q.len == 0)
+        return 0;
     DbStmt *st;
-    if ((r = db_prepare(conn, sql, &st)) < 0)
+    if ((r = db_prepare(conn, q.text, &st)) < 0)
         return r;
     int idx = 1;
-    for (size_t i = 0; i < set.m; i++) {
-        if ((i == 0 || strcmp(set.sorted[i - 1].key, set.sorted[i].key) != 0) &&
-            (r = db_bind_text(st, idx++, set.sorted[i].key)) < 0)
-            goto out_finalize;
+    for (size_t p = 0; r == 0 && p < n_parts; p++) {
+        const SongRefSet *set = &ld->sets[p];
+        if (set->bound)
+            r = song_ref_bind(st, &idx, set->sorted, set->m, song_ref_marks(set->bound));
     }
-    /* Each row goes to the first object of its key, in row order. */
-    while ((r = db_step(st)) == DB_ROW) {
-        const char *key = db_column_text(st, 0);
-        const char *id = db_column_text(st, 1);
-        const char *name = db_column_text(st, 2);
-        const SongRefKey *hit = key && id ? song_ref_find(set.sorted, set.m, key) : NULL;
-        if (hit && (r = song_ref_append(arena, &part->refs[hit->index], id, name ? name : "")) < 0)
-            goto out_finalize;
-    }
-    if (r > 0)
+    while (r == 0 && (r = db_step(st)) == DB_ROW) {
         r = 0;
-    /* The other objects of a key share its (read-only) refs. */
-    for (size_t i = 1; r == 0 && i < set.m; i++) {
-        if (strcmp(set.sorted[i - 1].key, set.sorted[i].key) == 0)
-            part->refs[set.sorted[i].index] = part->refs[set.sorted[i - 1].index];
+        int64_t p = db_column_int64(st, 0);
+        const char *key = db_column_text(st, 1), *target = db_column_text(st, 2);
+        if (p < 0 || (size_t)p >= n_parts || !key || !target)
+            continue;
+        const SongRefKey *hit = song_ref_find(ld->sets[p].sorted, ld->sets[p].m, key);
+        if (!hit)
+            continue;
+        SongRefRow row = {(size_t)p, hit->index, db_column_int64(st, 3),
+                          arena_strdup(arena, target), NULL};
+        if (!row.target)
+            r = -ENOMEM;
+        else
+            r = song_ref_row_add(arena, ld, &row);
     }
-out_finalize:
     db_finalize(st);
-    return r;
+    return r < 0 ? r : 0;
+}
+
+/* Step 2: the distinct targets of the rows per kind, sorted by id. */
+static int song_refs_targets(Arena *arena, const LibraryRefPart *parts, SongRefLoad *ld)
+{
+    for (size_t k = 0; k < LIBRARY_REF_KINDS; k++) {
+        ld->names[k] = arena_alloc(arena, (ld->n_rows ? ld->n_rows : 1) * sizeof(SongRefName));
+        if (!ld->names[k])
+            return -ENOMEM;
+        ld->n_names[k] = 0;
+    }
+    for (size_t i = 0; i < ld->n_rows; i++) {
+        size_t k = parts[ld->rows[i].part].kind;
+        ld->names[k][ld->n_names[k]++] = (SongRefName){ld->rows[i].target, NULL, ""};
+    }
+    for (size_t k = 0; k < LIBRARY_REF_KINDS; k++) {
+        SongRefName *v = ld->names[k];
+        size_t n = 0;
+        qsort(v, ld->n_names[k], sizeof(*v), song_ref_name_cmp);
+        for (size_t i = 0; i < ld->n_names[k]; i++) {
+            if (n == 0 || strcmp(v[n - 1].id, v[i].id) != 0)
+                v[n++] = v[i];
+        }
+        ld->n_names[k] = n;
+    }
+    return 0;
+}
+
+/* Step 3: the names of the targets, one statement ("kind, id, name, sort_text"). */
+static int song_refs_names(DbConn *conn, Arena *arena, SongRefLoad *ld)
+{
+    static const char *const select[LIBRARY_REF_KINDS] = {
+        [LIBRARY_REF_ARTIST] = "SELECT 0, r.id, r.name, '' FROM artists r WHERE r.id IN (",
+        [LIBRARY_REF_GENRE] = "SELECT 1, g.id, g.name, g.sort_name FROM genres g WHERE g.id IN (",
+    };
+    SongRefSql q = {0};
+    int r = 0;
+    for (size_t k = 0; k < LIBRARY_REF_KINDS; k++) {
+        if (ld->n_names[k] &&
+            (r = song_ref_sql_branch(arena, &q, select[k], song_ref_marks(ld->n_names[k]))) < 0)
+            return r;
+    }
+    if (q.len == 0)
+        return 0;
+    DbStmt *st;
+    if ((r = db_prepare(conn, q.text, &st)) < 0)
+        return r;
+    int idx = 1;
+    for (size_t k = 0; r == 0 && k < LIBRARY_REF_KINDS; k++) {
+        size_t marks = ld->n_names[k] ? song_ref_marks(ld->n_names[k]) : 0;
+        for (size_t i = 0; r == 0 && i < marks; i++)
+            r = i < ld->n_names[k] ? db_bind_text(st, idx++, ld->names[k][i].id)
+                                   : db_bind_null(st, idx++);
+    }
+    while (r == 0 && (r = db_step(st)) == DB_ROW) {
+        r = 0;
+        int64_t k = db_column_int64(st, 0);
+        SongRefName key = {db_column_text(st, 1), NULL, NULL};
+        if (k < 0 || k >= LIBRARY_REF_KINDS || !key.id)
+            continue;
+        SongRefName *hit =
+            bsearch(&key, ld->names[k], ld->n_names[k], sizeof(key), song_ref_name_cmp);
+        if (!hit)
+            continue;
+        const char *name = db_column_text(st, 2), *sort = db_column_text(st, 3);
+        hit->name = arena_strdup(arena, name ? name : "");
+        hit->sort = arena_strdup(arena, sort ? sort : "");
+        if (!hit->name || !hit->sort)
+            r = -ENOMEM;
+    }
+    db_finalize(st);
+    return r < 0 ? r : 0;
 }
 
 int library_song_refs(DbConn *conn, Arena *arena, const LibraryRefPart *parts, size_t n_parts)
 {
-    for (size_t p = 0; p < n_parts; p++) {
-        int r = song_refs_one(conn, arena, &parts[p]);
-        if (r < 0)
+    if (n_parts > LIBRARY_REF_PARTS_MAX)
+        return -EINVAL;
+    SongRefLoad ld = {0};
+    int r = song_refs_rows(conn, arena, parts, n_parts, &ld);
+    if (r < 0 || ld.n_rows == 0)
+        return r;
+    if ((r = song_refs_targets(arena, parts, &ld)) < 0 ||
+        (r = song_refs_names(conn, arena, &ld)) < 0)
+        return r;
+    /* A relation row whose target has no row is dropped, as an inner join drops it. */
+    size_t n = 0;
+    for (size_t i = 0; i < ld.n_rows; i++) {
+        SongRefName key = {ld.rows[i].target, NULL, NULL};
+        size_t k = parts[ld.rows[i].part].kind;
+        const SongRefName *hit =
+            bsearch(&key, ld.names[k], ld.n_names[k], sizeof(key), song_ref_name_cmp);
+        if (hit && hit->name) {
+            ld.rows[n] = ld.rows[i];
+            ld.rows[n++].name = hit;
+        }
+    }
+    qsort(ld.rows, n, sizeof(*ld.rows), song_ref_row_cmp);
+    for (size_t i = 0; i < n; i++) {
+        const SongRefRow *row = &ld.rows[i];
+        if ((r = song_ref_append(arena, &parts[row->part].refs[row->index], row->name->id,
+                                 row->name->name)) < 0)
             return r;
+    }
+    /* The other objects of a key share its (read-only) refs. */
+    for (size_t p = 0; p < n_parts; p++) {
+        const SongRefSet *set = &ld.sets[p];
+        for (size_t i = 1; i < set->m; i++) {
+            if (strcmp(set->sorted[i - 1].key, set->sorted[i].key) == 0)
+                parts[p].refs[set->sorted[i].index] = parts[p].refs[set->sorted[i - 1].index];
+        }
     }
     return 0;
 }
@@ -299,14 +510,11 @@ int library_song_attach(DbConn *conn, Arena *arena, Song *songs, size_t n)
     }
     /* Artists in tag order, genres by name. */
     const LibraryRefPart parts[] = {
-        {"sa.song_id, a.id, a.name, sa.position, '' FROM song_artists sa"
-         " JOIN artists a ON a.id = sa.artist_id WHERE sa.song_id IN (",
-         ids, n, artists},
-        {"aa.album_id, a.id, a.name, aa.position, '' FROM album_artists aa"
-         " JOIN artists a ON a.id = aa.artist_id WHERE aa.album_id IN (",
-         album_ids, n, album_artists},
-        {"sg.song_id, g.id, g.name, 0, g.sort_name FROM song_genres sg"
-         " JOIN genres g ON g.id = sg.genre_id WHERE sg.song_id IN (",
+        {"sa.song_id, sa.artist_id, sa.position FROM song_artists sa WHERE sa.song_id IN (",
+         LIBRARY_REF_ARTIST, ids, n, artists},
+        {"aa.album_id, aa.artist_id, aa.position FROM album_artists aa WHERE aa.album_id IN (",
+         LIBRARY_REF_ARTIST, album_ids, n, album_artists},
+        {"sg.song_id, sg.genre_id, 0 FROM song_genres sg WHERE sg.song_id IN (", LIBRARY_REF_GENRE,
          ids, n, genres},
     };
     int r = library_song_refs(conn, arena, parts, sizeof(parts) / sizeof(parts[0]));

@@ -158,24 +158,34 @@ int library_song_lyrics(DbConn *conn, Arena *arena, const char *id, const char *
 int library_song_lyrics_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
                                const char *id, const char **ret_text, bool *ret_synced);
 
-/* Loads the related rows of `n` songs (artists, album artists, genres) with one query each.
- * Returns 0, -ENOMEM or ERR_DB. */
+/* Loads the related rows of `n` songs (artists, album artists, genres) with
+ * library_song_refs(). Returns 0, -ENOMEM or ERR_DB. */
 int library_song_attach(DbConn *conn, Arena *arena, Song *songs, size_t n);
 
+/* The objects a related row names: its id and name come from this table. */
+typedef enum { LIBRARY_REF_ARTIST, LIBRARY_REF_GENRE, LIBRARY_REF_KINDS } LibraryRefKind;
+
+/* Parts one library_song_refs() call loads at most. */
+#define LIBRARY_REF_PARTS_MAX 8
+
 /* One kind of related row for library_song_refs(): `sql` is fixed text of the caller (never
- * request text) selecting "key, id, name, position, sort_text FROM ... WHERE key IN (", and
- * refs[i] receives the rows whose key is keys[i] (n entries; "" keys are skipped). */
+ * request text) selecting "key, target id, position FROM <relation> WHERE key IN (" over the
+ * relation table alone, `kind` names the table of the targets, and refs[i] receives the rows
+ * whose key is keys[i] (n entries; "" keys are skipped). */
 typedef struct LibraryRefPart {
     const char *sql;
+    LibraryRefKind kind;
     const char *const *keys;
     size_t n;
     LibraryRefs *refs; /* n entries, zeroed by the caller */
 } LibraryRefPart;
 
-/* Loads the related rows of each of the `n_parts` parts with one query per part (each
- * distinct key bound once), ordered by key, position, sort_text, id, and appends each row to
- * refs[i] for every i whose key equals the row's; objects with the same key share one
- * (read-only) array. Returns 0, -ENOMEM or ERR_DB. */
+/* Loads the related rows of the `n_parts` (at most LIBRARY_REF_PARTS_MAX) parts with two
+ * statements: the relation rows of every part (each distinct key bound once), then the names
+ * of every distinct target (an artist named by a song and its album is read once). Appends
+ * each row, ordered by position, sort text (a genre's sort_name), id, to refs[i] for every i
+ * whose key equals the row's, dropping rows whose target is gone; objects with the same key
+ * share one (read-only) array. Returns 0, -EINVAL, -ENOMEM or ERR_DB. */
 int library_song_refs(DbConn *conn, Arena *arena, const LibraryRefPart *parts, size_t n_parts);
 
 #endif

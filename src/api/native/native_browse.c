@@ -75,18 +75,25 @@ json_t *native_browse_album_json(HttpRequest *req, const Album *a)
     return api_json_take(&w);
 }
 
+/* One folder as an element of an ApiJson list. */
+static void native_browse_write_folder(ApiJson *w, const Folder *f)
+{
+    api_json_object(w, NULL);
+    api_json_str(w, "id", f->id);
+    api_json_str(w, "name", f->name);
+    api_json_str(w, "path", f->path);
+    api_json_opt_str(w, "parentId", f->parent_id);
+    api_json_int(w, "libraryId", f->library_id);
+    api_json_opt_str(w, "coverId", f->cover_id);
+    api_json_end(w);
+}
+
 static json_t *native_browse_folder_json(HttpRequest *req, const Folder *f)
 {
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    json_object_set_new(o, "id", api_json_string(req, f->id));
-    json_object_set_new(o, "name", api_json_string(req, f->name));
-    json_object_set_new(o, "path", api_json_string(req, f->path));
-    json_object_set_new(o, "parentId", api_json_opt_string(req, f->parent_id));
-    json_object_set_new(o, "libraryId", json_integer(f->library_id));
-    json_object_set_new(o, "coverId", api_json_opt_string(req, f->cover_id));
-    return o;
+    ApiJson w;
+    api_json_tree(&w, req->arena);
+    native_browse_write_folder(&w, f);
+    return api_json_take(&w);
 }
 
 int native_browse_artists(HttpRequest *req, HttpResponse *res)
@@ -137,10 +144,10 @@ int native_browse_artist(HttpRequest *req, HttpResponse *res)
     return api_json_send(&w, req, res, 200);
 }
 
-/* ?list= values: the orders we have, and those that need per-user data we do not have yet. */
+/* ?list= values and the order each names (Subsonic's names are accepted too). */
 static const struct {
     const char *name;
-    int list; /* a LibraryAlbumList, or -1: unsupported */
+    LibraryAlbumList list;
 } native_album_lists[] = {
     {"alpha_name", LIBRARY_ALBUMS_ALPHA_NAME},
     {"alphabeticalByName", LIBRARY_ALBUMS_ALPHA_NAME},
@@ -191,11 +198,7 @@ int native_browse_albums(HttpRequest *req, HttpResponse *res)
             return api_error(req, res, 400, "bad_request",
                              "list must be one of alpha_name, alpha_artist, newest, year, genre,"
                              " random, recent, frequent, starred, highest");
-        if (native_album_lists[i].list < 0)
-            return api_error(req, res, 400, "unsupported_list",
-                             "this list needs per-user play and star data, which this server"
-                             " does not record yet");
-        q.list = (LibraryAlbumList)native_album_lists[i].list;
+        q.list = native_album_lists[i].list;
     }
     if (q.list >= LIBRARY_ALBUMS_RECENT) {
         const Principal *who = api_auth_principal(req);
@@ -297,15 +300,17 @@ int native_browse_genres(HttpRequest *req, HttpResponse *res)
     db_release(conn);
     if (r < 0)
         return api_paged_error(req, res, r);
-    json_t *items = json_array();
-    for (size_t i = 0; items && i < n; i++) {
-        json_array_append_new(items, json_pack("{s:o, s:o, s:I, s:I}", "id",
-                                               api_json_string(req, genres[i].id), "name",
-                                               api_json_string(req, genres[i].name), "songCount",
-                                               (json_int_t)genres[i].song_count, "albumCount",
-                                               (json_int_t)genres[i].album_count));
+    ApiJson w;
+    api_paged_start(&w);
+    for (size_t i = 0; i < n; i++) {
+        api_json_object(&w, NULL);
+        api_json_str(&w, "id", genres[i].id);
+        api_json_str(&w, "name", genres[i].name);
+        api_json_int(&w, "songCount", genres[i].song_count);
+        api_json_int(&w, "albumCount", genres[i].album_count);
+        api_json_end(&w);
     }
-    return api_paged(req, res, items, next);
+    return api_paged_send(&w, req, res, next);
 }
 
 int native_browse_years(HttpRequest *req, HttpResponse *res)
@@ -319,38 +324,29 @@ int native_browse_years(HttpRequest *req, HttpResponse *res)
     db_release(conn);
     if (r < 0)
         return api_error_from(req, res, r);
-    json_t *items = json_array();
-    json_t *decade = NULL, *decade_years = NULL;
-    int64_t current = -1, decade_albums = 0;
-    for (size_t i = 0; items && i <= n; i++) {
-        int64_t d = i < n ? years[i].year - years[i].year % 10 : -2;
-        if (d != current && decade) {
-            json_object_set_new(decade, "albumCount", json_integer(decade_albums));
-            json_object_set_new(decade, "years", decade_years);
-            json_array_append_new(items, decade);
-            decade = NULL;
+    /* Decades in order, each with its years and the sum of their albums (known before the
+     * decade's years are written). */
+    ApiJson w;
+    api_paged_start(&w);
+    for (size_t i = 0; i < n;) {
+        int64_t d = years[i].year - years[i].year % 10, albums = 0;
+        size_t end = i;
+        for (; end < n && years[end].year - years[end].year % 10 == d; end++)
+            albums += years[end].album_count;
+        api_json_object(&w, NULL);
+        api_json_int(&w, "decade", d);
+        api_json_int(&w, "albumCount", albums);
+        api_json_array(&w, "years");
+        for (; i < end; i++) {
+            api_json_object(&w, NULL);
+            api_json_int(&w, "year", years[i].year);
+            api_json_int(&w, "albumCount", years[i].album_count);
+            api_json_end(&w);
         }
-        if (i == n)
-            break;
-        if (d != current) {
-            current = d;
-            decade_albums = 0;
-            decade = json_object();
-            decade_years = json_array();
-            if (!decade || !decade_years) {
-                json_decref(decade);
-                json_decref(decade_years);
-                json_decref(items);
-                return api_json_respond(req, res, 200, NULL);
-            }
-            json_object_set_new(decade, "decade", json_integer(d));
-        }
-        decade_albums += years[i].album_count;
-        json_array_append_new(decade_years,
-                              json_pack("{s:I, s:I}", "year", (json_int_t)years[i].year,
-                                        "albumCount", (json_int_t)years[i].album_count));
+        api_json_end(&w);
+        api_json_end(&w);
     }
-    return api_paged(req, res, items, NULL);
+    return api_paged_send(&w, req, res, NULL);
 }
 
 int native_browse_folders(HttpRequest *req, HttpResponse *res)
@@ -369,10 +365,11 @@ int native_browse_folders(HttpRequest *req, HttpResponse *res)
     db_release(conn);
     if (r < 0)
         return api_error_from(req, res, r);
-    json_t *items = json_array();
-    for (size_t i = 0; items && i < n && i < (size_t)limit; i++)
-        json_array_append_new(items, native_browse_folder_json(req, &roots[i]));
-    return api_paged(req, res, items, NULL);
+    ApiJson w;
+    api_paged_start(&w);
+    for (size_t i = 0; i < n && i < (size_t)limit; i++)
+        native_browse_write_folder(&w, &roots[i]);
+    return api_paged_send(&w, req, res, NULL);
 }
 
 int native_browse_folder(HttpRequest *req, HttpResponse *res)

@@ -294,7 +294,11 @@ static void browse_case(const char *url, const char *dir)
     assert_string_equal(s.artists.items[0].id, "aa03");
     assert_string_equal(s.artists.items[1].id, "aa04");
     assert_int_equal(s.album_artists.n, 2);
+    assert_string_equal(s.album_artists.items[0].id, "aa03"); /* by position */
+    assert_string_equal(s.album_artists.items[1].id, "aa04");
     assert_int_equal(s.genres.n, 2);
+    assert_string_equal(s.genres.items[0].name, "Jazz"); /* by sort_name, not by id */
+    assert_string_equal(s.genres.items[1].name, "Rock");
     assert_int_equal(library_song_get(c, a, "c009", &s), -ENOENT);
     const char *text;
     bool synced;
