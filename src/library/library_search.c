@@ -8,6 +8,7 @@
 #include "core/err.h"
 #include "core/fold.h"
 #include "core/limits.h"
+#include "library/library_scope.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -151,10 +152,28 @@ static const char *const search_kind_names[] = {
     [LIBRARY_SEARCH_SONG] = "song",
 };
 
+/* The scope condition of each kind (" AND " + a library_scope.h clause), on the id of the
+ * search row: search_keys k on SQLite, the search table on PostgreSQL. */
+static const char *const search_scope_clauses[2][3] = {
+    {
+        [LIBRARY_SEARCH_ARTIST] = " AND " LIBRARY_SCOPE_ARTIST("k.item_id"),
+        [LIBRARY_SEARCH_ALBUM] = " AND " LIBRARY_SCOPE_ALBUM("k.item_id"),
+        [LIBRARY_SEARCH_SONG] = " AND " LIBRARY_SCOPE_SONG("k.item_id"),
+    },
+    {
+        [LIBRARY_SEARCH_ARTIST] = " AND " LIBRARY_SCOPE_ARTIST("search.item_id"),
+        [LIBRARY_SEARCH_ALBUM] = " AND " LIBRARY_SCOPE_ALBUM("search.item_id"),
+        [LIBRARY_SEARCH_SONG] = " AND " LIBRARY_SCOPE_SONG("search.item_id"),
+    },
+};
+
 /* One search in progress: the query in its forms and the hits found so far. */
 typedef struct SearchRun {
     DbConn *conn;
     Arena *arena;
+    const LibraryScope *scope;
+    const char *scope_clause; /* from search_scope_clauses, its '@' bound from scope */
+    const char *scope_sql;    /* "" or the clause with its '?': pasted into SQL */
     const char *kind;     /* "artist" | "album" | "song": pasted into SQL from the table above */
     const char *folded_q; /* the query folded by fold_text() */
     SearchHit *hits;
@@ -197,9 +216,10 @@ out_finalize:
     return r;
 }
 
-/* Prepares `sql` and binds the texts `t[0..n_t)` then, when `lim` > 0, the integer `lim`. */
+/* Prepares `sql` and binds the texts `t[0..n_t)`, then the scope's library ids when
+ * `scoped` (run->scope_sql follows the texts), then, when `lim` > 0, the integer `lim`. */
 static int search_prepare(SearchRun *run, const char *sql, const char *const *t, int n_t,
-                          int64_t lim, DbStmt **ret_st)
+                          bool scoped, int64_t lim, DbStmt **ret_st)
 {
     if (!sql)
         return -ENOMEM;
@@ -209,8 +229,11 @@ static int search_prepare(SearchRun *run, const char *sql, const char *const *t,
         return r;
     for (int i = 0; i < n_t && r >= 0; i++)
         r = db_bind_text(st, i + 1, t[i]);
+    int idx = n_t + 1;
+    if (r >= 0 && scoped)
+        r = library_scope_bind(st, run->scope, run->scope_clause, &idx);
     if (r >= 0 && lim > 0)
-        r = db_bind_int64(st, n_t + 1, lim);
+        r = db_bind_int64(st, idx, lim);
     if (r < 0) {
         db_finalize(st);
         return r;
@@ -238,15 +261,15 @@ static int search_by_key(SearchRun *run, DbKind backend, const char *key, const 
             sql = arena_printf(run->arena,
                                "SELECT k.item_id, t.name FROM search_keys k"
                                " JOIN search_%s t ON t.rowid = k.id"
-                               " WHERE k.kind = '%s' AND k.name_key >= ? AND k.name_key < ?"
+                               " WHERE k.kind = '%s' AND k.name_key >= ? AND k.name_key < ?%s"
                                " ORDER BY k.name_key, k.item_id LIMIT ?",
-                               run->kind, run->kind);
+                               run->kind, run->kind, run->scope_sql);
         else
             sql = arena_printf(run->arena,
                                "SELECT item_id, name FROM search WHERE kind = '%s'"
-                               " AND name_key >= ? AND name_key < ?"
+                               " AND name_key >= ? AND name_key < ?%s"
                                " ORDER BY name_key, item_id LIMIT ?",
-                               run->kind);
+                               run->kind, run->scope_sql);
     } else {
         t[0] = t[1] = t[2] = q;
         n_t = 3;
@@ -254,14 +277,14 @@ static int search_by_key(SearchRun *run, DbKind backend, const char *key, const 
                            "SELECT item_id, name FROM search WHERE kind = '%s'"
                            " AND name_key >= swaz_search_key(CAST(? AS TEXT))"
                            " AND name_key < swaz_search_key(CAST(? AS TEXT)) || chr(1114111)"
-                           " AND swaz_search_key(CAST(? AS TEXT)) <> ''"
+                           " AND swaz_search_key(CAST(? AS TEXT)) <> ''%s"
                            " ORDER BY name_key, item_id LIMIT ?",
-                           run->kind);
+                           run->kind, run->scope_sql);
     }
     if (!t[1])
         return -ENOMEM;
     DbStmt *st;
-    int r = search_prepare(run, sql, t, n_t, limit, &st);
+    int r = search_prepare(run, sql, t, n_t, true, limit, &st);
     if (r < 0)
         return r;
     /* Keys have no leading "the ", so "the b" looked up "b": keep the names that start with
@@ -279,10 +302,10 @@ static int search_sqlite_words(SearchRun *run, const char *const *tokens, size_t
     const char *sql = arena_printf(run->arena,
                                    "SELECT k.item_id, t.name, bm25(search_%s, 10.0, 1.0)"
                                    " FROM search_%s t JOIN search_keys k ON k.id = t.rowid"
-                                   " WHERE search_%s MATCH ? LIMIT ?",
-                                   run->kind, run->kind, run->kind);
+                                   " WHERE search_%s MATCH ?%s LIMIT ?",
+                                   run->kind, run->kind, run->kind, run->scope_sql);
     DbStmt *st;
-    int r = search_prepare(run, sql, &match, 1, SEARCH_CANDIDATES, &st);
+    int r = search_prepare(run, sql, &match, 1, true, SEARCH_CANDIDATES, &st);
     if (r < 0)
         return r;
     return search_collect(run, st, SEARCH_CANDIDATES, -1.0, false); /* bm25: lower is better */
@@ -292,7 +315,8 @@ static int search_sqlite_words(SearchRun *run, const char *const *tokens, size_t
 static int search_pg_fold(SearchRun *run, const char *q, const char **ret_folded)
 {
     DbStmt *st;
-    int r = search_prepare(run, "SELECT swaz_unaccent(lower(CAST(? AS TEXT)))", &q, 1, 0, &st);
+    int r =
+        search_prepare(run, "SELECT swaz_unaccent(lower(CAST(? AS TEXT)))", &q, 1, false, 0, &st);
     if (r < 0)
         return r;
     if ((r = db_step(st)) < 0)
@@ -323,11 +347,11 @@ static int search_pg_words(SearchRun *run, const char *pg_q, const char *tsq)
         "SELECT s.item_id, s.name, ts_rank(s.tsv, to_tsquery('simple', CAST(? AS TEXT)))"
         " + similarity(swaz_unaccent(lower(s.name)), CAST(? AS TEXT))"
         " FROM (SELECT item_id, name, tsv FROM search WHERE kind = '%s'"
-        " AND tsv @@ to_tsquery('simple', CAST(? AS TEXT)) LIMIT ?) s",
-        run->kind);
+        " AND tsv @@ to_tsquery('simple', CAST(? AS TEXT))%s LIMIT ?) s",
+        run->kind, run->scope_sql);
     const char *t[] = {tsq, pg_q, tsq};
     DbStmt *st;
-    int r = search_prepare(run, sql, t, 3, SEARCH_CANDIDATES, &st);
+    int r = search_prepare(run, sql, t, 3, true, SEARCH_CANDIDATES, &st);
     if (r < 0)
         return r;
     return search_collect(run, st, SEARCH_CANDIDATES, 1.0, false);
@@ -344,11 +368,11 @@ static int search_pg_trigrams(SearchRun *run, const char *pg_q)
         run->arena,
         "SELECT s.item_id, s.name, word_similarity(CAST(? AS TEXT), swaz_unaccent(lower(s.name)))"
         " FROM (SELECT item_id, name FROM search WHERE kind = '%s'"
-        " AND CAST(? AS TEXT) <%% swaz_unaccent(lower(name)) LIMIT ?) s",
-        run->kind);
+        " AND CAST(? AS TEXT) <%% swaz_unaccent(lower(name))%s LIMIT ?) s",
+        run->kind, run->scope_sql);
     const char *t[] = {pg_q, pg_q};
     DbStmt *st;
-    int r = search_prepare(run, sql, t, 2, SEARCH_CANDIDATES, &st);
+    int r = search_prepare(run, sql, t, 2, true, SEARCH_CANDIDATES, &st);
     if (r < 0)
         return r;
     return search_collect(run, st, SEARCH_CANDIDATES, 1.0, false);
@@ -381,6 +405,13 @@ static int search_pg_more(SearchRun *run, const char *q, size_t limit)
 int library_search(DbConn *conn, DbKind backend, Arena *arena, const char *q,
                    LibrarySearchKind kind, int limit, const char ***ret_ids, size_t *ret_n)
 {
+    return library_search_scoped(conn, backend, arena, NULL, q, kind, limit, ret_ids, ret_n);
+}
+
+int library_search_scoped(DbConn *conn, DbKind backend, Arena *arena, const LibraryScope *scope,
+                          const char *q, LibrarySearchKind kind, int limit, const char ***ret_ids,
+                          size_t *ret_n)
+{
     if (limit < 1 || limit > LIMIT_SEARCH_HITS_MAX || (int)kind < 0 || kind > LIBRARY_SEARCH_SONG)
         return -EINVAL;
     const char **tokens;
@@ -388,16 +419,20 @@ int library_search(DbConn *conn, DbKind backend, Arena *arena, const char *q,
     int r = library_search_tokens(arena, q, &tokens, &n_tokens);
     if (r < 0)
         return r;
+    const char *clause = search_scope_clauses[backend == DB_KIND_SQLITE ? 0 : 1][kind];
     SearchRun run = {
         .conn = conn,
         .arena = arena,
+        .scope = scope,
+        .scope_clause = clause,
+        .scope_sql = library_scope_sql(arena, scope, "", clause, ""),
         .kind = search_kind_names[kind],
         .folded_q = library_search_fold(arena, q),
         .cap = (size_t)limit + 2 * SEARCH_CANDIDATES,
     };
     const char **ids = arena_calloc(arena, (size_t)limit, sizeof(*ids));
     run.hits = arena_calloc(arena, run.cap, sizeof(*run.hits));
-    if (!run.folded_q || !ids || !run.hits)
+    if (!run.folded_q || !run.scope_sql || !ids || !run.hits)
         return -ENOMEM;
     if (n_tokens == 0) {
         *ret_ids = ids;

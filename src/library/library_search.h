@@ -17,6 +17,7 @@
 
 #include "core/arena.h"
 #include "db/db.h"
+#include "library/library_scope.h"
 
 #include <stddef.h>
 
@@ -53,5 +54,12 @@ const char *library_search_fold(Arena *arena, const char *s);
  * library_search_tokens()), -ENOMEM or ERR_DB. */
 int library_search(DbConn *conn, DbKind backend, Arena *arena, const char *q,
                    LibrarySearchKind kind, int limit, const char ***ret_ids, size_t *ret_n);
+
+/* As library_search(), over the items `scope` sees (NULL: every library): the scope is a
+ * condition of every candidate query, so a restricted user gets the best `limit` hits of
+ * their libraries, however many better ones the others hold. */
+int library_search_scoped(DbConn *conn, DbKind backend, Arena *arena, const LibraryScope *scope,
+                          const char *q, LibrarySearchKind kind, int limit, const char ***ret_ids,
+                          size_t *ret_n);
 
 #endif

@@ -33,10 +33,10 @@ static int native_search_group(HttpRequest *req, DbConn *conn, DbKind backend, c
 {
     const char **ids;
     size_t n;
-    int r = library_search(conn, backend, req->arena, q, kind, limit, &ids, &n);
+    const LibraryScope *scope = native_users_scope(req);
+    int r = library_search_scoped(conn, backend, req->arena, scope, q, kind, limit, &ids, &n);
     if (r < 0)
         return r;
-    const LibraryScope *scope = native_users_scope(req);
     api_json_array(w, group);
     if (kind == LIBRARY_SEARCH_ARTIST) {
         Artist *items;
