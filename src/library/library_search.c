@@ -103,8 +103,9 @@ const char *library_search_fold(Arena *arena, const char *s)
 
 typedef struct SearchHit {
     const char *id;
-    const char *key; /* the name folded, without a leading "the " */
-    double score;    /* higher is better; only compared inside class 2 */
+    const char *key;    /* the name folded, without a leading "the " */
+    const char *folded; /* the name folded */
+    double score;       /* higher is better; only compared inside class 2 */
     int rank_class;
 } SearchHit;
 
@@ -201,6 +202,7 @@ static int search_collect(SearchRun *run, DbStmt *st, size_t max, double score_s
             r = -ENOMEM;
             goto out_finalize;
         }
+        h->folded = folded;
         h->key = strncmp(folded, "the ", 4) == 0 ? folded + 4 : folded;
         h->score = score_sign != 0 ? score_sign * db_column_double(st, 2) : 0;
         h->rank_class = search_class(folded, run->folded_q);
@@ -292,23 +294,76 @@ static int search_by_key(SearchRun *run, DbKind backend, const char *key, const 
     return search_collect(run, st, (size_t)limit, 0, strncmp(run->folded_q, "the ", 4) == 0);
 }
 
-/* The word-prefix matches (every token starts a word of the name or of `extra`), the first
- * SEARCH_CANDIDATES the index yields, scored by bm25 over them only. */
+/* How many words of the folded query start a word of the folded `name`: words are
+ * separated by one space in both (fold_text()). */
+static double search_name_words(const char *name, const char *folded_q)
+{
+    int found = 0;
+    for (const char *w = folded_q; *w;) {
+        size_t wl = strcspn(w, " ");
+        bool hit = false;
+        for (const char *p = name; *p && !hit; p++) {
+            if ((p == name || p[-1] == ' ') && strncmp(p, w, wl) == 0)
+                hit = true;
+        }
+        found += hit && wl > 0;
+        w += wl;
+        w += *w == ' ';
+    }
+    return found;
+}
+
+/* The FTS5 MATCH expression of one pass of search_sqlite_words(): the first `n_whole` tokens
+ * as whole words, the rest as prefixes. Arena-owned, or NULL. */
+static const char *search_fts5_pass(Arena *arena, const char *const *tokens, size_t n_tokens,
+                                    size_t n_whole)
+{
+    const char *whole = search_quote_join(arena, tokens, n_whole, '"', false, "", " ");
+    const char *prefix = library_search_fts5(arena, tokens + n_whole, n_tokens - n_whole);
+    if (!whole || !prefix)
+        return NULL;
+    return arena_printf(arena, "%s%s%s", whole, *whole && *prefix ? " " : "", prefix);
+}
+
+/* The word matches (every token starts a word of the name or of `extra`), at most
+ * SEARCH_CANDIDATES per pass, in up to three passes that each find a superset of the one
+ * before: every token a whole word, then the last one a prefix (the word being typed), then
+ * every one a prefix; a pass that fills SEARCH_CANDIDATES ends the search. A prefix term
+ * makes FTS5 merge the doclists of every word it starts, at a million songs 5-15 ms per
+ * common word, while whole words are read lazily and intersected by skipping; finished words
+ * typed in full never pay for the merge, and whole-word matches are the better candidates.
+ * Hits are scored by how many of the query's words start a word of the name (the rest are in
+ * `extra`). Not bm25(): its weights need, for every query, the number of rows holding each
+ * word, which FTS5 counts by reading the word's whole doclist (10-20 ms for a common word),
+ * to rank 200 rows. */
 static int search_sqlite_words(SearchRun *run, const char *const *tokens, size_t n_tokens)
 {
-    const char *match = library_search_fts5(run->arena, tokens, n_tokens);
-    if (!match)
-        return -ENOMEM;
     const char *sql = arena_printf(run->arena,
-                                   "SELECT k.item_id, t.name, bm25(search_%s, 10.0, 1.0)"
+                                   "SELECT k.item_id, t.name"
                                    " FROM search_%s t JOIN search_keys k ON k.id = t.rowid"
                                    " WHERE search_%s MATCH ?%s LIMIT ?",
-                                   run->kind, run->kind, run->kind, run->scope_sql);
-    DbStmt *st;
-    int r = search_prepare(run, sql, &match, 1, true, SEARCH_CANDIDATES, &st);
-    if (r < 0)
-        return r;
-    return search_collect(run, st, SEARCH_CANDIDATES, -1.0, false); /* bm25: lower is better */
+                                   run->kind, run->kind, run->scope_sql);
+    const size_t whole[3] = {n_tokens, n_tokens - 1, 0};
+    size_t first = run->n;
+    for (int pass = 0; pass < 3; pass++) {
+        if (pass == 1 && n_tokens == 1)
+            continue; /* the same as the next pass */
+        const char *match = search_fts5_pass(run->arena, tokens, n_tokens, whole[pass]);
+        if (!match)
+            return -ENOMEM;
+        DbStmt *st;
+        int r = search_prepare(run, sql, &match, 1, true, SEARCH_CANDIDATES, &st);
+        if (r < 0)
+            return r;
+        size_t before = run->n;
+        if ((r = search_collect(run, st, SEARCH_CANDIDATES, 0, false)) < 0)
+            return r;
+        if (run->n - before == SEARCH_CANDIDATES)
+            break;
+    }
+    for (size_t i = first; i < run->n; i++)
+        run->hits[i].score = search_name_words(run->hits[i].folded, run->folded_q);
+    return 0;
 }
 
 /* Asks PostgreSQL for unaccent(lower(q)), which the tokens of the tsquery are cut from. */
@@ -428,7 +483,7 @@ int library_search_scoped(DbConn *conn, DbKind backend, Arena *arena, const Libr
         .scope_sql = library_scope_sql(arena, scope, "", clause, ""),
         .kind = search_kind_names[kind],
         .folded_q = library_search_fold(arena, q),
-        .cap = (size_t)limit + 2 * SEARCH_CANDIDATES,
+        .cap = (size_t)limit + 3 * SEARCH_CANDIDATES,
     };
     const char **ids = arena_calloc(arena, (size_t)limit, sizeof(*ids));
     run.hits = arena_calloc(arena, run.cap, sizeof(*run.hits));
