@@ -183,10 +183,12 @@ typedef struct SearchRun {
 
 /* Runs `st` (bound, columns: id, name[, score]) and appends its rows, at most `max`, to the
  * hits; `score_sign` turns the third column into "higher is better" (0: no score). With
- * `named_only`, rows whose name neither is nor starts with the query are left out. Always
- * finalizes `st`. Returns 0, -ENOMEM or ERR_DB. */
+ * `named_only`, rows whose name neither is nor starts with the query are left out. With
+ * `keyed` (the query's key), the second column is the name's key, a B-tree hit starting with
+ * `keyed`: exact when equal, else a name prefix. Always finalizes `st`. Returns 0, -ENOMEM or
+ * ERR_DB. */
 static int search_collect(SearchRun *run, DbStmt *st, size_t max, double score_sign,
-                          bool named_only)
+                          bool named_only, const char *keyed)
 {
     int r = 0;
     size_t got = 0;
@@ -197,15 +199,19 @@ static int search_collect(SearchRun *run, DbStmt *st, size_t max, double score_s
             continue;
         SearchHit *h = &run->hits[run->n];
         h->id = arena_strdup(run->arena, id);
-        const char *folded = library_search_fold(run->arena, name ? name : "");
+        const char *folded = keyed ? arena_strdup(run->arena, name ? name : "")
+                                   : library_search_fold(run->arena, name ? name : "");
         if (!h->id || !folded) {
             r = -ENOMEM;
             goto out_finalize;
         }
         h->folded = folded;
-        h->key = strncmp(folded, "the ", 4) == 0 ? folded + 4 : folded;
+        h->key = !keyed && strncmp(folded, "the ", 4) == 0 ? folded + 4 : folded;
         h->score = score_sign != 0 ? score_sign * db_column_double(st, 2) : 0;
-        h->rank_class = search_class(folded, run->folded_q);
+        if (keyed)
+            h->rank_class = strcmp(folded, keyed) == 0 ? 0 : 1;
+        else
+            h->rank_class = search_class(folded, run->folded_q);
         if (named_only && h->rank_class == 2)
             continue;
         run->n++;
@@ -255,11 +261,23 @@ static int search_by_key(SearchRun *run, DbKind backend, const char *key, const 
     const char *sql;
     const char *t[3] = {key, key, NULL};
     int n_t = 2;
+    /* Keys have no leading "the ", so "the b" looks up "b": only the names that start with
+     * "the b" (or are it) are kept, not every name starting with "b". */
+    bool named_only = strncmp(run->folded_q, "the ", 4) == 0;
+    /* Otherwise SQLite ranks on the keys alone (fold_search_key() both of the row and of the
+     * query) and never reads the name from the FTS5 table, a lookup per row. */
+    const char *keyed = backend == DB_KIND_SQLITE && !named_only ? key : NULL;
     if (key) {
         /* Above every key that starts with `key`: U+10FFFF is the largest character, and
          * both databases compare these keys as bytes. */
         t[1] = arena_printf(run->arena, "%s\xF4\x8F\xBF\xBF", key);
-        if (backend == DB_KIND_SQLITE)
+        if (keyed)
+            sql = arena_printf(run->arena,
+                               "SELECT k.item_id, k.name_key FROM search_keys k"
+                               " WHERE k.kind = '%s' AND k.name_key >= ? AND k.name_key < ?%s"
+                               " ORDER BY k.name_key, k.item_id LIMIT ?",
+                               run->kind, run->scope_sql);
+        else if (backend == DB_KIND_SQLITE)
             sql = arena_printf(run->arena,
                                "SELECT k.item_id, t.name FROM search_keys k"
                                " JOIN search_%s t ON t.rowid = k.id"
@@ -289,9 +307,7 @@ static int search_by_key(SearchRun *run, DbKind backend, const char *key, const 
     int r = search_prepare(run, sql, t, n_t, true, limit, &st);
     if (r < 0)
         return r;
-    /* Keys have no leading "the ", so "the b" looked up "b": keep the names that start with
-     * "the b" (or are it), not every name starting with "b". */
-    return search_collect(run, st, (size_t)limit, 0, strncmp(run->folded_q, "the ", 4) == 0);
+    return search_collect(run, st, (size_t)limit, 0, named_only, keyed);
 }
 
 /* How many words of the folded query start a word of the folded `name`: words are
@@ -356,7 +372,7 @@ static int search_sqlite_words(SearchRun *run, const char *const *tokens, size_t
         if (r < 0)
             return r;
         size_t before = run->n;
-        if ((r = search_collect(run, st, SEARCH_CANDIDATES, 0, false)) < 0)
+        if ((r = search_collect(run, st, SEARCH_CANDIDATES, 0, false, NULL)) < 0)
             return r;
         if (run->n - before == SEARCH_CANDIDATES)
             break;
@@ -409,7 +425,7 @@ static int search_pg_words(SearchRun *run, const char *pg_q, const char *tsq)
     int r = search_prepare(run, sql, t, 3, true, SEARCH_CANDIDATES, &st);
     if (r < 0)
         return r;
-    return search_collect(run, st, SEARCH_CANDIDATES, 1.0, false);
+    return search_collect(run, st, SEARCH_CANDIDATES, 1.0, false, NULL);
 }
 
 /* Names close to the query (typos): the query similar to a part of the name (pg_trgm's
@@ -430,7 +446,7 @@ static int search_pg_trigrams(SearchRun *run, const char *pg_q)
     int r = search_prepare(run, sql, t, 2, true, SEARCH_CANDIDATES, &st);
     if (r < 0)
         return r;
-    return search_collect(run, st, SEARCH_CANDIDATES, 1.0, false);
+    return search_collect(run, st, SEARCH_CANDIDATES, 1.0, false, NULL);
 }
 
 /* What PostgreSQL adds when the name-prefix pass found fewer than `limit`: word matches,
