@@ -344,7 +344,8 @@ static const char *search_fts5_pass(Arena *arena, const char *const *tokens, siz
 /* The word matches (every token starts a word of the name or of `extra`), at most
  * SEARCH_CANDIDATES per pass, in up to three passes that each find a superset of the one
  * before: every token a whole word, then the last one a prefix (the word being typed), then
- * every one a prefix; a pass that fills SEARCH_CANDIDATES ends the search. A prefix term
+ * every one a prefix; a pass that fills SEARCH_CANDIDATES ends the search, and the second
+ * runs only when the first found nothing (the last word is being typed). A prefix term
  * makes FTS5 merge the doclists of every word it starts, at a million songs 5-15 ms per
  * common word, while whole words are read lazily and intersected by skipping; finished words
  * typed in full never pay for the merge, and whole-word matches are the better candidates.
@@ -362,8 +363,8 @@ static int search_sqlite_words(SearchRun *run, const char *const *tokens, size_t
     const size_t whole[3] = {n_tokens, n_tokens - 1, 0};
     size_t first = run->n;
     for (int pass = 0; pass < 3; pass++) {
-        if (pass == 1 && n_tokens == 1)
-            continue; /* the same as the next pass */
+        if (pass == 1 && (n_tokens == 1 || run->n > first))
+            continue; /* the same as the next pass, or the last word is complete */
         const char *match = search_fts5_pass(run->arena, tokens, n_tokens, whole[pass]);
         if (!match)
             return -ENOMEM;
