@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,8 +76,18 @@ static int db_sqlite_fail(DbConn *conn, int rc)
     return db_sqlite_map(rc);
 }
 
+/* SQLite's allocation statistics, on by default, take one process-wide mutex around every
+ * malloc and free (this build has no lookaside memory, so a query allocates often): the
+ * server's threads queued on it. Nothing reads the statistics. */
+static void db_sqlite_global_config(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); /* SQLITE_MISUSE once initialised: harmless */
+}
+
 static int db_sqlite_configure(Db *db, const char *url)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, db_sqlite_global_config);
     const char *path = url;
     if (str_has_prefix(url, "sqlite://")) {
         path = url + strlen("sqlite://"); /* sqlite:///abs/path.db; no host part */

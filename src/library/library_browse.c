@@ -50,14 +50,8 @@ static int browse_limit_ok(int limit)
 }
 
 /* Scope clauses (library_scope.h): an object is visible when one of its songs is. */
-#define BROWSE_ARTIST_SCOPE                                                                        \
-    "(EXISTS (SELECT 1 FROM song_artists sa JOIN songs s ON s.id = sa.song_id"                     \
-    " WHERE sa.artist_id = r.id AND s.missing = 0 AND s.library_id IN (@))"                        \
-    " OR EXISTS (SELECT 1 FROM album_artists sx JOIN songs s ON s.album_id = sx.album_id"          \
-    " WHERE sx.artist_id = r.id AND s.missing = 0 AND s.library_id IN (@)))"
-#define BROWSE_ALBUM_SCOPE                                                                         \
-    "EXISTS (SELECT 1 FROM songs s WHERE s.album_id = a.id AND s.missing = 0"                      \
-    " AND s.library_id IN (@))"
+#define BROWSE_ARTIST_SCOPE LIBRARY_SCOPE_ARTIST("r.id")
+#define BROWSE_ALBUM_SCOPE  LIBRARY_SCOPE_ALBUM("a.id")
 #define BROWSE_GENRE_SCOPE                                                                         \
     "EXISTS (SELECT 1 FROM song_genres sg JOIN songs s ON s.id = sg.song_id"                       \
     " WHERE sg.genre_id = g.id AND s.missing = 0 AND s.library_id IN (@))"

@@ -23,6 +23,19 @@ typedef struct LibraryScope {
     size_t n;
 } LibraryScope;
 
+/* Scope clauses for library_scope_sql(), `ID` the SQL of the object's id: an object is
+ * visible when one of its songs (present, for artists and albums) is in a visible library. */
+#define LIBRARY_SCOPE_ARTIST(ID)                                                                   \
+    "(EXISTS (SELECT 1 FROM song_artists sa JOIN songs s ON s.id = sa.song_id"                     \
+    " WHERE sa.artist_id = " ID " AND s.missing = 0 AND s.library_id IN (@))"                      \
+    " OR EXISTS (SELECT 1 FROM album_artists sx JOIN songs s ON s.album_id = sx.album_id"          \
+    " WHERE sx.artist_id = " ID " AND s.missing = 0 AND s.library_id IN (@)))"
+#define LIBRARY_SCOPE_ALBUM(ID)                                                                    \
+    "EXISTS (SELECT 1 FROM songs s WHERE s.album_id = " ID " AND s.missing = 0"                    \
+    " AND s.library_id IN (@))"
+#define LIBRARY_SCOPE_SONG(ID)                                                                     \
+    "EXISTS (SELECT 1 FROM songs s WHERE s.id = " ID " AND s.library_id IN (@))"
+
 /* True when `scope` (NULL: every library) restricts nothing. */
 bool library_scope_all(const LibraryScope *scope);
 

@@ -8,6 +8,7 @@
 #include "core/err.h"
 #include "core/fold.h"
 #include "core/limits.h"
+#include "library/library_scope.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -102,8 +103,9 @@ const char *library_search_fold(Arena *arena, const char *s)
 
 typedef struct SearchHit {
     const char *id;
-    const char *key; /* the name folded, without a leading "the " */
-    double score;    /* higher is better; only compared inside class 2 */
+    const char *key;    /* the name folded, without a leading "the " */
+    const char *folded; /* the name folded */
+    double score;       /* higher is better; only compared inside class 2 */
     int rank_class;
 } SearchHit;
 
@@ -151,10 +153,28 @@ static const char *const search_kind_names[] = {
     [LIBRARY_SEARCH_SONG] = "song",
 };
 
+/* The scope condition of each kind (" AND " + a library_scope.h clause), on the id of the
+ * search row: search_keys k on SQLite, the search table on PostgreSQL. */
+static const char *const search_scope_clauses[2][3] = {
+    {
+        [LIBRARY_SEARCH_ARTIST] = " AND " LIBRARY_SCOPE_ARTIST("k.item_id"),
+        [LIBRARY_SEARCH_ALBUM] = " AND " LIBRARY_SCOPE_ALBUM("k.item_id"),
+        [LIBRARY_SEARCH_SONG] = " AND " LIBRARY_SCOPE_SONG("k.item_id"),
+    },
+    {
+        [LIBRARY_SEARCH_ARTIST] = " AND " LIBRARY_SCOPE_ARTIST("search.item_id"),
+        [LIBRARY_SEARCH_ALBUM] = " AND " LIBRARY_SCOPE_ALBUM("search.item_id"),
+        [LIBRARY_SEARCH_SONG] = " AND " LIBRARY_SCOPE_SONG("search.item_id"),
+    },
+};
+
 /* One search in progress: the query in its forms and the hits found so far. */
 typedef struct SearchRun {
     DbConn *conn;
     Arena *arena;
+    const LibraryScope *scope;
+    const char *scope_clause; /* from search_scope_clauses, its '@' bound from scope */
+    const char *scope_sql;    /* "" or the clause with its '?': pasted into SQL */
     const char *kind;     /* "artist" | "album" | "song": pasted into SQL from the table above */
     const char *folded_q; /* the query folded by fold_text() */
     SearchHit *hits;
@@ -163,10 +183,12 @@ typedef struct SearchRun {
 
 /* Runs `st` (bound, columns: id, name[, score]) and appends its rows, at most `max`, to the
  * hits; `score_sign` turns the third column into "higher is better" (0: no score). With
- * `named_only`, rows whose name neither is nor starts with the query are left out. Always
- * finalizes `st`. Returns 0, -ENOMEM or ERR_DB. */
+ * `named_only`, rows whose name neither is nor starts with the query are left out. With
+ * `keyed` (the query's key), the second column is the name's key, a B-tree hit starting with
+ * `keyed`: exact when equal, else a name prefix. Always finalizes `st`. Returns 0, -ENOMEM or
+ * ERR_DB. */
 static int search_collect(SearchRun *run, DbStmt *st, size_t max, double score_sign,
-                          bool named_only)
+                          bool named_only, const char *keyed)
 {
     int r = 0;
     size_t got = 0;
@@ -177,14 +199,19 @@ static int search_collect(SearchRun *run, DbStmt *st, size_t max, double score_s
             continue;
         SearchHit *h = &run->hits[run->n];
         h->id = arena_strdup(run->arena, id);
-        const char *folded = library_search_fold(run->arena, name ? name : "");
+        const char *folded = keyed ? arena_strdup(run->arena, name ? name : "")
+                                   : library_search_fold(run->arena, name ? name : "");
         if (!h->id || !folded) {
             r = -ENOMEM;
             goto out_finalize;
         }
-        h->key = strncmp(folded, "the ", 4) == 0 ? folded + 4 : folded;
+        h->folded = folded;
+        h->key = !keyed && strncmp(folded, "the ", 4) == 0 ? folded + 4 : folded;
         h->score = score_sign != 0 ? score_sign * db_column_double(st, 2) : 0;
-        h->rank_class = search_class(folded, run->folded_q);
+        if (keyed)
+            h->rank_class = strcmp(folded, keyed) == 0 ? 0 : 1;
+        else
+            h->rank_class = search_class(folded, run->folded_q);
         if (named_only && h->rank_class == 2)
             continue;
         run->n++;
@@ -197,9 +224,10 @@ out_finalize:
     return r;
 }
 
-/* Prepares `sql` and binds the texts `t[0..n_t)` then, when `lim` > 0, the integer `lim`. */
+/* Prepares `sql` and binds the texts `t[0..n_t)`, then the scope's library ids when
+ * `scoped` (run->scope_sql follows the texts), then, when `lim` > 0, the integer `lim`. */
 static int search_prepare(SearchRun *run, const char *sql, const char *const *t, int n_t,
-                          int64_t lim, DbStmt **ret_st)
+                          bool scoped, int64_t lim, DbStmt **ret_st)
 {
     if (!sql)
         return -ENOMEM;
@@ -209,8 +237,11 @@ static int search_prepare(SearchRun *run, const char *sql, const char *const *t,
         return r;
     for (int i = 0; i < n_t && r >= 0; i++)
         r = db_bind_text(st, i + 1, t[i]);
+    int idx = n_t + 1;
+    if (r >= 0 && scoped)
+        r = library_scope_bind(st, run->scope, run->scope_clause, &idx);
     if (r >= 0 && lim > 0)
-        r = db_bind_int64(st, n_t + 1, lim);
+        r = db_bind_int64(st, idx, lim);
     if (r < 0) {
         db_finalize(st);
         return r;
@@ -230,23 +261,35 @@ static int search_by_key(SearchRun *run, DbKind backend, const char *key, const 
     const char *sql;
     const char *t[3] = {key, key, NULL};
     int n_t = 2;
+    /* Keys have no leading "the ", so "the b" looks up "b": only the names that start with
+     * "the b" (or are it) are kept, not every name starting with "b". */
+    bool named_only = strncmp(run->folded_q, "the ", 4) == 0;
+    /* Otherwise SQLite ranks on the keys alone (fold_search_key() both of the row and of the
+     * query) and never reads the name from the FTS5 table, a lookup per row. */
+    const char *keyed = backend == DB_KIND_SQLITE && !named_only ? key : NULL;
     if (key) {
         /* Above every key that starts with `key`: U+10FFFF is the largest character, and
          * both databases compare these keys as bytes. */
         t[1] = arena_printf(run->arena, "%s\xF4\x8F\xBF\xBF", key);
-        if (backend == DB_KIND_SQLITE)
+        if (keyed)
+            sql = arena_printf(run->arena,
+                               "SELECT k.item_id, k.name_key FROM search_keys k"
+                               " WHERE k.kind = '%s' AND k.name_key >= ? AND k.name_key < ?%s"
+                               " ORDER BY k.name_key, k.item_id LIMIT ?",
+                               run->kind, run->scope_sql);
+        else if (backend == DB_KIND_SQLITE)
             sql = arena_printf(run->arena,
                                "SELECT k.item_id, t.name FROM search_keys k"
                                " JOIN search_%s t ON t.rowid = k.id"
-                               " WHERE k.kind = '%s' AND k.name_key >= ? AND k.name_key < ?"
+                               " WHERE k.kind = '%s' AND k.name_key >= ? AND k.name_key < ?%s"
                                " ORDER BY k.name_key, k.item_id LIMIT ?",
-                               run->kind, run->kind);
+                               run->kind, run->kind, run->scope_sql);
         else
             sql = arena_printf(run->arena,
                                "SELECT item_id, name FROM search WHERE kind = '%s'"
-                               " AND name_key >= ? AND name_key < ?"
+                               " AND name_key >= ? AND name_key < ?%s"
                                " ORDER BY name_key, item_id LIMIT ?",
-                               run->kind);
+                               run->kind, run->scope_sql);
     } else {
         t[0] = t[1] = t[2] = q;
         n_t = 3;
@@ -254,45 +297,98 @@ static int search_by_key(SearchRun *run, DbKind backend, const char *key, const 
                            "SELECT item_id, name FROM search WHERE kind = '%s'"
                            " AND name_key >= swaz_search_key(CAST(? AS TEXT))"
                            " AND name_key < swaz_search_key(CAST(? AS TEXT)) || chr(1114111)"
-                           " AND swaz_search_key(CAST(? AS TEXT)) <> ''"
+                           " AND swaz_search_key(CAST(? AS TEXT)) <> ''%s"
                            " ORDER BY name_key, item_id LIMIT ?",
-                           run->kind);
+                           run->kind, run->scope_sql);
     }
     if (!t[1])
         return -ENOMEM;
     DbStmt *st;
-    int r = search_prepare(run, sql, t, n_t, limit, &st);
+    int r = search_prepare(run, sql, t, n_t, true, limit, &st);
     if (r < 0)
         return r;
-    /* Keys have no leading "the ", so "the b" looked up "b": keep the names that start with
-     * "the b" (or are it), not every name starting with "b". */
-    return search_collect(run, st, (size_t)limit, 0, strncmp(run->folded_q, "the ", 4) == 0);
+    return search_collect(run, st, (size_t)limit, 0, named_only, keyed);
 }
 
-/* The word-prefix matches (every token starts a word of the name or of `extra`), the first
- * SEARCH_CANDIDATES the index yields, scored by bm25 over them only. */
+/* How many words of the folded query start a word of the folded `name`: words are
+ * separated by one space in both (fold_text()). */
+static double search_name_words(const char *name, const char *folded_q)
+{
+    int found = 0;
+    for (const char *w = folded_q; *w;) {
+        size_t wl = strcspn(w, " ");
+        bool hit = false;
+        for (const char *p = name; *p && !hit; p++) {
+            if ((p == name || p[-1] == ' ') && strncmp(p, w, wl) == 0)
+                hit = true;
+        }
+        found += hit && wl > 0;
+        w += wl;
+        w += *w == ' ';
+    }
+    return found;
+}
+
+/* The FTS5 MATCH expression of one pass of search_sqlite_words(): the first `n_whole` tokens
+ * as whole words, the rest as prefixes. Arena-owned, or NULL. */
+static const char *search_fts5_pass(Arena *arena, const char *const *tokens, size_t n_tokens,
+                                    size_t n_whole)
+{
+    const char *whole = search_quote_join(arena, tokens, n_whole, '"', false, "", " ");
+    const char *prefix = library_search_fts5(arena, tokens + n_whole, n_tokens - n_whole);
+    if (!whole || !prefix)
+        return NULL;
+    return arena_printf(arena, "%s%s%s", whole, *whole && *prefix ? " " : "", prefix);
+}
+
+/* The word matches (every token starts a word of the name or of `extra`), at most
+ * SEARCH_CANDIDATES per pass, in up to three passes that each find a superset of the one
+ * before: every token a whole word, then the last one a prefix (the word being typed), then
+ * every one a prefix; a pass that fills SEARCH_CANDIDATES ends the search, and the second
+ * runs only when the first found nothing (the last word is being typed). A prefix term
+ * makes FTS5 merge the doclists of every word it starts, at a million songs 5-15 ms per
+ * common word, while whole words are read lazily and intersected by skipping; finished words
+ * typed in full never pay for the merge, and whole-word matches are the better candidates.
+ * Hits are scored by how many of the query's words start a word of the name (the rest are in
+ * `extra`). Not bm25(): its weights need, for every query, the number of rows holding each
+ * word, which FTS5 counts by reading the word's whole doclist (10-20 ms for a common word),
+ * to rank 200 rows. */
 static int search_sqlite_words(SearchRun *run, const char *const *tokens, size_t n_tokens)
 {
-    const char *match = library_search_fts5(run->arena, tokens, n_tokens);
-    if (!match)
-        return -ENOMEM;
     const char *sql = arena_printf(run->arena,
-                                   "SELECT k.item_id, t.name, bm25(search_%s, 10.0, 1.0)"
+                                   "SELECT k.item_id, t.name"
                                    " FROM search_%s t JOIN search_keys k ON k.id = t.rowid"
-                                   " WHERE search_%s MATCH ? LIMIT ?",
-                                   run->kind, run->kind, run->kind);
-    DbStmt *st;
-    int r = search_prepare(run, sql, &match, 1, SEARCH_CANDIDATES, &st);
-    if (r < 0)
-        return r;
-    return search_collect(run, st, SEARCH_CANDIDATES, -1.0, false); /* bm25: lower is better */
+                                   " WHERE search_%s MATCH ?%s LIMIT ?",
+                                   run->kind, run->kind, run->scope_sql);
+    const size_t whole[3] = {n_tokens, n_tokens - 1, 0};
+    size_t first = run->n;
+    for (int pass = 0; pass < 3; pass++) {
+        if (pass == 1 && (n_tokens == 1 || run->n > first))
+            continue; /* the same as the next pass, or the last word is complete */
+        const char *match = search_fts5_pass(run->arena, tokens, n_tokens, whole[pass]);
+        if (!match)
+            return -ENOMEM;
+        DbStmt *st;
+        int r = search_prepare(run, sql, &match, 1, true, SEARCH_CANDIDATES, &st);
+        if (r < 0)
+            return r;
+        size_t before = run->n;
+        if ((r = search_collect(run, st, SEARCH_CANDIDATES, 0, false, NULL)) < 0)
+            return r;
+        if (run->n - before == SEARCH_CANDIDATES)
+            break;
+    }
+    for (size_t i = first; i < run->n; i++)
+        run->hits[i].score = search_name_words(run->hits[i].folded, run->folded_q);
+    return 0;
 }
 
 /* Asks PostgreSQL for unaccent(lower(q)), which the tokens of the tsquery are cut from. */
 static int search_pg_fold(SearchRun *run, const char *q, const char **ret_folded)
 {
     DbStmt *st;
-    int r = search_prepare(run, "SELECT swaz_unaccent(lower(CAST(? AS TEXT)))", &q, 1, 0, &st);
+    int r =
+        search_prepare(run, "SELECT swaz_unaccent(lower(CAST(? AS TEXT)))", &q, 1, false, 0, &st);
     if (r < 0)
         return r;
     if ((r = db_step(st)) < 0)
@@ -323,14 +419,14 @@ static int search_pg_words(SearchRun *run, const char *pg_q, const char *tsq)
         "SELECT s.item_id, s.name, ts_rank(s.tsv, to_tsquery('simple', CAST(? AS TEXT)))"
         " + similarity(swaz_unaccent(lower(s.name)), CAST(? AS TEXT))"
         " FROM (SELECT item_id, name, tsv FROM search WHERE kind = '%s'"
-        " AND tsv @@ to_tsquery('simple', CAST(? AS TEXT)) LIMIT ?) s",
-        run->kind);
+        " AND tsv @@ to_tsquery('simple', CAST(? AS TEXT))%s LIMIT ?) s",
+        run->kind, run->scope_sql);
     const char *t[] = {tsq, pg_q, tsq};
     DbStmt *st;
-    int r = search_prepare(run, sql, t, 3, SEARCH_CANDIDATES, &st);
+    int r = search_prepare(run, sql, t, 3, true, SEARCH_CANDIDATES, &st);
     if (r < 0)
         return r;
-    return search_collect(run, st, SEARCH_CANDIDATES, 1.0, false);
+    return search_collect(run, st, SEARCH_CANDIDATES, 1.0, false, NULL);
 }
 
 /* Names close to the query (typos): the query similar to a part of the name (pg_trgm's
@@ -344,14 +440,14 @@ static int search_pg_trigrams(SearchRun *run, const char *pg_q)
         run->arena,
         "SELECT s.item_id, s.name, word_similarity(CAST(? AS TEXT), swaz_unaccent(lower(s.name)))"
         " FROM (SELECT item_id, name FROM search WHERE kind = '%s'"
-        " AND CAST(? AS TEXT) <%% swaz_unaccent(lower(name)) LIMIT ?) s",
-        run->kind);
+        " AND CAST(? AS TEXT) <%% swaz_unaccent(lower(name))%s LIMIT ?) s",
+        run->kind, run->scope_sql);
     const char *t[] = {pg_q, pg_q};
     DbStmt *st;
-    int r = search_prepare(run, sql, t, 2, SEARCH_CANDIDATES, &st);
+    int r = search_prepare(run, sql, t, 2, true, SEARCH_CANDIDATES, &st);
     if (r < 0)
         return r;
-    return search_collect(run, st, SEARCH_CANDIDATES, 1.0, false);
+    return search_collect(run, st, SEARCH_CANDIDATES, 1.0, false, NULL);
 }
 
 /* What PostgreSQL adds when the name-prefix pass found fewer than `limit`: word matches,
@@ -381,6 +477,13 @@ static int search_pg_more(SearchRun *run, const char *q, size_t limit)
 int library_search(DbConn *conn, DbKind backend, Arena *arena, const char *q,
                    LibrarySearchKind kind, int limit, const char ***ret_ids, size_t *ret_n)
 {
+    return library_search_scoped(conn, backend, arena, NULL, q, kind, limit, ret_ids, ret_n);
+}
+
+int library_search_scoped(DbConn *conn, DbKind backend, Arena *arena, const LibraryScope *scope,
+                          const char *q, LibrarySearchKind kind, int limit, const char ***ret_ids,
+                          size_t *ret_n)
+{
     if (limit < 1 || limit > LIMIT_SEARCH_HITS_MAX || (int)kind < 0 || kind > LIBRARY_SEARCH_SONG)
         return -EINVAL;
     const char **tokens;
@@ -388,16 +491,20 @@ int library_search(DbConn *conn, DbKind backend, Arena *arena, const char *q,
     int r = library_search_tokens(arena, q, &tokens, &n_tokens);
     if (r < 0)
         return r;
+    const char *clause = search_scope_clauses[backend == DB_KIND_SQLITE ? 0 : 1][kind];
     SearchRun run = {
         .conn = conn,
         .arena = arena,
+        .scope = scope,
+        .scope_clause = clause,
+        .scope_sql = library_scope_sql(arena, scope, "", clause, ""),
         .kind = search_kind_names[kind],
         .folded_q = library_search_fold(arena, q),
-        .cap = (size_t)limit + 2 * SEARCH_CANDIDATES,
+        .cap = (size_t)limit + 3 * SEARCH_CANDIDATES,
     };
     const char **ids = arena_calloc(arena, (size_t)limit, sizeof(*ids));
     run.hits = arena_calloc(arena, run.cap, sizeof(*run.hits));
-    if (!run.folded_q || !ids || !run.hits)
+    if (!run.folded_q || !run.scope_sql || !ids || !run.hits)
         return -ENOMEM;
     if (n_tokens == 0) {
         *ret_ids = ids;

@@ -2,21 +2,23 @@
  * library_search.h - full-text search over artists, albums and songs (the `search` table).
  *
  * The query text is cut into tokens (letters and digits; any non-ASCII byte counts as a
- * letter) and never reaches a query language as typed: SQLite gets an FTS5 MATCH string of
- * quoted prefix terms ("beat"* "lov"*), PostgreSQL a tsquery of quoted prefix lexemes
- * ('beat':* & 'lov':*) built after unaccent(lower()), plus pg_trgm similarity for typos.
- * Both are case- and accent-insensitive. Hits are ranked: name equal to the query, then
- * names starting with it in the order of their folded form (both found through a B-tree on
- * the folded name, migration 0007), then word matches by bm25 (SQLite) or ts_rank +
- * similarity (PostgreSQL) over a bounded candidate set, fetched only when the first two
- * classes do not fill the limit. No query ranks every match of a common word. Ids are
- * Arena-owned. Any thread, each with its own DbConn.
+ * letter) and never reaches a query language as typed: SQLite gets FTS5 MATCH strings of
+ * quoted terms, whole words first ("beat" "lov", then "beat" "lov"*, then "beat"* "lov"*),
+ * PostgreSQL a tsquery of quoted prefix lexemes ('beat':* & 'lov':*) built after
+ * unaccent(lower()), plus pg_trgm similarity for typos. Both are case- and
+ * accent-insensitive. Hits are ranked: name equal to the query, then names starting with it
+ * in the order of their folded form (both found through a B-tree on the folded name,
+ * migration 0007), then word matches by how many query words start a word of the name
+ * (SQLite) or ts_rank + similarity (PostgreSQL) over a bounded candidate set, fetched only
+ * when the first two classes do not fill the limit. No query ranks every match of a common
+ * word. Ids are Arena-owned. Any thread, each with its own DbConn.
  */
 #ifndef SWAZ_LIBRARY_SEARCH_H
 #define SWAZ_LIBRARY_SEARCH_H
 
 #include "core/arena.h"
 #include "db/db.h"
+#include "library/library_scope.h"
 
 #include <stddef.h>
 
@@ -53,5 +55,12 @@ const char *library_search_fold(Arena *arena, const char *s);
  * library_search_tokens()), -ENOMEM or ERR_DB. */
 int library_search(DbConn *conn, DbKind backend, Arena *arena, const char *q,
                    LibrarySearchKind kind, int limit, const char ***ret_ids, size_t *ret_n);
+
+/* As library_search(), over the items `scope` sees (NULL: every library): the scope is a
+ * condition of every candidate query, so a restricted user gets the best `limit` hits of
+ * their libraries, however many better ones the others hold. */
+int library_search_scoped(DbConn *conn, DbKind backend, Arena *arena, const LibraryScope *scope,
+                          const char *q, LibrarySearchKind kind, int limit, const char ***ret_ids,
+                          size_t *ret_n);
 
 #endif

@@ -25,7 +25,7 @@ static void native_browse_artist_open(ApiJson *w, const Artist *a)
     api_json_opt_str(w, "coverId", a->image_id);
 }
 
-static void native_browse_write_artist(ApiJson *w, const Artist *a)
+void native_browse_write_artist(ApiJson *w, const Artist *a)
 {
     native_browse_artist_open(w, a);
     api_json_end(w);
@@ -53,7 +53,7 @@ static void native_browse_album_open(ApiJson *w, const Album *a)
     api_json_int(w, "createdAt", a->created_at);
 }
 
-static void native_browse_write_album(ApiJson *w, const Album *a)
+void native_browse_write_album(ApiJson *w, const Album *a)
 {
     native_browse_album_open(w, a);
     api_json_end(w);

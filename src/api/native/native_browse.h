@@ -6,6 +6,7 @@
 #ifndef SWAZ_NATIVE_BROWSE_H
 #define SWAZ_NATIVE_BROWSE_H
 
+#include "api/api_json.h"
 #include "http/http_request.h"
 #include "library/library_browse.h"
 
@@ -38,6 +39,10 @@ int native_browse_folders(HttpRequest *req, HttpResponse *res);
 
 /* GET /api/folders/{id}?limit=&after= -> the folder and its subfolders, then its songs. */
 int native_browse_folder(HttpRequest *req, HttpResponse *res);
+
+/* Writes an artist / album as an array element of `w` (text or tree mode). */
+void native_browse_write_artist(ApiJson *w, const Artist *a);
+void native_browse_write_album(ApiJson *w, const Album *a);
 
 /* An artist / album as jansson values: NULL when out of memory. New reference. */
 json_t *native_browse_artist_json(HttpRequest *req, const Artist *a);

@@ -1,4 +1,5 @@
-/* native_search.c - the search endpoint: ids from library_search(), objects from browse. */
+/* native_search.c - the search endpoint: ids from library_search(), objects written as text by
+ * the browse and song row writers. */
 #include "api/native/native_search.h"
 
 #include "api/api.h"
@@ -26,48 +27,43 @@ static const struct {
     {"song", "songs", LIBRARY_SEARCH_SONG},
 };
 
-/* Searches one kind and appends the objects, best first, to a new JSON array. */
+/* Searches one kind and writes the objects, best first, as the array `group` of `w`. */
 static int native_search_group(HttpRequest *req, DbConn *conn, DbKind backend, const char *q,
-                               LibrarySearchKind kind, int limit, json_t **ret_array)
+                               LibrarySearchKind kind, int limit, const char *group, ApiJson *w)
 {
     const char **ids;
     size_t n;
-    int r = library_search(conn, backend, req->arena, q, kind, limit, &ids, &n);
+    const LibraryScope *scope = native_users_scope(req);
+    int r = library_search_scoped(conn, backend, req->arena, scope, q, kind, limit, &ids, &n);
     if (r < 0)
         return r;
-    json_t *a = json_array();
-    if (!a)
-        return -ENOMEM;
+    api_json_array(w, group);
     if (kind == LIBRARY_SEARCH_ARTIST) {
         Artist *items;
         size_t count;
-        if ((r = library_browse_artists_by_id_scoped(conn, req->arena, native_users_scope(req), ids,
-                                                     n, &items, &count)) < 0)
-            goto out_free;
+        if ((r = library_browse_artists_by_id_scoped(conn, req->arena, scope, ids, n, &items,
+                                                     &count)) < 0)
+            return r;
         for (size_t i = 0; i < count; i++)
-            json_array_append_new(a, native_browse_artist_json(req, &items[i]));
+            native_browse_write_artist(w, &items[i]);
     } else if (kind == LIBRARY_SEARCH_ALBUM) {
         Album *items;
         size_t count;
-        if ((r = library_browse_albums_by_id_scoped(conn, req->arena, native_users_scope(req), ids,
-                                                    n, &items, &count)) < 0)
-            goto out_free;
+        if ((r = library_browse_albums_by_id_scoped(conn, req->arena, scope, ids, n, &items,
+                                                    &count)) < 0)
+            return r;
         for (size_t i = 0; i < count; i++)
-            json_array_append_new(a, native_browse_album_json(req, &items[i]));
+            native_browse_write_album(w, &items[i]);
     } else {
         Song *items;
         size_t count;
-        if ((r = library_song_by_ids_scoped(conn, req->arena, native_users_scope(req), ids, n,
-                                            &items, &count)) < 0)
-            goto out_free;
+        if ((r = library_song_by_ids_scoped(conn, req->arena, scope, ids, n, &items, &count)) < 0)
+            return r;
         for (size_t i = 0; i < count; i++)
-            json_array_append_new(a, native_songs_json(req, &items[i]));
+            native_songs_write(w, NULL, &items[i]);
     }
-    *ret_array = a;
+    api_json_end(w);
     return 0;
-out_free:
-    json_decref(a);
-    return r;
 }
 
 int native_search_get(HttpRequest *req, HttpResponse *res)
@@ -98,24 +94,25 @@ int native_search_get(HttpRequest *req, HttpResponse *res)
     if (api_conn(req, res, &conn) < 0)
         return 0;
     int r = 0;
-    json_t *body = json_object();
-    for (size_t i = 0; body && i < n_groups; i++) {
+    ApiJson w;
+    api_json_text(&w, API_JSON_TEXT_MAX);
+    api_json_object(&w, NULL);
+    for (size_t i = 0; i < n_groups; i++) {
         if (only >= 0 && (size_t)only != i)
             continue;
-        json_t *group;
         r = native_search_group(req, conn, db_kind(ctx->db), q, native_search_groups[i].kind, limit,
-                                &group);
+                                native_search_groups[i].group, &w);
         if (r < 0)
             break;
-        json_object_set_new(body, native_search_groups[i].group, group);
     }
     db_release(conn);
     if (r < 0) {
-        json_decref(body);
+        api_json_free(&w);
         if (r == ERR_LIMIT)
             return api_error(req, res, 400, "limit_exceeded",
                              "'q' has too many words (8) or a word longer than 64 bytes");
         return api_error_from(req, res, r);
     }
-    return api_json_respond(req, res, 200, body);
+    api_json_end(&w);
+    return api_json_send(&w, req, res, 200);
 }

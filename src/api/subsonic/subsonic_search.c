@@ -33,10 +33,11 @@ static int subsonic_search_page(SubsonicCall *call, const char *kind, int64_t *r
     return r;
 }
 
-/* Ids of `kind` matching `q`, the slice [offset, offset + count) of the best
+/* Ids of `kind` matching `q` that `scope` sees, the slice [offset, offset + count) of the best
  * LIMIT_SEARCH_HITS_MAX hits. */
-static int subsonic_search_ids(SubsonicCall *call, const char *q, LibrarySearchKind kind,
-                               int64_t count, int64_t offset, const char ***ret_ids, size_t *ret_n)
+static int subsonic_search_ids(SubsonicCall *call, const LibraryScope *scope, const char *q,
+                               LibrarySearchKind kind, int64_t count, int64_t offset,
+                               const char ***ret_ids, size_t *ret_n)
 {
     const char **ids;
     size_t n;
@@ -44,8 +45,8 @@ static int subsonic_search_ids(SubsonicCall *call, const char *q, LibrarySearchK
     *ret_n = 0;
     if (count == 0 || want <= offset)
         return 0;
-    int r = library_search(call->conn, db_kind(call->ctx->db), call->req->arena, q, kind, (int)want,
-                           &ids, &n);
+    int r = library_search_scoped(call->conn, db_kind(call->ctx->db), call->req->arena, scope, q,
+                                  kind, (int)want, &ids, &n);
     if (r == ERR_LIMIT || r == -EINVAL)
         return subsonic_fail(call, SUBSONIC_ERR_GENERIC, "Search query too long or too complex");
     if (r < 0)
@@ -71,8 +72,8 @@ static int subsonic_search_artists(SubsonicCall *call, SubsonicNode *list, const
     if (q) {
         const char **ids;
         size_t k;
-        if ((r = subsonic_search_ids(call, q, LIBRARY_SEARCH_ARTIST, count, offset, &ids, &k)) <
-                0 ||
+        if ((r = subsonic_search_ids(call, scope, q, LIBRARY_SEARCH_ARTIST, count, offset, &ids,
+                                     &k)) < 0 ||
             (k && (r = library_browse_artists_by_id_scoped(call->conn, a, scope, ids, k, &artists,
                                                            &n)) < 0))
             return r;
@@ -101,7 +102,8 @@ static int subsonic_search_albums(SubsonicCall *call, SubsonicNode *list, const 
     if (q) {
         const char **ids;
         size_t k;
-        if ((r = subsonic_search_ids(call, q, LIBRARY_SEARCH_ALBUM, count, offset, &ids, &k)) < 0 ||
+        if ((r = subsonic_search_ids(call, scope, q, LIBRARY_SEARCH_ALBUM, count, offset, &ids,
+                                     &k)) < 0 ||
             (k && (r = library_browse_albums_by_id_scoped(call->conn, a, scope, ids, k, &albums,
                                                           &n)) < 0))
             return r;
@@ -131,7 +133,8 @@ static int subsonic_search_songs(SubsonicCall *call, SubsonicNode *list, const c
     if (q) {
         const char **ids;
         size_t k;
-        if ((r = subsonic_search_ids(call, q, LIBRARY_SEARCH_SONG, count, offset, &ids, &k)) < 0 ||
+        if ((r = subsonic_search_ids(call, scope, q, LIBRARY_SEARCH_SONG, count, offset, &ids,
+                                     &k)) < 0 ||
             (k && (r = library_song_by_ids_scoped(call->conn, a, scope, ids, k, &songs, &n)) < 0))
             return r;
     } else if (count > 0) {

@@ -1,8 +1,8 @@
 /*
  * test_library_search.c - search on rows seeded with SQL, on SQLite and PostgreSQL:
  * ranking (exact > prefix > other, "The" ignored), prefix matching while typing, case and
- * accents, query-language injection, limits; typos on PostgreSQL; rows written before
- * migration 0007 found after it; and the pure helpers
+ * accents, whole words then prefixes, query-language injection, limits; typos on
+ * PostgreSQL; rows written before migration 0007 found after it; and the pure helpers
  * (tokens, FTS5 and tsquery quoting, folding).
  */
 #include "core/err.h"
@@ -119,6 +119,16 @@ static void search_case(const char *url, const char *dir)
     n = search(c, kind, a, "beat", LIBRARY_SEARCH_SONG, &ids);
     assert_true(has(ids, n, "c002"));
     assert_string_equal(ids[0], "c002"); /* name prefix beats a match in `extra` */
+    /* Words typed in full, the last one being typed, every one cut short: the same song. */
+    n = search(c, kind, a, "together beatles", LIBRARY_SEARCH_SONG, &ids);
+    assert_int_equal(n, 1);
+    assert_string_equal(ids[0], "c001");
+    n = search(c, kind, a, "together beatl", LIBRARY_SEARCH_SONG, &ids);
+    assert_int_equal(n, 1);
+    assert_string_equal(ids[0], "c001");
+    n = search(c, kind, a, "toget beatl", LIBRARY_SEARCH_SONG, &ids);
+    assert_int_equal(n, 1);
+    assert_string_equal(ids[0], "c001");
 
     /* Query syntax of either language is just text. */
     const char *hostile[] = {"\"beat\" OR x*",
