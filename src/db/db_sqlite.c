@@ -43,11 +43,16 @@ typedef struct DbSqliteStmt {
  * (a 100,000-song scan peaked at 322 MB, 200 MB of it the mapped file), while the kernel's
  * page cache keeps the file warm either way. Measured without the map: scan peak 77 MB,
  * API list and search pages at 1M songs within the run-to-run noise. */
+/* The write-ahead log is copied back into the database once it holds 16,384 pages (64 MiB)
+ * rather than SQLite's 1,000: a scan rewrites the same index pages transaction after
+ * transaction, and each checkpoint wrote them all again. First scan of 100,000 files: 62-69 s
+ * with the default, 49 s with this (same binary otherwise, back to back). */
 static const char *const DB_SQLITE_PRAGMAS = "PRAGMA busy_timeout = 5000;"
                                              "PRAGMA foreign_keys = ON;"
                                              "PRAGMA synchronous = NORMAL;"
                                              "PRAGMA mmap_size = 0;"
-                                             "PRAGMA cache_size = -8192;";
+                                             "PRAGMA cache_size = -8192;"
+                                             "PRAGMA wal_autocheckpoint = 16384;";
 
 static sqlite3 *db_sqlite_handle(DbConn *conn)
 {
