@@ -206,11 +206,16 @@ static int song_ref_set(Arena *arena, const LibraryRefPart *part, SongRefSet *se
 
 /* An IN list has its distinct values padded with NULLs to a power of two of at least
  * SONG_REF_IN_MIN marks, so the pages of a list reuse a few SQL texts (the statement caches of
- * both backends keep them) instead of one text per count. */
+ * both backends keep them) instead of one text per count. A single value stays alone: SQLite
+ * reads "IN (?)" as "= ?", while a longer list is first copied into a temporary index, whose
+ * allocation and release cost a single song (each stream request loads one) about 40 us and
+ * made the allocator hand memory back to the kernel. */
 #define SONG_REF_IN_MIN 8
 
 static size_t song_ref_marks(size_t n)
 {
+    if (n <= 1)
+        return 1;
     size_t p = SONG_REF_IN_MIN;
     while (p < n)
         p *= 2;
