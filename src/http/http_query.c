@@ -6,20 +6,10 @@
 #include "http/http_query.h"
 
 #include "core/err.h"
+#include "core/str.h"
 
 #include <errno.h>
 #include <string.h>
-
-static int query_hex(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Decodes into a fresh arena string. 0, ERR_PARSE, ERR_LIMIT or -ENOMEM. */
 static int query_decode(Arena *arena, const char *s, size_t len, int plus_is_space, size_t max,
@@ -31,8 +21,7 @@ static int query_decode(Arena *arena, const char *s, size_t len, int plus_is_spa
         if (s[i] == '\0')
             return ERR_PARSE;
         if (s[i] == '%') {
-            if (len - i < 3 || query_hex((unsigned char)s[i + 1]) < 0 ||
-                query_hex((unsigned char)s[i + 2]) < 0)
+            if (len - i < 3 || str_hex_digit(s[i + 1]) < 0 || str_hex_digit(s[i + 2]) < 0)
                 return ERR_PARSE;
             if (s[i + 1] == '0' && s[i + 2] == '0')
                 return ERR_PARSE;
@@ -49,8 +38,7 @@ static int query_decode(Arena *arena, const char *s, size_t len, int plus_is_spa
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
         if (c == '%') {
-            c = (char)(query_hex((unsigned char)s[i + 1]) * 16 +
-                       query_hex((unsigned char)s[i + 2]));
+            c = (char)(str_hex_digit(s[i + 1]) * 16 + str_hex_digit(s[i + 2]));
             i += 2;
         } else if (c == '+' && plus_is_space) {
             c = ' ';
