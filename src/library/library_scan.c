@@ -156,19 +156,25 @@ static void scan_queue_push(ScanQueue *q, void *item)
     pthread_mutex_unlock(&q->mu);
 }
 
+/* Takes the next item, or NULL when none is queued. Caller holds q->mu. */
+static void *scan_queue_take(ScanQueue *q)
+{
+    if (q->n == 0)
+        return NULL;
+    void *item = q->items[q->head];
+    q->head = (q->head + 1) % q->cap;
+    q->n--;
+    pthread_cond_broadcast(&q->changed);
+    return item;
+}
+
 /* Returns the next item, or NULL once the queue is closed and empty. */
 static void *scan_queue_pop(ScanQueue *q)
 {
     pthread_mutex_lock(&q->mu);
     while (q->n == 0 && !q->closed)
         pthread_cond_wait(&q->changed, &q->mu);
-    void *item = NULL;
-    if (q->n) {
-        item = q->items[q->head];
-        q->head = (q->head + 1) % q->cap;
-        q->n--;
-        pthread_cond_broadcast(&q->changed);
-    }
+    void *item = scan_queue_take(q);
     pthread_mutex_unlock(&q->mu);
     return item;
 }
@@ -177,13 +183,7 @@ static void *scan_queue_pop(ScanQueue *q)
 static void *scan_queue_trypop(ScanQueue *q)
 {
     pthread_mutex_lock(&q->mu);
-    void *item = NULL;
-    if (q->n) {
-        item = q->items[q->head];
-        q->head = (q->head + 1) % q->cap;
-        q->n--;
-        pthread_cond_broadcast(&q->changed);
-    }
+    void *item = scan_queue_take(q);
     pthread_mutex_unlock(&q->mu);
     return item;
 }
