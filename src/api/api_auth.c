@@ -136,7 +136,9 @@ int api_auth_new(const ApiAuthSettings *settings, ApiAuth **ret_auth, char *err,
     sodium_memzero(pw, sizeof(pw));
     a->limiter = r == 0 ? auth_ratelimit_new() : NULL;
     a->principals = a->limiter ? auth_principals_new() : NULL;
-    if (!a->principals) {
+    a->tokens = a->principals && settings->jwt_key ? auth_jwt_cache_new(settings->jwt_key) : NULL;
+    if (!a->principals || (settings->jwt_key && !a->tokens)) {
+        auth_principals_free(a->principals);
         auth_ratelimit_free(a->limiter);
         free(a);
         return -ENOMEM;
@@ -151,6 +153,7 @@ void api_auth_free(ApiAuth *auth)
         return;
     auth_ratelimit_free(auth->limiter);
     auth_principals_free(auth->principals);
+    auth_jwt_cache_free(auth->tokens);
     free(auth);
 }
 
@@ -299,8 +302,11 @@ static GuardResult api_auth_jwt(HttpRequest *req, const char *token, const char 
 {
     const ApiContext *ctx = req->app;
     AuthJwtClaims c;
-    if (auth_jwt_verify(ctx->keys->jwt_key, token, strlen(token), (int64_t)time(NULL), &c) < 0 ||
-        strcmp(c.scp, scope) != 0)
+    size_t len = strlen(token);
+    int64_t now = (int64_t)time(NULL);
+    int r = ctx->auth->tokens ? auth_jwt_cache_verify(ctx->auth->tokens, token, len, now, &c)
+                              : auth_jwt_verify(ctx->keys->jwt_key, token, len, now, &c);
+    if (r < 0 || strcmp(c.scp, scope) != 0)
         return GUARD_BAD;
     str_copy(user_id, c.sub, AUTH_PRINCIPAL_ID_BYTES + 1);
     return GUARD_OK;
@@ -330,9 +336,16 @@ static GuardResult api_auth_proxy_user(HttpRequest *req, HttpResponse *res, DbCo
     return GUARD_ANSWERED;
 }
 
-/* Finds who is asking, in the documented order. */
+/* Borrows a connection into *conn unless it holds one already. */
+static int api_auth_conn(const ApiContext *ctx, DbConn **conn)
+{
+    return *conn ? 0 : db_acquire(ctx->db, conn);
+}
+
+/* Finds who is asking, in the documented order. A connection is borrowed into *conn only by
+ * the methods that read the database (API keys, the proxy header). */
 static GuardResult api_auth_resolve(HttpRequest *req, HttpResponse *res, const HttpRoute *route,
-                                    DbConn *conn, const char *client, Principal *p,
+                                    DbConn **conn, const char *client, Principal *p,
                                     char user_id[AUTH_PRINCIPAL_ID_BYTES + 1])
 {
     const ApiContext *ctx = req->app;
@@ -366,7 +379,9 @@ static GuardResult api_auth_resolve(HttpRequest *req, HttpResponse *res, const H
         if ((g = api_auth_gate(req, res, route, client)) != GUARD_OK)
             return g;
         p->method = AUTH_METHOD_API_KEY;
-        int r = auth_apikey_verify(conn, key, user_id);
+        int r = api_auth_conn(ctx, conn);
+        if (r == 0)
+            r = auth_apikey_verify(*conn, key, user_id);
         if (r == 0)
             return GUARD_OK;
         if (r == ERR_AUTH)
@@ -387,7 +402,12 @@ static GuardResult api_auth_resolve(HttpRequest *req, HttpResponse *res, const H
         const char *name = http_request_header(req, hdr);
         if (name && *name) {
             p->method = AUTH_METHOD_PROXY;
-            return api_auth_proxy_user(req, res, conn, name, user_id);
+            int r = api_auth_conn(ctx, conn);
+            if (r < 0) {
+                api_error_from(req, res, r);
+                return GUARD_ANSWERED;
+            }
+            return api_auth_proxy_user(req, res, *conn, name, user_id);
         }
     }
     return GUARD_NONE;
@@ -415,16 +435,9 @@ int api_auth_guard(HttpRequest *req, HttpResponse *res, const HttpRoute *route)
     if (!p)
         return -ENOMEM;
     memset(p, 0, sizeof(*p));
-    DbConn *conn;
-    int r = db_acquire(ctx->db, &conn);
-    if (r < 0) {
-        if (route->access == API_PUBLIC)
-            return 0;
-        api_error_from(req, res, r);
-        return 1;
-    }
+    DbConn *conn = NULL; /* borrowed only when the database must be read */
     char user_id[AUTH_PRINCIPAL_ID_BYTES + 1] = "";
-    GuardResult g = api_auth_resolve(req, res, route, conn, client, p, user_id);
+    GuardResult g = api_auth_resolve(req, res, route, &conn, client, p, user_id);
     int rc = 0;
     if (g == GUARD_ANSWERED) {
         rc = 1;
@@ -432,7 +445,7 @@ int api_auth_guard(HttpRequest *req, HttpResponse *res, const HttpRoute *route)
     }
     if (g == GUARD_OK) {
         AuthMethod method = p->method;
-        r = auth_principals_load(ctx->auth->principals, ctx->db, conn, user_id, p);
+        int r = auth_principals_load(ctx->auth->principals, ctx->db, conn, user_id, p);
         if (r == 0) {
             p->method = method;
             req->user = p;

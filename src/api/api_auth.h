@@ -11,6 +11,7 @@
 #ifndef SWAZ_API_AUTH_H
 #define SWAZ_API_AUTH_H
 
+#include "auth/auth_jwt_cache.h"
 #include "auth/auth_password.h"
 #include "auth/auth_principal.h"
 #include "auth/auth_ratelimit.h"
@@ -44,6 +45,7 @@ typedef struct ApiAuthSettings {
     unsigned rate_account; /* failures per account per window */
     unsigned rate_address; /* failures per client address per window */
     unsigned rate_window_s;
+    const unsigned char *jwt_key; /* AUTH_JWT_KEY_BYTES; tokens verified with it are kept */
 } ApiAuthSettings;
 
 /* One trusted network. */
@@ -61,6 +63,7 @@ typedef struct ApiAuth {
     size_t n_proxies;
     AuthRateLimit *limiter;
     AuthPrincipals *principals;              /* signed-in users kept between requests */
+    AuthJwtCache *tokens;                    /* tokens verified with settings.jwt_key */
     char dummy_hash[AUTH_PASSWORD_HASH_MAX]; /* verified for unknown users: same timing */
 } ApiAuth;
 

@@ -168,6 +168,7 @@ int cmd_serve(int argc, char **argv, char **envp)
         .rate_account = cfg.auth_rate_account,
         .rate_address = cfg.auth_rate_address,
         .rate_window_s = cfg.auth_rate_window_s,
+        .jwt_key = keys.jwt_key,
     };
     ApiAuth *auth;
     if ((r = api_auth_new(&as, &auth, kerr, sizeof(kerr))) < 0) {

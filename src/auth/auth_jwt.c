@@ -197,8 +197,13 @@ int auth_jwt_verify(const unsigned char key[AUTH_JWT_KEY_BYTES], const char *tok
     if (auth_jwt_b64(dot1 + 1, (size_t)(dot2 - dot1 - 1), buf, sizeof(buf), &n) < 0 ||
         auth_jwt_claims(buf, n, &c) < 0)
         return ERR_AUTH;
-    if (c.exp <= now || c.iat > now + AUTH_JWT_SKEW_S || c.exp <= c.iat)
+    if (!auth_jwt_current(&c, now))
         return ERR_AUTH;
     *ret_claims = c;
     return 0;
+}
+
+bool auth_jwt_current(const AuthJwtClaims *claims, int64_t now)
+{
+    return claims->exp > now && claims->iat <= now + AUTH_JWT_SKEW_S && claims->exp > claims->iat;
 }

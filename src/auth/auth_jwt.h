@@ -36,9 +36,14 @@ int auth_jwt_sign(const unsigned char key[AUTH_JWT_KEY_BYTES], const AuthJwtClai
                   char *out, size_t out_size);
 
 /* Checks `token` (`len` bytes, no NUL needed) against `key` at time `now`: the pinned header,
- * the signature (constant time), strict claims, exp > now and iat <= now + AUTH_JWT_SKEW_S.
+ * the signature (constant time), strict claims, exp > now and iat <= now + AUTH_JWT_SKEW_S
+ * (auth_jwt_current()).
  * Writes the claims to *ret_claims. Returns 0 or ERR_AUTH for anything else. */
 int auth_jwt_verify(const unsigned char key[AUTH_JWT_KEY_BYTES], const char *token, size_t len,
                     int64_t now, AuthJwtClaims *ret_claims);
+
+/* True when claims that verified still hold at time `now`: exp > now, iat <= now +
+ * AUTH_JWT_SKEW_S and exp > iat. */
+bool auth_jwt_current(const AuthJwtClaims *claims, int64_t now);
 
 #endif

@@ -103,18 +103,23 @@ int auth_principals_load(AuthPrincipals *table, Db *db, DbConn *conn, const char
                          Principal *ret)
 {
     int64_t stamp;
-    if (!table || !user_id || db_generation_get(db, conn, DB_GENERATION_USERS, &stamp) < 0)
-        return auth_principal_load(conn, user_id, ret);
-    AuthPrincipalSlot *slot = auth_principals_slot(table, user_id);
-    pthread_mutex_lock(&table->mu);
-    bool hit = slot->used && slot->stamp == stamp && strcmp(slot->p.user_id, user_id) == 0;
-    if (hit)
-        *ret = slot->p;
-    pthread_mutex_unlock(&table->mu);
-    if (hit)
-        return 0;
-    int r = auth_principal_load(conn, user_id, ret);
-    if (r == 0) {
+    bool kept = table && user_id && db_generation_get(db, conn, DB_GENERATION_USERS, &stamp) == 0;
+    AuthPrincipalSlot *slot = kept ? auth_principals_slot(table, user_id) : NULL;
+    if (slot) {
+        pthread_mutex_lock(&table->mu);
+        bool hit = slot->used && slot->stamp == stamp && strcmp(slot->p.user_id, user_id) == 0;
+        if (hit)
+            *ret = slot->p;
+        pthread_mutex_unlock(&table->mu);
+        if (hit)
+            return 0;
+    }
+    DbConn *own = NULL;
+    int r = conn ? 0 : db_acquire(db, &own);
+    if (r == 0)
+        r = auth_principal_load(conn ? conn : own, user_id, ret);
+    db_release(own);
+    if (r == 0 && slot) {
         pthread_mutex_lock(&table->mu);
         slot->used = true;
         slot->stamp = stamp;

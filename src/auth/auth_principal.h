@@ -60,8 +60,9 @@ AuthPrincipals *auth_principals_new(void);
 /* Frees the table. NULL is a no-op. */
 void auth_principals_free(AuthPrincipals *table);
 
-/* As auth_principal_load() on `conn` (a connection of `db` the caller holds), from the table
- * when it holds the user under the current users generation. */
+/* As auth_principal_load() on `conn` (a connection of `db` the caller holds, or NULL to borrow
+ * one only when needed), from the table when it holds the user under the current users
+ * generation. */
 int auth_principals_load(AuthPrincipals *table, Db *db, DbConn *conn, const char *user_id,
                          Principal *ret);
 

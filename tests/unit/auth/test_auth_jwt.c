@@ -1,7 +1,10 @@
-/* test_auth_jwt.c - HS256 tokens: round trip, tampering, expiry, pinned header, strict claims. */
+/* test_auth_jwt.c - HS256 tokens: round trip, tampering, expiry, pinned header, strict claims;
+ * the table of verified tokens gives the same answers. */
 #include "auth/auth_jwt.h"
+#include "auth/auth_jwt_cache.h"
 #include "core/err.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -188,14 +191,119 @@ static void test_garbage(void **state)
     assert_int_equal(verify(big), ERR_AUTH);
 }
 
+/* A token for user "u<i>" (distinct bytes, same shape). */
+static void sign_user(int i, char *out, size_t size)
+{
+    AuthJwtClaims c = {0};
+    snprintf(c.sub, sizeof(c.sub), "u%d", i);
+    snprintf(c.name, sizeof(c.name), "user%d", i);
+    c.iat = NOW;
+    c.exp = NOW + 900;
+    assert_int_equal(auth_jwt_sign(key, &c, out, size), 0);
+}
+
+static void test_cache_same_answers(void **state)
+{
+    (void)state;
+    AuthJwtCache *cache = auth_jwt_cache_new(key);
+    assert_non_null(cache);
+    char t[LIMIT_AUTH_TOKEN_BYTES];
+    sign("media", NOW + 30, NOW + 900, t, sizeof(t));
+    AuthJwtClaims c;
+    for (int round = 0; round < 2; round++) { /* a miss, then a hit */
+        memset(&c, 0, sizeof(c));
+        assert_int_equal(auth_jwt_cache_verify(cache, t, strlen(t), NOW, &c), 0);
+        assert_string_equal(c.sub, "abc123");
+        assert_string_equal(c.scp, "media");
+        assert_int_equal(c.exp, NOW + 900);
+    }
+    /* The time rules hold at every use, not only when the token was first verified. */
+    assert_int_equal(auth_jwt_cache_verify(cache, t, strlen(t), NOW + 900, &c), ERR_AUTH);
+    assert_int_equal(auth_jwt_cache_verify(cache, t, strlen(t), NOW - 31, &c), ERR_AUTH);
+    assert_int_equal(auth_jwt_cache_verify(cache, t, strlen(t), NOW + 899, &c), 0);
+    /* Near copies of the kept token, a prefix of it and garbage are refused. */
+    for (size_t i = 0; i < strlen(t); i += 5) {
+        char copy[LIMIT_AUTH_TOKEN_BYTES];
+        snprintf(copy, sizeof(copy), "%s", t);
+        copy[i] = copy[i] == 'A' ? 'B' : 'A';
+        assert_int_equal(auth_jwt_cache_verify(cache, copy, strlen(copy), NOW, &c), ERR_AUTH);
+    }
+    assert_int_equal(auth_jwt_cache_verify(cache, t, strlen(t) - 1, NOW, &c), ERR_AUTH);
+    assert_int_equal(auth_jwt_cache_verify(cache, "", 0, NOW, &c), ERR_AUTH);
+    char big[LIMIT_AUTH_TOKEN_BYTES + 10];
+    memset(big, 'A', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    assert_int_equal(auth_jwt_cache_verify(cache, big, strlen(big), NOW, &c), ERR_AUTH);
+    auth_jwt_cache_free(cache);
+
+    /* A table bound to another key refuses what this key signed, before and after. */
+    cache = auth_jwt_cache_new(other);
+    assert_non_null(cache);
+    for (int round = 0; round < 2; round++)
+        assert_int_equal(auth_jwt_cache_verify(cache, t, strlen(t), NOW, &c), ERR_AUTH);
+    auth_jwt_cache_free(cache);
+    auth_jwt_cache_free(NULL);
+}
+
+enum { CACHE_USERS = 3 * AUTH_JWT_CACHE_SLOTS, CACHE_THREADS = 4 };
+static char cache_tokens[CACHE_USERS][LIMIT_AUTH_TOKEN_BYTES];
+
+/* Verifies every token a few times from offset `arg`; returns the count of wrong answers. */
+static void *cache_worker(void *arg)
+{
+    AuthJwtCache *cache = ((void **)arg)[0];
+    int from = *(int *)((void **)arg)[1];
+    intptr_t wrong = 0;
+    for (int k = 0; k < 3 * CACHE_USERS; k++) {
+        int i = (from + k * 7) % CACHE_USERS;
+        AuthJwtClaims c;
+        char want[16];
+        snprintf(want, sizeof(want), "u%d", i);
+        if (auth_jwt_cache_verify(cache, cache_tokens[i], strlen(cache_tokens[i]), NOW, &c) != 0 ||
+            strcmp(c.sub, want) != 0)
+            wrong++;
+    }
+    return (void *)wrong;
+}
+
+/* More tokens than slots, from several threads: each answer is its own token's claims. */
+static void test_cache_many_tokens_threads(void **state)
+{
+    (void)state;
+    for (int i = 0; i < CACHE_USERS; i++)
+        sign_user(i, cache_tokens[i], sizeof(cache_tokens[i]));
+    AuthJwtCache *cache = auth_jwt_cache_new(key);
+    assert_non_null(cache);
+    pthread_t th[CACHE_THREADS];
+    int from[CACHE_THREADS];
+    void *args[CACHE_THREADS][2];
+    for (int i = 0; i < CACHE_THREADS; i++) {
+        from[i] = i * 101;
+        args[i][0] = cache;
+        args[i][1] = &from[i];
+        assert_int_equal(pthread_create(&th[i], NULL, cache_worker, args[i]), 0);
+    }
+    for (int i = 0; i < CACHE_THREADS; i++) {
+        void *wrong;
+        assert_int_equal(pthread_join(th[i], &wrong), 0);
+        assert_int_equal((intptr_t)wrong, 0);
+    }
+    auth_jwt_cache_free(cache);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),    cmocka_unit_test(test_tampered_and_other_key),
-        cmocka_unit_test(test_times),         cmocka_unit_test(test_header_pinned),
-        cmocka_unit_test(test_claims_strict), cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_tampered_and_other_key),
+        cmocka_unit_test(test_times),
+        cmocka_unit_test(test_header_pinned),
+        cmocka_unit_test(test_claims_strict),
+        cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_cache_same_answers),
+        cmocka_unit_test(test_cache_many_tokens_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
