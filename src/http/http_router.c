@@ -151,30 +151,49 @@ const HttpRouteBody *http_router_body(const HttpRouter *router, const HttpRoute 
     return NULL;
 }
 
-/* True if entry matches the whole of `path` (after its leading '/'). */
-static bool router_path_matches(const RouterEntry *e, const char *path)
+/* A request path cut into its segments once, so that each route compares lengths and bytes
+ * instead of searching for slashes again. More than ROUTER_MAX_SEGMENTS segments are counted
+ * (n) but not kept: only a "*" route can match such a path. */
+typedef struct RouterPath {
+    int n;
+    RouterSeg segs[ROUTER_MAX_SEGMENTS];
+} RouterPath;
+
+static void router_split(const char *path, RouterPath *ret)
 {
     const char *p = path + 1;
-    for (int i = 0; i < e->n_segs; i++) {
-        const RouterSeg *seg = &e->segs[i];
-        if (seg->kind == SEG_REST)
-            return true;
+    ret->n = 0;
+    for (;;) {
         const char *slash = strchr(p, '/');
         size_t len = slash ? (size_t)(slash - p) : strlen(p);
-        if (seg->kind == SEG_LITERAL) {
-            if (len != seg->len || memcmp(p, seg->lit, len) != 0)
-                return false;
-        } else if (len == 0) {
-            return false;
-        }
-        bool last = i == e->n_segs - 1;
-        if (last)
-            return slash == NULL;
+        if (ret->n < ROUTER_MAX_SEGMENTS)
+            ret->segs[ret->n] = (RouterSeg){.kind = SEG_LITERAL, .lit = p, .len = len};
+        ret->n++;
         if (!slash)
-            return false;
+            return;
         p = slash + 1;
     }
-    return false;
+}
+
+/* True if entry matches the whole path. A last "*" segment matches any rest, even an empty
+ * one, after the slash before it: "/a/" and "/a/b/c" match the pattern "/a" + "/" + "*", "/a"
+ * does not. */
+static bool router_path_matches(const RouterEntry *e, const RouterPath *path)
+{
+    bool rest = e->segs[e->n_segs - 1].kind == SEG_REST;
+    int fixed = rest ? e->n_segs - 1 : e->n_segs;
+    if (rest ? path->n < e->n_segs : path->n != e->n_segs)
+        return false;
+    for (int i = 0; i < fixed; i++) {
+        const RouterSeg *seg = &e->segs[i], *got = &path->segs[i];
+        if (seg->kind == SEG_LITERAL) {
+            if (got->len != seg->len || memcmp(got->lit, seg->lit, seg->len) != 0)
+                return false;
+        } else if (got->len == 0) {
+            return false;
+        }
+    }
+    return true;
 }
 
 static bool router_method_matches(const HttpRoute *route, const char *method)
@@ -229,9 +248,11 @@ const HttpRoute *http_router_match(const HttpRouter *router, const char *method,
     const RouterEntry *best = NULL;
     bool path_known = false;
     if (path && path[0] == '/') {
+        RouterPath split;
+        router_split(path, &split);
         for (size_t i = 0; i < router->n; i++) {
             const RouterEntry *e = &router->entries[i];
-            if (!router_path_matches(e, path))
+            if (!router_path_matches(e, &split))
                 continue;
             if (!router_method_matches(e->route, method)) {
                 path_known = true;

@@ -90,6 +90,16 @@ static const MatchCase match_cases[] = {
     {"GET", "/only-head", -2, NULL},
     {"GET", "//", -1, NULL},
     {"GET", "/api/songs\n", -1, NULL},
+    /* More segments than a pattern may have: only the rest route can take them. */
+    {"GET",
+     "/static/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17/18/19/20/21/22/23/24/25/26/27/28/29/30/31/"
+     "32/33",
+     8,
+     "1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17/18/19/20/21/22/23/24/25/26/27/28/29/30/31/32/33"},
+    {"GET",
+     "/api/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17/18/19/20/21/22/23/24/25/26/27/28/29/30/31/32/"
+     "33",
+     -1, NULL},
 };
 
 static void test_router_table(void **state)
