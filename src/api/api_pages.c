@@ -118,25 +118,14 @@ static void api_pages_gauges(ApiPages *ap)
     metrics_set(METRICS_PAGES_BYTES, (int64_t)bytes);
 }
 
-/* Gives `page` its gzip form (made now if it has none) and returns it, or NULL. */
-static const void *api_pages_gzip_form(ApiPages *ap, CachePage *page, size_t *ret_len)
+static void api_pages_free_body(void *body)
 {
-    const void *gz = cache_page_gzip(page, ret_len);
-    if (gz)
-        return gz;
-    size_t len;
-    const void *body = cache_page_body(page, &len);
-    void *out;
-    size_t n;
-    if (len < HTTP_GZIP_MIN_BYTES || http_gzip_compress(ap->gzip, body, len, &out, &n) < 0)
-        return NULL;
-    cache_pages_set_gzip(ap->store, page, out, n); /* another thread's form may win */
-    api_pages_gauges(ap);
-    return cache_page_gzip(page, ret_len);
+    free(body);
 }
 
-/* Answers with `page`, taking the caller's reference. Returns 0 or a negative error. */
-static int api_pages_send(ApiPages *ap, HttpRequest *req, HttpResponse *res, CachePage *page)
+/* Answers with `page`, taking the caller's reference. A gzip page goes as it is to a client
+ * that takes gzip and is inflated for one that does not. Returns 0 or a negative error. */
+static int api_pages_send(HttpRequest *req, HttpResponse *res, CachePage *page)
 {
     int r = http_response_header(res, "Cache-Control", "no-store");
     if (r < 0) {
@@ -145,12 +134,19 @@ static int api_pages_send(ApiPages *ap, HttpRequest *req, HttpResponse *res, Cac
     }
     http_response_status(res, 200);
     size_t len;
-    const void *gz = http_gzip_accepted(req) ? api_pages_gzip_form(ap, page, &len) : NULL;
-    if (gz)
-        return http_response_body_gzip(res, cache_page_type(page), gz, len, api_pages_release,
-                                       page);
     const void *body = cache_page_body(page, &len);
-    return http_response_body_ref(res, cache_page_type(page), body, len, api_pages_release, page);
+    const char *type = cache_page_type(page);
+    if (!cache_page_encoding(page))
+        return http_response_body_ref(res, type, body, len, api_pages_release, page);
+    if (http_gzip_accepted(req))
+        return http_response_body_gzip(res, type, body, len, api_pages_release, page);
+    void *plain;
+    size_t plain_len;
+    r = http_gzip_inflate(body, len, LIMIT_PAGE_CACHE_BODY_BYTES, &plain, &plain_len);
+    cache_page_unref(page);
+    if (r < 0)
+        return r;
+    return http_response_body_ref(res, type, plain, plain_len, api_pages_free_body, plain);
 }
 
 int api_pages_new(size_t max_bytes, unsigned threads, ApiPages **ret_pages)
@@ -196,7 +192,7 @@ int api_pages_guard(HttpRequest *req, HttpResponse *res, const HttpRoute *route)
     CachePage *page;
     if (cache_pages_get(ap->store, key, stamp, &page) == 0) {
         metrics_inc(METRICS_PAGES_HITS);
-        r = api_pages_send(ap, req, res, page);
+        r = api_pages_send(req, res, page);
         return r < 0 ? r : 1;
     }
     metrics_inc(METRICS_PAGES_MISSES);
@@ -219,19 +215,27 @@ void api_pages_after(HttpRequest *req, HttpResponse *res, const HttpRoute *route
     const char *type;
     if (!note || !ctx->pages || http_response_get_status(res) != 200 ||
         !http_response_memory(res, &data, &len, &type) || !type ||
-        strcmp(type, API_PAGES_TYPE) != 0 || http_response_has_header(res, "Content-Encoding"))
+        strcmp(type, API_PAGES_TYPE) != 0 || http_response_has_header(res, "Content-Encoding") ||
+        len > LIMIT_PAGE_CACHE_BODY_BYTES)
         return;
+    /* Kept in gzip form only (about a tenth of the bytes), made once at a thorough level. */
+    void *gz = NULL;
+    size_t gz_len = 0;
+    if (len >= HTTP_GZIP_MIN_BYTES)
+        (void)http_gzip_compress(ctx->pages->gzip, data, len, &gz, &gz_len);
     CachePage *page;
-    int r = cache_pages_put(ctx->pages->store, note->key, note->stamp, type, data, len, &page);
+    int r = cache_pages_put(ctx->pages->store, note->key, note->stamp, type, gz ? "gzip" : NULL,
+                            gz ? gz : data, gz ? gz_len : len, &page);
+    free(gz);
+    api_pages_gauges(ctx->pages);
     if (r < 0)
         return;
-    size_t gz_len;
-    const void *gz =
-        http_gzip_accepted(req) ? api_pages_gzip_form(ctx->pages, page, &gz_len) : NULL;
-    if (!gz)
-        api_pages_gauges(ctx->pages);
-    if (gz) /* on failure the identity body stays, and the page reference is dropped */
-        (void)http_response_body_gzip(res, type, gz, gz_len, api_pages_release, page);
-    else
-        cache_page_unref(page);
+    if (cache_page_encoding(page) && http_gzip_accepted(req)) {
+        size_t n;
+        const void *body = cache_page_body(page, &n);
+        /* On failure the identity body stays, and the page reference is dropped. */
+        (void)http_response_body_gzip(res, type, body, n, api_pages_release, page);
+        return;
+    }
+    cache_page_unref(page);
 }

@@ -1,8 +1,7 @@
 /*
  * cache_pages.c - rendered answers in a chained hash table with one LRU list, both behind a
  * mutex. A page's reference count is atomic, so a reader drops its reference without the
- * lock; the table holds one reference per page it links. The gzip form is filled in, then
- * published once with a compare-and-swap, and never changes afterwards.
+ * lock; the table holds one reference per page it links. A page never changes once stored.
  */
 #include "cache/cache_pages.h"
 
@@ -16,22 +15,17 @@
 /* Buckets of the hash table (a power of two). */
 #define CACHE_PAGES_BUCKETS 8192
 
-typedef struct CachePageGzip {
-    size_t len;
-    void *data;
-} CachePageGzip;
-
 struct CachePage {
     CachePage *chain;      /* next page of the bucket; guarded by the store's mu */
     CachePage *prev, *nxt; /* LRU list, most recent first; guarded by mu */
     bool linked;           /* in the table and the list; guarded by mu */
     uint64_t hash;
     int64_t stamp;
-    size_t cost; /* bytes counted in the budget (the gzip form added when set) */
+    size_t cost; /* bytes counted in the budget */
     atomic_size_t refs;
-    _Atomic(CachePageGzip *) gz; /* NULL until cache_pages_set_gzip() */
     char *key;
     char *type;
+    char *encoding; /* NULL: identity */
     void *body;
     size_t len;
 };
@@ -57,13 +51,9 @@ static uint64_t cache_pages_hash(const char *key)
 
 static void cache_page_destroy(CachePage *page)
 {
-    CachePageGzip *gz = atomic_load(&page->gz);
-    if (gz) {
-        free(gz->data);
-        free(gz);
-    }
     free(page->key);
     free(page->type);
+    free(page->encoding);
     free(page->body);
     free(page);
 }
@@ -195,10 +185,11 @@ static void cache_pages_release_list(CachePage *list)
 }
 
 int cache_pages_put(CachePages *c, const char *key, int64_t stamp, const char *type,
-                    const void *body, size_t len, CachePage **ret_page)
+                    const char *encoding, const void *body, size_t len, CachePage **ret_page)
 {
     size_t key_len = strlen(key), type_len = strlen(type);
-    size_t cost = CACHE_PAGES_OVERHEAD + key_len + type_len + len;
+    size_t enc_len = encoding ? strlen(encoding) : 0;
+    size_t cost = CACHE_PAGES_OVERHEAD + key_len + type_len + enc_len + len;
     if (cost > c->max_bytes / 8)
         return -E2BIG;
     CachePage *page = calloc(1, sizeof(*page));
@@ -206,13 +197,16 @@ int cache_pages_put(CachePages *c, const char *key, int64_t stamp, const char *t
         return -ENOMEM;
     page->key = malloc(key_len + 1);
     page->type = malloc(type_len + 1);
+    page->encoding = encoding ? malloc(enc_len + 1) : NULL;
     page->body = malloc(len ? len : 1);
-    if (!page->key || !page->type || !page->body) {
+    if (!page->key || !page->type || (encoding && !page->encoding) || !page->body) {
         cache_page_destroy(page);
         return -ENOMEM;
     }
     memcpy(page->key, key, key_len + 1);
     memcpy(page->type, type, type_len + 1);
+    if (encoding)
+        memcpy(page->encoding, encoding, enc_len + 1);
     if (len)
         memcpy(page->body, body, len);
     page->len = len;
@@ -220,7 +214,6 @@ int cache_pages_put(CachePages *c, const char *key, int64_t stamp, const char *t
     page->stamp = stamp;
     page->cost = cost;
     atomic_init(&page->refs, ret_page ? 2 : 1); /* the table's, and the caller's */
-    atomic_init(&page->gz, NULL);
 
     CachePage *freed = NULL;
     pthread_mutex_lock(&c->mu);
@@ -250,32 +243,6 @@ int cache_pages_put(CachePages *c, const char *key, int64_t stamp, const char *t
     return 0;
 }
 
-void cache_pages_set_gzip(CachePages *c, CachePage *page, void *gz, size_t len)
-{
-    CachePageGzip *form = malloc(sizeof(*form));
-    CachePageGzip *expected = NULL;
-    if (form) {
-        form->len = len;
-        form->data = gz;
-    }
-    if (!form || !atomic_compare_exchange_strong(&page->gz, &expected, form)) {
-        free(form);
-        free(gz);
-        return;
-    }
-    CachePage *freed = NULL;
-    pthread_mutex_lock(&c->mu);
-    if (page->linked) {
-        cache_pages_make_room(c, len, &freed);
-        if (page->linked) { /* it may have been the least recently used itself */
-            page->cost += len;
-            c->bytes += len;
-        }
-    }
-    pthread_mutex_unlock(&c->mu);
-    cache_pages_release_list(freed);
-}
-
 const void *cache_page_body(const CachePage *page, size_t *ret_len)
 {
     *ret_len = page->len;
@@ -287,11 +254,9 @@ const char *cache_page_type(const CachePage *page)
     return page->type;
 }
 
-const void *cache_page_gzip(const CachePage *page, size_t *ret_len)
+const char *cache_page_encoding(const CachePage *page)
 {
-    CachePageGzip *gz = atomic_load(&page->gz);
-    *ret_len = gz ? gz->len : 0;
-    return gz ? gz->data : NULL;
+    return page->encoding;
 }
 
 void cache_pages_usage(CachePages *c, size_t *ret_pages, size_t *ret_bytes)

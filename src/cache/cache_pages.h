@@ -3,7 +3,7 @@
  * each stamped with the generation (db_generation_get()) it was computed under.
  *
  * A page is found only with the stamp it was stored with; one found with another stamp is
- * dropped. The store counts every byte it holds (key, body, its gzip form, bookkeeping) and
+ * dropped. The store counts every byte it holds (key, type, encoding, body, bookkeeping) and
  * evicts the least recently used pages to stay within its budget. Pages are reference
  * counted: one taken by cache_pages_get() stays readable (its bytes never change) until
  * cache_page_unref(), even if it is evicted or replaced meanwhile. Any thread: one mutex
@@ -32,23 +32,19 @@ void cache_pages_free(CachePages *c);
  * 0; returns -ENOENT on a miss (a page with another stamp is dropped). */
 int cache_pages_get(CachePages *c, const char *key, int64_t stamp, CachePage **ret_page);
 
-/* Stores a copy of `len` bytes of `body` of type `type` under `key` and `stamp`, replacing
- * what the key held, and writes a new reference to the page to *ret_page when ret_page is
- * not NULL. Returns 0, -E2BIG (the page would take more than an eighth of the budget; nothing
- * stored) or -ENOMEM. */
+/* Stores a copy of `len` bytes of `body` of type `type`, in content coding `encoding` (e.g.
+ * "gzip"; NULL: identity), under `key` and `stamp`, replacing what the key held, and writes a
+ * new reference to the page to *ret_page when ret_page is not NULL. Returns 0, -E2BIG (the
+ * page would take more than an eighth of the budget; nothing stored) or -ENOMEM. */
 int cache_pages_put(CachePages *c, const char *key, int64_t stamp, const char *type,
-                    const void *body, size_t len, CachePage **ret_page);
+                    const char *encoding, const void *body, size_t len, CachePage **ret_page);
 
-/* Gives `gz` (malloc'd, `len` bytes: the gzip form of the page's body) to the page, which
- * frees it. A page keeps the first form it is given; a later one is freed at once. */
-void cache_pages_set_gzip(CachePages *c, CachePage *page, void *gz, size_t len);
-
-/* The page's body and content type; stable while the reference is held. */
+/* The page's body (in its encoding) and content type; stable while the reference is held. */
 const void *cache_page_body(const CachePage *page, size_t *ret_len);
 const char *cache_page_type(const CachePage *page);
 
-/* The page's gzip form, or NULL while it has none. */
-const void *cache_page_gzip(const CachePage *page, size_t *ret_len);
+/* The content coding of the page's body, or NULL for identity. */
+const char *cache_page_encoding(const CachePage *page);
 
 /* Drops a reference taken by cache_pages_get() or cache_pages_put(). NULL is a no-op. */
 void cache_page_unref(CachePage *page);

@@ -167,6 +167,7 @@
 #define LIMIT_CACHE_VALUE_BYTES      (64 * 1024) /* one cached value */
 #define LIMIT_PAGE_CACHE_MB_MAX      4096        /* largest page_cache_mb */
 #define LIMIT_PAGE_CACHE_KEY_BYTES   2048        /* a page cache key (path, query, libraries) */
+#define LIMIT_PAGE_CACHE_BODY_BYTES  (64 << 20)  /* largest answer the page cache keeps */
 
 /* GET /metrics: the whole text exposition. */
 #define LIMIT_METRICS_BYTES (256 * 1024)

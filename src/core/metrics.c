@@ -63,7 +63,7 @@ static const MetricsDef metrics_defs[METRICS_COUNT] = {
     [METRICS_PAGES_MISSES] = {"swaz_page_cache_requests_total", "result=\"miss\"", false,
                               METRICS_PAGES_HELP},
     [METRICS_PAGES_BYTES] = {"swaz_page_cache_bytes", NULL, true,
-                             "Bytes held by the page cache (answers and their gzip forms)."},
+                             "Bytes held by the page cache (answers, mostly in gzip form)."},
     [METRICS_PAGES_COUNT] = {"swaz_page_cache_pages", NULL, true,
                              "Answers held by the page cache."},
 };

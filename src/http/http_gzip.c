@@ -86,6 +86,34 @@ int http_gzip_compress(HttpGzip *gzip, const void *data, size_t len, void **ret_
     return r;
 }
 
+int http_gzip_inflate(const void *gz, size_t len, size_t max, void **ret_data, size_t *ret_len)
+{
+    if (!gz || len < 18) /* a 10-byte head and an 8-byte trailer at least */
+        return -EINVAL;
+    const unsigned char *t = (const unsigned char *)gz + len - 4; /* ISIZE, little-endian */
+    size_t n = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
+    if (n > max)
+        return -E2BIG;
+    struct libdeflate_decompressor *z = libdeflate_alloc_decompressor();
+    void *out = malloc(n ? n : 1);
+    int r = -ENOMEM;
+    size_t got = 0;
+    if (z && out) {
+        r = libdeflate_gzip_decompress(z, gz, len, out, n, &got) == LIBDEFLATE_SUCCESS && got == n
+                ? 0
+                : -EINVAL;
+    }
+    if (z)
+        libdeflate_free_decompressor(z);
+    if (r < 0) {
+        free(out);
+        return r;
+    }
+    *ret_data = out;
+    *ret_len = n;
+    return 0;
+}
+
 bool http_gzip_accepted(const HttpRequest *req)
 {
     return http_static_accepts_gzip(http_request_header(req, "Accept-Encoding"));

@@ -33,6 +33,12 @@ void http_gzip_free(HttpGzip *gzip);
 int http_gzip_compress(HttpGzip *gzip, const void *data, size_t len, void **ret_data,
                        size_t *ret_len);
 
+/* Inflates a gzip member this process made (http_gzip_compress()) into a malloc'd buffer
+ * (*ret_data, *ret_len; the caller frees it) for a client that does not take gzip. Its size
+ * is read from the member's trailer and must be at most `max` bytes. Returns 0, -EINVAL (not
+ * a whole gzip member), -E2BIG (larger than max) or -ENOMEM. */
+int http_gzip_inflate(const void *gz, size_t len, size_t max, void **ret_data, size_t *ret_len);
+
 /* True when the request's Accept-Encoding takes gzip (q > 0, or "*" does). */
 bool http_gzip_accepted(const HttpRequest *req);
 

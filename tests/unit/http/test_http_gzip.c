@@ -70,6 +70,36 @@ static void test_round_trip(void **state)
     http_gzip_free(NULL);
 }
 
+/* What the server compressed comes back whole; a size over the limit, a cut member and
+ * garbage are refused. */
+static void test_inflate(void **state)
+{
+    (void)state;
+    HttpGzip *g;
+    assert_int_equal(http_gzip_new(6, 1, &g), 0);
+    size_t len = 112 * 1024;
+    char *text = json_text(len);
+    void *gz;
+    size_t n;
+    assert_int_equal(http_gzip_compress(g, text, len, &gz, &n), 0);
+    void *out;
+    size_t out_len;
+    assert_int_equal(http_gzip_inflate(gz, n, len, &out, &out_len), 0);
+    assert_int_equal(out_len, len);
+    assert_memory_equal(out, text, len);
+    free(out);
+    assert_int_equal(http_gzip_inflate(gz, n, len - 1, &out, &out_len), -E2BIG);
+    int r = http_gzip_inflate(gz, n - 9, len, &out, &out_len); /* its "size" is other bytes */
+    assert_true(r == -EINVAL || r == -E2BIG);
+    assert_int_equal(http_gzip_inflate(gz, 17, len, &out, &out_len), -EINVAL);
+    assert_int_equal(http_gzip_inflate(NULL, 0, len, &out, &out_len), -EINVAL);
+    ((unsigned char *)gz)[n / 2] ^= 0x55; /* a damaged stream */
+    assert_int_equal(http_gzip_inflate(gz, n, len, &out, &out_len), -EINVAL);
+    free(gz);
+    free(text);
+    http_gzip_free(g);
+}
+
 static void test_incompressible(void **state)
 {
     (void)state;
@@ -161,9 +191,8 @@ static void test_compressible_types(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_incompressible),
-        cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_round_trip),         cmocka_unit_test(test_inflate),
+        cmocka_unit_test(test_incompressible),     cmocka_unit_test(test_threads),
         cmocka_unit_test(test_compressible_types),
     };
     return cmocka_run_group_tests_name("http_gzip", tests, NULL, NULL);
