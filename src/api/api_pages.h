@@ -10,7 +10,8 @@
  * this process or any other on the same database. Lists that depend on the user (recent,
  * frequent, starred, highest) and random ones are never kept.
  *
- * A client that accepts gzip gets the page's gzip form, compressed once. The store is bounded
+ * An answer of HTTP_GZIP_MIN_BYTES or more is kept in gzip form only, compressed once: sent as
+ * it is to a client that accepts gzip, inflated for one that does not. The store is bounded
  * (page_cache_mb); the least recently used pages make room. Any thread.
  */
 #ifndef SWAZ_API_PAGES_H
@@ -23,7 +24,7 @@
 
 typedef struct ApiPages ApiPages;
 
-/* Makes a page cache of `max_bytes` (> 0) whose gzip forms use up to `threads` spare
+/* Makes a page cache of `max_bytes` (> 0) whose compression keeps up to `threads` spare
  * compressors. Returns 0, -EINVAL or -ENOMEM. Caller frees with api_pages_free() after the
  * server stopped. */
 int api_pages_new(size_t max_bytes, unsigned threads, ApiPages **ret_pages);
@@ -36,8 +37,9 @@ void api_pages_free(ApiPages *pages);
  * api_pages_after() (returns 0). Returns as api_auth_guard() otherwise. */
 int api_pages_guard(HttpRequest *req, HttpResponse *res, const HttpRoute *route);
 
-/* The server's after hook (HttpServerConfig.after): keeps a 200 JSON answer the guard noted,
- * and sends its gzip form to a client that accepts gzip. */
+/* The server's after hook (HttpServerConfig.after): keeps a 200 JSON answer the guard noted
+ * (of at most LIMIT_PAGE_CACHE_BODY_BYTES), and sends the kept gzip form to a client that
+ * accepts gzip. */
 void api_pages_after(HttpRequest *req, HttpResponse *res, const HttpRoute *route);
 
 #endif

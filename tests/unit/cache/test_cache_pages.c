@@ -1,7 +1,7 @@
 /*
  * test_cache_pages.c - the page store: hits only under the stored stamp, replacement, the
  * byte budget with least-recently-used eviction, pages that stay readable while referenced,
- * the gzip form kept once, and threads putting and getting at once.
+ * a page's content coding, and threads putting and getting at once.
  */
 #include "cache/cache_pages.h"
 
