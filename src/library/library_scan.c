@@ -413,6 +413,7 @@ typedef struct ScanTx {
     const char *sql[SCAN_STMT_CACHE];
     DbStmt *st[SCAN_STMT_CACHE];
     size_t n;
+    bool changed; /* a statement other than scan_stamp()'s changed a row */
 } ScanTx;
 
 static void scan_tx_finalize(ScanTx *tx)
@@ -490,19 +491,42 @@ static int scan_prep(ScanTx *tx, const char *sql, DbStmt **ret_st, const char *f
 }
 
 /* Runs a statement without rows. Returns the number of rows changed or a negative error. */
-static int64_t scan_exec(ScanTx *tx, const char *sql, const char *fmt, ...)
+static int64_t scan_vexec(ScanTx *tx, bool bookkeeping, const char *sql, const char *fmt,
+                          va_list ap)
 {
-    va_list ap;
-    va_start(ap, fmt);
     DbStmt *st;
     int r = scan_prep(tx, sql, &st, fmt, ap);
-    va_end(ap);
     if (r < 0)
         return r;
     r = db_step(st);
     while (r == DB_ROW)
         r = db_step(st);
-    return r < 0 ? r : db_changes(st);
+    if (r < 0)
+        return r;
+    int64_t changes = db_changes(st);
+    if (changes > 0 && !bookkeeping)
+        tx->changed = true;
+    return changes;
+}
+
+static int64_t scan_exec(ScanTx *tx, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int64_t c = scan_vexec(tx, false, sql, fmt, ap);
+    va_end(ap);
+    return c;
+}
+
+/* As scan_exec() for a write no answer shows (the seen_at stamp of an unchanged folder): it
+ * does not count as a change of the library (DB_GENERATION_LIBRARY stays). */
+static int64_t scan_stamp(ScanTx *tx, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int64_t c = scan_vexec(tx, true, sql, fmt, ap);
+    va_end(ap);
+    return c;
 }
 
 /* Runs a query; returns the statement positioned on its first row (DB_ROW), DB_DONE, or a
@@ -552,7 +576,9 @@ static int scan_transaction(Scan *s, int (*fn)(Scan *, ScanTx *, void *), void *
             if (r == 0) {
                 r = fn(s, &tx, arg);
                 scan_tx_finalize(&tx);
-                if (r == 0) /* answers cached from the library are stale once this commits */
+                /* Answers kept from the library are stale once this commits, unless it only
+                 * stamped unchanged folders (a no-change rescan keeps every kept page). */
+                if (r == 0 && tx.changed)
                     r = db_generation_bump(tx.conn, DB_GENERATION_LIBRARY);
                 if (r == 0)
                     r = db_commit(tx.conn);
@@ -1830,8 +1856,12 @@ static int scan_write_songs_tx(Scan *s, ScanTx *tx, void *arg)
         /* An unchanged folder: only the folder row is stamped. Its songs keep their older
          * seen_at; scan_mark_missing_fn() looks at the folder, not at them. */
         for (size_t i = 0; i < ch->n_touch; i++) {
-            if ((c = scan_exec(tx, "UPDATE folders SET seen_at = ?, missing = 0 WHERE id = ?", "it",
-                               s->gen, ch->touch[i])) < 0)
+            c = scan_stamp(tx, "UPDATE folders SET seen_at = ? WHERE id = ? AND missing = 0", "it",
+                           s->gen, ch->touch[i]);
+            if (c == 0) /* a folder marked missing is back: that is a change */
+                c = scan_exec(tx, "UPDATE folders SET seen_at = ?, missing = 0 WHERE id = ?", "it",
+                              s->gen, ch->touch[i]);
+            if (c < 0)
                 return (int)c;
         }
         return 0;

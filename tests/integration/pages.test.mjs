@@ -96,6 +96,23 @@ test('an identical request is answered from the cache, byte for byte', async () 
     assert.equal(await misses(), m0 + 2);
 });
 
+test('a scan that finds nothing changed keeps every kept answer', async () => {
+    await call('GET', '/api/albums?limit=7');
+    const m0 = await misses();
+    const h0 = await hits();
+    const st = await rescan();
+    assert.equal(st.result, 'ok');
+    await call('GET', '/api/albums?limit=7');
+    assert.equal(await misses(), m0, 'the page was dropped by a scan that changed nothing');
+    assert.equal(await hits(), h0 + 1);
+    // A `swaz scan` beside the server that changes nothing keeps it too.
+    const res = await run(swazBin, ['scan', ...server.cliArgs],
+        { env: swazEnv(server.db.url, server.env), timeoutMs: 120000 });
+    assert.equal(res.code, 0, res.stderr);
+    await call('GET', '/api/albums?limit=7');
+    assert.equal(await misses(), m0);
+});
+
 test('a scan that changes the library is seen at once, in every kept answer', async () => {
     const songs = await paths();
     const albums = (await call('GET', '/api/albums?limit=50')).json().items;
