@@ -518,7 +518,7 @@ static int64_t scan_exec(ScanTx *tx, const char *sql, const char *fmt, ...)
     return c;
 }
 
-/* As scan_exec() for a write no answer shows (the seen_at stamp of an unchanged folder): it
+/* As scan_exec() for a write no answer shows (seen_at stamps, folder hashes, scan errors): it
  * does not count as a change of the library (DB_GENERATION_LIBRARY stays). */
 static int64_t scan_stamp(ScanTx *tx, const char *sql, const char *fmt, ...)
 {
@@ -1314,12 +1314,18 @@ static int scan_ensure_folder(Scan *s, ScanTx *tx, Arena *a, const char *rel)
     const char *sort = library_sort_key(a, name);
     if (!sort)
         return -ENOMEM;
-    int64_t r = scan_exec(tx,
-                          "INSERT INTO folders (id, library_id, path, parent_id, name, sort_name, "
-                          "missing, seen_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?) "
-                          "ON CONFLICT (id) DO UPDATE SET missing = 0, seen_at = excluded.seen_at, "
-                          "parent_id = excluded.parent_id",
-                          "titTttii", id, s->lib->id, rel, parent_id, name, sort, s->gen, s->now);
+    /* A folder already there as it was is only stamped. */
+    int64_t r = scan_stamp(tx,
+                           "UPDATE folders SET seen_at = ? WHERE id = ? AND missing = 0 AND "
+                           "parent_id IS NOT DISTINCT FROM ?",
+                           "itT", s->gen, id, parent_id);
+    if (r == 0)
+        r = scan_exec(tx,
+                      "INSERT INTO folders (id, library_id, path, parent_id, name, sort_name, "
+                      "missing, seen_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?) "
+                      "ON CONFLICT (id) DO UPDATE SET missing = 0, seen_at = excluded.seen_at, "
+                      "parent_id = excluded.parent_id",
+                      "titTttii", id, s->lib->id, rel, parent_id, name, sort, s->gen, s->now);
     if (r < 0)
         return (int)r;
     return scan_set_add(&s->done_folders, id) < 0 ? -ENOMEM : 0;
@@ -1712,8 +1718,8 @@ static int scan_write_song(Scan *s, ScanTx *tx, Arena *a, const char *folder_id,
             return (int)c;
     }
     if (s->lib->has_errors &&
-        (c = scan_exec(tx, "DELETE FROM scan_errors WHERE library_id = ? AND path = ?", "it",
-                       s->lib->id, it->rel)) < 0)
+        (c = scan_stamp(tx, "DELETE FROM scan_errors WHERE library_id = ? AND path = ?", "it",
+                        s->lib->id, it->rel)) < 0)
         return (int)c;
     if (!exists && scan_set_add(&s->new_songs, ids.song) < 0)
         return -ENOMEM;
@@ -1766,16 +1772,20 @@ static int scan_finish_folder(Scan *s, ScanTx *tx, ScanChunk *ch, const char *fo
     if (ch->cover_path && (r = scan_write_cover(s, tx, ch->cover_kind, ch->cover_path,
                                                 ch->cover_size, ch->cover_mtime, cover_id)) < 0)
         return r;
-    if ((c = scan_exec(tx, "UPDATE songs SET cover_id = ? WHERE folder_id = ?", "Tt", cover_id,
-                       folder_id)) < 0)
+    if ((c = scan_exec(tx,
+                       "UPDATE songs SET cover_id = ? WHERE folder_id = ? AND cover_id IS "
+                       "DISTINCT FROM ?",
+                       "TtT", cover_id, folder_id, cover_id)) < 0)
         return (int)c;
     if (ch->artist_image && ch->album_artist_id) {
         char img_id[SCAN_ID_BYTES];
         if ((r = scan_write_cover(s, tx, "file", ch->artist_image, ch->image_size, ch->image_mtime,
                                   img_id)) < 0)
             return r;
-        if ((c = scan_exec(tx, "UPDATE artists SET image_id = ? WHERE id = ?", "tt", img_id,
-                           ch->album_artist_id)) < 0)
+        if ((c = scan_exec(tx,
+                           "UPDATE artists SET image_id = ? WHERE id = ? AND image_id IS "
+                           "DISTINCT FROM ?",
+                           "ttt", img_id, ch->album_artist_id, img_id)) < 0)
             return (int)c;
     }
     /* Songs of this folder not seen now are gone. */
@@ -1825,14 +1835,20 @@ static int scan_finish_folder(Scan *s, ScanTx *tx, ScanChunk *ch, const char *fo
         if (r < 0)
             return r;
         for (size_t i = 0; i < n_gone; i++) {
-            c = scan_exec(tx, "DELETE FROM scan_errors WHERE library_id = ? AND path = ?", "it",
-                          s->lib->id, gone[i]);
+            c = scan_stamp(tx, "DELETE FROM scan_errors WHERE library_id = ? AND path = ?", "it",
+                           s->lib->id, gone[i]);
             if (c < 0)
                 return (int)c;
         }
     }
-    c = scan_exec(tx, "UPDATE folders SET hash = ?, cover_id = ?, updated_at = ? WHERE id = ?",
-                  "tTit", ch->hash, cover_id, s->now, folder_id);
+    /* The hash is bookkeeping; the cover is what answers show. */
+    c = scan_stamp(tx,
+                   "UPDATE folders SET hash = ?, updated_at = ? WHERE id = ? AND cover_id IS NOT "
+                   "DISTINCT FROM ?",
+                   "titT", ch->hash, s->now, folder_id, cover_id);
+    if (c == 0)
+        c = scan_exec(tx, "UPDATE folders SET hash = ?, cover_id = ?, updated_at = ? WHERE id = ?",
+                      "tTit", ch->hash, cover_id, s->now, folder_id);
     if (c < 0)
         return (int)c;
     pthread_mutex_lock(&s->mu);
@@ -1879,11 +1895,11 @@ static int scan_write_songs_tx(Scan *s, ScanTx *tx, void *arg)
     for (size_t i = 0; i < ch->n; i++) {
         ScanItem *it = &ch->items[i];
         if (it->err < 0) {
-            c = scan_exec(tx,
-                          "INSERT INTO scan_errors (library_id, path, message, at) VALUES "
-                          "(?, ?, ?, ?) ON CONFLICT (library_id, path) DO UPDATE SET message = "
-                          "excluded.message, at = excluded.at",
-                          "itti", s->lib->id, it->rel, err_str(it->err), s->now);
+            c = scan_stamp(tx,
+                           "INSERT INTO scan_errors (library_id, path, message, at) VALUES "
+                           "(?, ?, ?, ?) ON CONFLICT (library_id, path) DO UPDATE SET message = "
+                           "excluded.message, at = excluded.at",
+                           "itti", s->lib->id, it->rel, err_str(it->err), s->now);
             if (c < 0)
                 return (int)c;
             wa->cnt.errors++;
@@ -1896,8 +1912,11 @@ static int scan_write_songs_tx(Scan *s, ScanTx *tx, void *arg)
                                 "lyrics_synced = ? WHERE id = ?",
                                 "ittit", s->gen, folder_id, it->lyrics, (int64_t)it->lyrics_synced,
                                 it->old_id)
-                    : scan_exec(tx, "UPDATE songs SET seen_at = ?, folder_id = ? WHERE id = ?",
-                                "itt", s->gen, folder_id, it->old_id);
+                    : scan_stamp(tx, "UPDATE songs SET seen_at = ? WHERE id = ? AND folder_id = ?",
+                                 "itt", s->gen, it->old_id, folder_id);
+            if (c == 0 && !it->has_lrc) /* its folder changed: that is what answers show */
+                c = scan_exec(tx, "UPDATE songs SET seen_at = ?, folder_id = ? WHERE id = ?", "itt",
+                              s->gen, folder_id, it->old_id);
             if (c < 0)
                 return (int)c;
             continue;
