@@ -22,8 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Gzip level of kept pages: compressed once, sent many times, so a thorough level. */
-#define API_PAGES_GZIP_LEVEL 6
+/* Gzip level of kept pages: compressed once, sent many times. libdeflate on a page of 100
+ * songs (112 KB): level 1 10,456 bytes in 0.35 ms, 5 8,453 in 0.42 ms, 6 8,239 in 0.71 ms,
+ * 9 7,967 in 2.8 ms. Level 5 takes nearly all of the gain at little more than level 1's cost,
+ * which a miss pays on top of rendering. */
+#define API_PAGES_GZIP_LEVEL 5
 
 #define API_PAGES_TYPE "application/json"
 
