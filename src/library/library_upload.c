@@ -138,7 +138,7 @@ int library_upload_link(int fd, const char *root, const char *user, const MediaI
         return -errno;
     int r = 0;
     for (int i = 0; i < 3 && r == 0; i++) {
-        int sub;
+        int sub = 0;
         r = upload_subdir(dir, parts[i], &sub);
         if (r == 0) {
             close(dir);

@@ -462,7 +462,7 @@ int native_personal_now_playing_put(HttpRequest *req, HttpResponse *res)
     if (api_body_object(req, res, &body) < 0)
         return 0;
     const char *song_id = NULL, *state = NULL, *client = NULL;
-    int64_t position_ms;
+    int64_t position_ms = 0;
     int r = 0;
     if (personal_str(body, "songId", NULL, &song_id) < 0 || !song_id)
         r = personal_bad(req, res, "songId (a string) is required");
@@ -566,7 +566,7 @@ int native_personal_queue_put(HttpRequest *req, HttpResponse *res)
         return 0;
     json_t *ids_json = json_object_get(body, "songIds");
     const char *client = NULL;
-    int64_t current, position_ms;
+    int64_t current = 0, position_ms = 0;
     int r = 0;
     if (!json_is_array(ids_json))
         r = personal_bad(req, res, "songIds (an array of song ids) is required");
@@ -640,7 +640,7 @@ int native_personal_bookmark_put(HttpRequest *req, HttpResponse *res)
     json_t *body;
     if (api_body_object(req, res, &body) < 0)
         return 0;
-    int64_t position_ms;
+    int64_t position_ms = 0;
     const char *comment = NULL;
     int r = 0;
     if (personal_int(body, "positionMs", -1, 0, INT64_MAX, &position_ms) < 0 || position_ms < 0)

@@ -96,8 +96,8 @@ static char subsonic_browse_letter(const char *name)
 static int subsonic_browse_index(SubsonicCall *call, const char *elem, bool with_modified)
 {
     const LibraryScope *scope;
-    Artist *artists;
-    size_t n;
+    Artist *artists = NULL;
+    size_t n = 0;
     int r = subsonic_items_folder_scope(call, &scope);
     if (r < 0 || (r = subsonic_browse_all_artists(call, scope, &artists, &n)) < 0)
         return r;
@@ -384,7 +384,7 @@ static int subsonic_browse_similar_as(SubsonicCall *call, const char *elem)
 {
     Arena *a = call->req->arena;
     const LibraryScope *scope = subsonic_items_scope(call);
-    const char *id, *artist_id, *skip;
+    const char *id = NULL, *artist_id = NULL, *skip = NULL;
     int64_t count;
     int r = subsonic_param_required(call, "id", &id);
     if (r < 0 || (r = subsonic_param_int(call, "count", 50, 0, LIMIT_PAGE_MAX, &count)) < 0 ||

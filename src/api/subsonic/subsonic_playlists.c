@@ -183,8 +183,8 @@ static int subsonic_playlists_replace(SubsonicCall *call, const PlaylistUser *wh
 int subsonic_playlists_create(SubsonicCall *call)
 {
     PlaylistUser who;
-    const char **songs;
-    size_t n;
+    const char **songs = NULL;
+    size_t n = 0;
     const char *id = subsonic_param(call, "playlistId");
     const char *name = subsonic_param(call, "name");
     int r = subsonic_playlists_values(call, "songId", &songs, &n);
@@ -215,8 +215,8 @@ int subsonic_playlists_update(SubsonicCall *call)
 {
     PlaylistUser who;
     const char *id;
-    const char **add, **remove;
-    size_t n_add, n_remove;
+    const char **add = NULL, **remove = NULL;
+    size_t n_add = 0, n_remove = 0;
     bool is_public;
     int r;
     if ((r = subsonic_param_required(call, "playlistId", &id)) < 0 ||

@@ -158,8 +158,8 @@ static int subsonic_queue_ids(SubsonicCall *call, const char ***ret_ids, size_t 
 
 int subsonic_queue_save(SubsonicCall *call)
 {
-    const char **ids;
-    size_t n;
+    const char **ids = NULL;
+    size_t n = 0;
     int r = subsonic_queue_ids(call, &ids, &n);
     if (r < 0)
         return r;
@@ -177,8 +177,8 @@ int subsonic_queue_save(SubsonicCall *call)
 
 int subsonic_queue_save_by_index(SubsonicCall *call)
 {
-    const char **ids;
-    size_t n;
+    const char **ids = NULL;
+    size_t n = 0;
     int64_t index;
     int r = subsonic_queue_ids(call, &ids, &n);
     if (r < 0 ||

@@ -146,8 +146,8 @@ static int subsonic_shares_songs(SubsonicCall *call, const char *const *ids, siz
 
 int subsonic_shares_create(SubsonicCall *call)
 {
-    const char *id, *description;
-    int64_t now = (int64_t)time(NULL), expires_at;
+    const char *id = NULL, *description = NULL;
+    int64_t now = (int64_t)time(NULL), expires_at = 0;
     bool set;
     int r;
     if ((r = subsonic_param_required(call, "id", &id)) < 0 ||
@@ -191,7 +191,7 @@ int subsonic_shares_create(SubsonicCall *call)
 
 int subsonic_shares_update(SubsonicCall *call)
 {
-    const char *id, *description;
+    const char *id = NULL, *description = NULL;
     LibraryShareUpdate u = {0};
     int r;
     if ((r = subsonic_param_required(call, "id", &id)) < 0 ||
