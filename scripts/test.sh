@@ -115,6 +115,7 @@ PY
     library=$(mktemp -d /tmp/swaz-library.XXXXXX)
     scripts/gen-library.sh "$library" test
     export SWAZ_TEST_LIBRARY=$library SWAZ_BIN=$root/build-test/swaz
+    export SWAZ_PROBE_TOOL=$root/build-test/tests/unit/probe_tool # tags.test.mjs: required here
     (cd tests/integration && env -u SWAZ_TEST_DATABASE_URL -u SWAZ_TEST_REDIS_URL \
         node --test --test-concurrency=2 --test-reporter=spec --test-reporter-destination=stdout \
         --test-reporter=tap --test-reporter-destination="$out/blackbox-sqlite.tap" \

@@ -10,8 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 
 const bin = process.env.SWAZ_BIN ?? path.resolve('../../build-test/swaz');
+// Named by SWAZ_PROBE_TOOL (as `make test` does), the tool must exist: these checks are not
+// skipped then. Otherwise it is looked for beside the binary, and skipped when not built.
 const tool = process.env.SWAZ_PROBE_TOOL ??
     path.join(path.dirname(path.resolve(bin)), 'tests', 'unit', 'probe_tool');
+if (process.env.SWAZ_PROBE_TOOL && !fs.existsSync(tool)) {
+    throw new Error(`SWAZ_PROBE_TOOL names ${tool}, which does not exist`);
+}
 const haveFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 const skip = !haveFfmpeg ? 'ffmpeg not installed' :
     !fs.existsSync(tool) ? `probe_tool not built (${tool})` : false;
