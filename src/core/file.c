@@ -3,11 +3,13 @@
  */
 #include "core/file.h"
 
+#include "core/err.h"
 #include "core/str.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/limits.h> /* PATH_MAX: <limits.h> is core/limits.h from this folder */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -83,4 +85,30 @@ out_unlink:
     unlink(tmp);
     close(fd);
     return r;
+}
+
+int file_read_all(int fd, size_t max, Arena *arena, void **ret_data, size_t *ret_len)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) != 0)
+        return -errno;
+    if (sb.st_size < 0 || (uint64_t)sb.st_size > max)
+        return ERR_LIMIT;
+    size_t len = (size_t)sb.st_size;
+    char *buf = arena_alloc(arena, len + 1);
+    if (!buf)
+        return -ENOMEM;
+    size_t got = 0;
+    while (got < len) {
+        ssize_t k = pread(fd, buf + got, len - got, (off_t)got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return k < 0 ? -errno : -EIO;
+        got += (size_t)k;
+    }
+    buf[len] = '\0';
+    *ret_data = buf;
+    *ret_len = len;
+    return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * file.h - whole-buffer writes and atomic replacement of small files.
+ * file.h - whole-buffer reads and writes, and atomic replacement of small files.
  *
  * file_store() writes a buffer to a unique temp file beside its target
  * (`<name>.tmp-XXXXXX`), fsyncs it and renames it over the target, so a reader sees the
@@ -8,6 +8,8 @@
  */
 #ifndef SWAZ_CORE_FILE_H
 #define SWAZ_CORE_FILE_H
+
+#include "core/arena.h"
 
 #include <stddef.h>
 
@@ -26,5 +28,10 @@ int file_mkdirs(const char *path);
  * -ENAMETOOLONG or a negative errno; on failure no temp file is left and *ret_fd is
  * untouched. */
 int file_store(const char *dir, const char *name, const void *data, size_t len, int *ret_fd);
+
+/* Reads the whole of the regular file open on `fd` (at most `max` bytes) into `arena`, with
+ * a NUL after it. Returns 0, ERR_LIMIT (larger than max), -EIO (it shrank while read) or a
+ * negative errno. */
+int file_read_all(int fd, size_t max, Arena *arena, void **ret_data, size_t *ret_len);
 
 #endif

@@ -7,16 +7,21 @@
 #include "library/library_playlist.h"
 
 #include "core/err.h"
+#include "core/file.h"
 #include "core/limits.h"
 #include "core/str.h"
 #include "core/utf8.h"
 #include "library/library_cursor.h"
 #include "library/library_keyset.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define PL_INSERT_BATCH 200 /* rows per multi-row INSERT (3 parameters each) */
 
@@ -864,6 +869,59 @@ int library_playlist_set_image(DbConn *conn, const char *id, const PlaylistUser 
         r = db_step(st);
     db_finalize(st);
     return pl_finish(conn, r < 0 ? r : 0);
+}
+
+/* Uploaded covers live in <data_dir>/PL_IMAGE_DIR/<id>.jpg; the row keeps the path relative
+ * to the data dir. */
+#define PL_IMAGE_DIR "playlists"
+
+/* Writes "<a>/<b><c>" to out; false when it does not fit. */
+static bool pl_join(char *out, size_t size, const char *a, const char *b, const char *c)
+{
+    int n = snprintf(out, size, "%s/%s%s", a, b, c);
+    return n >= 0 && (size_t)n < size;
+}
+
+int library_playlist_image_store(DbConn *conn, const char *data_dir, const char *id,
+                                 const PlaylistUser *who, const void *jpeg, size_t len)
+{
+    int r = pl_check(conn, id, who, PLAYLIST_ACCESS_OWN); /* a known id: safe as a file name */
+    if (r < 0)
+        return r;
+    char dir[LIMIT_PATH_BYTES], name[LIMIT_ID_BYTES + 8], rel[LIMIT_ID_BYTES + 32];
+    if (!pl_join(dir, sizeof(dir), data_dir, PL_IMAGE_DIR, "") ||
+        snprintf(name, sizeof(name), "%s.jpg", id) >= (int)sizeof(name) ||
+        !pl_join(rel, sizeof(rel), PL_IMAGE_DIR, id, ".jpg"))
+        return -ENAMETOOLONG;
+    r = file_store(dir, name, jpeg, len, NULL);
+    return r < 0 ? r : library_playlist_set_image(conn, id, who, rel);
+}
+
+int library_playlist_image_read(Arena *arena, const char *data_dir, const Playlist *p, size_t max,
+                                void **ret_data, size_t *ret_len)
+{
+    char path[LIMIT_PATH_BYTES];
+    if (!p->image_path)
+        return -ENOENT;
+    if (!pl_join(path, sizeof(path), data_dir, p->image_path, ""))
+        return -ENAMETOOLONG;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return -errno;
+    int r = file_read_all(fd, max, arena, ret_data, ret_len);
+    close(fd);
+    return r;
+}
+
+int library_playlist_destroy(DbConn *conn, Arena *arena, const char *data_dir, const char *id,
+                             const PlaylistUser *who)
+{
+    const char *image;
+    int r = library_playlist_delete(conn, arena, id, who, &image);
+    char path[LIMIT_PATH_BYTES];
+    if (r == 0 && image && pl_join(path, sizeof(path), data_dir, image, ""))
+        (void)unlink(path); /* the row is gone; a file left behind is only disk space */
+    return r;
 }
 
 int library_playlist_cover_ids(DbConn *conn, Arena *arena, const char *id, size_t max,

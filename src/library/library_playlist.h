@@ -167,6 +167,23 @@ int library_playlist_editors(DbConn *conn, Arena *arena, const char *id, Library
 int library_playlist_set_image(DbConn *conn, const char *id, const PlaylistUser *who,
                                const char *image_path);
 
+/* Makes `jpeg` (`len` bytes) the playlist's uploaded cover (owner only): the file
+ * <data_dir>/playlists/<id>.jpg is replaced through a temp file, fsync and rename, then
+ * recorded. Returns 0, -ENOENT, ERR_FORBIDDEN (nothing written), a negative errno from the
+ * file system or ERR_DB. */
+int library_playlist_image_store(DbConn *conn, const char *data_dir, const char *id,
+                                 const PlaylistUser *who, const void *jpeg, size_t len);
+
+/* Reads the uploaded cover of `p` (as library_playlist_get() filled it) into the arena, at
+ * most `max` bytes. Returns 0, -ENOENT (none, or its file is gone), ERR_LIMIT or a negative
+ * errno. */
+int library_playlist_image_read(Arena *arena, const char *data_dir, const Playlist *p, size_t max,
+                                void **ret_data, size_t *ret_len);
+
+/* As library_playlist_delete(), then removes the uploaded cover's file, if any. */
+int library_playlist_destroy(DbConn *conn, Arena *arena, const char *data_dir, const char *id,
+                             const PlaylistUser *who);
+
 /* Writes up to `max` distinct album cover ids of the playlist's songs, in entry order.
  * Returns 0 or ERR_DB. Arena-owned array. */
 int library_playlist_cover_ids(DbConn *conn, Arena *arena, const char *id, size_t max,

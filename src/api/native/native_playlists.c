@@ -25,10 +25,8 @@
 #include "media/media_grid.h"
 #include "media/media_image.h"
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define NATIVE_PL_COVER_EDGE_DEFAULT 512
@@ -393,13 +391,6 @@ out_body:
     return 0;
 }
 
-/* The absolute path of a file below the data dir, or NULL. Arena-owned. */
-static const char *native_pl_data_path(HttpRequest *req, const char *rel)
-{
-    const ApiContext *ctx = req->app;
-    return arena_printf(req->arena, "%s/%s", ctx->data_dir, rel);
-}
-
 int native_playlists_delete(HttpRequest *req, HttpResponse *res)
 {
     PlaylistUser who;
@@ -408,16 +399,11 @@ int native_playlists_delete(HttpRequest *req, HttpResponse *res)
     DbConn *conn;
     if (api_conn(req, res, &conn) < 0)
         return 0;
-    const char *image;
-    int r = library_playlist_delete(conn, req->arena, req->params[0], &who, &image);
+    const ApiContext *ctx = req->app;
+    int r = library_playlist_destroy(conn, req->arena, ctx->data_dir, req->params[0], &who);
     db_release(conn);
     if (r < 0)
         return native_pl_error(req, res, r);
-    if (image) {
-        const char *path = native_pl_data_path(req, image);
-        if (path)
-            unlink(path);
-    }
     http_response_status(res, 204);
     return 0;
 }
@@ -718,33 +704,6 @@ int native_playlists_export(HttpRequest *req, HttpResponse *res)
     return r < 0 ? api_error_from(req, res, r) : 0;
 }
 
-/* Reads a whole file of at most `max` bytes into the arena. Returns 0 or a negative errno
- * (ERR_LIMIT when larger). */
-static int native_pl_read_fd(Arena *arena, int fd, size_t max, void **ret, size_t *ret_len)
-{
-    struct stat sb;
-    if (fstat(fd, &sb) != 0)
-        return -errno;
-    if (sb.st_size < 0 || (uint64_t)sb.st_size > max)
-        return ERR_LIMIT;
-    size_t len = (size_t)sb.st_size;
-    char *buf = arena_alloc(arena, len + 1);
-    if (!buf)
-        return -ENOMEM;
-    size_t got = 0;
-    while (got < len) {
-        ssize_t k = pread(fd, buf + got, len - got, (off_t)got);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return k < 0 ? -errno : -EIO;
-        got += (size_t)k;
-    }
-    *ret = buf;
-    *ret_len = len;
-    return 0;
-}
-
 /* Answers with an image made by libvips (copied into the arena and freed). */
 static int native_pl_image(HttpRequest *req, HttpResponse *res, void *img, size_t len)
 {
@@ -785,7 +744,7 @@ static int native_pl_grid(HttpRequest *req, HttpResponse *res, DbConn *conn,
             r = library_cover_open(ctx->data_dir, &c, tile, MEDIA_IMAGE_JPEG, &fd, &flen);
         if (r < 0)
             return -ENOENT;
-        r = native_pl_read_fd(req->arena, fd, LIMIT_PICTURE_BYTES, &buf, &len[i]);
+        r = file_read_all(fd, LIMIT_PICTURE_BYTES, req->arena, &buf, &len[i]);
         close(fd);
         if (r < 0)
             return -ENOENT;
@@ -814,15 +773,12 @@ int native_playlists_cover_respond(HttpRequest *req, HttpResponse *res, const Pl
     }
     if (p.image_path) {
         db_release(conn);
-        const char *path = native_pl_data_path(req, p.image_path);
-        int fd = path ? open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;
         void *data;
         size_t len;
         void *img;
         size_t img_len;
-        r = fd >= 0 ? native_pl_read_fd(req->arena, fd, LIMIT_PICTURE_BYTES, &data, &len) : -ENOENT;
-        if (fd >= 0)
-            close(fd);
+        r = library_playlist_image_read(req->arena, ctx->data_dir, &p, LIMIT_PICTURE_BYTES, &data,
+                                        &len);
         if (r == 0 && media_image_thumbnail(data, len, edge, MEDIA_IMAGE_JPEG, &img, &img_len) == 0)
             return native_pl_image(req, res, img, img_len);
         goto placeholder;
@@ -904,14 +860,8 @@ int native_playlists_cover_put(HttpRequest *req, HttpResponse *res)
                              "not a JPEG, PNG, WebP or GIF image we can read");
         return api_error_from(req, res, r);
     }
-    const char *dir = native_pl_data_path(req, "playlists");
-    const char *name = arena_printf(req->arena, "%s.jpg", p.id);
-    const char *rel = arena_printf(req->arena, "playlists/%s.jpg", p.id);
-    r = dir && name && rel ? file_store(dir, name, img, img_len, NULL) : -ENOMEM;
+    r = library_playlist_image_store(conn, ctx->data_dir, p.id, &who, img, img_len);
     media_image_free(img);
-    (void)ctx;
-    if (r == 0)
-        r = library_playlist_set_image(conn, p.id, &who, rel);
     if (r < 0) {
         db_release(conn);
         return native_pl_error(req, res, r);

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* The playlists one getPlaylists answer lists at most (pages of LIMIT_PAGE_MAX). */
 #define SUBSONIC_PLAYLISTS_PAGES (LIMIT_SUBSONIC_PLAYLISTS / LIMIT_PAGE_MAX)
@@ -274,18 +273,11 @@ int subsonic_playlists_update(SubsonicCall *call)
 int subsonic_playlists_delete(SubsonicCall *call)
 {
     PlaylistUser who;
-    const char *id, *image;
+    const char *id;
     int r = subsonic_param_required(call, "id", &id);
     if (r < 0)
         return r;
     subsonic_playlists_who(call->user, &who);
-    r = library_playlist_delete(call->conn, call->req->arena, id, &who, &image);
-    if (r < 0)
-        return subsonic_playlists_error(call, r);
-    if (image && call->ctx->data_dir) {
-        const char *path = arena_printf(call->req->arena, "%s/%s", call->ctx->data_dir, image);
-        if (path)
-            (void)unlink(path);
-    }
-    return 0;
+    r = library_playlist_destroy(call->conn, call->req->arena, call->ctx->data_dir, id, &who);
+    return r < 0 ? subsonic_playlists_error(call, r) : 0;
 }

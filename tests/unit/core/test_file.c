@@ -1,8 +1,11 @@
 /*
- * test_file.c - whole-buffer writes, mkdir -p and store-by-rename on a real temp folder:
- * contents, mode, replacement, the fd left open, and failures that leave no temp file.
+ * test_file.c - whole-buffer writes and reads, mkdir -p and store-by-rename on a real temp
+ * folder: contents, mode, replacement, the fd left open, the read limit, and failures that
+ * leave no temp file.
  */
 #include "core/file.h"
+
+#include "core/err.h"
 
 #include "testutil.h"
 
@@ -122,6 +125,35 @@ static void test_store(void **state)
     assert_int_equal(entries(dir), 1); /* no temp file left */
 }
 
+static void test_read_all(void **state)
+{
+    const char *root = *state;
+    assert_int_equal(file_store(root, "r.bin", "abc\0def", 7, NULL), 0);
+    assert_int_equal(file_store(root, "empty", "", 0, NULL), 0);
+    char path[300];
+    snprintf(path, sizeof(path), "%s/r.bin", root);
+    Arena *a = arena_new(1 << 20);
+    assert_non_null(a);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    void *data;
+    size_t len;
+    assert_int_equal(file_read_all(fd, 7, a, &data, &len), 0);
+    assert_int_equal(len, 7);
+    assert_memory_equal(data, "abc\0def", 7);
+    assert_int_equal(((char *)data)[7], '\0'); /* a NUL after it */
+    assert_int_equal(file_read_all(fd, 6, a, &data, &len), ERR_LIMIT);
+    close(fd);
+    snprintf(path, sizeof(path), "%s/empty", root);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(file_read_all(fd, 0, a, &data, &len), 0);
+    assert_int_equal(len, 0);
+    close(fd);
+    assert_int_equal(file_read_all(-1, 10, a, &data, &len), -EBADF);
+    arena_free(a);
+}
+
 static void test_store_fails_cleanly(void **state)
 {
     const char *root = *state;
@@ -162,6 +194,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_write_all, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mkdirs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_all, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_fails_cleanly, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

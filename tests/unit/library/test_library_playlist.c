@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -64,7 +65,6 @@ static void entries_of(DbConn *c, Arena *a, const char *id, char *out, size_t ca
 
 static void playlist_case(const char *url, const char *dir)
 {
-    (void)dir;
     Db *db;
     assert_int_equal(db_open(url, 2, &db), 0);
     int applied;
@@ -239,11 +239,28 @@ static void playlist_case(const char *url, const char *dir)
     assert_int_equal(library_playlist_resolve(c, a, &carol, &m, &mt), 0);
     assert_int_equal(mt[2].kind, PLAYLIST_MATCH_OUTSIDE); /* carol cannot see Books */
 
-    /* Delete: owner only; entries and editors go with it. */
-    const char *img;
-    assert_int_equal(library_playlist_set_image(c, id, &alice, "playlists/x.jpg"), 0);
-    assert_int_equal(library_playlist_delete(c, a, id, &alice, &img), 0);
-    assert_string_equal(img, "playlists/x.jpg");
+    /* The uploaded cover: the owner's only, kept under the data dir, read back within a
+     * limit. */
+    char file[512];
+    snprintf(file, sizeof(file), "%s/playlists/%s.jpg", dir, id);
+    assert_int_equal(library_playlist_image_store(c, dir, id, &bob, "JPEG", 4), ERR_FORBIDDEN);
+    assert_int_equal(access(file, F_OK), -1); /* nothing written for bob */
+    assert_int_equal(library_playlist_image_store(c, dir, id, &alice, "JPEG", 4), 0);
+    assert_int_equal(access(file, F_OK), 0);
+    assert_int_equal(library_playlist_get(c, a, id, &alice, &p), 0);
+    void *img_data;
+    size_t img_len;
+    assert_int_equal(library_playlist_image_read(a, dir, &p, 4, &img_data, &img_len), 0);
+    assert_int_equal(img_len, 4);
+    assert_memory_equal(img_data, "JPEG", 4);
+    assert_int_equal(library_playlist_image_read(a, dir, &p, 3, &img_data, &img_len), ERR_LIMIT);
+
+    /* Delete: owner only; entries, editors and the cover file go with it. */
+    assert_int_equal(library_playlist_destroy(c, a, dir, id, &bob), ERR_FORBIDDEN);
+    assert_int_equal(access(file, F_OK), 0);
+    assert_int_equal(library_playlist_destroy(c, a, dir, id, &alice), 0);
+    assert_int_equal(access(file, F_OK), -1);
+    assert_int_equal(library_playlist_image_read(a, dir, &p, 4, &img_data, &img_len), -ENOENT);
     assert_int_equal(library_playlist_get(c, a, id, &alice, &p), -ENOENT);
     assert_int_equal(library_playlist_get(c, a, "not-hex'", &alice, &p), -ENOENT);
 
