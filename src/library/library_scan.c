@@ -490,12 +490,17 @@ static int scan_prep(ScanTx *tx, const char *sql, DbStmt **ret_st, const char *f
     return 0;
 }
 
-/* Runs a statement without rows. Returns the number of rows changed or a negative error. */
-static int64_t scan_vexec(ScanTx *tx, bool bookkeeping, const char *sql, const char *fmt,
-                          va_list ap)
+/* Runs a statement without rows. Returns the number of rows changed or a negative error.
+ * A `bookkeeping` write is one no answer shows (seen_at stamps, folder hashes, scan errors):
+ * it does not count as a change of the library (DB_GENERATION_LIBRARY stays); any other
+ * statement that changes a row does. */
+static int64_t scan_write(ScanTx *tx, bool bookkeeping, const char *sql, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
     DbStmt *st;
     int r = scan_prep(tx, sql, &st, fmt, ap);
+    va_end(ap);
     if (r < 0)
         return r;
     r = db_step(st);
@@ -509,25 +514,8 @@ static int64_t scan_vexec(ScanTx *tx, bool bookkeeping, const char *sql, const c
     return changes;
 }
 
-static int64_t scan_exec(ScanTx *tx, const char *sql, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int64_t c = scan_vexec(tx, false, sql, fmt, ap);
-    va_end(ap);
-    return c;
-}
-
-/* As scan_exec() for a write no answer shows (seen_at stamps, folder hashes, scan errors): it
- * does not count as a change of the library (DB_GENERATION_LIBRARY stays). */
-static int64_t scan_stamp(ScanTx *tx, const char *sql, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int64_t c = scan_vexec(tx, true, sql, fmt, ap);
-    va_end(ap);
-    return c;
-}
+#define scan_exec(tx, ...)  scan_write(tx, false, __VA_ARGS__)
+#define scan_stamp(tx, ...) scan_write(tx, true, __VA_ARGS__)
 
 /* Runs a query; returns the statement positioned on its first row (DB_ROW), DB_DONE, or a
  * negative error. The statement stays cached; read it before the next use of `sql`. */
