@@ -50,6 +50,14 @@ static int native_pl_user(HttpRequest *req, HttpResponse *res, PlaylistUser *who
     return 0;
 }
 
+/* The caller and the request's JSON object (the caller decrefs it): 0, or -1 with the error
+ * answered. */
+static int native_pl_user_body(HttpRequest *req, HttpResponse *res, PlaylistUser *who,
+                               json_t **ret_body)
+{
+    return native_pl_user(req, res, who) < 0 || api_body_object(req, res, ret_body) < 0 ? -1 : 0;
+}
+
 static const char *native_pl_access_name(PlaylistAccess a)
 {
     return a == PLAYLIST_ACCESS_OWN ? "owner" : a == PLAYLIST_ACCESS_EDIT ? "editor" : "reader";
@@ -247,10 +255,8 @@ static int native_pl_changed(HttpRequest *req, HttpResponse *res, DbConn *conn,
 int native_playlists_create(HttpRequest *req, HttpResponse *res)
 {
     PlaylistUser who;
-    if (native_pl_user(req, res, &who) < 0)
-        return 0;
     json_t *body;
-    if (api_body_object(req, res, &body) < 0)
+    if (native_pl_user_body(req, res, &who, &body) < 0)
         return 0;
     const char *name, *comment;
     bool is_public = false;
@@ -367,10 +373,8 @@ int native_playlists_get(HttpRequest *req, HttpResponse *res)
 int native_playlists_update(HttpRequest *req, HttpResponse *res)
 {
     PlaylistUser who;
-    if (native_pl_user(req, res, &who) < 0)
-        return 0;
     json_t *body;
-    if (api_body_object(req, res, &body) < 0)
+    if (native_pl_user_body(req, res, &who, &body) < 0)
         return 0;
     PlaylistChanges ch = {0};
     bool is_public = false, has_public = false;
@@ -411,10 +415,8 @@ int native_playlists_delete(HttpRequest *req, HttpResponse *res)
 int native_playlists_add(HttpRequest *req, HttpResponse *res)
 {
     PlaylistUser who;
-    if (native_pl_user(req, res, &who) < 0)
-        return 0;
     json_t *body;
-    if (api_body_object(req, res, &body) < 0)
+    if (native_pl_user_body(req, res, &who, &body) < 0)
         return 0;
     const char **songs;
     size_t n;
@@ -448,10 +450,8 @@ out_body:
 int native_playlists_remove(HttpRequest *req, HttpResponse *res)
 {
     PlaylistUser who;
-    if (native_pl_user(req, res, &who) < 0)
-        return 0;
     json_t *body;
-    if (api_body_object(req, res, &body) < 0)
+    if (native_pl_user_body(req, res, &who, &body) < 0)
         return 0;
     int64_t *positions;
     size_t n;
@@ -471,10 +471,8 @@ out_body:
 int native_playlists_move(HttpRequest *req, HttpResponse *res)
 {
     PlaylistUser who;
-    if (native_pl_user(req, res, &who) < 0)
-        return 0;
     json_t *body;
-    if (api_body_object(req, res, &body) < 0)
+    if (native_pl_user_body(req, res, &who, &body) < 0)
         return 0;
     DbConn *conn;
     int r;
@@ -510,10 +508,8 @@ out_body:
 int native_playlists_editors(HttpRequest *req, HttpResponse *res)
 {
     PlaylistUser who;
-    if (native_pl_user(req, res, &who) < 0)
-        return 0;
     json_t *body;
-    if (api_body_object(req, res, &body) < 0)
+    if (native_pl_user_body(req, res, &who, &body) < 0)
         return 0;
     const char **users;
     size_t n;

@@ -52,6 +52,15 @@ static const Principal *native_share_principal(HttpRequest *req, HttpResponse *r
     return p;
 }
 
+/* As native_share_principal(), with a connection borrowed into *ret_conn (the caller
+ * releases it); NULL with the error answered and nothing borrowed. */
+static const Principal *native_share_principal_conn(HttpRequest *req, HttpResponse *res,
+                                                    DbConn **ret_conn)
+{
+    const Principal *p = native_share_principal(req, res);
+    return p && api_conn(req, res, ret_conn) == 0 ? p : NULL;
+}
+
 /* The owner's view of a share. New reference or NULL. */
 static json_t *native_share_json(HttpRequest *req, const LibraryShare *s, int64_t now)
 {
@@ -173,11 +182,9 @@ out_body:
 
 int native_shares_list(HttpRequest *req, HttpResponse *res)
 {
-    const Principal *p = native_share_principal(req, res);
-    if (!p)
-        return 0;
     DbConn *conn;
-    if (api_conn(req, res, &conn) < 0)
+    const Principal *p = native_share_principal_conn(req, res, &conn);
+    if (!p)
         return 0;
     LibraryShare *items;
     size_t n;
@@ -194,11 +201,9 @@ int native_shares_list(HttpRequest *req, HttpResponse *res)
 
 int native_shares_get(HttpRequest *req, HttpResponse *res)
 {
-    const Principal *p = native_share_principal(req, res);
-    if (!p)
-        return 0;
     DbConn *conn;
-    if (api_conn(req, res, &conn) < 0)
+    const Principal *p = native_share_principal_conn(req, res, &conn);
+    if (!p)
         return 0;
     LibraryShare share;
     int r = library_share_get(conn, req->arena, p->user_id, req->params[0], &share);
@@ -269,11 +274,9 @@ out_body:
 
 int native_shares_delete(HttpRequest *req, HttpResponse *res)
 {
-    const Principal *p = native_share_principal(req, res);
-    if (!p)
-        return 0;
     DbConn *conn;
-    if (api_conn(req, res, &conn) < 0)
+    const Principal *p = native_share_principal_conn(req, res, &conn);
+    if (!p)
         return 0;
     int r = library_share_delete(conn, p->user_id, req->params[0]);
     db_release(conn);
