@@ -75,25 +75,23 @@ json_t *native_browse_album_json(HttpRequest *req, const Album *a)
     return api_json_take(&w);
 }
 
-/* One folder as an element of an ApiJson list. */
-static void native_browse_write_folder(ApiJson *w, const Folder *f)
+/* The members of a folder's object. */
+static void native_browse_folder_fields(ApiJson *w, const Folder *f)
 {
-    api_json_object(w, NULL);
     api_json_str(w, "id", f->id);
     api_json_str(w, "name", f->name);
     api_json_str(w, "path", f->path);
     api_json_opt_str(w, "parentId", f->parent_id);
     api_json_int(w, "libraryId", f->library_id);
     api_json_opt_str(w, "coverId", f->cover_id);
-    api_json_end(w);
 }
 
-static json_t *native_browse_folder_json(HttpRequest *req, const Folder *f)
+/* One folder as an element of an ApiJson list. */
+static void native_browse_write_folder(ApiJson *w, const Folder *f)
 {
-    ApiJson w;
-    api_json_tree(&w, req->arena);
-    native_browse_write_folder(&w, f);
-    return api_json_take(&w);
+    api_json_object(w, NULL);
+    native_browse_folder_fields(w, f);
+    api_json_end(w);
 }
 
 int native_browse_artists(HttpRequest *req, HttpResponse *res)
@@ -390,21 +388,22 @@ int native_browse_folder(HttpRequest *req, HttpResponse *res)
     db_release(conn);
     if (r < 0)
         return api_paged_error(req, res, r);
-    json_t *o = native_browse_folder_json(req, &folder);
-    json_t *items = json_array();
-    for (size_t i = 0; items && i < n; i++) {
-        json_t *e = entries[i].folder ? native_browse_folder_json(req, entries[i].folder)
-                                      : native_songs_json(req, entries[i].song);
-        if (e)
-            json_object_set_new(e, "type", json_string(entries[i].folder ? "folder" : "song"));
-        json_array_append_new(items, e);
+    ApiJson w;
+    api_json_text(&w, API_JSON_TEXT_MAX);
+    api_json_object(&w, NULL);
+    native_browse_folder_fields(&w, &folder);
+    api_json_array(&w, "items");
+    for (size_t i = 0; i < n; i++) {
+        api_json_object(&w, NULL);
+        if (entries[i].folder)
+            native_browse_folder_fields(&w, entries[i].folder);
+        else
+            native_songs_write_fields(&w, entries[i].song);
+        api_json_str(&w, "type", entries[i].folder ? "folder" : "song");
+        api_json_end(&w);
     }
-    if (!o || !items) {
-        json_decref(o);
-        json_decref(items);
-        return api_json_respond(req, res, 200, NULL);
-    }
-    json_object_set_new(o, "items", items);
-    json_object_set_new(o, "next", next ? json_string(next) : json_null());
-    return api_json_respond(req, res, 200, o);
+    api_json_end(&w);
+    api_json_str(&w, "next", next);
+    api_json_end(&w);
+    return api_json_send(&w, req, res, 200);
 }

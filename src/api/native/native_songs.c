@@ -63,6 +63,12 @@ static void native_song_gain(ApiJson *w, const char *key, bool has, double v)
 void native_songs_write(ApiJson *w, const char *key, const Song *s)
 {
     api_json_object(w, key);
+    native_songs_write_fields(w, s);
+    api_json_end(w);
+}
+
+void native_songs_write_fields(ApiJson *w, const Song *s)
+{
     api_json_str(w, "id", s->id);
     api_json_str(w, "title", s->title);
     api_json_str(w, "artist", s->artist);
@@ -113,7 +119,6 @@ void native_songs_write(ApiJson *w, const char *key, const Song *s)
     api_json_opt_str(w, "comment", s->comment);
     api_json_bool(w, "hasLyrics", s->has_lyrics);
     api_json_opt_str(w, "coverId", s->cover_id);
-    api_json_end(w);
 }
 
 json_t *native_songs_json(HttpRequest *req, const Song *s)

@@ -26,6 +26,10 @@ int native_songs_lyrics(HttpRequest *req, HttpResponse *res);
  * element or the whole answer). */
 void native_songs_write(ApiJson *w, const char *key, const Song *s);
 
+/* The members of native_songs_write()'s object alone, for a caller that opened the object and
+ * adds members of its own before closing it. */
+void native_songs_write_fields(ApiJson *w, const Song *s);
+
 /* Writes a JSON array of {"id","name"} for `refs` under `key`. */
 void native_songs_write_refs(ApiJson *w, const char *key, const LibraryRefs *refs);
 
