@@ -182,7 +182,14 @@ static void db_drop_slot(Db *db)
     pthread_mutex_unlock(&db->mu);
 }
 
-int db_acquire(Db *db, DbConn **ret_conn)
+void db_set_map_size(Db *db, uint64_t bytes)
+{
+    db->map_bytes = bytes;
+}
+
+/* Borrows a connection (db_acquire()) whose memory map is set to `map_bytes` of the file,
+ * changing it only when the connection's last borrower wanted another size. */
+static int db_take(Db *db, uint64_t map_bytes, DbConn **ret_conn)
 {
     DbConn *conn = NULL;
     bool must_open = false;
@@ -217,6 +224,12 @@ int db_acquire(Db *db, DbConn **ret_conn)
         if (r < 0)
             goto out_close;
     }
+    if (db->backend->conn_map && conn->map_bytes != map_bytes) {
+        r = db->backend->conn_map(conn, map_bytes);
+        if (r < 0)
+            goto out_close;
+        conn->map_bytes = map_bytes;
+    }
     conn->errmsg[0] = '\0';
     *ret_conn = conn;
     return 0;
@@ -226,6 +239,16 @@ out_close:
 out_drop:
     db_drop_slot(db);
     return r;
+}
+
+int db_acquire(Db *db, DbConn **ret_conn)
+{
+    return db_take(db, db->map_bytes, ret_conn);
+}
+
+int db_acquire_bulk(Db *db, DbConn **ret_conn)
+{
+    return db_take(db, 0, ret_conn);
 }
 
 void db_release(DbConn *conn)

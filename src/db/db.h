@@ -50,6 +50,19 @@ const char *db_describe(const Db *db);
  * Give it back with db_release(). */
 int db_acquire(Db *db, DbConn **ret_conn);
 
+/* Borrows a connection like db_acquire() for a job that reads much of the database once (a
+ * library scan): on SQLite it reads without the memory map of db_set_map_size(), so the
+ * pages it passes over do not stay counted in the process's resident memory. Same returns
+ * as db_acquire(); give it back with db_release(). */
+int db_acquire_bulk(Db *db, DbConn **ret_conn);
+
+/* Sets how many bytes of an SQLite database file each connection borrowed with db_acquire()
+ * reads through a memory map (0, the default: none; SQLite caps it at its compile-time
+ * SQLITE_MAX_MMAP_SIZE). No effect on PostgreSQL. Call once after db_open(), before the
+ * pool is shared between threads; connections take the size the next time they are
+ * borrowed. */
+void db_set_map_size(Db *db, uint64_t bytes);
+
 /* Returns a connection to the pool; an open transaction is rolled back. NULL is a no-op. */
 void db_release(DbConn *conn);
 

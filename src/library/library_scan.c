@@ -541,12 +541,14 @@ static int scan_collect(ScanTx *tx, ScanSet *set, const char *sql, const char *f
 }
 
 /* Runs fn(s, tx, arg) in a write transaction, retrying it whole while the database is busy;
- * `on_rollback` (may be NULL) undoes in-memory effects of a failed attempt. */
+ * `on_rollback` (may be NULL) undoes in-memory effects of a failed attempt. A scan passes
+ * over most of the database once, so it borrows connections with db_acquire_bulk(): read
+ * without the memory map, those pages do not stay in the process's RSS. */
 static int scan_transaction(Scan *s, int (*fn)(Scan *, ScanTx *, void *), void *arg)
 {
     for (;;) {
         ScanTx tx = {0};
-        int r = db_acquire(s->db, &tx.conn);
+        int r = db_acquire_bulk(s->db, &tx.conn);
         if (r == 0) {
             r = db_begin_write(tx.conn);
             if (r == 0) {
@@ -580,7 +582,7 @@ static int scan_read(Scan *s, int (*fn)(Scan *, ScanTx *, void *), void *arg)
 {
     for (;;) {
         ScanTx tx = {0};
-        int r = db_acquire(s->db, &tx.conn);
+        int r = db_acquire_bulk(s->db, &tx.conn);
         if (r == 0) {
             r = fn(s, &tx, arg);
             scan_tx_finalize(&tx);
@@ -2686,7 +2688,7 @@ int library_scan(Db *db, const LibraryFolder *folders, size_t n, const LibrarySc
     if (r == 0) {
         /* seen_at must grow even when two scans run within one second. */
         ScanTx tx = {0};
-        r = db_acquire(db, &tx.conn);
+        r = db_acquire_bulk(db, &tx.conn);
         if (r == 0) {
             DbStmt *st;
             r = scan_query(&tx, &st,

@@ -788,6 +788,39 @@ static void test_ping(void **state)
     assert_int_equal(db_ping(t->db), 0);
 }
 
+/* db_set_map_size() maps connections borrowed with db_acquire() (SQLite), never those
+ * borrowed with db_acquire_bulk(); one connection switches back and forth as its borrowers
+ * change, and what one kind writes the other reads. PostgreSQL ignores the size. */
+static void test_map_size(void **state)
+{
+    TestDb *t = test_begin(state);
+    Db *db = NULL;
+    DbConn *conn = NULL;
+    bool sqlite = t->kind == DB_KIND_SQLITE;
+    assert_int_equal(db_open(t->url, 1, &db), 0); /* one connection: every borrow reuses it */
+    db_set_map_size(db, 4u << 20);
+    test_migrate_ok(db);
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(db_acquire(db, &conn), 0);
+        if (sqlite)
+            assert_int_equal(test_query_int(conn, "PRAGMA mmap_size"), 4 << 20);
+        assert_int_equal(test_query_int(conn, "SELECT COUNT(*) FROM libraries"), round);
+        db_release(conn);
+
+        assert_int_equal(db_acquire_bulk(db, &conn), 0);
+        if (sqlite)
+            assert_int_equal(test_query_int(conn, "PRAGMA mmap_size"), 0);
+        test_insert_library(conn, round + 1, round ? "second" : "first");
+        db_release(conn);
+    }
+    assert_int_equal(db_acquire(db, &conn), 0);
+    if (sqlite)
+        assert_int_equal(test_query_int(conn, "PRAGMA mmap_size"), 4 << 20);
+    assert_int_equal(test_query_int(conn, "SELECT COUNT(*) FROM libraries"), 2);
+    db_release(conn);
+    db_close(db);
+}
+
 /* Runs "SELECT ? + k" (its own SQL text per k) with `v` bound and checks the sum. */
 static void test_add(DbConn *conn, int k, int64_t v)
 {
@@ -1003,6 +1036,7 @@ static void test_redaction(void **state)
     X(test_pool_exhaustion)                                                                        \
     X(test_ping)                                                                                   \
     X(test_statement_reuse)                                                                        \
+    X(test_map_size)                                                                               \
     X(test_reconnect)                                                                              \
     X(test_generations)                                                                            \
     X(test_redaction)
