@@ -375,11 +375,20 @@ out_rollback:
     return r;
 }
 
+int db_optimize(DbConn *conn, bool *ret_analyzed)
+{
+    if (!conn->db->backend->optimize) {
+        *ret_analyzed = false;
+        return 0;
+    }
+    return conn->db->backend->optimize(conn, ret_analyzed);
+}
+
 int db_migrate(Db *db, int *ret_applied)
 {
     DbConn *conn = NULL;
     int applied = 0;
-    int r = db_acquire(db, &conn);
+    int r = db_acquire_bulk(db, &conn); /* an index a migration builds reads a whole table */
     if (r < 0)
         return ERR_DB;
     const DbBackend *backend = db->backend;
@@ -396,6 +405,11 @@ int db_migrate(Db *db, int *ret_applied)
             goto out_unlock;
         applied += one;
     }
+    /* A new index has no statistics yet, and SQLite may prefer an older one that has. A
+     * failure here leaves the schema right and the plans as they were: not an error. */
+    bool analyzed;
+    if (applied > 0)
+        (void)db_optimize(conn, &analyzed);
     *ret_applied = applied;
     r = 0;
 out_unlock:

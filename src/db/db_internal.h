@@ -119,6 +119,8 @@ struct DbBackend {
     /* Sets how many bytes of the database file the connection reads through a memory map
      * (0: none). Optional: NULL where there is no file to map (PostgreSQL). 0 or ERR_DB. */
     int (*conn_map)(DbConn *conn, uint64_t bytes);
+    /* db_optimize(). Optional: NULL where the server keeps statistics itself (PostgreSQL). */
+    int (*optimize)(DbConn *conn, bool *ret_analyzed);
     /* Resets every statement of the connection before it returns to the pool. */
     void (*conn_quiesce)(DbConn *conn);
     int (*exec)(DbConn *conn, const char *sql);

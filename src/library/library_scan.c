@@ -2647,6 +2647,19 @@ static int scan_aggregates(Scan *s)
     return r;
 }
 
+/* Brings the planner's statistics up to date once the library is written (db_optimize():
+ * nothing to do unless the library doubled, halved or was never analysed). The scan's
+ * result stands whatever happens here: without statistics the plans stay as they were. */
+static void scan_optimize(Scan *s)
+{
+    DbConn *conn;
+    bool analyzed;
+    if (db_acquire_bulk(s->db, &conn) < 0)
+        return;
+    (void)db_optimize(conn, &analyzed);
+    db_release(conn);
+}
+
 /* The digest of the options that change what reading a folder stores, as hex. */
 static void scan_settings_digest(const LibraryScanOptions *o, char out[SCAN_SETTINGS_HEX])
 {
@@ -2722,6 +2735,8 @@ int library_scan(Db *db, const LibraryFolder *folders, size_t n, const LibrarySc
     }
     if (r == 0 && scan_cancelled(s))
         r = -ECANCELED;
+    if (r == 0)
+        scan_optimize(s);
     scan_progress(s);
     pthread_mutex_lock(&s->mu);
     *ret_stats = s->stats;
