@@ -64,6 +64,7 @@ int app_db_open(const Config *cfg, Db **ret_db, int *ret_applied)
         fprintf(stderr, "swaz: cannot open the database: %s\n", err_str(r));
         return r;
     }
+    db_set_map_size(db, (uint64_t)cfg->sqlite_mmap_mb << 20);
     int applied = 0;
     r = db_migrate(db, &applied);
     if (r < 0) {

@@ -67,6 +67,10 @@ static const ConfigSetting config_settings[] = {
      "seconds of inactivity before a connection is closed"},
     {"db_pool", "SWAZ_DB_POOL", CONFIG_UINT, CFG_FIELD(db_pool), 1, LIMIT_DB_POOL_MAX, "16",
      "database connections per process"},
+    {"sqlite_mmap_mb", "SWAZ_SQLITE_MMAP_MB", CONFIG_UINT, CFG_FIELD(sqlite_mmap_mb), 0,
+     LIMIT_SQLITE_MMAP_MB_MAX, "2048",
+     "MiB of the SQLite database file each connection answering requests reads through a "
+     "memory map (0: none; scans never map)"},
     {"shutdown_grace", "SWAZ_SHUTDOWN_GRACE", CONFIG_UINT, CFG_FIELD(shutdown_grace_s), 0, 60, "5",
      "seconds given to in-flight responses on SIGTERM"},
     {"scan_on_start", "SWAZ_SCAN_ON_START", CONFIG_BOOL, CFG_FIELD(scan_on_start), 0, 0, "true",

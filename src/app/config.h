@@ -37,6 +37,7 @@ typedef struct Config {
     unsigned per_ip_connections;
     unsigned timeout_s;
     unsigned db_pool;
+    unsigned sqlite_mmap_mb; /* MiB of the SQLite file request connections map; 0: none */
     unsigned shutdown_grace_s;
     bool scan_on_start;
     LogLevel log_level;

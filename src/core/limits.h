@@ -175,4 +175,7 @@
 /* Database pool. */
 #define LIMIT_DB_POOL_MAX 64
 
+/* The largest sqlite_mmap_mb: MiB of the SQLite file a connection maps (64 GiB). */
+#define LIMIT_SQLITE_MMAP_MB_MAX (64 * 1024)
+
 #endif

@@ -182,7 +182,14 @@ static void db_drop_slot(Db *db)
     pthread_mutex_unlock(&db->mu);
 }
 
-int db_acquire(Db *db, DbConn **ret_conn)
+void db_set_map_size(Db *db, uint64_t bytes)
+{
+    db->map_bytes = bytes;
+}
+
+/* Borrows a connection (db_acquire()) whose memory map is set to `map_bytes` of the file,
+ * changing it only when the connection's last borrower wanted another size. */
+static int db_take(Db *db, uint64_t map_bytes, DbConn **ret_conn)
 {
     DbConn *conn = NULL;
     bool must_open = false;
@@ -217,6 +224,12 @@ int db_acquire(Db *db, DbConn **ret_conn)
         if (r < 0)
             goto out_close;
     }
+    if (db->backend->conn_map && conn->map_bytes != map_bytes) {
+        r = db->backend->conn_map(conn, map_bytes);
+        if (r < 0)
+            goto out_close;
+        conn->map_bytes = map_bytes;
+    }
     conn->errmsg[0] = '\0';
     *ret_conn = conn;
     return 0;
@@ -226,6 +239,16 @@ out_close:
 out_drop:
     db_drop_slot(db);
     return r;
+}
+
+int db_acquire(Db *db, DbConn **ret_conn)
+{
+    return db_take(db, db->map_bytes, ret_conn);
+}
+
+int db_acquire_bulk(Db *db, DbConn **ret_conn)
+{
+    return db_take(db, 0, ret_conn);
 }
 
 void db_release(DbConn *conn)
@@ -352,11 +375,20 @@ out_rollback:
     return r;
 }
 
+int db_optimize(DbConn *conn, bool *ret_analyzed)
+{
+    if (!conn->db->backend->optimize) {
+        *ret_analyzed = false;
+        return 0;
+    }
+    return conn->db->backend->optimize(conn, ret_analyzed);
+}
+
 int db_migrate(Db *db, int *ret_applied)
 {
     DbConn *conn = NULL;
     int applied = 0;
-    int r = db_acquire(db, &conn);
+    int r = db_acquire_bulk(db, &conn); /* an index a migration builds reads a whole table */
     if (r < 0)
         return ERR_DB;
     const DbBackend *backend = db->backend;
@@ -373,6 +405,11 @@ int db_migrate(Db *db, int *ret_applied)
             goto out_unlock;
         applied += one;
     }
+    /* A new index has no statistics yet, and SQLite may prefer an older one that has. A
+     * failure here leaves the schema right and the plans as they were: not an error. */
+    bool analyzed;
+    if (applied > 0)
+        (void)db_optimize(conn, &analyzed);
     *ret_applied = applied;
     r = 0;
 out_unlock:

@@ -50,6 +50,19 @@ const char *db_describe(const Db *db);
  * Give it back with db_release(). */
 int db_acquire(Db *db, DbConn **ret_conn);
 
+/* Borrows a connection like db_acquire() for a job that reads much of the database once (a
+ * library scan): on SQLite it reads without the memory map of db_set_map_size(), so the
+ * pages it passes over do not stay counted in the process's resident memory. Same returns
+ * as db_acquire(); give it back with db_release(). */
+int db_acquire_bulk(Db *db, DbConn **ret_conn);
+
+/* Sets how many bytes of an SQLite database file each connection borrowed with db_acquire()
+ * reads through a memory map (0, the default: none; SQLite caps it at its compile-time
+ * SQLITE_MAX_MMAP_SIZE). No effect on PostgreSQL. Call once after db_open(), before the
+ * pool is shared between threads; connections take the size the next time they are
+ * borrowed. */
+void db_set_map_size(Db *db, uint64_t bytes);
+
 /* Returns a connection to the pool; an open transaction is rolled back. NULL is a no-op. */
 void db_release(DbConn *conn);
 
@@ -57,10 +70,19 @@ void db_release(DbConn *conn);
 int db_ping(Db *db);
 
 /* Applies every migration newer than the schema's version, each in its own transaction,
- * and records it in schema_migrations. Safe to call concurrently from several processes
- * (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock). Writes the number applied to
- * *ret_applied. Returns 0 or ERR_DB. */
+ * and records it in schema_migrations; when any applied, runs db_optimize(). Safe to call
+ * concurrently from several processes (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock).
+ * Writes the number applied to *ret_applied. Returns 0 or ERR_DB. */
 int db_migrate(Db *db, int *ret_applied);
+
+/* Brings the query planner's statistics up to date where they are missing or stale, on a
+ * connection the caller holds outside a transaction (borrowed with db_acquire_bulk(): it
+ * may read the whole file). SQLite runs ANALYZE when the songs table has rows and either no
+ * statistics, or twice or half the rows it had when last analysed, or an index created
+ * after its table was last analysed (by a migration); otherwise it only counts. PostgreSQL
+ * does nothing (autovacuum analyses). Writes whether ANALYZE ran to *ret_analyzed. Returns
+ * 0, ERR_DB or ERR_DB_BUSY. */
+int db_optimize(DbConn *conn, bool *ret_analyzed);
 
 /* Returns the schema version (highest applied migration) or a negative error. */
 int db_schema_version(Db *db, int *ret_version);

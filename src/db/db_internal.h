@@ -70,6 +70,7 @@ struct Db {
     char *describe;         /* the URL without password, for logs */
     char *secret;           /* the password (or NULL), scrubbed from every error message */
     int pool_size;          /* immutable after db_open() */
+    uint64_t map_bytes;     /* db_set_map_size(), before the pool is shared; 0: no map */
     int acquire_timeout_ms; /* DB_ACQUIRE_TIMEOUT_MS; tests may lower it before use */
     pthread_mutex_t mu;
     pthread_cond_t cond;             /* signalled when a connection is released or a slot frees */
@@ -88,7 +89,8 @@ struct Db {
 /* The part of a connection db.c knows; backends embed it first. */
 struct DbConn {
     Db *db;
-    unsigned bumped; /* generations the open transaction bumped, one bit per index */
+    unsigned bumped;    /* generations the open transaction bumped, one bit per index */
+    uint64_t map_bytes; /* bytes of the file the connection maps for reads (SQLite); 0: none */
     char errmsg[DB_ERRMSG_MAX];
 };
 
@@ -114,6 +116,11 @@ struct DbBackend {
     int (*conn_check)(DbConn *conn);
     /* True while a transaction is open (or failed and not yet rolled back). */
     bool (*conn_in_transaction)(DbConn *conn);
+    /* Sets how many bytes of the database file the connection reads through a memory map
+     * (0: none). Optional: NULL where there is no file to map (PostgreSQL). 0 or ERR_DB. */
+    int (*conn_map)(DbConn *conn, uint64_t bytes);
+    /* db_optimize(). Optional: NULL where the server keeps statistics itself (PostgreSQL). */
+    int (*optimize)(DbConn *conn, bool *ret_analyzed);
     /* Resets every statement of the connection before it returns to the pool. */
     void (*conn_quiesce)(DbConn *conn);
     int (*exec)(DbConn *conn, const char *sql);

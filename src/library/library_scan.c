@@ -553,12 +553,14 @@ static int scan_collect(ScanTx *tx, ScanSet *set, const char *sql, const char *f
 }
 
 /* Runs fn(s, tx, arg) in a write transaction, retrying it whole while the database is busy;
- * `on_rollback` (may be NULL) undoes in-memory effects of a failed attempt. */
+ * `on_rollback` (may be NULL) undoes in-memory effects of a failed attempt. A scan passes
+ * over most of the database once, so it borrows connections with db_acquire_bulk(): read
+ * without the memory map, those pages do not stay in the process's RSS. */
 static int scan_transaction(Scan *s, int (*fn)(Scan *, ScanTx *, void *), void *arg)
 {
     for (;;) {
         ScanTx tx = {0};
-        int r = db_acquire(s->db, &tx.conn);
+        int r = db_acquire_bulk(s->db, &tx.conn);
         if (r == 0) {
             r = db_begin_write(tx.conn);
             if (r == 0) {
@@ -594,7 +596,7 @@ static int scan_read(Scan *s, int (*fn)(Scan *, ScanTx *, void *), void *arg)
 {
     for (;;) {
         ScanTx tx = {0};
-        int r = db_acquire(s->db, &tx.conn);
+        int r = db_acquire_bulk(s->db, &tx.conn);
         if (r == 0) {
             r = fn(s, &tx, arg);
             scan_tx_finalize(&tx);
@@ -2682,6 +2684,19 @@ static int scan_aggregates(Scan *s)
     return r;
 }
 
+/* Brings the planner's statistics up to date once the library is written (db_optimize():
+ * nothing to do unless the library doubled, halved or was never analysed). The scan's
+ * result stands whatever happens here: without statistics the plans stay as they were. */
+static void scan_optimize(Scan *s)
+{
+    DbConn *conn;
+    bool analyzed;
+    if (db_acquire_bulk(s->db, &conn) < 0)
+        return;
+    (void)db_optimize(conn, &analyzed);
+    db_release(conn);
+}
+
 /* The digest of the options that change what reading a folder stores, as hex. */
 static void scan_settings_digest(const LibraryScanOptions *o, char out[SCAN_SETTINGS_HEX])
 {
@@ -2723,7 +2738,7 @@ int library_scan(Db *db, const LibraryFolder *folders, size_t n, const LibrarySc
     if (r == 0) {
         /* seen_at must grow even when two scans run within one second. */
         ScanTx tx = {0};
-        r = db_acquire(db, &tx.conn);
+        r = db_acquire_bulk(db, &tx.conn);
         if (r == 0) {
             DbStmt *st;
             r = scan_query(&tx, &st,
@@ -2757,6 +2772,8 @@ int library_scan(Db *db, const LibraryFolder *folders, size_t n, const LibrarySc
     }
     if (r == 0 && scan_cancelled(s))
         r = -ECANCELED;
+    if (r == 0)
+        scan_optimize(s);
     scan_progress(s);
     pthread_mutex_lock(&s->mu);
     *ret_stats = s->stats;

@@ -788,6 +788,105 @@ static void test_ping(void **state)
     assert_int_equal(db_ping(t->db), 0);
 }
 
+/* db_set_map_size() maps connections borrowed with db_acquire() (SQLite), never those
+ * borrowed with db_acquire_bulk(); one connection switches back and forth as its borrowers
+ * change, and what one kind writes the other reads. PostgreSQL ignores the size. */
+static void test_map_size(void **state)
+{
+    TestDb *t = test_begin(state);
+    Db *db = NULL;
+    DbConn *conn = NULL;
+    bool sqlite = t->kind == DB_KIND_SQLITE;
+    assert_int_equal(db_open(t->url, 1, &db), 0); /* one connection: every borrow reuses it */
+    db_set_map_size(db, 4u << 20);
+    test_migrate_ok(db);
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(db_acquire(db, &conn), 0);
+        if (sqlite)
+            assert_int_equal(test_query_int(conn, "PRAGMA mmap_size"), 4 << 20);
+        assert_int_equal(test_query_int(conn, "SELECT COUNT(*) FROM libraries"), round);
+        db_release(conn);
+
+        assert_int_equal(db_acquire_bulk(db, &conn), 0);
+        if (sqlite)
+            assert_int_equal(test_query_int(conn, "PRAGMA mmap_size"), 0);
+        test_insert_library(conn, round + 1, round ? "second" : "first");
+        db_release(conn);
+    }
+    assert_int_equal(db_acquire(db, &conn), 0);
+    if (sqlite)
+        assert_int_equal(test_query_int(conn, "PRAGMA mmap_size"), 4 << 20);
+    assert_int_equal(test_query_int(conn, "SELECT COUNT(*) FROM libraries"), 2);
+    db_release(conn);
+    db_close(db);
+}
+
+/* Adds song `id` to library 1. */
+static void test_insert_song(DbConn *conn, const char *id)
+{
+    DbStmt *stmt = NULL;
+    assert_int_equal(db_prepare(conn,
+                                "INSERT INTO songs (id, library_id, path, size, mtime, format, "
+                                "title, sort_title, created_at, updated_at) "
+                                "VALUES (?, 1, ?, 1, 1, 'mp3', ?, ?, 1, 1)",
+                                &stmt),
+                     0);
+    for (int i = 1; i <= 4; i++)
+        assert_int_equal(db_bind_text(stmt, i, id), 0);
+    assert_int_equal(db_step(stmt), DB_DONE);
+    db_finalize(stmt);
+}
+
+/* Runs db_optimize() on a connection of the pool and returns whether it analysed. */
+static bool test_optimize(Db *db)
+{
+    DbConn *conn = NULL;
+    bool analyzed = true;
+    assert_int_equal(db_acquire_bulk(db, &conn), 0);
+    assert_int_equal(db_optimize(conn, &analyzed), 0);
+    db_release(conn);
+    return analyzed;
+}
+
+/* db_optimize() analyses on SQLite when the songs table has rows and the statistics are
+ * missing, a doubling or halving old, or lack an index created since; else it leaves them.
+ * PostgreSQL never analyses (autovacuum does). */
+static void test_optimize_stats(void **state)
+{
+    TestDb *t = test_begin(state);
+    bool sqlite = t->kind == DB_KIND_SQLITE;
+    DbConn *conn = NULL;
+    test_migrate_ok(t->db);
+    assert_false(test_optimize(t->db)); /* no songs: nothing worth knowing */
+    assert_int_equal(db_acquire(t->db, &conn), 0);
+    test_insert_library(conn, 1, "music");
+    test_insert_song(conn, "s1");
+    db_release(conn);
+    assert_true(test_optimize(t->db) == sqlite); /* never analysed */
+    assert_false(test_optimize(t->db));          /* nothing changed */
+    assert_int_equal(db_acquire(t->db, &conn), 0);
+    if (sqlite)
+        assert_int_equal(
+            test_query_int(conn, "SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'songs'"), 9);
+    test_insert_song(conn, "s2");
+    db_release(conn);
+    assert_true(test_optimize(t->db) == sqlite); /* twice the rows */
+    assert_false(test_optimize(t->db));
+    assert_int_equal(db_acquire(t->db, &conn), 0);
+    test_exec(conn, "CREATE INDEX songs_test_title ON songs (title)");
+    db_release(conn);
+    assert_true(test_optimize(t->db) == sqlite); /* an index without statistics */
+    assert_false(test_optimize(t->db));
+    assert_int_equal(db_acquire(t->db, &conn), 0);
+    if (sqlite)
+        assert_int_equal(test_query_int(conn, "SELECT COUNT(*) FROM sqlite_stat1 "
+                                              "WHERE idx = 'songs_test_title'"),
+                         1);
+    test_exec(conn, "DELETE FROM songs WHERE id = 's2'");
+    db_release(conn);
+    assert_true(test_optimize(t->db) == sqlite); /* half the rows */
+}
+
 /* Runs "SELECT ? + k" (its own SQL text per k) with `v` bound and checks the sum. */
 static void test_add(DbConn *conn, int k, int64_t v)
 {
@@ -1003,6 +1102,8 @@ static void test_redaction(void **state)
     X(test_pool_exhaustion)                                                                        \
     X(test_ping)                                                                                   \
     X(test_statement_reuse)                                                                        \
+    X(test_map_size)                                                                               \
+    X(test_optimize_stats)                                                                         \
     X(test_reconnect)                                                                              \
     X(test_generations)                                                                            \
     X(test_redaction)
