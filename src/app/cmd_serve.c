@@ -32,6 +32,7 @@
 #include "media/media_probe.h"
 #include "media/media_tcache.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -53,6 +54,12 @@ static void serve_on_change(void *ctx, const char *const *paths, size_t n)
     if (r < 0 && r != -ECANCELED)
         log_warn("watch: cannot queue a scan: %s", err_str(r));
 }
+
+/* Free memory glibc keeps at the top of a thread's heap instead of handing it back to the
+ * kernel. At its default (128 KiB) each rendered list page gave back what it had allocated
+ * (madvise, a TLB flush on every core) and faulted it in again on the next page: at 1M songs
+ * ~20 page faults per albums or search page, about 1 with 2 MiB, RssAnon unchanged. */
+#define SERVE_MALLOC_TRIM_BYTES (2 * 1024 * 1024)
 
 /* Raises the soft open-files limit to the hard one and keeps max_connections below it. */
 static unsigned serve_fd_budget(unsigned wanted)
@@ -119,6 +126,7 @@ int cmd_serve(int argc, char **argv, char **envp)
     sigaddset(&sigs, SIGINT);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
+    mallopt(M_TRIM_THRESHOLD, SERVE_MALLOC_TRIM_BYTES);
 
     int code = APP_EXIT_FAIL;
     media_init();

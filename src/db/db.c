@@ -187,6 +187,25 @@ void db_set_map_size(Db *db, uint64_t bytes)
     db->map_bytes = bytes;
 }
 
+/* Takes an idle connection out of the stack (db->mu held, n_idle > 0): the most recently
+ * released one whose map already has `map_bytes`, else the most recently released. A scan
+ * and requests running at once then keep to their own connections instead of unmapping
+ * and mapping again (and faulting in again) one they pass back and forth. */
+static DbConn *db_idle_take(Db *db, uint64_t map_bytes)
+{
+    int pick = db->n_idle - 1;
+    for (int i = db->n_idle - 1; i >= 0; i--) {
+        if (db->idle[i]->map_bytes == map_bytes) {
+            pick = i;
+            break;
+        }
+    }
+    DbConn *conn = db->idle[pick];
+    memmove(&db->idle[pick], &db->idle[pick + 1], (size_t)(db->n_idle - 1 - pick) * sizeof(conn));
+    db->n_idle--;
+    return conn;
+}
+
 /* Borrows a connection (db_acquire()) whose memory map is set to `map_bytes` of the file,
  * changing it only when the connection's last borrower wanted another size. */
 static int db_take(Db *db, uint64_t map_bytes, DbConn **ret_conn)
@@ -194,11 +213,13 @@ static int db_take(Db *db, uint64_t map_bytes, DbConn **ret_conn)
     DbConn *conn = NULL;
     bool must_open = false;
     struct timespec deadline = db_deadline(db->acquire_timeout_ms);
+    if (!db->backend->conn_map)
+        map_bytes = 0; /* nothing to map: every connection is alike */
 
     pthread_mutex_lock(&db->mu);
     for (;;) {
         if (db->n_idle > 0) {
-            conn = db->idle[--db->n_idle];
+            conn = db_idle_take(db, map_bytes);
             break;
         }
         if (db->n_open < db->pool_size) {
@@ -224,7 +245,7 @@ static int db_take(Db *db, uint64_t map_bytes, DbConn **ret_conn)
         if (r < 0)
             goto out_close;
     }
-    if (db->backend->conn_map && conn->map_bytes != map_bytes) {
+    if (conn->map_bytes != map_bytes) {
         r = db->backend->conn_map(conn, map_bytes);
         if (r < 0)
             goto out_close;

@@ -49,7 +49,7 @@ typedef struct DbSqliteStmt {
  * kernel copy each, 36 % of the CPU. Measured at 1M songs, spread pages, 64 connections:
  * songs 587-613 -> 1,104-1,184 requests/s, search 1,400 -> 2,296; the server's RSS then
  * 2.7-3.1 GB, nearly all RssFile (the kernel's page cache of the file seen through each
- * connection's map: clean, reclaimable), RssAnon 47 -> 13 MB. Scan bench, 100,000 songs,
+ * connection's map: clean, reclaimable), RssAnon 47 -> 13-24 MB. Scan bench, 100,000 songs,
  * after the change: first scan 37 s peak 79 MB, rescan 1.0 s, serve idle 44 MB. */
 /* The write-ahead log is copied back into the database once it holds 16,384 pages (64 MiB)
  * rather than SQLite's 1,000: a scan rewrites the same index pages transaction after

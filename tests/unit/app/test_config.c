@@ -45,6 +45,7 @@ static void test_defaults(void **state)
     assert_true(cfg.threads >= 4);
     assert_true(cfg.scan_on_start);
     assert_int_equal(cfg.n_music_dirs, 0);
+    assert_int_equal(cfg.sqlite_mmap_mb, 2048); /* Debian's SQLite maps at most 2 GiB */
     /* the build's web/dist; an empty value turns the player off */
     assert_non_null(strstr(cfg.web_dir, "web/dist"));
     char *argv3[] = {"serve", "--web-dir", "", NULL};
@@ -103,6 +104,7 @@ static void test_errors_name_the_key(void **state)
         {"not a line\n", NULL, NULL, ":1:"},
         {"", "SWAZ_THREADS=0", NULL, "threads"},
         {"", "SWAZ_TIMEOUT=99999", NULL, "timeout"},
+        {"", "SWAZ_SQLITE_MMAP_MB=65537", NULL, "sqlite_mmap_mb"},
         {"", "SWAZ_LOG_LEVEL=loud", NULL, "log_level"},
         {"", "REDIS_URL=http://x", NULL, "redis_url"},
         {"", NULL, "--threads=abc", "threads"},

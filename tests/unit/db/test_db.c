@@ -819,6 +819,32 @@ static void test_map_size(void **state)
     assert_int_equal(test_query_int(conn, "SELECT COUNT(*) FROM libraries"), 2);
     db_release(conn);
     db_close(db);
+
+    /* With two idle connections, each kind of borrower gets the one already set its way,
+     * whichever was released last. */
+    DbConn *mapped = NULL, *bulk = NULL;
+    assert_int_equal(db_open(t->url, 2, &db), 0);
+    db_set_map_size(db, 4u << 20);
+    assert_int_equal(db_acquire(db, &mapped), 0);
+    assert_int_equal(db_acquire_bulk(db, &bulk), 0);
+    assert_ptr_not_equal(mapped, bulk);
+    for (int round = 0; round < 2; round++) {
+        db_release(round ? bulk : mapped);
+        db_release(round ? mapped : bulk); /* released last: on top of the stack */
+        assert_int_equal(db_acquire(db, &conn), 0);
+        if (sqlite) /* PostgreSQL connections have no map: the last released comes first */
+            assert_ptr_equal(conn, mapped);
+        db_release(conn);
+        assert_int_equal(db_acquire_bulk(db, &conn), 0);
+        if (sqlite)
+            assert_ptr_equal(conn, bulk);
+        db_release(conn);
+        assert_int_equal(db_acquire(db, &mapped), 0);
+        assert_int_equal(db_acquire_bulk(db, &bulk), 0);
+    }
+    db_release(mapped);
+    db_release(bulk);
+    db_close(db);
 }
 
 /* Adds song `id` to library 1. */
