@@ -80,6 +80,7 @@ struct SubsonicDoc {
     SubsonicRun *runs;
     size_t text_bytes; /* held by `runs` together */
     size_t text_max;
+    bool spent; /* written: the text of its attached runs is gone */
 };
 
 static void subsonic_envelope(SubsonicDoc *doc, const char *status)
@@ -132,6 +133,7 @@ bool subsonic_doc_legacy(const SubsonicDoc *doc)
 void subsonic_doc_error(SubsonicDoc *doc, int code, const char *message, const char *help_url)
 {
     doc->oom = false;
+    doc->spent = false; /* the runs are no longer part of it */
     subsonic_envelope(doc, "failed");
     SubsonicNode *err = subsonic_child(&doc->root, "error");
     subsonic_int(err, "code", code);
@@ -293,7 +295,8 @@ bool subsonic_callback_valid(const char *name)
 typedef struct SubsonicWriter {
     Buf *out;
     Arena *arena;
-    bool xml; /* the format written, checked against runs */
+    SubsonicDoc *doc; /* whose runs are released once copied; NULL when writing a run item */
+    bool xml;
     int err;
 } SubsonicWriter;
 
@@ -308,16 +311,19 @@ static void subsonic_puts(SubsonicWriter *w, const char *s)
     subsonic_put(w, s, strlen(s));
 }
 
-/* The items of `run` as they were written (their separator, in JSON, after `more`). */
-static void subsonic_put_run(SubsonicWriter *w, const SubsonicRun *run, bool more)
+/* The items of `run` as they were written (their separator, in JSON, after `more`); the
+ * run's text is then released, so the answer and its runs are not both held whole. */
+static void subsonic_put_run(SubsonicWriter *w, SubsonicRun *run, bool more)
 {
     if (!run || run->count == 0)
         return;
-    if (run->xml != w->xml && w->err == 0)
-        w->err = -EINVAL;
     if (more && !w->xml)
         subsonic_puts(w, ",");
     subsonic_put(w, run->text.data, run->text.len);
+    if (w->doc) {
+        w->doc->text_bytes -= run->text.len;
+        buf_free(&run->text);
+    }
 }
 
 /* Writes the scalar `v` as text (booleans as true/false, floats in shortest-ish form). */
@@ -499,9 +505,12 @@ int subsonic_doc_write(SubsonicDoc *doc, SubsonicFormat format, const char *call
 {
     if (doc->oom)
         return -ENOMEM;
-    SubsonicWriter w = {.out = out, .arena = doc->arena, .xml = format == SUBSONIC_XML};
-    if (doc->text_bytes) /* the runs are most of the answer: one allocation for them */
-        w.err = buf_reserve(out, doc->text_bytes);
+    SubsonicWriter w = {.out = out, .arena = doc->arena, .doc = doc, .xml = format == SUBSONIC_XML};
+    for (const SubsonicRun *run = doc->runs; run; run = run->next) {
+        if (doc->spent || (run->count && run->xml != w.xml))
+            return -EINVAL;
+    }
+    doc->spent = doc->runs != NULL;
     if (format == SUBSONIC_XML) {
         subsonic_puts(&w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
         subsonic_xml_node(&w, &doc->root, true);

@@ -114,7 +114,8 @@ void subsonic_run_attach(SubsonicNode *node, const char *name, SubsonicRun *run)
 /* Sets the most bytes the runs of `doc` may hold together. */
 void subsonic_doc_text_max(SubsonicDoc *doc, size_t max);
 
-/* Returns the bytes the runs of `doc` hold: the part of the answer written ahead. */
+/* Returns the bytes the runs of `doc` hold: the part of the answer written ahead (until
+ * subsonic_doc_write() takes it). */
 size_t subsonic_doc_text_bytes(const SubsonicDoc *doc);
 
 /* Attributes. A NULL string is omitted; strings are copied lazily (they must live as long
@@ -132,9 +133,11 @@ void subsonic_text(SubsonicNode *node, const char *value);
 void subsonic_text_int(SubsonicNode *node, int64_t value);
 
 /* Writes the document in `format` into `out` (XML starts with its declaration; JSONP is
- * `callback(json);`, the callback already validated). Returns 0, -ENOMEM (the document
- * or the buffer ran out of memory), ERR_LIMIT (the buffer's maximum) or -EINVAL (a run of
- * the other format). */
+ * `callback(json);`, the callback already validated). The text of each attached run is
+ * released once copied, so a document with runs is written once (then, or after a failure
+ * other than -EINVAL, it can only be turned into an error). Returns 0, -ENOMEM (the
+ * document or the buffer ran out of memory), ERR_LIMIT (the buffer's maximum) or -EINVAL
+ * (a run of the other format, or a document with runs written before). */
 int subsonic_doc_write(SubsonicDoc *doc, SubsonicFormat format, const char *callback, Buf *out);
 
 /* True if `name` may be used as a JSONP callback: 1..64 characters of letters, digits,
