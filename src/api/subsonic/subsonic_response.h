@@ -90,8 +90,9 @@ Arena *subsonic_node_arena(const SubsonicNode *node);
 /* Runs: the items of a long list written as text in `format` as they are added, so each can
  * be built in a scratch document whose arena is freed at once. The text of all the runs of
  * one document is held outside its arena, at most LIMIT_SUBSONIC_RUN_BYTES in all unless
- * subsonic_doc_text_max() says otherwise, and released by subsonic_doc_free(). Written
- * runs are byte for byte what the same items written as nodes of the tree would be. */
+ * subsonic_doc_text_max() says otherwise, and released as subsonic_doc_write() copies it
+ * into the answer or by subsonic_doc_free(). Written runs are byte for byte what the same
+ * items written as nodes of the tree would be. */
 
 /* Starts an empty run of `doc` written in `format` (JSON and JSONP share their text).
  * Returns NULL when out of memory (the document is marked). Arena-owned. */
