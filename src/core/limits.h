@@ -102,7 +102,8 @@
 #define LIMIT_SUBSONIC_PARAMS            1024       /* query + form pairs of one /rest/ request */
 #define LIMIT_SUBSONIC_RESPONSE_BYTES    (16 << 20) /* one XML / JSON answer */
 #define LIMIT_SUBSONIC_CLIENTS_BYTES     1024       /* the subsonic_legacy_clients setting */
-#define LIMIT_SUBSONIC_INDEX_ARTISTS     20000      /* artists in one getIndexes / getArtists */
+#define LIMIT_SUBSONIC_RUN_BYTES         (1 << 28)  /* 256 MiB: the artists of one getArtists */
+#define LIMIT_SUBSONIC_INDEX_PAGE_BYTES  (8 << 20)  /* scratch of one page of getArtists */
 #define LIMIT_SUBSONIC_DIRECTORY_ENTRIES 20000      /* entries of one getMusicDirectory */
 #define LIMIT_SUBSONIC_SIMILAR_POOL      2000       /* songs getSimilarSongs picks from */
 #define LIMIT_SONG_OFFSET_MAX            100000     /* rows a song list may skip (offset=) */

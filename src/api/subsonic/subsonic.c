@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -198,19 +199,19 @@ static int subsonic_authenticate(SubsonicCall *call, const SubsonicMethod *m)
     return 0;
 }
 
-/* Serialises call->doc in `format` as the response body. */
+/* Serialises call->doc in `format` as the response body, which stays on the heap (no copy
+ * into the arena) until the response completes: at most LIMIT_SUBSONIC_RESPONSE_BYTES plus
+ * what the document's runs hold. */
 static int subsonic_respond(SubsonicCall *call, SubsonicFormat format, const char *callback)
 {
     static const char *const types[] = {"text/xml; charset=utf-8",
                                         "application/json; charset=utf-8",
                                         "application/javascript; charset=utf-8"};
     Buf out;
-    buf_init(&out, LIMIT_SUBSONIC_RESPONSE_BYTES);
+    buf_init(&out, LIMIT_SUBSONIC_RESPONSE_BYTES + subsonic_doc_text_bytes(call->doc));
     int r = subsonic_doc_write(call->doc, format, callback, &out);
-    char *data = r == 0 ? arena_alloc(call->req->arena, out.len ? out.len : 1) : NULL;
-    if (data)
-        memcpy(data, out.data, out.len);
     size_t len = out.len;
+    char *data = r == 0 ? buf_steal(&out) : NULL;
     buf_free(&out);
     if (!data) {
         if (r == 0 || r == -ENOMEM)
@@ -221,7 +222,7 @@ static int subsonic_respond(SubsonicCall *call, SubsonicFormat format, const cha
         return subsonic_respond(call, format, callback);
     }
     http_response_header(call->res, "Cache-Control", "no-store");
-    return http_response_body(call->res, types[format], data, len);
+    return http_response_body_ref(call->res, types[format], data, len, free, data);
 }
 
 /* The format from f= (and callback= for JSONP). A bad callback falls back to JSON with
@@ -257,12 +258,10 @@ static const SubsonicMethod *subsonic_method(const HttpRequest *req)
     return subsonic_routes_find(name, n);
 }
 
-int subsonic_dispatch(HttpRequest *req, HttpResponse *res)
+/* Everything subsonic_dispatch() does, with `call` zeroed in the arena. */
+static int subsonic_serve(HttpRequest *req, HttpResponse *res, SubsonicCall *call)
 {
     const ApiContext *ctx = req->app;
-    SubsonicCall *call = arena_calloc(req->arena, 1, sizeof(*call));
-    if (!call)
-        return -ENOMEM;
     call->req = req;
     call->res = res;
     call->ctx = ctx;
@@ -279,6 +278,7 @@ int subsonic_dispatch(HttpRequest *req, HttpResponse *res)
     call->root = subsonic_doc_root(call->doc);
     const char *callback;
     SubsonicFormat format = subsonic_format(call, &callback);
+    call->format = format;
     const SubsonicMethod *m = subsonic_method(req);
     if (call->error_message) {
         r = SUBSONIC_FAILED;
@@ -313,4 +313,14 @@ int subsonic_dispatch(HttpRequest *req, HttpResponse *res)
         subsonic_doc_error(call->doc, code, msg, call->help_url);
     }
     return subsonic_respond(call, format, callback);
+}
+
+int subsonic_dispatch(HttpRequest *req, HttpResponse *res)
+{
+    SubsonicCall *call = arena_calloc(req->arena, 1, sizeof(*call));
+    if (!call)
+        return -ENOMEM;
+    int r = subsonic_serve(req, res, call);
+    subsonic_doc_free(call->doc); /* the answer, if any, is a copy by now */
+    return r;
 }

@@ -43,9 +43,10 @@ typedef struct SubsonicCall {
     const Principal *user; /* NULL on public methods */
     DbConn *conn;          /* borrowed for the whole call */
     SubsonicDoc *doc;
-    SubsonicNode *root; /* the subsonic-response element: add the answer here */
-    const char *client; /* the c= parameter, or "" */
-    bool answered;      /* the endpoint wrote a body of its own (media) */
+    SubsonicNode *root;    /* the subsonic-response element: add the answer here */
+    SubsonicFormat format; /* what the answer is written in (for subsonic_run_new) */
+    const char *client;    /* the c= parameter, or "" */
+    bool answered;         /* the endpoint wrote a body of its own (media) */
     int error_code;
     const char *error_message;
     const char *help_url;

@@ -35,43 +35,6 @@ int subsonic_browse_folders(SubsonicCall *call)
     return 0;
 }
 
-/* Every visible artist (at most LIMIT_SUBSONIC_INDEX_ARTISTS), by sort name. */
-static int subsonic_browse_all_artists(SubsonicCall *call, const LibraryScope *scope,
-                                       Artist **ret_items, size_t *ret_count)
-{
-    Arena *a = call->req->arena;
-    size_t cap = 0, n = 0;
-    Artist *all = NULL;
-    const char *cursor = NULL;
-    do {
-        Artist *page;
-        size_t k;
-        int r = library_browse_artists_scoped(call->conn, a, scope, cursor, LIMIT_PAGE_MAX, &page,
-                                              &k, &cursor);
-        if (r < 0)
-            return r;
-        if (n + k > LIMIT_SUBSONIC_INDEX_ARTISTS)
-            return subsonic_fail(call, SUBSONIC_ERR_GENERIC, "Too many artists; use search3");
-        if (n + k > cap) {
-            cap = cap ? cap * 2 : LIMIT_PAGE_MAX;
-            while (cap < n + k)
-                cap *= 2;
-            Artist *grown = arena_alloc(a, cap * sizeof(*grown));
-            if (!grown)
-                return -ENOMEM;
-            if (n)
-                memcpy(grown, all, n * sizeof(*all));
-            all = grown;
-        }
-        if (k)
-            memcpy(all + n, page, k * sizeof(*page));
-        n += k;
-    } while (cursor);
-    *ret_items = all;
-    *ret_count = n;
-    return 0;
-}
-
 /* The index letter of a name: its first ASCII letter upper-cased, else "#", after a leading
  * article of SUBSONIC_BROWSE_ARTICLES ("The Beatles" is under B, as the list is sorted). */
 static char subsonic_browse_letter(const char *name)
@@ -91,47 +54,76 @@ static char subsonic_browse_letter(const char *name)
     return c >= 'A' && c <= 'Z' ? (char)c : '#';
 }
 
-/* indexes / artists: the artists grouped under index{name} by letter (ArtistID3 items, a
- * superset of the folder-style Artist); getIndexes also has lastModified. */
+/* The letters of the index in order: '#' first, then A..Z. */
+static const char subsonic_browse_letters[] = "#ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+#define SUBSONIC_BROWSE_LETTERS (sizeof(subsonic_browse_letters) - 1)
+
+/* Reads the page of artists after *cursor in `scratch`, writes each as text to the run of
+ * its letter and moves *cursor on (NULL after the last page; a scratch string). */
+static int subsonic_browse_index_page(SubsonicCall *call, const LibraryScope *scope, Arena *scratch,
+                                      SubsonicRun **runs, const char **cursor)
+{
+    Artist *artists;
+    size_t n;
+    SubsonicNode **nodes;
+    int r = library_browse_artists_scoped(call->conn, scratch, scope, *cursor, LIMIT_PAGE_MAX,
+                                          &artists, &n, cursor);
+    if (r < 0)
+        return r;
+    SubsonicDoc *page = subsonic_doc_new(scratch, NULL, subsonic_doc_legacy(call->doc));
+    if (!page)
+        return -ENOMEM;
+    r = subsonic_items_artists(call, subsonic_doc_root(page), "artist", artists, n, &nodes);
+    for (size_t i = 0; i < n && r == 0; i++) {
+        const char *l = strchr(subsonic_browse_letters, subsonic_browse_letter(artists[i].name));
+        r = subsonic_run_add(runs[l - subsonic_browse_letters], nodes[i]);
+    }
+    return r;
+}
+
+/* indexes / artists: every visible artist grouped under index{name} by letter (ArtistID3
+ * items, a superset of the folder-style Artist), in sort order inside each; getIndexes also
+ * has lastModified. Too many for the tree at a million songs: each keyset page is read and
+ * written to the run of its letter in a scratch arena freed at once, so the request holds
+ * the answer's text (at most LIMIT_SUBSONIC_RUN_BYTES) and not a node per artist. */
 static int subsonic_browse_index(SubsonicCall *call, const char *elem, bool with_modified)
 {
     const LibraryScope *scope;
-    Artist *artists = NULL;
-    size_t n = 0;
+    SubsonicRun *runs[SUBSONIC_BROWSE_LETTERS];
     int r = subsonic_items_folder_scope(call, &scope);
-    if (r < 0 || (r = subsonic_browse_all_artists(call, scope, &artists, &n)) < 0)
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < SUBSONIC_BROWSE_LETTERS; i++) {
+        if (!(runs[i] = subsonic_run_new(call->doc, call->format)))
+            return -ENOMEM;
+    }
+    Arena *prev = NULL; /* the last page's scratch, holding the cursor */
+    const char *cursor = NULL;
+    do {
+        Arena *scratch = arena_new(LIMIT_SUBSONIC_INDEX_PAGE_BYTES);
+        if (!scratch || (cursor && !(cursor = arena_strdup(scratch, cursor))))
+            r = -ENOMEM;
+        arena_free(prev);
+        prev = scratch;
+        if (r == 0)
+            r = subsonic_browse_index_page(call, scope, scratch, runs, &cursor);
+    } while (r == 0 && cursor);
+    arena_free(prev);
+    if (r == ERR_LIMIT)
+        return subsonic_fail(call, SUBSONIC_ERR_GENERIC, "Too many artists; use search3");
+    if (r < 0)
         return r;
     SubsonicNode *top = subsonic_child(call->root, elem);
     subsonic_str(top, "ignoredArticles", SUBSONIC_BROWSE_ARTICLES);
     if (with_modified) /* we do not track changes per index: always "changed now" */
         subsonic_int(top, "lastModified", (int64_t)time(NULL) * 1000);
     subsonic_list(top, "index");
-    /* letters in order: '#' first, then A..Z; artists keep their sort order inside */
-    static const char letters[] = "#ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    for (const char *l = letters; *l; l++) {
-        size_t first = n, count = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (subsonic_browse_letter(artists[i].name) != *l)
-                continue;
-            if (first == n)
-                first = i;
-            count++;
-        }
-        if (!count)
+    for (size_t i = 0; i < SUBSONIC_BROWSE_LETTERS; i++) {
+        if (subsonic_run_count(runs[i]) == 0)
             continue;
         SubsonicNode *idx = subsonic_item(top, "index");
-        char name[2] = {*l, '\0'};
-        subsonic_str(idx, "name", arena_strdup(call->req->arena, name));
-        Artist *group = arena_alloc(call->req->arena, count * sizeof(*group));
-        if (!group)
-            return -ENOMEM;
-        size_t k = 0;
-        for (size_t i = first; i < n && k < count; i++) {
-            if (subsonic_browse_letter(artists[i].name) == *l)
-                group[k++] = artists[i];
-        }
-        if ((r = subsonic_items_artists(call, idx, "artist", group, count, NULL)) < 0)
-            return r;
+        subsonic_str(idx, "name", arena_strndup(call->req->arena, &subsonic_browse_letters[i], 1));
+        subsonic_run_attach(idx, "artist", runs[i]);
     }
     return 0;
 }

@@ -50,11 +50,11 @@ int subsonic_items_folder_scope(SubsonicCall *call, const LibraryScope **ret_sco
 }
 
 /* Reads the caller's stars, ratings and play counts of the `n` rows at `rows`, `stride`
- * bytes apart, each starting with its id (Song, Album and Artist all do). */
-static int subsonic_items_user_data(SubsonicCall *call, AnnotateKind kind, const void *rows,
-                                    size_t stride, size_t n, AnnotateUserData **ret_data)
+ * bytes apart, each starting with its id (Song, Album and Artist all do), into `a`. */
+static int subsonic_items_user_data(SubsonicCall *call, Arena *a, AnnotateKind kind,
+                                    const void *rows, size_t stride, size_t n,
+                                    AnnotateUserData **ret_data)
 {
-    Arena *a = call->req->arena;
     const char **ids = arena_alloc(a, (n ? n : 1) * sizeof(*ids));
     AnnotateUserData *data = arena_alloc(a, (n ? n : 1) * sizeof(*data));
     if (!ids || !data)
@@ -74,11 +74,11 @@ static int subsonic_items_user_data(SubsonicCall *call, AnnotateKind kind, const
 }
 
 /* The node array handed back to callers that add children. */
-static int subsonic_items_nodes(SubsonicCall *call, size_t n, SubsonicNode ***ret_nodes)
+static int subsonic_items_nodes(Arena *a, size_t n, SubsonicNode ***ret_nodes)
 {
     if (!ret_nodes)
         return 0;
-    *ret_nodes = arena_calloc(call->req->arena, n ? n : 1, sizeof(**ret_nodes));
+    *ret_nodes = arena_calloc(a, n ? n : 1, sizeof(**ret_nodes));
     return *ret_nodes ? 0 : -ENOMEM;
 }
 
@@ -251,7 +251,8 @@ static void subsonic_items_write_artist(SubsonicNode *c, const Artist *ar,
 }
 
 /* Adds `n` rows of `kind` (Song, Album or Artist, each with its id first) as list items or,
- * with `list` false, as single children named `elem`. */
+ * with `list` false, as single children named `elem`. What is read per row lives in the
+ * arena of `parent`'s document, which may be a scratch one (getArtists). */
 static int subsonic_items_add(SubsonicCall *call, SubsonicNode *parent, const char *elem,
                               AnnotateKind kind, const void *rows, size_t n, bool as_dir, bool list,
                               SubsonicNode ***ret_nodes)
@@ -259,9 +260,10 @@ static int subsonic_items_add(SubsonicCall *call, SubsonicNode *parent, const ch
     size_t stride = kind == ANNOTATE_SONG    ? sizeof(Song)
                     : kind == ANNOTATE_ALBUM ? sizeof(Album)
                                              : sizeof(Artist);
+    Arena *a = parent ? subsonic_node_arena(parent) : call->req->arena;
     AnnotateUserData *d;
-    int r = subsonic_items_user_data(call, kind, rows, stride, n, &d);
-    if (r < 0 || (r = subsonic_items_nodes(call, n, ret_nodes)) < 0)
+    int r = subsonic_items_user_data(call, a, kind, rows, stride, n, &d);
+    if (r < 0 || (r = subsonic_items_nodes(a, n, ret_nodes)) < 0)
         return r;
     if (list)
         subsonic_list(parent, elem);

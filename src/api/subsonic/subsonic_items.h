@@ -24,7 +24,8 @@ const LibraryScope *subsonic_items_scope(const SubsonicCall *call);
 int subsonic_items_folder_scope(SubsonicCall *call, const LibraryScope **ret_scope);
 
 /* Adds `n` songs as Child items named `elem` (e.g. "song", "entry", "child") under
- * `parent`. When `ret_nodes` is not NULL it receives the n nodes (Arena-owned array).
+ * `parent`. When `ret_nodes` is not NULL it receives the n nodes (an array owned, as the
+ * annotations read per row, by the arena of `parent`'s document).
  * Returns 0, -ENOMEM or ERR_DB (the caller's annotations could not be read). */
 int subsonic_items_songs(SubsonicCall *call, SubsonicNode *parent, const char *elem,
                          const Song *songs, size_t n, SubsonicNode ***ret_nodes);

@@ -3,16 +3,19 @@
  *
  * Children are kept in groups by name (in order of first appearance), so the JSON writer
  * emits each name once (an array for lists, else an object) and the XML writer emits the
- * elements of a group together.
+ * elements of a group together. A run is a group's items already written as text (XML
+ * elements side by side, or JSON objects separated by commas) in a heap buffer of its own.
  */
 #include "api/subsonic/subsonic_response.h"
 
 #include "core/err.h"
+#include "core/limits.h"
 #include "core/utf8.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -45,8 +48,17 @@ typedef struct SubsonicGroup {
     bool list;
     SubsonicNode *first;
     SubsonicNode *last;
+    SubsonicRun *run; /* items written ahead, after `first`..`last`; NULL when none */
     struct SubsonicGroup *next;
 } SubsonicGroup;
+
+struct SubsonicRun {
+    SubsonicDoc *doc;
+    bool xml; /* else JSON (and JSONP) */
+    Buf text; /* heap-owned, released by subsonic_doc_free() */
+    size_t count;
+    struct SubsonicRun *next; /* the document's runs */
+};
 
 struct SubsonicNode {
     SubsonicDoc *doc;
@@ -65,6 +77,10 @@ struct SubsonicDoc {
     const char *server_version;
     bool legacy;
     bool oom;
+    SubsonicRun *runs;
+    size_t text_bytes; /* held by `runs` together */
+    size_t text_max;
+    bool spent; /* written: the text of its attached runs is gone */
 };
 
 static void subsonic_envelope(SubsonicDoc *doc, const char *status)
@@ -89,8 +105,19 @@ SubsonicDoc *subsonic_doc_new(Arena *arena, const char *server_version, bool leg
     doc->arena = arena;
     doc->server_version = server_version;
     doc->legacy = legacy;
+    doc->text_max = LIMIT_SUBSONIC_RUN_BYTES;
     subsonic_envelope(doc, "ok");
     return doc;
+}
+
+void subsonic_doc_free(SubsonicDoc *doc)
+{
+    for (SubsonicRun *run = doc ? doc->runs : NULL; run; run = run->next)
+        buf_free(&run->text);
+    if (doc) {
+        doc->runs = NULL;
+        doc->text_bytes = 0;
+    }
 }
 
 SubsonicNode *subsonic_doc_root(SubsonicDoc *doc)
@@ -106,6 +133,7 @@ bool subsonic_doc_legacy(const SubsonicDoc *doc)
 void subsonic_doc_error(SubsonicDoc *doc, int code, const char *message, const char *help_url)
 {
     doc->oom = false;
+    doc->spent = false; /* the runs are no longer part of it */
     subsonic_envelope(doc, "failed");
     SubsonicNode *err = subsonic_child(&doc->root, "error");
     subsonic_int(err, "code", code);
@@ -175,6 +203,11 @@ void subsonic_list(SubsonicNode *node, const char *name)
 SubsonicNode *subsonic_ext(SubsonicNode *node)
 {
     return node && !node->doc->legacy ? node : NULL;
+}
+
+Arena *subsonic_node_arena(const SubsonicNode *node)
+{
+    return node ? node->doc->arena : NULL;
 }
 
 static void subsonic_attr(SubsonicNode *node, const char *key, SubsonicValue v)
@@ -262,6 +295,8 @@ bool subsonic_callback_valid(const char *name)
 typedef struct SubsonicWriter {
     Buf *out;
     Arena *arena;
+    SubsonicDoc *doc; /* whose runs are released once copied; NULL when writing a run item */
+    bool xml;
     int err;
 } SubsonicWriter;
 
@@ -274,6 +309,21 @@ static void subsonic_put(SubsonicWriter *w, const char *s, size_t len)
 static void subsonic_puts(SubsonicWriter *w, const char *s)
 {
     subsonic_put(w, s, strlen(s));
+}
+
+/* The items of `run` as they were written (their separator, in JSON, after `more`); the
+ * run's text is then released, so the answer and its runs are not both held whole. */
+static void subsonic_put_run(SubsonicWriter *w, SubsonicRun *run, bool more)
+{
+    if (!run || run->count == 0)
+        return;
+    if (more && !w->xml)
+        subsonic_puts(w, ",");
+    subsonic_put(w, run->text.data, run->text.len);
+    if (w->doc) {
+        w->doc->text_bytes -= run->text.len;
+        buf_free(&run->text);
+    }
 }
 
 /* Writes the scalar `v` as text (booleans as true/false, floats in shortest-ish form). */
@@ -347,7 +397,7 @@ static void subsonic_xml_node(SubsonicWriter *w, const SubsonicNode *n, bool roo
     }
     bool empty = n->text.kind == SUBSONIC_V_NONE;
     for (const SubsonicGroup *g = n->groups; g && empty; g = g->next)
-        empty = g->first == NULL;
+        empty = g->first == NULL && !(g->run && g->run->count);
     if (empty) {
         subsonic_puts(w, "/>");
         return;
@@ -358,6 +408,7 @@ static void subsonic_xml_node(SubsonicWriter *w, const SubsonicNode *n, bool roo
     for (const SubsonicGroup *g = n->groups; g; g = g->next) {
         for (const SubsonicNode *c = g->first; c; c = c->next)
             subsonic_xml_node(w, c, false);
+        subsonic_put_run(w, g->run, false);
     }
     subsonic_puts(w, "</");
     subsonic_puts(w, n->name);
@@ -442,6 +493,7 @@ static void subsonic_json_node(SubsonicWriter *w, const SubsonicNode *n)
             if (c->next)
                 subsonic_puts(w, ",");
         }
+        subsonic_put_run(w, g->run, g->first != NULL);
         if (array)
             subsonic_puts(w, "]");
         sep = ",";
@@ -453,7 +505,12 @@ int subsonic_doc_write(SubsonicDoc *doc, SubsonicFormat format, const char *call
 {
     if (doc->oom)
         return -ENOMEM;
-    SubsonicWriter w = {.out = out, .arena = doc->arena, .err = 0};
+    SubsonicWriter w = {.out = out, .arena = doc->arena, .doc = doc, .xml = format == SUBSONIC_XML};
+    for (const SubsonicRun *run = doc->runs; run; run = run->next) {
+        if (doc->spent || (run->count && run->xml != w.xml))
+            return -EINVAL;
+    }
+    doc->spent = doc->runs != NULL;
     if (format == SUBSONIC_XML) {
         subsonic_puts(&w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
         subsonic_xml_node(&w, &doc->root, true);
@@ -469,4 +526,69 @@ int subsonic_doc_write(SubsonicDoc *doc, SubsonicFormat format, const char *call
     if (format == SUBSONIC_JSONP)
         subsonic_puts(&w, ");");
     return w.err;
+}
+
+SubsonicRun *subsonic_run_new(SubsonicDoc *doc, SubsonicFormat format)
+{
+    SubsonicRun *run = arena_calloc(doc->arena, 1, sizeof(*run));
+    if (!run) {
+        doc->oom = true;
+        return NULL;
+    }
+    run->doc = doc;
+    run->xml = format == SUBSONIC_XML;
+    buf_init(&run->text, 0);
+    run->next = doc->runs;
+    doc->runs = run;
+    return run;
+}
+
+int subsonic_run_add(SubsonicRun *run, const SubsonicNode *item)
+{
+    SubsonicDoc *doc = run->doc;
+    if (item->doc->oom)
+        return -ENOMEM;
+    size_t before = run->text.len;
+    /* the run may grow by what the document's other runs leave of its maximum */
+    run->text.max =
+        doc->text_bytes > doc->text_max ? before : before + doc->text_max - doc->text_bytes;
+    SubsonicWriter w = {.out = &run->text, .arena = item->doc->arena, .xml = run->xml};
+    if (run->xml) {
+        subsonic_xml_node(&w, item, false);
+    } else {
+        if (run->count)
+            subsonic_puts(&w, ",");
+        subsonic_json_node(&w, item);
+    }
+    if (w.err) {
+        run->text.len = before;
+        if (run->text.data)
+            run->text.data[before] = '\0';
+        return w.err;
+    }
+    doc->text_bytes += run->text.len - before;
+    run->count++;
+    return 0;
+}
+
+size_t subsonic_run_count(const SubsonicRun *run)
+{
+    return run->count;
+}
+
+void subsonic_run_attach(SubsonicNode *node, const char *name, SubsonicRun *run)
+{
+    SubsonicGroup *g = node ? subsonic_group(node, name, true) : NULL;
+    if (g)
+        g->run = run;
+}
+
+void subsonic_doc_text_max(SubsonicDoc *doc, size_t max)
+{
+    doc->text_max = max;
+}
+
+size_t subsonic_doc_text_bytes(const SubsonicDoc *doc)
+{
+    return doc->text_bytes;
 }

@@ -9,7 +9,9 @@
  * when the node has nothing else). Every function accepts a NULL node and then does
  * nothing, so a failed allocation or an OpenSubsonic-only branch hidden from a legacy
  * client (subsonic_ext) needs no checks; a failed allocation marks the document so that
- * serialisation fails with -ENOMEM. Not thread-safe: one request's thread.
+ * serialisation fails with -ENOMEM. A list too long to keep as nodes (every artist of
+ * getArtists) is a run: its items are written as text as they are added, outside the arena,
+ * and the run is then attached where the list goes. Not thread-safe: one request's thread.
  */
 #ifndef SWAZ_SUBSONIC_RESPONSE_H
 #define SWAZ_SUBSONIC_RESPONSE_H
@@ -47,11 +49,16 @@ typedef enum {
 
 typedef struct SubsonicNode SubsonicNode;
 typedef struct SubsonicDoc SubsonicDoc;
+typedef struct SubsonicRun SubsonicRun;
 
 /* Starts the document of one answer: the subsonic-response element with status "ok",
  * version, and (unless `legacy`) type, serverVersion `server_version` and openSubsonic.
  * Returns NULL when out of memory. Arena-owned (`server_version` is borrowed). */
 SubsonicDoc *subsonic_doc_new(Arena *arena, const char *server_version, bool legacy);
+
+/* Releases the text of the document's runs; the rest is Arena-owned. Call once, when the
+ * document has been written or dropped. NULL is a no-op. */
+void subsonic_doc_free(SubsonicDoc *doc);
 
 /* The subsonic-response element, under which endpoints add their answer. */
 SubsonicNode *subsonic_doc_root(SubsonicDoc *doc);
@@ -76,6 +83,42 @@ void subsonic_list(SubsonicNode *node, const char *name);
 /* Returns `node` for OpenSubsonic fields, or NULL for a legacy client (so they vanish). */
 SubsonicNode *subsonic_ext(SubsonicNode *node);
 
+/* The arena of the document `node` belongs to (for per-item work done beside the node), or
+ * NULL for a NULL node. */
+Arena *subsonic_node_arena(const SubsonicNode *node);
+
+/* Runs: the items of a long list written as text in `format` as they are added, so each can
+ * be built in a scratch document whose arena is freed at once. The text of all the runs of
+ * one document is held outside its arena, at most LIMIT_SUBSONIC_RUN_BYTES in all unless
+ * subsonic_doc_text_max() says otherwise, and released as subsonic_doc_write() copies it
+ * into the answer or by subsonic_doc_free(). Written runs are byte for byte what the same
+ * items written as nodes of the tree would be. */
+
+/* Starts an empty run of `doc` written in `format` (JSON and JSONP share their text).
+ * Returns NULL when out of memory (the document is marked). Arena-owned. */
+SubsonicRun *subsonic_run_new(SubsonicDoc *doc, SubsonicFormat format);
+
+/* Writes `item`, a node of any document (typically a scratch one), as the run's next item.
+ * Returns 0, -ENOMEM (out of memory, or `item`'s document is) or ERR_LIMIT (the text of the
+ * document's runs would pass its maximum); on failure the run is unchanged. */
+int subsonic_run_add(SubsonicRun *run, const SubsonicNode *item);
+
+/* Returns the number of items written to `run`. */
+size_t subsonic_run_count(const SubsonicRun *run);
+
+/* Makes `run` the list `name` of `node` (a JSON array, even with one item), after any item
+ * added there with subsonic_item(). `run` must belong to `node`'s document and to no other
+ * list; a run of another format than the one written makes subsonic_doc_write() fail with
+ * -EINVAL. */
+void subsonic_run_attach(SubsonicNode *node, const char *name, SubsonicRun *run);
+
+/* Sets the most bytes the runs of `doc` may hold together. */
+void subsonic_doc_text_max(SubsonicDoc *doc, size_t max);
+
+/* Returns the bytes the runs of `doc` hold: the part of the answer written ahead (until
+ * subsonic_doc_write() takes it). */
+size_t subsonic_doc_text_bytes(const SubsonicDoc *doc);
+
 /* Attributes. A NULL string is omitted; strings are copied lazily (they must live as long
  * as the arena, which every request string does) and repaired to valid UTF-8 when written. */
 void subsonic_str(SubsonicNode *node, const char *key, const char *value);
@@ -91,8 +134,11 @@ void subsonic_text(SubsonicNode *node, const char *value);
 void subsonic_text_int(SubsonicNode *node, int64_t value);
 
 /* Writes the document in `format` into `out` (XML starts with its declaration; JSONP is
- * `callback(json);`, the callback already validated). Returns 0, -ENOMEM (the document
- * or the buffer ran out of memory) or ERR_LIMIT (the buffer's maximum). */
+ * `callback(json);`, the callback already validated). The text of each attached run is
+ * released once copied, so a document with runs is written once (then, or after a failure
+ * other than -EINVAL, it can only be turned into an error). Returns 0, -ENOMEM (the
+ * document or the buffer ran out of memory), ERR_LIMIT (the buffer's maximum) or -EINVAL
+ * (a run of the other format, or a document with runs written before). */
 int subsonic_doc_write(SubsonicDoc *doc, SubsonicFormat format, const char *callback, Buf *out);
 
 /* True if `name` may be used as a JSONP callback: 1..64 characters of letters, digits,
