@@ -29,6 +29,10 @@ ALTER TABLE albums
     ALTER COLUMN artist_id TYPE TEXT COLLATE "C";
 ALTER TABLE folders
     ALTER COLUMN parent_id TYPE TEXT COLLATE "C";
+-- Changing a column's type drops its statistics, and autovacuum analyzes a table again only
+-- after enough of its rows change: a library that is not rescanned would be planned without
+-- them (at 1M songs the related rows of a page of songs took 160 ms instead of 1 ms).
+ANALYZE song_artists, album_artists, song_genres, album_genres, songs, albums, folders;
 
 -- 2. swaz_search_prefix(): the name-prefix pass of a search (library_search.c) for a user
 -- who sees every library. Prepared as a plain statement, PostgreSQL planned it again on
