@@ -5,6 +5,7 @@
 #   scripts/services.sh stop DIR    -> stops both; safe to call twice or after a failed start
 # Both listen on Unix sockets only (PostgreSQL in DIR/pg, Redis at DIR/redis.sock); nothing is
 # durable (fsync off, no snapshots). As root, PostgreSQL runs as the `postgres` system user.
+# SWAZ_SERVICES_PG_OPTIONS adds server options ("-c shared_buffers=1GB").
 set -euo pipefail
 
 usage() {
@@ -96,6 +97,9 @@ start() {
     local opts="-c listen_addresses='' -c port=$port -c unix_socket_directories='$dir/pg'"
     opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     opts+=" -c max_connections=200 -c shared_buffers=64MB"
+    # More server options from the caller (a later -c wins): bench/api/run.sh gives the
+    # million-song database the shared_buffers docs/configuration.md recommends.
+    opts+=" ${SWAZ_SERVICES_PG_OPTIONS:-}"
     if ! as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" -l "$log" -o "$opts" -w -t 30 start \
         >/dev/null 2>&1; then
         cat "$log" >&2

@@ -103,16 +103,20 @@ typedef struct BrowsePage {
 } BrowsePage;
 
 /* Reads the page after `after` (NULL: the first page) of `page` in `scope` into `items`:
- * prepares the list's SQL, binds its parameters, the cursor, the scope and limit + 1, and
- * reads the rows (library_keyset_read()). Returns 0 or a negative errno. */
+ * prepares the list's SQL with limit + 1 written in (library_keyset_limit_sql()), binds its
+ * parameters, the cursor and the scope, and reads the rows (library_keyset_read()). Returns 0 or a
+ * negative errno. */
 static int browse_page(DbConn *conn, Arena *arena, const LibraryScope *scope,
                        const BrowsePage *page, const LibraryKeysetKey *after, int limit,
                        void *items, size_t *ret_count, const char **ret_next,
                        LibraryKeysetKey *ret_last)
 {
+    const char *sql =
+        library_keyset_limit_sql(arena, after ? page->ks->after : page->ks->first, limit + 1);
+    if (!sql)
+        return -ENOMEM;
     DbStmt *st;
-    int r = browse_prepare(conn, arena, scope, after ? page->ks->after : page->ks->first,
-                           page->clause, &st);
+    int r = browse_prepare(conn, arena, scope, sql, page->clause, &st);
     if (r < 0)
         return r;
     int idx = 1;
@@ -123,8 +127,7 @@ static int browse_page(DbConn *conn, Arena *arena, const LibraryScope *scope,
             goto out_finalize;
     }
     if ((after && (r = library_keyset_bind(st, page->ks, after, &idx)) < 0) ||
-        (r = library_scope_bind(st, scope, page->clause, &idx)) < 0 ||
-        (r = db_bind_int64(st, idx, limit + 1)) < 0)
+        (r = library_scope_bind(st, scope, page->clause, &idx)) < 0)
         goto out_finalize;
     r = library_keyset_read(st, arena, page->ks, limit, items, page->item_size, page->read,
                             page->ctx, ret_count, ret_next, ret_last);

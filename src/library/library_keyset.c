@@ -6,6 +6,9 @@
 
 #include "core/err.h"
 
+#include <inttypes.h>
+#include <string.h>
+
 static bool keyset_numeric(const LibraryKeyset *ks, size_t i)
 {
     return (ks->numeric >> i) & 1u;
@@ -36,6 +39,15 @@ int library_keyset_bind(DbStmt *st, const LibraryKeyset *ks, const LibraryKeyset
             return r;
     }
     return 0;
+}
+
+const char *library_keyset_limit_sql(Arena *arena, const char *sql, int64_t rows)
+{
+    static const char end[] = "LIMIT ?";
+    size_t len = strlen(sql), n = sizeof(end) - 1;
+    if (len < n || strcmp(sql + len - n, end) != 0)
+        return NULL;
+    return arena_printf(arena, "%.*sLIMIT %" PRId64, (int)(len - n), sql, rows);
 }
 
 int library_keyset_encode(Arena *arena, const LibraryKeyset *ks, const LibraryKeysetKey *key,

@@ -251,7 +251,9 @@ static int search_prepare(SearchRun *run, const char *sql, const char *const *t,
 }
 
 /* The exact and name-prefix matches: a range of the B-tree on (kind, name_key), in key
- * order, at most `limit`. With `key` (non-empty) the range starts there. Without it
+ * order, at most `limit`. On PostgreSQL, for a user who sees every library, the range is
+ * read by swaz_search_prefix() (migration 0012), whose plan is made once per session instead
+ * of on every execution. With `key` (non-empty) the range starts there. Without it
  * (PostgreSQL, a query with non-ASCII text) PostgreSQL computes the key of `q` itself with
  * swaz_search_key(), folded to a constant when the statement is planned, since its
  * unaccent() and lower() may fold other letters than fold_text() does; for ASCII both agree,
@@ -284,6 +286,10 @@ static int search_by_key(SearchRun *run, DbKind backend, const char *key, const 
                                " WHERE k.kind = '%s' AND k.name_key >= ? AND k.name_key < ?%s"
                                " ORDER BY k.name_key, k.item_id LIMIT ?",
                                run->kind, run->kind, run->scope_sql);
+        else if (!*run->scope_sql)
+            sql = arena_printf(run->arena,
+                               "SELECT item_id, name FROM swaz_search_prefix('%s', ?, ?, ?)",
+                               run->kind);
         else
             sql = arena_printf(run->arena,
                                "SELECT item_id, name FROM search WHERE kind = '%s'"

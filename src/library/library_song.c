@@ -6,6 +6,7 @@
 
 #include "core/err.h"
 #include "core/limits.h"
+#include "library/library_keyset.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -652,22 +653,21 @@ int library_song_list_scoped(DbConn *conn, Arena *arena, const LibraryScope *sco
         if (r < 0)
             return r;
     }
+    /* One row more than asked tells whether a next page exists. */
+    const char *tail = library_keyset_limit_sql(arena,
+                                                cursor ? " AND (s.sort_title, s.id) > (?, ?)"
+                                                         " ORDER BY s.sort_title, s.id LIMIT ?"
+                                                       : " ORDER BY s.sort_title, s.id LIMIT ?",
+                                                limit + 1);
+    if (!tail)
+        return -ENOMEM;
     DbStmt *st;
     int idx = 1;
-    int r = song_prepare(conn, arena, scope, "SELECT " SONG_COLUMNS SONG_FROM,
-                         cursor ? " AND (s.sort_title, s.id) > (?, ?)"
-                                  " ORDER BY s.sort_title, s.id LIMIT ?"
-                                : " ORDER BY s.sort_title, s.id LIMIT ?",
-                         &st, &idx);
+    int r = song_prepare(conn, arena, scope, "SELECT " SONG_COLUMNS SONG_FROM, tail, &st, &idx);
     if (r < 0)
         return r;
-    if (cursor) {
-        if ((r = db_bind_text(st, idx++, after_key)) < 0 ||
-            (r = db_bind_text(st, idx++, after_id)) < 0)
-            goto out_finalize;
-    }
-    /* One row more than asked tells whether a next page exists. */
-    if ((r = db_bind_int64(st, idx, limit + 1)) < 0)
+    if (cursor && ((r = db_bind_text(st, idx++, after_key)) < 0 ||
+                   (r = db_bind_text(st, idx++, after_id)) < 0))
         goto out_finalize;
     Song *songs;
     const char **keys;

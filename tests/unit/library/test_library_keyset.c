@@ -1,7 +1,7 @@
 /*
  * test_library_keyset.c - the shared keyset-paging mechanics on a real table, on SQLite and
- * PostgreSQL: every row exactly once in order at every page size, numeric and tagged cursor
- * parts, and malformed cursors refused.
+ * PostgreSQL: every row exactly once in order at every page size (bound, or written into the
+ * SQL), numeric and tagged cursor parts, and malformed cursors refused.
  */
 #include "core/err.h"
 #include "library/library_keyset.h"
@@ -83,14 +83,17 @@ static int page_all(DbConn *c, Arena *a, int limit)
         DbStmt *st;
         LibraryKeysetKey after;
         int idx = 1;
+        /* Odd page sizes are bound, even ones written into the SQL. */
+        const char *sql = cursor ? keyset.after : keyset.first;
+        if (limit % 2 == 0)
+            assert_non_null(sql = library_keyset_limit_sql(a, sql, limit + 1));
+        assert_int_equal(db_prepare(c, sql, &st), 0);
         if (cursor) {
             assert_int_equal(library_keyset_unpack(a, &keyset, cursor, &after), 0);
-            assert_int_equal(db_prepare(c, keyset.after, &st), 0);
             assert_int_equal(library_keyset_bind(st, &keyset, &after, &idx), 0);
-        } else {
-            assert_int_equal(db_prepare(c, keyset.first, &st), 0);
         }
-        assert_int_equal(db_bind_int64(st, idx, limit + 1), 0);
+        if (limit % 2 == 1)
+            assert_int_equal(db_bind_int64(st, idx, limit + 1), 0);
         Row rows[16];
         size_t n;
         const char *next;
@@ -152,6 +155,20 @@ static void keyset_case(const char *url, const char *dir)
     db_close(db);
 }
 
+/* The page size goes in place of the final "LIMIT ?" only; other texts are refused. */
+static void test_keyset_limit_sql(void **state)
+{
+    (void)state;
+    Arena *a = arena_new(1 << 16);
+    assert_string_equal(library_keyset_limit_sql(a, "SELECT x FROM t WHERE y > ? LIMIT ?", 101),
+                        "SELECT x FROM t WHERE y > ? LIMIT 101");
+    assert_string_equal(library_keyset_limit_sql(a, "LIMIT ?", 1), "LIMIT 1");
+    assert_null(library_keyset_limit_sql(a, "SELECT x FROM t LIMIT ? OFFSET ?", 5));
+    assert_null(library_keyset_limit_sql(a, "SELECT x FROM t", 5));
+    assert_null(library_keyset_limit_sql(a, "?", 5));
+    arena_free(a);
+}
+
 static void test_keyset_sqlite(void **state)
 {
     (void)state;
@@ -167,6 +184,7 @@ static void test_keyset_postgres(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_keyset_limit_sql),
         cmocka_unit_test(test_keyset_sqlite),
         cmocka_unit_test(test_keyset_postgres),
     };
