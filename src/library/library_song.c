@@ -6,6 +6,9 @@
 
 #include "core/err.h"
 #include "core/limits.h"
+#include "core/str.h"
+
+#include <sodium.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -912,31 +915,230 @@ out_finalize:
     return r;
 }
 
-int library_song_filter(DbConn *conn, Arena *arena, const LibraryScope *scope, const SongFilter *f,
-                        int64_t offset, int limit, Song **ret_songs, size_t *ret_count)
+/* The WHERE fragments of `f` that follow the scope clause, then `rest`: fixed text only,
+ * the values bound by song_filter_bind() in the same order. `joined`: the query reads the
+ * genre's rows of song_genres g itself. Arena-owned, or NULL. */
+static const char *song_filter_where(Arena *arena, const SongFilter *f, bool joined,
+                                     const char *rest)
 {
-    if (limit < 1 || limit > LIMIT_PAGE_MAX || offset < 0 || offset > LIMIT_SONG_OFFSET_MAX)
-        return -EINVAL;
-    /* fixed fragments only; the values are bound */
-    const char *tail =
-        arena_printf(arena, "%s%s%s%s LIMIT ? OFFSET ?",
-                     f->genre_id ? " AND EXISTS (SELECT 1 FROM song_genres g WHERE g.song_id = s.id"
-                                   " AND g.genre_id = ?)"
-                                 : "",
-                     f->from_year ? " AND s.year >= ?" : "", f->to_year ? " AND s.year <= ?" : "",
-                     f->random ? " ORDER BY random()" : " ORDER BY s.sort_title, s.id");
+    const char *genre = !f->genre_id ? ""
+                        : joined     ? " AND g.genre_id = ?"
+                                     : " AND EXISTS (SELECT 1 FROM song_genres g WHERE"
+                                       " g.song_id = s.id AND g.genre_id = ?)";
+    return arena_printf(arena, "%s%s%s%s", genre, f->from_year ? " AND s.year >= ?" : "",
+                        f->to_year ? " AND s.year <= ?" : "", rest);
+}
+
+/* Binds the values of song_filter_where() from parameter *idx on, advancing *idx. */
+static int song_filter_bind(DbStmt *st, const SongFilter *f, int *idx)
+{
+    int r = 0;
+    if ((f->genre_id && (r = db_bind_text(st, (*idx)++, f->genre_id)) < 0) ||
+        (f->from_year && (r = db_bind_int64(st, (*idx)++, f->from_year)) < 0) ||
+        (f->to_year && (r = db_bind_int64(st, (*idx)++, f->to_year)) < 0))
+        return r;
+    return 0;
+}
+
+/* Heads of the queries of a genre's songs that start from its rows of song_genres: CROSS
+ * JOIN keeps SQLite from walking every song in title order to test each one's genre. */
+#define SONG_GENRE_FROM  " FROM song_genres g CROSS JOIN songs s"
+#define SONG_GENRE_WHERE " WHERE s.id = g.song_id AND s.missing = 0"
+
+/* Finds the sort key and id of the song after which the page at `offset` (> 0) of the list
+ * by (sort_title, id) of the songs passing `f` starts, reading keys only: without a genre
+ * the index songs_sort_present alone (migration 0013), with one the genre's songs, sorted.
+ * Writes Arena-owned strings. Returns 0, -ENOENT (the list is not longer than `offset`),
+ * -ENOMEM or ERR_DB. */
+static int song_seek(DbConn *conn, Arena *arena, const LibraryScope *scope, const SongFilter *f,
+                     int64_t offset, const char **ret_key, const char **ret_id)
+{
+    const char *tail = song_filter_where(arena, f, f->genre_id != NULL,
+                                         " ORDER BY s.sort_title, s.id LIMIT 1 OFFSET ?");
     if (!tail)
         return -ENOMEM;
     DbStmt *st;
     int idx = 1;
-    int r = song_prepare(conn, arena, scope, "SELECT " SONG_COLUMNS SONG_FROM, tail, &st, &idx);
+    int r = song_prepare(conn, arena, scope,
+                         f->genre_id ? "SELECT s.sort_title, s.id" SONG_GENRE_FROM SONG_GENRE_WHERE
+                                     : "SELECT s.sort_title, s.id FROM songs s WHERE s.missing = 0",
+                         tail, &st, &idx);
     if (r < 0)
         return r;
-    if ((f->genre_id && (r = db_bind_text(st, idx++, f->genre_id)) < 0) ||
-        (f->from_year && (r = db_bind_int64(st, idx++, f->from_year)) < 0) ||
-        (f->to_year && (r = db_bind_int64(st, idx++, f->to_year)) < 0) ||
-        (r = db_bind_int64(st, idx++, limit)) < 0 ||
-        (r = db_bind_int64(st, idx, f->random ? 0 : offset)) < 0) {
+    if ((r = song_filter_bind(st, f, &idx)) < 0 || (r = db_bind_int64(st, idx, offset - 1)) < 0 ||
+        (r = db_step(st)) < 0)
+        goto out_finalize;
+    if (r == DB_DONE) {
+        r = -ENOENT;
+        goto out_finalize;
+    }
+    const char *key = db_column_text(st, 0), *id = db_column_text(st, 1);
+    *ret_key = arena_strdup(arena, key ? key : "");
+    *ret_id = arena_strdup(arena, id ? id : "");
+    r = *ret_key && *ret_id ? 0 : -ENOMEM;
+out_finalize:
+    db_finalize(st);
+    return r;
+}
+
+/* Probes one random song of song_random() per step. */
+#define SONG_RANDOM_DIGITS 12 /* hex digits of a probe drawn between two ids */
+
+/* Writes to `out` (room for strlen(lo) + 1 bytes) a random point between the ids lo < hi:
+ * their common prefix, then up to SONG_RANDOM_DIGITS hex digits drawn uniformly between
+ * theirs, so probes spread over the ids in use whatever their shape (the uniform hashes of
+ * a scanned library, or sequential numbers). */
+static void song_random_point(const char *lo, const char *hi, char *out)
+{
+    size_t p = 0, k = 0;
+    while (lo[p] && lo[p] == hi[p])
+        p++;
+    uint64_t a = 0, b = 0;
+    while (k < SONG_RANDOM_DIGITS && str_hex_digit(lo[p + k]) >= 0 &&
+           str_hex_digit(hi[p + k]) >= 0) {
+        a = a * 16 + (uint64_t)str_hex_digit(lo[p + k]);
+        b = b * 16 + (uint64_t)str_hex_digit(hi[p + k]);
+        k++;
+    }
+    memcpy(out, lo, p);
+    uint64_t v = a;
+    if (b > a) {
+        uint64_t rnd;
+        randombytes_buf(&rnd, sizeof(rnd));
+        v = a + rnd % (b - a + 1);
+    }
+    for (size_t i = k; i > 0; i--, v >>= 4)
+        out[p + i - 1] = "0123456789abcdef"[v & 15];
+    out[p + k] = '\0';
+}
+
+/* Reads the smallest and the largest song id (two index lookups). Writes Arena-owned
+ * strings, NULL when there are no songs. Returns 0, -ENOMEM or ERR_DB. */
+static int song_id_range(DbConn *conn, Arena *arena, const char **ret_lo, const char **ret_hi)
+{
+    DbStmt *st;
+    int r =
+        db_prepare(conn, "SELECT (SELECT MIN(id) FROM songs), (SELECT MAX(id) FROM songs)", &st);
+    if (r < 0)
+        return r;
+    if ((r = db_step(st)) < 0)
+        goto out_finalize;
+    const char *lo = r == DB_ROW ? db_column_text(st, 0) : NULL;
+    const char *hi = r == DB_ROW ? db_column_text(st, 1) : NULL;
+    *ret_lo = lo ? arena_strdup(arena, lo) : NULL;
+    *ret_hi = hi ? arena_strdup(arena, hi) : NULL;
+    r = (lo && !*ret_lo) || (hi && !*ret_hi) ? -ENOMEM : 0;
+out_finalize:
+    db_finalize(st);
+    return r;
+}
+
+/* Up to `limit` distinct random songs passing `f`: song ids are uniform hashes, so the first
+ * passing song at or after a random point of the ids in use is a random one; one indexed
+ * lookup each (through the genre's rows of song_genres with a genre), no sort of the
+ * library. When 3 * limit probes find fewer than `limit` songs, the passing songs are few
+ * and are shuffled by the database instead. Writes an Arena-owned array (room for `limit`). */
+static int song_random(DbConn *conn, Arena *arena, const LibraryScope *scope, const SongFilter *f,
+                       int limit, Song *songs, size_t *ret_count)
+{
+    const char *lo, *hi;
+    int r = song_id_range(conn, arena, &lo, &hi);
+    if (r < 0 || !lo || !hi) {
+        *ret_count = 0;
+        return r;
+    }
+    char *point = arena_alloc(arena, strlen(lo) + 1);
+    const char *tail =
+        song_filter_where(arena, f, f->genre_id != NULL,
+                          f->genre_id ? " AND g.song_id >= ? ORDER BY g.song_id LIMIT 1"
+                                      : " AND s.id >= ? ORDER BY s.id LIMIT 1");
+    if (!point || !tail)
+        return -ENOMEM;
+    DbStmt *st;
+    int idx = 1;
+    if ((r = song_prepare(conn, arena, scope,
+                          f->genre_id ? "SELECT " SONG_COLUMNS SONG_GENRE_FROM
+                                        " JOIN libraries l ON l.id = s.library_id" SONG_GENRE_WHERE
+                                      : "SELECT " SONG_COLUMNS SONG_FROM,
+                          tail, &st, &idx)) < 0)
+        return r;
+    size_t n = 0;
+    for (int attempt = 0; attempt < limit * 3 && n < (size_t)limit; attempt++) {
+        song_random_point(lo, hi, point);
+        for (int wrap = 0; wrap < 2; wrap++) { /* past the last id: from the first */
+            idx = 1;
+            if ((r = db_reset(st)) < 0 ||
+                (r = library_scope_bind(st, scope, SONG_SCOPE, &idx)) < 0 ||
+                (r = song_filter_bind(st, f, &idx)) < 0 ||
+                (r = db_bind_text(st, idx, wrap ? "" : point)) < 0 || (r = db_step(st)) < 0)
+                goto out_finalize;
+            if (r == DB_ROW)
+                break;
+        }
+        if (r == DB_DONE)
+            break; /* no song passes */
+        const char *id = db_column_text(st, 0);
+        bool seen = false;
+        for (size_t i = 0; id && i < n && !seen; i++)
+            seen = strcmp(songs[i].id, id) == 0;
+        if (!seen && (r = song_read(st, arena, &songs[n++], NULL)) < 0)
+            goto out_finalize;
+    }
+    *ret_count = n;
+    r = 0;
+out_finalize:
+    db_finalize(st);
+    return r;
+}
+
+int library_song_filter(DbConn *conn, Arena *arena, const LibraryScope *scope, const SongFilter *f,
+                        int64_t offset, int limit, Song **ret_songs, size_t *ret_count)
+{
+    if (limit < 1 || limit > LIMIT_PAGE_MAX || offset < 0)
+        return -EINVAL;
+    const char *after_key = NULL, *after_id = NULL;
+    int r;
+    if (f->random) {
+        Song *songs = arena_calloc(arena, (size_t)limit, sizeof(*songs));
+        size_t n;
+        if (!songs)
+            return -ENOMEM;
+        if ((r = song_random(conn, arena, scope, f, limit, songs, &n)) < 0)
+            return r;
+        if (n == (size_t)limit) {
+            if ((r = library_song_attach(conn, arena, songs, n)) < 0)
+                return r;
+            *ret_songs = songs;
+            *ret_count = n;
+            return 0;
+        }
+    } else if (offset > 0) {
+        r = song_seek(conn, arena, scope, f, offset, &after_key, &after_id);
+        if (r == -ENOENT) { /* past the end */
+            *ret_songs = arena_calloc(arena, 1, sizeof(Song));
+            *ret_count = 0;
+            return *ret_songs ? 0 : -ENOMEM;
+        }
+        if (r < 0)
+            return r;
+    }
+    /* the page after the seek's key, or the few passing songs shuffled */
+    const char *tail = song_filter_where(
+        arena, f, false,
+        f->random   ? " ORDER BY random() LIMIT ?"
+        : after_key ? " AND (s.sort_title, s.id) > (?, ?) ORDER BY s.sort_title, s.id LIMIT ?"
+                    : " ORDER BY s.sort_title, s.id LIMIT ?");
+    if (!tail)
+        return -ENOMEM;
+    DbStmt *st;
+    int idx = 1;
+    if ((r = song_prepare(conn, arena, scope, "SELECT " SONG_COLUMNS SONG_FROM, tail, &st, &idx)) <
+        0)
+        return r;
+    if ((r = song_filter_bind(st, f, &idx)) < 0 ||
+        (after_key && ((r = db_bind_text(st, idx++, after_key)) < 0 ||
+                       (r = db_bind_text(st, idx++, after_id)) < 0)) ||
+        (r = db_bind_int64(st, idx, limit)) < 0) {
         db_finalize(st);
         return r;
     }
