@@ -44,7 +44,7 @@ async function pagesMatchOnePage(method, elem, key, params, sizeParam, offsetPar
     }
     assert.deepEqual(paged, whole.map((x) => x.id), `${method} ${JSON.stringify(params)}`);
     // past the end, by one or by far more than any library holds: an empty list
-    for (const offset of [whole.length, whole.length + 1, 100001, 1e15]) {
+    for (const offset of [whole.length, whole.length + 1, 100001, 1e15, '9223372036854775807']) {
         const page = await items(method, elem, key, { ...params, [sizeParam]: step,
             [offsetParam]: offset });
         assert.deepEqual(page, [], `${method} offset ${offset}`);
@@ -64,6 +64,12 @@ test('search3 with an empty query reaches every song, album and artist by offset
         'artistCount', 'artistOffset', 2);
     await pagesMatchOnePage('search2', 'searchResult2', 'song', { ...none, query: '""' },
         'songCount', 'songOffset', 4);
+    // a word query slices its best hits; any offset past them is empty
+    for (const offset of [1000, '9223372036854775807']) {
+        const r = (await restOk(server.port, 'search3', { ...ALICE, query: 'a', songOffset: offset,
+            albumOffset: offset, artistOffset: offset })).searchResult3;
+        assert.deepEqual([r.song ?? [], r.album ?? [], r.artist ?? []], [[], [], []]);
+    }
 });
 
 test('album lists page by offset in every indexed order', async () => {

@@ -42,10 +42,10 @@ static int subsonic_search_ids(SubsonicCall *call, const LibraryScope *scope, co
 {
     const char **ids;
     size_t n;
-    int64_t want = offset + count < LIMIT_SEARCH_HITS_MAX ? offset + count : LIMIT_SEARCH_HITS_MAX;
     *ret_n = 0;
-    if (count == 0 || want <= offset)
+    if (count == 0 || offset >= LIMIT_SEARCH_HITS_MAX)
         return 0;
+    int64_t want = offset + count < LIMIT_SEARCH_HITS_MAX ? offset + count : LIMIT_SEARCH_HITS_MAX;
     int r = library_search_scoped(call->conn, db_kind(call->ctx->db), call->req->arena, scope, q,
                                   kind, (int)want, &ids, &n);
     if (r == ERR_LIMIT || r == -EINVAL)
