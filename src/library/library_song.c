@@ -1033,56 +1033,93 @@ out_finalize:
     return r;
 }
 
-/* Up to `limit` distinct random songs passing `f`: song ids are uniform hashes, so the first
- * passing song at or after a random point of the ids in use is a random one; one indexed
- * lookup each (through the genre's rows of song_genres with a genre), no sort of the
- * library. When 3 * limit probes find fewer than `limit` songs, the passing songs are few
- * and are shuffled by the database instead. Writes an Arena-owned array (room for `limit`). */
+/* Random points one statement probes: SONG_RANDOM_BATCH copies of one probe joined by
+ * UNION ALL, so a page of random songs costs a few round trips, not one per song. */
+#define SONG_RANDOM_BATCH 50
+
+/* The probe statement of song_random(): SONG_RANDOM_BATCH times "the id of the first song
+ * passing `f` in `scope` at or after ?". Arena-owned, or NULL. */
+static const char *song_random_sql(Arena *arena, const LibraryScope *scope, const SongFilter *f)
+{
+    const char *tail =
+        song_filter_where(arena, f, f->genre_id != NULL,
+                          f->genre_id ? " AND g.song_id >= ? ORDER BY g.song_id LIMIT 1) p"
+                                      : " AND s.id >= ? ORDER BY s.id LIMIT 1) p");
+    const char *one =
+        tail ? library_scope_sql(
+                   arena, scope,
+                   f->genre_id ? "SELECT * FROM (SELECT g.song_id" SONG_GENRE_FROM SONG_GENRE_WHERE
+                               : "SELECT * FROM (SELECT s.id FROM songs s"
+                                 " WHERE s.missing = 0",
+                   SONG_SCOPE, tail)
+             : NULL;
+    if (!one)
+        return NULL;
+    static const char sep[] = " UNION ALL ";
+    size_t len = strlen(one), at = 0;
+    char *sql = arena_alloc(arena, SONG_RANDOM_BATCH * (len + sizeof(sep)));
+    if (!sql)
+        return NULL;
+    for (int i = 0; i < SONG_RANDOM_BATCH; i++) {
+        if (i) {
+            memcpy(sql + at, sep, sizeof(sep) - 1);
+            at += sizeof(sep) - 1;
+        }
+        memcpy(sql + at, one, len);
+        at += len;
+    }
+    sql[at] = '\0';
+    return sql;
+}
+
+/* Up to `limit` distinct ids of random songs passing `f`: song ids are uniform hashes, so the
+ * first passing song at or after a random point of the ids in use is a random one; one
+ * indexed lookup each (through the genre's rows of song_genres with a genre), no sort of the
+ * library, at most 3 * limit points. Writes Arena-owned ids to `ids` (room for `limit`). */
 static int song_random(DbConn *conn, Arena *arena, const LibraryScope *scope, const SongFilter *f,
-                       int limit, Song *songs, size_t *ret_count)
+                       int limit, const char **ids, size_t *ret_count)
 {
     const char *lo, *hi;
     int r = song_id_range(conn, arena, &lo, &hi);
-    if (r < 0 || !lo || !hi) {
-        *ret_count = 0;
+    *ret_count = 0;
+    if (r < 0 || !lo || !hi)
         return r;
-    }
     char *point = arena_alloc(arena, strlen(lo) + 1);
-    const char *tail =
-        song_filter_where(arena, f, f->genre_id != NULL,
-                          f->genre_id ? " AND g.song_id >= ? ORDER BY g.song_id LIMIT 1"
-                                      : " AND s.id >= ? ORDER BY s.id LIMIT 1");
-    if (!point || !tail)
+    const char *sql = song_random_sql(arena, scope, f);
+    if (!point || !sql)
         return -ENOMEM;
     DbStmt *st;
-    int idx = 1;
-    if ((r = song_prepare(conn, arena, scope,
-                          f->genre_id ? "SELECT " SONG_COLUMNS SONG_GENRE_FROM
-                                        " JOIN libraries l ON l.id = s.library_id" SONG_GENRE_WHERE
-                                      : "SELECT " SONG_COLUMNS SONG_FROM,
-                          tail, &st, &idx)) < 0)
+    if ((r = db_prepare(conn, sql, &st)) < 0)
         return r;
     size_t n = 0;
-    for (int attempt = 0; attempt < limit * 3 && n < (size_t)limit; attempt++) {
-        song_random_point(lo, hi, point);
-        for (int wrap = 0; wrap < 2; wrap++) { /* past the last id: from the first */
-            idx = 1;
-            if ((r = db_reset(st)) < 0 ||
-                (r = library_scope_bind(st, scope, SONG_SCOPE, &idx)) < 0 ||
-                (r = song_filter_bind(st, f, &idx)) < 0 ||
-                (r = db_bind_text(st, idx, wrap ? "" : point)) < 0 || (r = db_step(st)) < 0)
-                goto out_finalize;
-            if (r == DB_ROW)
-                break;
-        }
-        if (r == DB_DONE)
-            break; /* no song passes */
-        const char *id = db_column_text(st, 0);
-        bool seen = false;
-        for (size_t i = 0; id && i < n && !seen; i++)
-            seen = strcmp(songs[i].id, id) == 0;
-        if (!seen && (r = song_read(st, arena, &songs[n++], NULL)) < 0)
+    for (int probes = 0; probes < limit * 3 && n < (size_t)limit; probes += SONG_RANDOM_BATCH) {
+        int idx = 1;
+        if ((r = db_reset(st)) < 0)
             goto out_finalize;
+        for (int i = 0; i < SONG_RANDOM_BATCH; i++) {
+            song_random_point(lo, hi, point);
+            if ((r = library_scope_bind(st, scope, SONG_SCOPE, &idx)) < 0 ||
+                (r = song_filter_bind(st, f, &idx)) < 0 || (r = db_bind_text(st, idx++, point)) < 0)
+                goto out_finalize;
+        }
+        size_t found = 0;
+        while ((r = db_step(st)) == DB_ROW) {
+            const char *id = db_column_text(st, 0);
+            bool seen = !id;
+            for (size_t i = 0; i < n && !seen; i++)
+                seen = strcmp(ids[i], id) == 0;
+            found++;
+            if (seen || n == (size_t)limit)
+                continue;
+            if (!(ids[n++] = arena_strdup(arena, id))) {
+                r = -ENOMEM;
+                goto out_finalize;
+            }
+        }
+        if (r < 0)
+            goto out_finalize;
+        if (found == 0)
+            break; /* no song passes, or too few to be found this way */
     }
     *ret_count = n;
     r = 0;
@@ -1127,19 +1164,15 @@ int library_song_filter(DbConn *conn, Arena *arena, const LibraryScope *scope, c
     const char *after_key = NULL, *after_id = NULL;
     int r;
     if (f->random) {
-        Song *songs = arena_calloc(arena, (size_t)limit, sizeof(*songs));
+        const char **ids = arena_calloc(arena, (size_t)limit, sizeof(*ids));
         size_t n;
-        if (!songs)
+        if (!ids)
             return -ENOMEM;
-        if ((r = song_random(conn, arena, scope, f, limit, songs, &n)) < 0)
+        if ((r = song_random(conn, arena, scope, f, limit, ids, &n)) < 0)
             return r;
-        if (n == (size_t)limit) {
-            if ((r = library_song_attach(conn, arena, songs, n)) < 0)
-                return r;
-            *ret_songs = songs;
-            *ret_count = n;
-            return 0;
-        }
+        /* enough found: those songs; else the passing songs are few, shuffled below */
+        if (n == (size_t)limit)
+            return library_song_by_ids_scoped(conn, arena, scope, ids, n, ret_songs, ret_count);
     } else if (offset > 0) {
         r = song_seek(conn, arena, scope, f, offset, &after_key, &after_id);
         if (r == -ENOENT) { /* past the end */
