@@ -1,11 +1,15 @@
 // Subsonic lists paged by offset= the way syncing apps page them: every song, album and
 // artist is reached, paging by offset gives exactly the one-page list (same items, same
 // order), an offset past the end (however large) answers an empty list, a malformed one an
-// error; random songs are distinct and honour their filters.
+// error; the position a page ended at is not reused once a scan changed the library; random
+// songs are distinct and honour their filters.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, allSongs } from './lib/server.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, allSongs, tempDir, testLibrary } from './lib/server.mjs';
+import { request } from './lib/http.mjs';
 import { errorOf, plainAuth, restJson, restOk } from './lib/subsonic.mjs';
 
 /** @type {import('./lib/server.mjs').Server} */
@@ -163,4 +167,47 @@ test('a malformed offset or page size is an error, and changes nothing', async (
     const songs = await items('search3', 'searchResult3', 'song',
         { query: '', songCount: 500, artistCount: 0, albumCount: 0 });
     assert.equal(songs.length, nativeSongs.length);
+});
+
+test('a scan that changes the library moves every offset, remembered or not', async () => {
+    const library = await testLibrary();
+    const music = tempDir('swaz-offsets-');
+    const copy = (rel) => {
+        fs.mkdirSync(path.dirname(path.join(music, rel)), { recursive: true });
+        fs.copyFileSync(path.join(library, rel), path.join(music, rel));
+    };
+    const first = ['The Quiet Foxes/Northern Lights/04 - Long Night.mp3',
+        'Sólrún Ævarsdóttir/Café Olé/01 - Kaffi og kökur.flac',
+        'Marta Quill/Midnight Sessions/2-02 - Closing Time.ogg'];
+    const aurora = 'The Quiet Foxes/Northern Lights/01 - Aurora.mp3'; // sorts first
+    first.forEach(copy);
+    const own = await startServer({ musicDirs: [music], minSongs: first.length,
+        env: { SWAZ_WATCH: 'false' } });
+    try {
+        await own.createUser('so_bob', 'bob password 123');
+        const BOB = plainAuth('so_bob', 'bob password 123');
+        const titles = async (params) => ((await restOk(own.port, 'search3', { ...BOB, query: '',
+            artistCount: 0, albumCount: 0, ...params })).searchResult3.song ?? [])
+            .map((x) => x.title);
+        const page = (offset) => titles({ songCount: 1, songOffset: offset });
+        // page by one: each page leaves the position where the next starts
+        assert.deepEqual([await page(0), await page(1), await page(2)],
+            [['Closing Time'], ['Kaffi og kökur'], ['Long Night']]);
+        copy(aurora);
+        const scans = (await request(own.port, { path: '/api/scan' })).json().scans;
+        assert.equal((await request(own.port, { method: 'POST', path: '/api/scan',
+            headers: { 'Content-Type': 'application/json' }, body: '{}' })).status, 202);
+        for (let i = 0; i < 300; i++) {
+            const st = (await request(own.port, { path: '/api/scan' })).json();
+            if (st.scans > scans && st.state === 'idle') break;
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.deepEqual(await titles({ songCount: 500 }),
+            ['Aurora', 'Closing Time', 'Kaffi og kökur', 'Long Night']);
+        assert.deepEqual([await page(1), await page(2), await page(3), await page(4)],
+            [['Closing Time'], ['Kaffi og kökur'], ['Long Night'], []]);
+    } finally {
+        await own.stop();
+        fs.rmSync(music, { recursive: true, force: true });
+    }
 });
