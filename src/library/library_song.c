@@ -945,37 +945,43 @@ static int song_filter_bind(DbStmt *st, const SongFilter *f, int *idx)
 #define SONG_GENRE_FROM  " FROM song_genres g CROSS JOIN songs s"
 #define SONG_GENRE_WHERE " WHERE s.id = g.song_id AND s.missing = 0"
 
-/* Finds the sort key and id of the song after which the page at `offset` (> 0) of the list
- * by (sort_title, id) of the songs passing `f` starts, reading keys only: without a genre
- * the index songs_sort_present alone (migration 0013), with one the genre's songs, sorted.
- * Writes Arena-owned strings. Returns 0, -ENOENT (the list is not longer than `offset`),
- * -ENOMEM or ERR_DB. */
-static int song_seek(DbConn *conn, Arena *arena, const LibraryScope *scope, const SongFilter *f,
-                     int64_t offset, const char **ret_key, const char **ret_id)
+/* Reads the ids of up to `limit` songs from position `offset` of the list by (sort_title,
+ * id) of the songs passing `f`, from keys only: without a genre the index
+ * songs_sort_present alone (migration 0013), with one the genre's songs, sorted (one join:
+ * the songs themselves are then read by id). Writes an Arena-owned array (room for `limit`)
+ * and its length. Returns 0, -ENOMEM or ERR_DB. */
+static int song_seek_ids(DbConn *conn, Arena *arena, const LibraryScope *scope, const SongFilter *f,
+                         int64_t offset, int limit, const char ***ret_ids, size_t *ret_count)
 {
     const char *tail = song_filter_where(arena, f, f->genre_id != NULL,
-                                         " ORDER BY s.sort_title, s.id LIMIT 1 OFFSET ?");
-    if (!tail)
+                                         " ORDER BY s.sort_title, s.id LIMIT ? OFFSET ?");
+    const char **ids = arena_calloc(arena, (size_t)limit, sizeof(*ids));
+    if (!tail || !ids)
         return -ENOMEM;
     DbStmt *st;
     int idx = 1;
     int r = song_prepare(conn, arena, scope,
-                         f->genre_id ? "SELECT s.sort_title, s.id" SONG_GENRE_FROM SONG_GENRE_WHERE
-                                     : "SELECT s.sort_title, s.id FROM songs s WHERE s.missing = 0",
+                         f->genre_id ? "SELECT s.id" SONG_GENRE_FROM SONG_GENRE_WHERE
+                                     : "SELECT s.id FROM songs s WHERE s.missing = 0",
                          tail, &st, &idx);
     if (r < 0)
         return r;
-    if ((r = song_filter_bind(st, f, &idx)) < 0 || (r = db_bind_int64(st, idx, offset - 1)) < 0 ||
-        (r = db_step(st)) < 0)
+    size_t n = 0;
+    if ((r = song_filter_bind(st, f, &idx)) < 0 || (r = db_bind_int64(st, idx++, limit)) < 0 ||
+        (r = db_bind_int64(st, idx, offset)) < 0)
         goto out_finalize;
-    if (r == DB_DONE) {
-        r = -ENOENT;
-        goto out_finalize;
+    while (n < (size_t)limit && (r = db_step(st)) == DB_ROW) {
+        const char *id = db_column_text(st, 0);
+        if (!(ids[n++] = arena_strdup(arena, id ? id : ""))) {
+            r = -ENOMEM;
+            goto out_finalize;
+        }
     }
-    const char *key = db_column_text(st, 0), *id = db_column_text(st, 1);
-    *ret_key = arena_strdup(arena, key ? key : "");
-    *ret_id = arena_strdup(arena, id ? id : "");
-    r = *ret_key && *ret_id ? 0 : -ENOMEM;
+    if (r < 0)
+        goto out_finalize;
+    *ret_ids = ids;
+    *ret_count = n;
+    r = 0;
 out_finalize:
     db_finalize(st);
     return r;
@@ -1161,7 +1167,6 @@ int library_song_filter(DbConn *conn, Arena *arena, const LibraryScope *scope, c
 {
     if (limit < 1 || limit > LIMIT_PAGE_MAX || offset < 0)
         return -EINVAL;
-    const char *after_key = NULL, *after_id = NULL;
     int r;
     if (f->random) {
         const char **ids = arena_calloc(arena, (size_t)limit, sizeof(*ids));
@@ -1173,18 +1178,14 @@ int library_song_filter(DbConn *conn, Arena *arena, const LibraryScope *scope, c
         /* enough found: those songs; else the passing songs are few, shuffled below */
         if (n == (size_t)limit)
             return library_song_by_ids_scoped(conn, arena, scope, ids, n, ret_songs, ret_count);
-    } else if (offset > 0) {
-        r = song_seek(conn, arena, scope, f, offset, &after_key, &after_id);
-        if (r == -ENOENT) { /* past the end */
-            *ret_songs = arena_calloc(arena, 1, sizeof(Song));
-            *ret_count = 0;
-            return *ret_songs ? 0 : -ENOMEM;
-        }
-        if (r < 0)
+    } else if (offset > 0) { /* the page's ids from the keys, then its songs */
+        const char **ids;
+        size_t n;
+        if ((r = song_seek_ids(conn, arena, scope, f, offset, limit, &ids, &n)) < 0)
             return r;
+        return library_song_by_ids_scoped(conn, arena, scope, ids, n, ret_songs, ret_count);
     }
-    return song_filter_page(conn, arena, scope, f, after_key, after_id, limit, ret_songs,
-                            ret_count);
+    return song_filter_page(conn, arena, scope, f, NULL, NULL, limit, ret_songs, ret_count);
 }
 
 int library_song_filter_after(DbConn *conn, Arena *arena, const LibraryScope *scope,

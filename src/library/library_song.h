@@ -146,8 +146,8 @@ typedef struct SongFilter {
 
 /* Lists up to `limit` (1..LIMIT_PAGE_MAX) visible songs of `scope` that pass `f`, from
  * position `offset` (>= 0; ignored for random order) of the list by (sort_title, id): the
- * key at the offset is read from an index (from the genre's songs with a genre), the page
- * after it by keyset, so a deep page costs about what the first does. Random songs are
+ * ids of the page are read from keys only (an index alone, or the genre's songs sorted),
+ * then the songs by id, so a deep page costs about what the first does. Random songs are
  * distinct, found by probing random points of the id space. Returns 0, -EINVAL or ERR_DB.
  * Arena-owned array, related rows attached. */
 int library_song_filter(DbConn *conn, Arena *arena, const LibraryScope *scope, const SongFilter *f,
