@@ -1134,17 +1134,14 @@ out_finalize:
     return r;
 }
 
-/* Up to `limit` songs passing `f` after (after_key, after_id) by (sort_title, id) (NULL: from
- * the start), or, for a random filter, the passing songs shuffled by the database. */
+/* The first `limit` songs passing `f` by (sort_title, id), or, for a random filter, the
+ * passing songs shuffled by the database. */
 static int song_filter_page(DbConn *conn, Arena *arena, const LibraryScope *scope,
-                            const SongFilter *f, const char *after_key, const char *after_id,
-                            int limit, Song **ret_songs, size_t *ret_count)
+                            const SongFilter *f, int limit, Song **ret_songs, size_t *ret_count)
 {
-    const char *tail = song_filter_where(
-        arena, f, false,
-        f->random   ? " ORDER BY random() LIMIT ?"
-        : after_key ? " AND (s.sort_title, s.id) > (?, ?) ORDER BY s.sort_title, s.id LIMIT ?"
-                    : " ORDER BY s.sort_title, s.id LIMIT ?");
+    const char *tail = song_filter_where(arena, f, false,
+                                         f->random ? " ORDER BY random() LIMIT ?"
+                                                   : " ORDER BY s.sort_title, s.id LIMIT ?");
     if (!tail)
         return -ENOMEM;
     DbStmt *st;
@@ -1152,10 +1149,7 @@ static int song_filter_page(DbConn *conn, Arena *arena, const LibraryScope *scop
     int r = song_prepare(conn, arena, scope, "SELECT " SONG_COLUMNS SONG_FROM, tail, &st, &idx);
     if (r < 0)
         return r;
-    if ((r = song_filter_bind(st, f, &idx)) < 0 ||
-        (after_key && ((r = db_bind_text(st, idx++, after_key)) < 0 ||
-                       (r = db_bind_text(st, idx++, after_id)) < 0)) ||
-        (r = db_bind_int64(st, idx, limit)) < 0) {
+    if ((r = song_filter_bind(st, f, &idx)) < 0 || (r = db_bind_int64(st, idx, limit)) < 0) {
         db_finalize(st);
         return r;
     }
@@ -1185,19 +1179,5 @@ int library_song_filter(DbConn *conn, Arena *arena, const LibraryScope *scope, c
             return r;
         return library_song_by_ids_scoped(conn, arena, scope, ids, n, ret_songs, ret_count);
     }
-    return song_filter_page(conn, arena, scope, f, NULL, NULL, limit, ret_songs, ret_count);
-}
-
-int library_song_filter_after(DbConn *conn, Arena *arena, const LibraryScope *scope,
-                              const SongFilter *f, const char *cursor, int limit, Song **ret_songs,
-                              size_t *ret_count)
-{
-    if (limit < 1 || limit > LIMIT_PAGE_MAX || f->random)
-        return -EINVAL;
-    const char *after_key, *after_id;
-    int r = library_cursor_decode(arena, cursor, &after_key, &after_id);
-    if (r < 0)
-        return r;
-    return song_filter_page(conn, arena, scope, f, after_key, after_id, limit, ret_songs,
-                            ret_count);
+    return song_filter_page(conn, arena, scope, f, limit, ret_songs, ret_count);
 }

@@ -152,11 +152,6 @@ typedef struct SongFilter {
  * Arena-owned array, related rows attached. */
 int library_song_filter(DbConn *conn, Arena *arena, const LibraryScope *scope, const SongFilter *f,
                         int64_t offset, int limit, Song **ret_songs, size_t *ret_count);
-/* The same after `cursor` (library_cursor_encode() of a song's sort_title and id) instead
- * of an offset, for a list that is not random. Returns 0, -EINVAL, ERR_PARSE or ERR_DB. */
-int library_song_filter_after(DbConn *conn, Arena *arena, const LibraryScope *scope,
-                              const SongFilter *f, const char *cursor, int limit, Song **ret_songs,
-                              size_t *ret_count);
 
 /* Fetches the stored lyrics text of song `id` ("" when it has none) and whether the
  * scanner found them synced. Returns 0, -ENOENT or ERR_DB. Text Arena-owned. */

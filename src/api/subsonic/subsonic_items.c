@@ -3,7 +3,6 @@
 
 #include "api/native/native_users.h"
 #include "core/limits.h"
-#include "db/db.h"
 #include "library/library_annotate.h"
 #include "media/media_probe.h"
 
@@ -344,50 +343,4 @@ int subsonic_items_artist(SubsonicCall *call, SubsonicNode *parent, const char *
                           const Artist *artist, SubsonicNode **ret_node)
 {
     return subsonic_items_one(call, parent, elem, ANNOTATE_ARTIST, artist, ret_node);
-}
-
-/* How long the position where a page of a song list ended is remembered. */
-#define SUBSONIC_ITEMS_RESUME_TTL_S 600
-
-/* The cache key of position `offset` of the song list `f` in `scope` under library
- * generation `stamp`, or NULL. Arena-owned. */
-static const char *subsonic_items_resume_key(SubsonicCall *call, const LibraryScope *scope,
-                                             const SongFilter *f, int64_t stamp, int64_t offset)
-{
-    Arena *a = call->req->arena;
-    const char *libs = library_scope_all(scope) ? "*" : "";
-    for (size_t i = 0; libs && !library_scope_all(scope) && i < scope->n; i++)
-        libs = arena_printf(a, "%s%lld,", libs, (long long)scope->ids[i]);
-    return libs ? arena_printf(a, "subsonic:at:%lld:%s:%lld:%lld:%s:%lld", (long long)stamp,
-                               f->genre_id ? f->genre_id : "", (long long)f->from_year,
-                               (long long)f->to_year, libs, (long long)offset)
-                : NULL;
-}
-
-int subsonic_items_songs_at(SubsonicCall *call, const LibraryScope *scope, const SongFilter *f,
-                            int64_t offset, int limit, Song **ret_songs, size_t *ret_count)
-{
-    Arena *a = call->req->arena;
-    CacheKv *cache = call->ctx->cache;
-    int64_t stamp;
-    bool resume = cache && !f->random &&
-                  db_generation_get(call->ctx->db, call->conn, DB_GENERATION_LIBRARY, &stamp) == 0;
-    const char *key =
-        resume && offset > 0 ? subsonic_items_resume_key(call, scope, f, stamp, offset) : NULL;
-    char *cursor;
-    size_t len;
-    int r = ERR_PARSE;
-    if (key && cache_kv_get(cache, a, key, &cursor, &len) == 0)
-        r = library_song_filter_after(call->conn, a, scope, f, cursor, limit, ret_songs, ret_count);
-    if (r == ERR_PARSE) /* nothing remembered (or not a cursor): seek */
-        r = library_song_filter(call->conn, a, scope, f, offset, limit, ret_songs, ret_count);
-    if (r < 0 || !resume || *ret_count != (size_t)limit)
-        return r;
-    /* where the next page starts, for a client paging on */
-    const Song *last = &(*ret_songs)[*ret_count - 1];
-    const char *next_key = subsonic_items_resume_key(call, scope, f, stamp, offset + limit);
-    const char *next = library_cursor_encode(a, last->sort_title, last->id);
-    if (next_key && next)
-        (void)cache_kv_set(cache, next_key, next, strlen(next), SUBSONIC_ITEMS_RESUME_TTL_S);
-    return 0;
 }

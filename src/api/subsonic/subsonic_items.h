@@ -54,13 +54,4 @@ int subsonic_items_album(SubsonicCall *call, SubsonicNode *parent, const char *e
 int subsonic_items_artist(SubsonicCall *call, SubsonicNode *parent, const char *elem,
                           const Artist *artist, SubsonicNode **ret_node);
 
-/* Up to `limit` songs passing `f` (library_song_filter()) from position `offset` of their
- * list. When a previous call's page of the same list, scope and library generation ended at
- * `offset`, the page starts from the cursor it left in the shared cache (a client paging
- * on), else the position is sought; a full page leaves the cursor of its end for the next
- * one (SUBSONIC_ITEMS_RESUME_TTL_S). Arena-owned array. Returns 0, -EINVAL, -ENOMEM or
- * ERR_DB. */
-int subsonic_items_songs_at(SubsonicCall *call, const LibraryScope *scope, const SongFilter *f,
-                            int64_t offset, int limit, Song **ret_songs, size_t *ret_count);
-
 #endif

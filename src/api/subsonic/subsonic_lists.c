@@ -124,7 +124,8 @@ static int subsonic_lists_songs(SubsonicCall *call, const char *elem, SongFilter
         return 0;
     Song *songs;
     size_t n;
-    if ((r = subsonic_items_songs_at(call, scope, f, offset, (int)size, &songs, &n)) < 0)
+    if ((r = library_song_filter(call->conn, call->req->arena, scope, f, offset, (int)size, &songs,
+                                 &n)) < 0)
         return r;
     return subsonic_items_songs(call, list, "song", songs, n, NULL);
 }

@@ -136,7 +136,7 @@ static int subsonic_search_songs(SubsonicCall *call, SubsonicNode *list, const c
             return r;
     } else if (count > 0) {
         SongFilter f = {0};
-        if ((r = subsonic_items_songs_at(call, scope, &f, offset, (int)count, &songs, &n)) < 0)
+        if ((r = library_song_filter(call->conn, a, scope, &f, offset, (int)count, &songs, &n)) < 0)
             return r;
     }
     return subsonic_items_songs(call, list, "song", songs, n, NULL);

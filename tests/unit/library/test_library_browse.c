@@ -495,22 +495,6 @@ static void browse_case(const char *url, const char *dir)
     for (size_t i = 0; i < n; i++)
         strncat(want, songs[i].id, sizeof(want) - strlen(want) - 1);
     assert_string_equal(got_genre, want);
-    /* After a song's cursor: the rest of the list; a random filter or a bad cursor fails. */
-    assert_int_equal(library_song_filter(c, a, NULL, &all, 0, 500, &songs, &n), 0);
-    const Song *whole = songs;
-    assert_int_equal(library_song_filter_after(
-                         c, a, NULL, &all,
-                         library_cursor_encode(a, whole[4].sort_title, whole[4].id), 2, &songs, &n),
-                     0);
-    assert_int_equal(n, 2);
-    assert_string_equal(songs[0].id, whole[5].id);
-    assert_string_equal(songs[1].id, whole[6].id);
-    SongFilter shuffle = {.random = true};
-    assert_int_equal(library_song_filter_after(c, a, NULL, &shuffle,
-                                               library_cursor_encode(a, "a", "c001"), 2, &songs,
-                                               &n),
-                     -EINVAL);
-    assert_int_equal(library_song_filter_after(c, a, NULL, &all, "!!", 2, &songs, &n), ERR_PARSE);
     /* Random songs: distinct, present, every one of them when the page is larger. */
     SongFilter any = {.random = true};
     for (int limit = 1; limit <= 10; limit++) {
