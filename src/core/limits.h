@@ -106,10 +106,7 @@
 #define LIMIT_SUBSONIC_INDEX_PAGE_BYTES  (8 << 20)  /* scratch of one page of getArtists */
 #define LIMIT_SUBSONIC_DIRECTORY_ENTRIES 20000      /* entries of one getMusicDirectory */
 #define LIMIT_SUBSONIC_SIMILAR_POOL      2000       /* songs getSimilarSongs picks from */
-#define LIMIT_SONG_OFFSET_MAX            100000     /* rows a song list may skip (offset=) */
-#define LIMIT_SUBSONIC_OFFSET_MAX        100000     /* offset= of album lists and search */
 #define LIMIT_SUBSONIC_STARRED           5000       /* items of each kind in getStarred */
-#define LIMIT_SUBSONIC_SKIP_ARENA_BYTES  (8 << 20)  /* one page read to skip offset= rows */
 
 /* Authentication. */
 #define LIMIT_AUTH_TOKEN_BYTES       2048 /* a JWT (access or stream token) we accept */

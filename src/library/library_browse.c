@@ -100,7 +100,30 @@ typedef struct BrowsePage {
     LibraryKeysetRead read;
     const void *ctx;
     size_t item_size;
+    const char *keys; /* the SQL of the cursor's parts, for browse_seek(); NULL: none */
 } BrowsePage;
+
+/* Prepares `sql`, one of the SQL texts of `page`, with the scope clause (browse_prepare())
+ * and binds the list's own parameters from *idx on, advancing *idx. Returns 0 or a negative
+ * errno; on success the caller finalizes *ret_st. */
+static int browse_prepare_args(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                               const BrowsePage *page, const char *sql, DbStmt **ret_st, int *idx)
+{
+    DbStmt *st;
+    int r = browse_prepare(conn, arena, scope, sql, page->clause, &st);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < page->n_args; i++) {
+        const BrowseArg *a = &page->args[i];
+        r = a->text ? db_bind_text(st, (*idx)++, a->text) : db_bind_int64(st, (*idx)++, a->num);
+        if (r < 0) {
+            db_finalize(st);
+            return r;
+        }
+    }
+    *ret_st = st;
+    return 0;
+}
 
 /* Reads the page after `after` (NULL: the first page) of `page` in `scope` into `items`:
  * prepares the list's SQL with limit + 1 written in (library_keyset_limit_sql()), binds its
@@ -116,16 +139,10 @@ static int browse_page(DbConn *conn, Arena *arena, const LibraryScope *scope,
     if (!sql)
         return -ENOMEM;
     DbStmt *st;
-    int r = browse_prepare(conn, arena, scope, sql, page->clause, &st);
+    int idx = 1;
+    int r = browse_prepare_args(conn, arena, scope, page, sql, &st, &idx);
     if (r < 0)
         return r;
-    int idx = 1;
-    for (size_t i = 0; i < page->n_args; i++) {
-        const BrowseArg *a = &page->args[i];
-        r = a->text ? db_bind_text(st, idx++, a->text) : db_bind_int64(st, idx++, a->num);
-        if (r < 0)
-            goto out_finalize;
-    }
     if ((after && (r = library_keyset_bind(st, page->ks, after, &idx)) < 0) ||
         (r = library_scope_bind(st, scope, page->clause, &idx)) < 0)
         goto out_finalize;
@@ -136,25 +153,70 @@ out_finalize:
     return r;
 }
 
-/* A whole list call without parameters of its own: decodes `cursor`, allocates `limit` items
- * and reads the page. Writes the Arena-owned items, their count and the next cursor. */
-static int browse_list(DbConn *conn, Arena *arena, const LibraryScope *scope,
-                       const BrowsePage *page, const char *cursor, int limit, void **ret_items,
-                       size_t *ret_count, const char **ret_next)
+/* Finds the sort key after which the page at `offset` (> 0) of `page` in `scope` starts: the
+ * list's first-page SQL selecting only page->keys (an untagged cursor's parts, the id last),
+ * so the index of the order alone is read, with OFFSET offset - 1. Writes the key (strings
+ * Arena-owned). Returns 0, -ENOENT (the list is not longer than `offset`), -ENOMEM or ERR_DB. */
+static int browse_seek(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                       const BrowsePage *page, int64_t offset, LibraryKeysetKey *ret_after)
 {
-    if (!browse_limit_ok(limit))
+    const LibraryKeyset *ks = page->ks;
+    const char *from = strstr(ks->first, " FROM ");
+    if (!from || !page->keys || ks->tag)
         return -EINVAL;
-    LibraryKeysetKey after;
-    int r;
+    const char *sql = arena_printf(arena, "SELECT %s%s OFFSET ?", page->keys, from);
+    if (!sql)
+        return -ENOMEM;
+    DbStmt *st;
+    int idx = 1;
+    int r = browse_prepare_args(conn, arena, scope, page, sql, &st, &idx);
+    if (r < 0)
+        return r;
+    if ((r = library_scope_bind(st, scope, page->clause, &idx)) < 0 ||
+        (r = db_bind_int64(st, idx++, 1)) < 0 || (r = db_bind_int64(st, idx, offset - 1)) < 0 ||
+        (r = db_step(st)) < 0)
+        goto out_finalize;
+    if (r == DB_DONE) {
+        r = -ENOENT;
+        goto out_finalize;
+    }
+    int oom = 0;
+    for (size_t i = 0; i < ks->parts; i++) {
+        if (ks->numeric & (1u << i))
+            ret_after->num[i] = db_column_int64(st, (int)i);
+        else
+            ret_after->text[i] = browse_text(st, arena, (int)i, "", &oom);
+    }
+    r = oom ? -ENOMEM : 0;
+out_finalize:
+    db_finalize(st);
+    return r;
+}
+
+/* A whole list call without parameters of its own: decodes `cursor` or, without one, seeks
+ * to `offset`, allocates `limit` items and reads the page. Writes the Arena-owned items, their
+ * count and the next cursor. */
+static int browse_list(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                       const BrowsePage *page, const char *cursor, int64_t offset, int limit,
+                       void **ret_items, size_t *ret_count, const char **ret_next)
+{
+    if (!browse_limit_ok(limit) || offset < 0)
+        return -EINVAL;
+    LibraryKeysetKey after = {0};
+    int r = 0;
     if (cursor && (r = library_keyset_unpack(arena, page->ks, cursor, &after)) < 0)
         return r;
     void *items = arena_calloc(arena, (size_t)limit, page->item_size);
     if (!items)
         return -ENOMEM;
-    size_t n;
-    const char *next;
-    if ((r = browse_page(conn, arena, scope, page, cursor ? &after : NULL, limit, items, &n, &next,
-                         NULL)) < 0)
+    size_t n = 0;
+    const char *next = NULL;
+    bool seek = !cursor && offset > 0;
+    if (seek && (r = browse_seek(conn, arena, scope, page, offset, &after)) < 0 && r != -ENOENT)
+        return r;
+    if ((!seek || r == 0) &&
+        (r = browse_page(conn, arena, scope, page, cursor || seek ? &after : NULL, limit, items, &n,
+                         &next, NULL)) < 0)
         return r;
     *ret_items = items;
     *ret_count = n;
@@ -284,19 +346,36 @@ static const LibraryKeyset artist_keyset = {
     " WHERE (r.sort_name, r.id) > (?, ?) ORDER BY r.sort_name, r.id LIMIT ?",
     2, 0, NULL};
 
-int library_browse_artists_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
-                                  const char *cursor, int limit, Artist **ret_items,
-                                  size_t *ret_count, const char **ret_next)
+/* The artists of `scope` after `cursor`, or from position `offset` without one. */
+static int browse_artists(DbConn *conn, Arena *arena, const LibraryScope *scope, const char *cursor,
+                          int64_t offset, int limit, Artist **ret_items, size_t *ret_count,
+                          const char **ret_next)
 {
     const BrowsePage page = {.ks = &artist_keyset,
                              .clause = BROWSE_ARTIST_SCOPE,
                              .read = browse_artist_key,
-                             .item_size = sizeof(Artist)};
+                             .item_size = sizeof(Artist),
+                             .keys = "r.sort_name, r.id"};
     void *items;
-    int r = browse_list(conn, arena, scope, &page, cursor, limit, &items, ret_count, ret_next);
+    int r =
+        browse_list(conn, arena, scope, &page, cursor, offset, limit, &items, ret_count, ret_next);
     if (r == 0)
         *ret_items = items;
     return r;
+}
+
+int library_browse_artists_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                                  const char *cursor, int limit, Artist **ret_items,
+                                  size_t *ret_count, const char **ret_next)
+{
+    return browse_artists(conn, arena, scope, cursor, 0, limit, ret_items, ret_count, ret_next);
+}
+
+int library_browse_artists_at(DbConn *conn, Arena *arena, const LibraryScope *scope, int64_t offset,
+                              int limit, Artist **ret_items, size_t *ret_count,
+                              const char **ret_next)
+{
+    return browse_artists(conn, arena, scope, NULL, offset, limit, ret_items, ret_count, ret_next);
 }
 
 static int browse_artist_row(DbStmt *st, Arena *arena, void *item)
@@ -419,6 +498,15 @@ static const LibraryKeyset album_orders[] = {
                               1, 0, NULL},
 };
 
+/* The cursor parts of each order as SQL, for browse_seek() (the descending years too). */
+static const char *const album_keys[] = {
+    [LIBRARY_ALBUMS_ALPHA_NAME] = "a.sort_name, a.id",
+    [LIBRARY_ALBUMS_ALPHA_ARTIST] = "a.artist_sort, a.sort_name, a.id",
+    [LIBRARY_ALBUMS_NEWEST] = "a.created_at, a.id",
+    [LIBRARY_ALBUMS_YEAR] = "a.year, a.sort_name, a.id",
+    [LIBRARY_ALBUMS_GENRE] = "ag.album_id",
+};
+
 /* The descending year range (from > to): the same index read backwards. */
 static const LibraryKeyset album_year_desc = {
     ALBUM_SELECT " WHERE a.year BETWEEN ? AND ?"
@@ -512,8 +600,8 @@ static int browse_album_personal_key(DbStmt *st, Arena *arena, void *item, const
 }
 
 static int browse_albums_personal(DbConn *conn, Arena *arena, const AlbumQuery *q,
-                                  const char *cursor, int limit, Album *items, size_t *ret_count,
-                                  const char **ret_next)
+                                  const char *cursor, int64_t offset, int limit, Album *items,
+                                  size_t *ret_count, const char **ret_next)
 {
     static const LibraryKeyset ks = {NULL, NULL, 2, 1, NULL};
     LibraryKeysetKey after;
@@ -527,9 +615,11 @@ static int browse_albums_personal(DbConn *conn, Arena *arena, const AlbumQuery *
         library_scope_all(q->scope)
             ? "1 = 1"
             : library_annotate_visible_sql(arena, q->scope, ANNOTATE_ALBUM, "a.id", &binds);
-    const char *sql = cond ? arena_printf(arena, "%s%s%s%s%s ORDER BY %s DESC, a.id DESC LIMIT ?",
+    bool skip = !cursor && offset > 0; /* the user's rows: OFFSET over them is what they cost */
+    const char *sql = cond ? arena_printf(arena, "%s%s%s%s%s ORDER BY %s DESC, a.id DESC LIMIT ?%s",
                                           album_personal[which].from, cond, cursor ? " AND (" : "",
-                                          cursor ? key : "", cursor ? ", a.id) < (?, ?)" : "", key)
+                                          cursor ? key : "", cursor ? ", a.id) < (?, ?)" : "", key,
+                                          skip ? " OFFSET ?" : "")
                            : NULL;
     if (!sql)
         return -ENOMEM;
@@ -540,7 +630,8 @@ static int browse_albums_personal(DbConn *conn, Arena *arena, const AlbumQuery *
     if ((r = db_bind_text(st, idx++, q->user_id)) < 0 ||
         (r = library_annotate_scope_bind(st, q->scope, binds, &idx)) < 0 ||
         (cursor && (r = library_keyset_bind(st, &ks, &after, &idx)) < 0) ||
-        (r = db_bind_int64(st, idx, limit + 1)) < 0)
+        (r = db_bind_int64(st, idx++, limit + 1)) < 0 ||
+        (skip && (r = db_bind_int64(st, idx, offset)) < 0))
         goto out_finalize;
     r = library_keyset_read(st, arena, &ks, limit, items, sizeof(*items), browse_album_personal_key,
                             NULL, ret_count, ret_next, NULL);
@@ -582,11 +673,13 @@ static int browse_album_key(DbStmt *st, Arena *arena, void *item, const void *ct
     return 0;
 }
 
-int library_browse_albums(DbConn *conn, Arena *arena, const AlbumQuery *q, const char *cursor,
-                          int limit, Album **ret_items, size_t *ret_count, const char **ret_next)
+/* The albums of `q` after `cursor`, or from position `offset` without one. */
+static int browse_albums(DbConn *conn, Arena *arena, const AlbumQuery *q, const char *cursor,
+                         int64_t offset, int limit, Album **ret_items, size_t *ret_count,
+                         const char **ret_next)
 {
-    if (!browse_limit_ok(limit) || (int)q->list < 0 || q->list > LIBRARY_ALBUMS_HIGHEST ||
-        (q->list == LIBRARY_ALBUMS_GENRE && !q->genre_id) ||
+    if (!browse_limit_ok(limit) || offset < 0 || (int)q->list < 0 ||
+        q->list > LIBRARY_ALBUMS_HIGHEST || (q->list == LIBRARY_ALBUMS_GENRE && !q->genre_id) ||
         (q->list >= LIBRARY_ALBUMS_RECENT && !q->user_id))
         return -EINVAL;
     Album *items = arena_calloc(arena, (size_t)limit, sizeof(*items));
@@ -596,7 +689,8 @@ int library_browse_albums(DbConn *conn, Arena *arena, const AlbumQuery *q, const
     size_t n = 0;
     const char *next = NULL;
     if (q->list >= LIBRARY_ALBUMS_RECENT) {
-        if ((r = browse_albums_personal(conn, arena, q, cursor, limit, items, &n, &next)) < 0)
+        if ((r = browse_albums_personal(conn, arena, q, cursor, offset, limit, items, &n, &next)) <
+            0)
             return r;
         goto out_attach;
     }
@@ -607,14 +701,15 @@ int library_browse_albums(DbConn *conn, Arena *arena, const AlbumQuery *q, const
     }
     bool desc_years = q->list == LIBRARY_ALBUMS_YEAR && q->from > q->to;
     const LibraryKeyset *order = desc_years ? &album_year_desc : &album_orders[q->list];
-    LibraryKeysetKey after;
+    LibraryKeysetKey after = {0};
     if (cursor && (r = library_keyset_unpack(arena, order, cursor, &after)) < 0)
         return r;
     BrowsePage page = {.ks = order,
                        .clause = BROWSE_ALBUM_SCOPE,
                        .read = browse_album_key,
                        .ctx = q,
-                       .item_size = sizeof(*items)};
+                       .item_size = sizeof(*items),
+                       .keys = album_keys[q->list]};
     if (q->list == LIBRARY_ALBUMS_YEAR) {
         page.args[0].num = desc_years ? q->to : q->from;
         page.args[1].num = desc_years ? q->from : q->to;
@@ -623,8 +718,12 @@ int library_browse_albums(DbConn *conn, Arena *arena, const AlbumQuery *q, const
         page.args[0].text = q->genre_id;
         page.n_args = 1;
     }
-    if ((r = browse_page(conn, arena, q->scope, &page, cursor ? &after : NULL, limit, items, &n,
-                         &next, NULL)) < 0)
+    bool seek = !cursor && offset > 0;
+    if (seek && (r = browse_seek(conn, arena, q->scope, &page, offset, &after)) == -ENOENT)
+        goto out_attach; /* past the end */
+    if ((seek && r < 0) ||
+        (r = browse_page(conn, arena, q->scope, &page, cursor || seek ? &after : NULL, limit, items,
+                         &n, &next, NULL)) < 0)
         return r;
 out_attach:
     if ((r = browse_album_attach(conn, arena, items, n)) < 0)
@@ -633,6 +732,18 @@ out_attach:
     *ret_count = n;
     *ret_next = next;
     return 0;
+}
+
+int library_browse_albums(DbConn *conn, Arena *arena, const AlbumQuery *q, const char *cursor,
+                          int limit, Album **ret_items, size_t *ret_count, const char **ret_next)
+{
+    return browse_albums(conn, arena, q, cursor, 0, limit, ret_items, ret_count, ret_next);
+}
+
+int library_browse_albums_at(DbConn *conn, Arena *arena, const AlbumQuery *q, int64_t offset,
+                             int limit, Album **ret_items, size_t *ret_count, const char **ret_next)
+{
+    return browse_albums(conn, arena, q, NULL, offset, limit, ret_items, ret_count, ret_next);
 }
 
 static int browse_album_row(DbStmt *st, Arena *arena, void *item)
@@ -762,7 +873,7 @@ int library_browse_genres_scoped(DbConn *conn, Arena *arena, const LibraryScope 
                              .read = browse_genre_key,
                              .item_size = sizeof(Genre)};
     void *items;
-    int r = browse_list(conn, arena, scope, &page, cursor, limit, &items, ret_count, ret_next);
+    int r = browse_list(conn, arena, scope, &page, cursor, 0, limit, &items, ret_count, ret_next);
     if (r == 0)
         *ret_items = items;
     return r;

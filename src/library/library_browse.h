@@ -126,6 +126,14 @@ int library_browse_artist(DbConn *conn, Arena *arena, const char *id, Artist *re
 int library_browse_albums(DbConn *conn, Arena *arena, const AlbumQuery *q, const char *cursor,
                           int limit, Album **ret_items, size_t *ret_count, const char **ret_next);
 
+/* The same from position `offset` (>= 0) of the list instead of a cursor (ignored for
+ * random lists): the sort key at the offset is read from the order's index alone (the
+ * per-user lists skip rows of their own query), then the page after it by keyset, so a deep
+ * page costs about what the first does. Returns as library_browse_albums(). */
+int library_browse_albums_at(DbConn *conn, Arena *arena, const AlbumQuery *q, int64_t offset,
+                             int limit, Album **ret_items, size_t *ret_count,
+                             const char **ret_next);
+
 /* Fetches album `id` with its songs by disc, track (at most LIBRARY_BROWSE_ALBUM_SONGS_MAX).
  * Returns 0, -ENOENT or ERR_DB. */
 int library_browse_album(DbConn *conn, Arena *arena, const char *id, Album *ret_album,
@@ -170,6 +178,10 @@ int library_browse_folder(DbConn *conn, Arena *arena, const char *id, const char
 int library_browse_artists_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
                                   const char *cursor, int limit, Artist **ret_items,
                                   size_t *ret_count, const char **ret_next);
+/* Artists from position `offset` (>= 0) by (sort_name, id), found from the index alone. */
+int library_browse_artists_at(DbConn *conn, Arena *arena, const LibraryScope *scope, int64_t offset,
+                              int limit, Artist **ret_items, size_t *ret_count,
+                              const char **ret_next);
 int library_browse_artist_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,
                                  const char *id, Artist *ret_artist, Album **ret_albums,
                                  size_t *ret_count);

@@ -6,8 +6,10 @@
 
 #include "core/err.h"
 #include "core/limits.h"
+#include "core/str.h"
 #include "library/library_keyset.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -912,19 +914,233 @@ out_finalize:
     return r;
 }
 
-int library_song_filter(DbConn *conn, Arena *arena, const LibraryScope *scope, const SongFilter *f,
-                        int64_t offset, int limit, Song **ret_songs, size_t *ret_count)
+/* The WHERE fragments of `f` that follow the scope clause, then `rest`: fixed text only,
+ * the values bound by song_filter_bind() in the same order. `joined`: the query reads the
+ * genre's rows of song_genres g itself. Arena-owned, or NULL. */
+static const char *song_filter_where(Arena *arena, const SongFilter *f, bool joined,
+                                     const char *rest)
 {
-    if (limit < 1 || limit > LIMIT_PAGE_MAX || offset < 0 || offset > LIMIT_SONG_OFFSET_MAX)
-        return -EINVAL;
-    /* fixed fragments only; the values are bound */
+    const char *genre = !f->genre_id ? ""
+                        : joined     ? " AND g.genre_id = ?"
+                                     : " AND EXISTS (SELECT 1 FROM song_genres g WHERE"
+                                       " g.song_id = s.id AND g.genre_id = ?)";
+    return arena_printf(arena, "%s%s%s%s", genre, f->from_year ? " AND s.year >= ?" : "",
+                        f->to_year ? " AND s.year <= ?" : "", rest);
+}
+
+/* Binds the values of song_filter_where() from parameter *idx on, advancing *idx. */
+static int song_filter_bind(DbStmt *st, const SongFilter *f, int *idx)
+{
+    int r = 0;
+    if ((f->genre_id && (r = db_bind_text(st, (*idx)++, f->genre_id)) < 0) ||
+        (f->from_year && (r = db_bind_int64(st, (*idx)++, f->from_year)) < 0) ||
+        (f->to_year && (r = db_bind_int64(st, (*idx)++, f->to_year)) < 0))
+        return r;
+    return 0;
+}
+
+/* Heads of the queries of a genre's songs that start from its rows of song_genres: CROSS
+ * JOIN keeps SQLite from walking every song in title order to test each one's genre. */
+#define SONG_GENRE_FROM  " FROM song_genres g CROSS JOIN songs s"
+#define SONG_GENRE_WHERE " WHERE s.id = g.song_id AND s.missing = 0"
+
+/* Reads the ids of up to `limit` songs from position `offset` of the list by (sort_title,
+ * id) of the songs passing `f`, from keys only: without a genre the index
+ * songs_sort_present alone (migration 0013), with one the genre's songs, sorted (one join:
+ * the songs themselves are then read by id). Writes an Arena-owned array (room for `limit`)
+ * and its length. Returns 0, -ENOMEM or ERR_DB. */
+static int song_seek_ids(DbConn *conn, Arena *arena, const LibraryScope *scope, const SongFilter *f,
+                         int64_t offset, int limit, const char ***ret_ids, size_t *ret_count)
+{
+    const char *tail = song_filter_where(arena, f, f->genre_id != NULL,
+                                         " ORDER BY s.sort_title, s.id LIMIT ? OFFSET ?");
+    const char **ids = arena_calloc(arena, (size_t)limit, sizeof(*ids));
+    if (!tail || !ids)
+        return -ENOMEM;
+    DbStmt *st;
+    int idx = 1;
+    int r = song_prepare(conn, arena, scope,
+                         f->genre_id ? "SELECT s.id" SONG_GENRE_FROM SONG_GENRE_WHERE
+                                     : "SELECT s.id FROM songs s WHERE s.missing = 0",
+                         tail, &st, &idx);
+    if (r < 0)
+        return r;
+    size_t n = 0;
+    if ((r = song_filter_bind(st, f, &idx)) < 0 || (r = db_bind_int64(st, idx++, limit)) < 0 ||
+        (r = db_bind_int64(st, idx, offset)) < 0)
+        goto out_finalize;
+    while (n < (size_t)limit && (r = db_step(st)) == DB_ROW) {
+        const char *id = db_column_text(st, 0);
+        if (!(ids[n++] = arena_strdup(arena, id ? id : ""))) {
+            r = -ENOMEM;
+            goto out_finalize;
+        }
+    }
+    if (r < 0)
+        goto out_finalize;
+    *ret_ids = ids;
+    *ret_count = n;
+    r = 0;
+out_finalize:
+    db_finalize(st);
+    return r;
+}
+
+/* Probes one random song of song_random() per step. */
+#define SONG_RANDOM_DIGITS 12 /* hex digits of a probe drawn between two ids */
+
+/* Writes to `out` (room for strlen(lo) + 1 bytes) a random point between the ids lo < hi:
+ * their common prefix, then up to SONG_RANDOM_DIGITS hex digits drawn uniformly between
+ * theirs, so probes spread over the ids in use whatever their shape (the uniform hashes of
+ * a scanned library, or sequential numbers). */
+static void song_random_point(const char *lo, const char *hi, char *out)
+{
+    size_t p = 0, k = 0;
+    while (lo[p] && lo[p] == hi[p])
+        p++;
+    uint64_t a = 0, b = 0;
+    while (k < SONG_RANDOM_DIGITS && str_hex_digit(lo[p + k]) >= 0 &&
+           str_hex_digit(hi[p + k]) >= 0) {
+        a = a * 16 + (uint64_t)str_hex_digit(lo[p + k]);
+        b = b * 16 + (uint64_t)str_hex_digit(hi[p + k]);
+        k++;
+    }
+    memcpy(out, lo, p);
+    uint64_t v = a;
+    if (b > a) {
+        uint64_t rnd;
+        randombytes_buf(&rnd, sizeof(rnd));
+        v = a + rnd % (b - a + 1);
+    }
+    for (size_t i = k; i > 0; i--, v >>= 4)
+        out[p + i - 1] = "0123456789abcdef"[v & 15];
+    out[p + k] = '\0';
+}
+
+/* Reads the smallest and the largest song id (two index lookups). Writes Arena-owned
+ * strings, NULL when there are no songs. Returns 0, -ENOMEM or ERR_DB. */
+static int song_id_range(DbConn *conn, Arena *arena, const char **ret_lo, const char **ret_hi)
+{
+    DbStmt *st;
+    int r =
+        db_prepare(conn, "SELECT (SELECT MIN(id) FROM songs), (SELECT MAX(id) FROM songs)", &st);
+    if (r < 0)
+        return r;
+    if ((r = db_step(st)) < 0)
+        goto out_finalize;
+    const char *lo = r == DB_ROW ? db_column_text(st, 0) : NULL;
+    const char *hi = r == DB_ROW ? db_column_text(st, 1) : NULL;
+    *ret_lo = lo ? arena_strdup(arena, lo) : NULL;
+    *ret_hi = hi ? arena_strdup(arena, hi) : NULL;
+    r = (lo && !*ret_lo) || (hi && !*ret_hi) ? -ENOMEM : 0;
+out_finalize:
+    db_finalize(st);
+    return r;
+}
+
+/* Random points one statement probes: SONG_RANDOM_BATCH copies of one probe joined by
+ * UNION ALL, so a page of random songs costs a few round trips, not one per song. */
+#define SONG_RANDOM_BATCH 50
+
+/* The probe statement of song_random(): SONG_RANDOM_BATCH times "the id of the first song
+ * passing `f` in `scope` at or after ?". Arena-owned, or NULL. */
+static const char *song_random_sql(Arena *arena, const LibraryScope *scope, const SongFilter *f)
+{
     const char *tail =
-        arena_printf(arena, "%s%s%s%s LIMIT ? OFFSET ?",
-                     f->genre_id ? " AND EXISTS (SELECT 1 FROM song_genres g WHERE g.song_id = s.id"
-                                   " AND g.genre_id = ?)"
-                                 : "",
-                     f->from_year ? " AND s.year >= ?" : "", f->to_year ? " AND s.year <= ?" : "",
-                     f->random ? " ORDER BY random()" : " ORDER BY s.sort_title, s.id");
+        song_filter_where(arena, f, f->genre_id != NULL,
+                          f->genre_id ? " AND g.song_id >= ? ORDER BY g.song_id LIMIT 1) p"
+                                      : " AND s.id >= ? ORDER BY s.id LIMIT 1) p");
+    const char *one =
+        tail ? library_scope_sql(
+                   arena, scope,
+                   f->genre_id ? "SELECT * FROM (SELECT g.song_id" SONG_GENRE_FROM SONG_GENRE_WHERE
+                               : "SELECT * FROM (SELECT s.id FROM songs s"
+                                 " WHERE s.missing = 0",
+                   SONG_SCOPE, tail)
+             : NULL;
+    if (!one)
+        return NULL;
+    static const char sep[] = " UNION ALL ";
+    size_t len = strlen(one), at = 0;
+    char *sql = arena_alloc(arena, SONG_RANDOM_BATCH * (len + sizeof(sep)));
+    if (!sql)
+        return NULL;
+    for (int i = 0; i < SONG_RANDOM_BATCH; i++) {
+        if (i) {
+            memcpy(sql + at, sep, sizeof(sep) - 1);
+            at += sizeof(sep) - 1;
+        }
+        memcpy(sql + at, one, len);
+        at += len;
+    }
+    sql[at] = '\0';
+    return sql;
+}
+
+/* Up to `limit` distinct ids of random songs passing `f`: song ids are uniform hashes, so the
+ * first passing song at or after a random point of the ids in use is a random one; one
+ * indexed lookup each (through the genre's rows of song_genres with a genre), no sort of the
+ * library, at most 3 * limit points. Writes Arena-owned ids to `ids` (room for `limit`). */
+static int song_random(DbConn *conn, Arena *arena, const LibraryScope *scope, const SongFilter *f,
+                       int limit, const char **ids, size_t *ret_count)
+{
+    const char *lo, *hi;
+    int r = song_id_range(conn, arena, &lo, &hi);
+    *ret_count = 0;
+    if (r < 0 || !lo || !hi)
+        return r;
+    char *point = arena_alloc(arena, strlen(lo) + 1);
+    const char *sql = song_random_sql(arena, scope, f);
+    if (!point || !sql)
+        return -ENOMEM;
+    DbStmt *st;
+    if ((r = db_prepare(conn, sql, &st)) < 0)
+        return r;
+    size_t n = 0;
+    for (int probes = 0; probes < limit * 3 && n < (size_t)limit; probes += SONG_RANDOM_BATCH) {
+        int idx = 1;
+        if ((r = db_reset(st)) < 0)
+            goto out_finalize;
+        for (int i = 0; i < SONG_RANDOM_BATCH; i++) {
+            song_random_point(lo, hi, point);
+            if ((r = library_scope_bind(st, scope, SONG_SCOPE, &idx)) < 0 ||
+                (r = song_filter_bind(st, f, &idx)) < 0 || (r = db_bind_text(st, idx++, point)) < 0)
+                goto out_finalize;
+        }
+        size_t found = 0;
+        while ((r = db_step(st)) == DB_ROW) {
+            const char *id = db_column_text(st, 0);
+            bool seen = !id;
+            for (size_t i = 0; i < n && !seen; i++)
+                seen = strcmp(ids[i], id) == 0;
+            found++;
+            if (seen || n == (size_t)limit)
+                continue;
+            if (!(ids[n++] = arena_strdup(arena, id))) {
+                r = -ENOMEM;
+                goto out_finalize;
+            }
+        }
+        if (r < 0)
+            goto out_finalize;
+        if (found == 0)
+            break; /* no song passes, or too few to be found this way */
+    }
+    *ret_count = n;
+    r = 0;
+out_finalize:
+    db_finalize(st);
+    return r;
+}
+
+/* The first `limit` songs passing `f` by (sort_title, id), or, for a random filter, the
+ * passing songs shuffled by the database. */
+static int song_filter_page(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                            const SongFilter *f, int limit, Song **ret_songs, size_t *ret_count)
+{
+    const char *tail = song_filter_where(arena, f, false,
+                                         f->random ? " ORDER BY random() LIMIT ?"
+                                                   : " ORDER BY s.sort_title, s.id LIMIT ?");
     if (!tail)
         return -ENOMEM;
     DbStmt *st;
@@ -932,13 +1148,35 @@ int library_song_filter(DbConn *conn, Arena *arena, const LibraryScope *scope, c
     int r = song_prepare(conn, arena, scope, "SELECT " SONG_COLUMNS SONG_FROM, tail, &st, &idx);
     if (r < 0)
         return r;
-    if ((f->genre_id && (r = db_bind_text(st, idx++, f->genre_id)) < 0) ||
-        (f->from_year && (r = db_bind_int64(st, idx++, f->from_year)) < 0) ||
-        (f->to_year && (r = db_bind_int64(st, idx++, f->to_year)) < 0) ||
-        (r = db_bind_int64(st, idx++, limit)) < 0 ||
-        (r = db_bind_int64(st, idx, f->random ? 0 : offset)) < 0) {
+    if ((r = song_filter_bind(st, f, &idx)) < 0 || (r = db_bind_int64(st, idx, limit)) < 0) {
         db_finalize(st);
         return r;
     }
     return song_collect_attached(conn, arena, st, (size_t)limit, ret_songs, ret_count);
+}
+
+int library_song_filter(DbConn *conn, Arena *arena, const LibraryScope *scope, const SongFilter *f,
+                        int64_t offset, int limit, Song **ret_songs, size_t *ret_count)
+{
+    if (limit < 1 || limit > LIMIT_PAGE_MAX || offset < 0)
+        return -EINVAL;
+    int r;
+    if (f->random) {
+        const char **ids = arena_calloc(arena, (size_t)limit, sizeof(*ids));
+        size_t n;
+        if (!ids)
+            return -ENOMEM;
+        if ((r = song_random(conn, arena, scope, f, limit, ids, &n)) < 0)
+            return r;
+        /* enough found: those songs; else the passing songs are few, shuffled below */
+        if (n == (size_t)limit)
+            return library_song_by_ids_scoped(conn, arena, scope, ids, n, ret_songs, ret_count);
+    } else if (offset > 0) { /* the page's ids from the keys, then its songs */
+        const char **ids;
+        size_t n;
+        if ((r = song_seek_ids(conn, arena, scope, f, offset, limit, &ids, &n)) < 0)
+            return r;
+        return library_song_by_ids_scoped(conn, arena, scope, ids, n, ret_songs, ret_count);
+    }
+    return song_filter_page(conn, arena, scope, f, limit, ret_songs, ret_count);
 }

@@ -144,9 +144,12 @@ typedef struct SongFilter {
     bool random;          /* random order; otherwise by (sort_title, id) */
 } SongFilter;
 
-/* Lists up to `limit` (1..LIMIT_PAGE_MAX) visible songs of `scope` that pass `f`, skipping
- * the first `offset` (0..LIMIT_SONG_OFFSET_MAX; ignored for random order). Returns 0, -EINVAL
- * or ERR_DB. Arena-owned array, related rows attached. */
+/* Lists up to `limit` (1..LIMIT_PAGE_MAX) visible songs of `scope` that pass `f`, from
+ * position `offset` (>= 0; ignored for random order) of the list by (sort_title, id): the
+ * ids of the page are read from keys only (an index alone, or the genre's songs sorted),
+ * then the songs by id, so a deep page costs about what the first does. Random songs are
+ * distinct, found by probing random points of the id space. Returns 0, -EINVAL or ERR_DB.
+ * Arena-owned array, related rows attached. */
 int library_song_filter(DbConn *conn, Arena *arena, const LibraryScope *scope, const SongFilter *f,
                         int64_t offset, int limit, Song **ret_songs, size_t *ret_count);
 

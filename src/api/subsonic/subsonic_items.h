@@ -55,14 +55,4 @@ int subsonic_items_album(SubsonicCall *call, SubsonicNode *parent, const char *e
 int subsonic_items_artist(SubsonicCall *call, SubsonicNode *parent, const char *elem,
                           const Artist *artist, SubsonicNode **ret_node);
 
-/* Skip the first `offset` rows of an album list (`q`) or of the artists of `scope` by
- * reading keyset pages into a scratch arena freed page by page: a deep offset costs time,
- * never request memory. Writes the cursor to continue from (NULL: the start; Arena-owned)
- * to *ret_cursor and, when the list ended before the offset was reached, true to *ret_end.
- * Returns 0, -ENOMEM or a library error. */
-int subsonic_items_skip_albums(SubsonicCall *call, const AlbumQuery *q, int64_t offset,
-                               const char **ret_cursor, bool *ret_end);
-int subsonic_items_skip_artists(SubsonicCall *call, const LibraryScope *scope, int64_t offset,
-                                const char **ret_cursor, bool *ret_end);
-
 #endif

@@ -8,6 +8,7 @@
 #include "library/library_queue.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -63,8 +64,8 @@ static int subsonic_lists_query(SubsonicCall *call, AlbumQuery *q)
     return 0;
 }
 
-/* One album list: `size` albums after skipping `offset` (the library pages by keyset, so
- * the skip costs what reading those rows does). */
+/* One album list: `size` albums from position `offset` (read from the list's index, see
+ * library_browse_albums_at()). */
 static int subsonic_lists_albums(SubsonicCall *call, const char *elem, bool id3)
 {
     AlbumQuery q = {0};
@@ -76,21 +77,15 @@ static int subsonic_lists_albums(SubsonicCall *call, const char *elem, bool id3)
         return 0;
     if (r < 0 || (r = subsonic_items_folder_scope(call, &q.scope)) < 0 ||
         (r = subsonic_param_int(call, "size", 10, 0, LIMIT_PAGE_MAX, &size)) < 0 ||
-        (r = subsonic_param_int(call, "offset", 0, 0, LIMIT_SUBSONIC_OFFSET_MAX, &offset)) < 0)
+        (r = subsonic_param_int(call, "offset", 0, 0, INT64_MAX, &offset)) < 0)
         return r;
     if (size == 0)
         return 0;
-    const char *cursor;
-    bool end;
+    const char *next;
     Album *albums;
     size_t n;
-    if ((r = subsonic_items_skip_albums(call, &q, q.list == LIBRARY_ALBUMS_RANDOM ? 0 : offset,
-                                        &cursor, &end)) < 0)
-        return r;
-    if (end)
-        return 0; /* past the end */
-    r = library_browse_albums(call->conn, call->req->arena, &q, cursor, (int)size, &albums, &n,
-                              &cursor);
+    r = library_browse_albums_at(call->conn, call->req->arena, &q, offset, (int)size, &albums, &n,
+                                 &next);
     if (r < 0)
         return r;
     return subsonic_items_albums(call, list, "album", albums, n, !id3, NULL);
@@ -152,7 +147,7 @@ int subsonic_lists_songs_by_genre(SubsonicCall *call)
     int64_t offset;
     int r;
     if ((r = subsonic_param_required(call, "genre", &genre)) < 0 ||
-        (r = subsonic_param_int(call, "offset", 0, 0, LIMIT_SONG_OFFSET_MAX, &offset)) < 0)
+        (r = subsonic_param_int(call, "offset", 0, 0, INT64_MAX, &offset)) < 0)
         return r;
     return subsonic_lists_songs(call, "songsByGenre", &f, "count", offset);
 }

@@ -7,6 +7,7 @@
 #include "library/library_search.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 /* True for a query that asks for everything: empty, only quotes, spaces or '*'. */
@@ -29,7 +30,7 @@ static int subsonic_search_page(SubsonicCall *call, const char *kind, int64_t *r
         return -ENOMEM;
     int r = subsonic_param_int(call, count, 20, 0, LIMIT_PAGE_MAX, ret_count);
     if (r == 0)
-        r = subsonic_param_int(call, offset, 0, 0, LIMIT_SUBSONIC_OFFSET_MAX, ret_offset);
+        r = subsonic_param_int(call, offset, 0, 0, INT64_MAX, ret_offset);
     return r;
 }
 
@@ -41,10 +42,10 @@ static int subsonic_search_ids(SubsonicCall *call, const LibraryScope *scope, co
 {
     const char **ids;
     size_t n;
-    int64_t want = offset + count < LIMIT_SEARCH_HITS_MAX ? offset + count : LIMIT_SEARCH_HITS_MAX;
     *ret_n = 0;
-    if (count == 0 || want <= offset)
+    if (count == 0 || offset >= LIMIT_SEARCH_HITS_MAX)
         return 0;
+    int64_t want = offset + count < LIMIT_SEARCH_HITS_MAX ? offset + count : LIMIT_SEARCH_HITS_MAX;
     int r = library_search_scoped(call->conn, db_kind(call->ctx->db), call->req->arena, scope, q,
                                   kind, (int)want, &ids, &n);
     if (r == ERR_LIMIT || r == -EINVAL)
@@ -78,11 +79,9 @@ static int subsonic_search_artists(SubsonicCall *call, SubsonicNode *list, const
                                                            &n)) < 0))
             return r;
     } else if (count > 0) {
-        const char *cursor;
-        bool end;
-        if ((r = subsonic_items_skip_artists(call, scope, offset, &cursor, &end)) < 0 ||
-            (!end && (r = library_browse_artists_scoped(call->conn, a, scope, cursor, (int)count,
-                                                        &artists, &n, &cursor)) < 0))
+        const char *next;
+        if ((r = library_browse_artists_at(call->conn, a, scope, offset, (int)count, &artists, &n,
+                                           &next)) < 0)
             return r;
     }
     return subsonic_items_artists(call, list, "artist", artists, n, NULL);
@@ -109,11 +108,9 @@ static int subsonic_search_albums(SubsonicCall *call, SubsonicNode *list, const 
             return r;
     } else if (count > 0) {
         AlbumQuery aq = {.list = LIBRARY_ALBUMS_ALPHA_NAME, .scope = scope};
-        const char *cursor;
-        bool end;
-        if ((r = subsonic_items_skip_albums(call, &aq, offset, &cursor, &end)) < 0 ||
-            (!end && (r = library_browse_albums(call->conn, a, &aq, cursor, (int)count, &albums, &n,
-                                                &cursor)) < 0))
+        const char *next;
+        if ((r = library_browse_albums_at(call->conn, a, &aq, offset, (int)count, &albums, &n,
+                                          &next)) < 0)
             return r;
     }
     return subsonic_items_albums(call, list, "album", albums, n, !id3, NULL);
@@ -139,9 +136,6 @@ static int subsonic_search_songs(SubsonicCall *call, SubsonicNode *list, const c
             return r;
     } else if (count > 0) {
         SongFilter f = {0};
-        if (offset > LIMIT_SONG_OFFSET_MAX)
-            return subsonic_fail(call, SUBSONIC_ERR_GENERIC,
-                                 "Invalid value of parameter songOffset");
         if ((r = library_song_filter(call->conn, a, scope, &f, offset, (int)count, &songs, &n)) < 0)
             return r;
     }

@@ -1,0 +1,218 @@
+// Subsonic lists paged by offset= the way syncing apps page them: every song, album and
+// artist is reached, paging by offset gives exactly the one-page list (same items, same
+// order), an offset past the end (however large) answers an empty list, a malformed one an
+// error; a scan that changes the library moves what every offset names; random
+// songs are distinct and honour their filters.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, allSongs, tempDir, testLibrary } from './lib/server.mjs';
+import { request } from './lib/http.mjs';
+import { errorOf, plainAuth, restJson, restOk } from './lib/subsonic.mjs';
+
+/** @type {import('./lib/server.mjs').Server} */
+let server;
+const ALICE = plainAuth('so_alice', 'alice password 1');
+let nativeSongs = [];
+
+before(async () => {
+    server = await startServer();
+    await server.createUser('so_alice', 'alice password 1');
+    nativeSongs = await allSongs(server.port);
+});
+
+after(async () => {
+    await server?.stop();
+});
+
+/** The items `key` of list `elem` of `method` called with `params`. */
+async function items(method, elem, key, params) {
+    const body = await restOk(server.port, method, { ...ALICE, ...params });
+    return body[elem][key] ?? [];
+}
+
+/** Pages `method` with `step` items per call through `sizeParam` / `offsetParam` until a
+ * short page, and checks the ids against the single page of up to 500. */
+async function pagesMatchOnePage(method, elem, key, params, sizeParam, offsetParam, step) {
+    const whole = await items(method, elem, key, { ...params, [sizeParam]: 500 });
+    assert.ok(whole.length > step, `${method} ${JSON.stringify(params)}: ${whole.length} items`);
+    const paged = [];
+    for (let offset = 0; ; offset += step) {
+        const page = await items(method, elem, key, { ...params, [sizeParam]: step,
+            [offsetParam]: offset });
+        assert.ok(page.length <= step);
+        paged.push(...page.map((x) => x.id));
+        if (page.length < step) break;
+    }
+    assert.deepEqual(paged, whole.map((x) => x.id), `${method} ${JSON.stringify(params)}`);
+    // past the end, by one or by far more than any library holds: an empty list
+    for (const offset of [whole.length, whole.length + 1, 100001, 1e15, '9223372036854775807']) {
+        const page = await items(method, elem, key, { ...params, [sizeParam]: step,
+            [offsetParam]: offset });
+        assert.deepEqual(page, [], `${method} offset ${offset}`);
+    }
+    return whole;
+}
+
+test('search3 with an empty query reaches every song, album and artist by offset', async () => {
+    const none = { artistCount: 0, albumCount: 0, songCount: 0 };
+    const songs = await pagesMatchOnePage('search3', 'searchResult3', 'song',
+        { ...none, query: '' }, 'songCount', 'songOffset', 3);
+    assert.deepEqual(songs.map((s) => s.id).sort(), nativeSongs.map((s) => s.id).sort());
+    const albums = await pagesMatchOnePage('search3', 'searchResult3', 'album',
+        { ...none, query: '' }, 'albumCount', 'albumOffset', 2);
+    assert.equal(new Set(albums.map((a) => a.id)).size, albums.length);
+    await pagesMatchOnePage('search3', 'searchResult3', 'artist', { ...none, query: '' },
+        'artistCount', 'artistOffset', 2);
+    await pagesMatchOnePage('search2', 'searchResult2', 'song', { ...none, query: '""' },
+        'songCount', 'songOffset', 4);
+    // a word query slices its best hits; any offset past them is empty
+    for (const offset of [1000, '9223372036854775807']) {
+        const r = (await restOk(server.port, 'search3', { ...ALICE, query: 'a', songOffset: offset,
+            albumOffset: offset, artistOffset: offset })).searchResult3;
+        assert.deepEqual([r.song ?? [], r.album ?? [], r.artist ?? []], [[], [], []]);
+    }
+});
+
+test('album lists page by offset in every indexed order', async () => {
+    for (const params of [{ type: 'alphabeticalByName' }, { type: 'alphabeticalByArtist' },
+        { type: 'newest' }, { type: 'byYear', fromYear: 1900, toYear: 2100 },
+        { type: 'byYear', fromYear: 2100, toYear: 1900 }]) {
+        await pagesMatchOnePage('getAlbumList2', 'albumList2', 'album', params, 'size', 'offset',
+            2);
+        await pagesMatchOnePage('getAlbumList', 'albumList', 'album', params, 'size', 'offset', 3);
+    }
+    const genres = (await restOk(server.port, 'getGenres', ALICE)).genres.genre;
+    const big = genres.reduce((a, b) => (b.albumCount > a.albumCount ? b : a));
+    assert.ok(big.albumCount >= 2, JSON.stringify(big));
+    const whole = await items('getAlbumList2', 'albumList2', 'album',
+        { type: 'byGenre', genre: big.value, size: 500 });
+    const paged = [];
+    for (let offset = 0; offset <= whole.length; offset++) {
+        paged.push(...(await items('getAlbumList2', 'albumList2', 'album',
+            { type: 'byGenre', genre: big.value, size: 1, offset })).map((a) => a.id));
+    }
+    assert.deepEqual(paged, whole.map((a) => a.id));
+});
+
+test('getSongsByGenre pages by offset to the last song of the genre', async () => {
+    const genres = (await restOk(server.port, 'getGenres', ALICE)).genres.genre;
+    const rock = genres.find((g) => g.value === 'Rock');
+    assert.ok(rock && rock.songCount >= 4, JSON.stringify(rock));
+    const songs = await pagesMatchOnePage('getSongsByGenre', 'songsByGenre', 'song',
+        { genre: 'Rock' }, 'count', 'offset', 2);
+    assert.ok(songs.every((s) => s.genres.some((g) => g.name === 'Rock')));
+    assert.equal(songs.length, nativeSongs.filter((s) =>
+        (s.genres ?? []).some((g) => (g.name ?? g) === 'Rock')).length);
+    const titles = songs.map((s) => s.title);
+    assert.equal(new Set(songs.map((s) => s.id)).size, songs.length);
+    assert.ok(titles.length >= 4);
+    assert.deepEqual(await items('getSongsByGenre', 'songsByGenre', 'song',
+        { genre: 'No Such Genre', offset: 5 }), []);
+});
+
+test('random songs are distinct, every song when asked for more, and honour filters',
+    async () => {
+        const all = await items('getRandomSongs', 'randomSongs', 'song', { size: 500 });
+        assert.deepEqual(all.map((s) => s.id).sort(), nativeSongs.map((s) => s.id).sort());
+        for (const size of [1, 3, 7]) {
+            const some = await items('getRandomSongs', 'randomSongs', 'song', { size });
+            assert.equal(some.length, size);
+            assert.equal(new Set(some.map((s) => s.id)).size, size);
+        }
+        // not always the same songs in the same order
+        const draws = new Set();
+        for (let i = 0; i < 8; i++) {
+            draws.add((await items('getRandomSongs', 'randomSongs', 'song', { size: 3 }))
+                .map((s) => s.id).join());
+        }
+        assert.ok(draws.size > 1, 'eight draws of three songs were all the same');
+        const rock = await items('getSongsByGenre', 'songsByGenre', 'song',
+            { genre: 'Rock', count: 500 });
+        const randomRock = await items('getRandomSongs', 'randomSongs', 'song',
+            { size: 500, genre: 'Rock' });
+        assert.deepEqual(randomRock.map((s) => s.id).sort(), rock.map((s) => s.id).sort());
+        const two = await items('getRandomSongs', 'randomSongs', 'song', { size: 2, genre: 'Rock' });
+        assert.equal(two.length, 2);
+        assert.ok(two.every((s) => rock.some((r) => r.id === s.id)));
+        const years = all.map((s) => s.year).filter(Boolean).sort();
+        const from = years[Math.floor(years.length / 2)];
+        const inRange = all.filter((s) => s.year >= from && s.year <= from + 1);
+        const byYear = await items('getRandomSongs', 'randomSongs', 'song',
+            { size: 500, fromYear: from, toYear: from + 1 });
+        assert.deepEqual(byYear.map((s) => s.id).sort(), inRange.map((s) => s.id).sort());
+        const rockYears = await items('getRandomSongs', 'randomSongs', 'song',
+            { size: 1, genre: 'Rock', fromYear: 1000, toYear: 1001 });
+        assert.deepEqual(rockYears, []);
+        assert.deepEqual(await items('getRandomSongs', 'randomSongs', 'song',
+            { size: 5, genre: 'No Such Genre' }), []);
+    });
+
+test('a malformed offset or page size is an error, and changes nothing', async () => {
+    for (const [method, params] of [
+        ['search3', { query: '', songOffset: -1 }],
+        ['search3', { query: '', albumOffset: 'x' }],
+        ['search3', { query: '', artistOffset: '99999999999999999999' }],
+        ['getAlbumList2', { type: 'alphabeticalByName', offset: -5 }],
+        ['getAlbumList2', { type: 'alphabeticalByName', size: 501 }],
+        ['getSongsByGenre', { genre: 'Rock', offset: '1e3' }],
+        ['getSongsByGenre', { genre: 'Rock', count: 501 }],
+        ['getRandomSongs', { size: 501 }],
+    ]) {
+        const body = await restJson(server.port, method, { ...ALICE, ...params });
+        assert.equal(errorOf(body), 0, `${method} ${JSON.stringify(params)}: ${JSON.stringify(body)}`);
+    }
+    const songs = await items('search3', 'searchResult3', 'song',
+        { query: '', songCount: 500, artistCount: 0, albumCount: 0 });
+    assert.equal(songs.length, nativeSongs.length);
+});
+
+test('a scan that changes the library moves every offset', async () => {
+    const library = await testLibrary();
+    const music = tempDir('swaz-offsets-');
+    const copy = (rel) => {
+        fs.mkdirSync(path.dirname(path.join(music, rel)), { recursive: true });
+        fs.copyFileSync(path.join(library, rel), path.join(music, rel));
+    };
+    const first = ['The Quiet Foxes/Northern Lights/04 - Long Night.mp3',
+        'Sólrún Ævarsdóttir/Café Olé/01 - Kaffi og kökur.flac',
+        'Marta Quill/Midnight Sessions/2-02 - Closing Time.ogg'];
+    const aurora = 'The Quiet Foxes/Northern Lights/01 - Aurora.mp3'; // sorts first
+    first.forEach(copy);
+    const own = await startServer({ musicDirs: [music], minSongs: first.length,
+        env: { SWAZ_WATCH: 'false' } });
+    try {
+        await own.createUser('so_bob', 'bob password 123');
+        const BOB = plainAuth('so_bob', 'bob password 123');
+        const titles = async (params) => ((await restOk(own.port, 'search3', { ...BOB, query: '',
+            artistCount: 0, albumCount: 0, ...params })).searchResult3.song ?? [])
+            .map((x) => x.title);
+        const page = (offset) => titles({ songCount: 1, songOffset: offset });
+        // page by one: each page leaves the position where the next starts
+        assert.deepEqual([await page(0), await page(1), await page(2)],
+            [['Closing Time'], ['Kaffi og kökur'], ['Long Night']]);
+        // the scan at start-up may still be finishing: wait for it, then scan once more
+        const idle = async (after) => {
+            for (let i = 0; i < 300; i++) {
+                const st = (await request(own.port, { path: '/api/scan' })).json();
+                if (st.scans > after && st.state === 'idle') return st.scans;
+                await new Promise((r) => setTimeout(r, 100));
+            }
+            return assert.fail('the scan did not finish');
+        };
+        const scans = await idle(-1);
+        copy(aurora);
+        assert.equal((await request(own.port, { method: 'POST', path: '/api/scan',
+            headers: { 'Content-Type': 'application/json' }, body: '{}' })).status, 202);
+        await idle(scans);
+        assert.deepEqual(await titles({ songCount: 500 }),
+            ['Aurora', 'Closing Time', 'Kaffi og kökur', 'Long Night']);
+        assert.deepEqual([await page(1), await page(2), await page(3), await page(4)],
+            [['Closing Time'], ['Kaffi og kökur'], ['Long Night'], []]);
+    } finally {
+        await own.stop();
+        fs.rmSync(music, { recursive: true, force: true });
+    }
+});
