@@ -99,7 +99,7 @@ static const ConfigSetting config_settings[] = {
      LIMIT_TCACHE_MB_MAX, "1024",
      "MiB of finished transcodes kept in <data_dir>/transcodes (LRU; 0: no cache)"},
     {"page_cache_mb", "SWAZ_PAGE_CACHE_MB", CONFIG_UINT, CFG_FIELD(page_cache_mb), 0,
-     LIMIT_PAGE_CACHE_MB_MAX, "32",
+     LIMIT_PAGE_CACHE_MB_MAX, "64",
      "MiB of rendered library answers kept in memory (LRU; 0: no page cache)"},
     {"upload_max_mb", "SWAZ_UPLOAD_MAX_MB", CONFIG_UINT, CFG_FIELD(upload_max_mb), 1,
      (unsigned)(LIMIT_UPLOAD_BYTES_MAX >> 20), "1024",
