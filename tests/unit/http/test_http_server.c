@@ -597,6 +597,11 @@ static void resp_free(Resp *r)
     r->body = NULL;
 }
 
+/* How long a test waits for something the server is expected to do soon (close a
+ * connection, release descriptors). Only a failing test waits that long; it is generous
+ * because the suite runs beside other tests, under ASan, on 2 shared cores. */
+#define SETTLE_MS 10000
+
 /* True when the server has closed the connection (EOF or reset) within `ms`. */
 static bool client_closed_within(Client *c, int ms)
 {
@@ -870,7 +875,7 @@ static void test_limits(void **state)
     client_response(c, &r, false);
     assert_int_equal(r.status, 431);
     resp_free(&r);
-    assert_true(client_closed_within(c, 2000));
+    assert_true(client_closed_within(c, SETTLE_MS));
     client_close(c);
     free(req);
 
@@ -889,7 +894,7 @@ static void test_limits(void **state)
     client_response(c, &r, false);
     assert_true(r.status == 431 || r.status == 413);
     resp_free(&r);
-    assert_true(client_closed_within(c, 2000));
+    assert_true(client_closed_within(c, SETTLE_MS));
     client_close(c);
     free(req);
 
@@ -900,7 +905,7 @@ static void test_limits(void **state)
     assert_int_equal(r.status, 413);
     assert_string_equal(resp_header(&r, "Connection"), "close");
     resp_free(&r);
-    assert_true(client_closed_within(c, 2000));
+    assert_true(client_closed_within(c, SETTLE_MS));
     client_close(c);
 
     /* 413 for a chunked body that grows past the limit */
@@ -917,7 +922,7 @@ static void test_limits(void **state)
     client_response(c, &r, false);
     assert_int_equal(r.status, 413);
     resp_free(&r);
-    assert_true(client_closed_within(c, 2000));
+    assert_true(client_closed_within(c, SETTLE_MS));
     client_close(c);
 
     /* 400 and close for Transfer-Encoding with Content-Length */
@@ -927,7 +932,7 @@ static void test_limits(void **state)
     client_response(c, &r, false);
     assert_int_equal(r.status, 400);
     resp_free(&r);
-    assert_true(client_closed_within(c, 2000));
+    assert_true(client_closed_within(c, SETTLE_MS));
     client_close(c);
 }
 
@@ -1029,7 +1034,7 @@ static void test_stream_body(void **state)
     assert_int_equal(r.status, 422);
     assert_string_equal(r.body, "refused");
     resp_free(&r);
-    assert_true(client_closed_within(c, 2000));
+    assert_true(client_closed_within(c, SETTLE_MS));
     client_close(c);
 
     /* begin refuses from the head (the body is never read). */
@@ -1108,10 +1113,11 @@ static unsigned char *big_file_make(void)
     return data;
 }
 
-/* Waits up to 2 s for `want` more descriptors than `before`; returns the last difference. */
+/* Waits up to SETTLE_MS for `want` more descriptors than `before`; returns the last
+ * difference. */
 static int fds_settle(int before, int want)
 {
-    int64_t end = now_ms() + 2000;
+    int64_t end = now_ms() + SETTLE_MS;
     int d;
     while ((d = count_open_fds() - before) != want && now_ms() < end)
         sleep_ms(10);
@@ -1145,7 +1151,7 @@ static void test_file_shared(void **state)
         client_read_body(c[i], &r[i], false);
         assert_int_equal(r[i].body_len, BIG_SIZE);
         assert_memory_equal(r[i].body, data, BIG_SIZE);
-        assert_true(client_closed_within(c[i], 2000)); /* closed after the last byte */
+        assert_true(client_closed_within(c[i], SETTLE_MS)); /* closed after the last byte */
         resp_free(&r[i]);
         client_close(c[i]);
     }
@@ -1365,7 +1371,7 @@ static void test_header_deadline(void **state)
     }
     int64_t took = now_ms() - start;
     if (!closed)
-        closed = client_closed_within(c, 2000);
+        closed = client_closed_within(c, SETTLE_MS);
     assert_true(closed);
     assert_true(took >= 900);
     assert_true(took < 2500);
@@ -1379,7 +1385,7 @@ static void test_header_deadline(void **state)
     assert_int_equal(r.status, 200);
     resp_free(&r);
     assert_false(client_closed_within(c, 500));
-    assert_true(client_closed_within(c, 2000));
+    assert_true(client_closed_within(c, SETTLE_MS));
     client_close(c);
 
     /* a connection that sends its request in time is served */
