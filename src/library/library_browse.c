@@ -6,11 +6,10 @@
 
 #include "core/err.h"
 #include "core/limits.h"
-#include "core/str.h"
 #include "library/library_annotate.h"
 #include "library/library_keyset.h"
+#include "library/library_random.h"
 
-#include <sodium.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -515,52 +514,52 @@ static const LibraryKeyset album_year_desc = {
                  " ORDER BY a.year DESC, a.sort_name DESC, a.id DESC LIMIT ?",
     3, 1, NULL};
 
-/* `limit` distinct random albums: ids are uniform hashes, so the first id at or after a
- * random hex string is a random album; one indexed lookup each, no table scan. */
+static int browse_album_random_bind(DbStmt *st, int *idx, const void *ctx)
+{
+    return library_scope_bind(st, ctx, BROWSE_ALBUM_SCOPE, idx);
+}
+
+static int browse_album_row(DbStmt *st, Arena *arena, void *item)
+{
+    return browse_album_read(st, arena, item, NULL);
+}
+
+/* Writes to `items` (room for `limit`) up to `limit` distinct random albums
+ * (library_random.h), in the order drawn; when fewer pass than the probes can find, all of
+ * them shuffled. */
 static int browse_albums_random(DbConn *conn, Arena *arena, const LibraryScope *scope, int limit,
                                 Album *items, size_t *ret_count)
 {
-    DbStmt *st;
-    int r =
-        browse_prepare(conn, arena, scope, ALBUM_SELECT " WHERE a.id >= ? ORDER BY a.id LIMIT 1",
-                       BROWSE_ALBUM_SCOPE, &st);
+    const char **ids = arena_calloc(arena, (size_t)limit, sizeof(*ids));
+    const char *probe = library_scope_sql(arena, scope, "SELECT a.id FROM albums a WHERE ",
+                                          BROWSE_ALBUM_SCOPE " AND ",
+                                          "a.id >= " LIBRARY_RANDOM_POINT " ORDER BY a.id LIMIT 1");
+    if (!ids || !probe)
+        return -ENOMEM;
+    LibraryRandom q = {"SELECT (SELECT MIN(id) FROM albums), (SELECT MAX(id) FROM albums)", probe,
+                       browse_album_random_bind, scope};
+    size_t n;
+    int r = library_random_ids(conn, arena, &q, limit, ids, &n);
     if (r < 0)
         return r;
-    size_t n = 0;
-    for (int attempt = 0; attempt < limit * 3 && n < (size_t)limit; attempt++) {
-        unsigned char raw[6];
-        char hex[sizeof(raw) * 2 + 1];
-        randombytes_buf(raw, sizeof(raw));
-        str_hex(raw, sizeof(raw), hex);
-        int idx = 2;
-        if ((r = db_reset(st)) < 0 || (r = db_bind_text(st, 1, hex)) < 0 ||
-            (r = library_scope_bind(st, scope, BROWSE_ALBUM_SCOPE, &idx)) < 0 ||
-            (r = db_step(st)) < 0)
-            goto out_finalize;
-        if (r == DB_DONE) { /* past the last id: wrap around to the first */
-            idx = 2;
-            if ((r = db_reset(st)) < 0 || (r = db_bind_text(st, 1, "")) < 0 ||
-                (r = library_scope_bind(st, scope, BROWSE_ALBUM_SCOPE, &idx)) < 0 ||
-                (r = db_step(st)) < 0)
-                goto out_finalize;
-            if (r == DB_DONE)
-                break; /* no albums at all */
-        }
-        const char *id = db_column_text(st, 0);
-        bool seen = false;
-        for (size_t i = 0; id && i < n && !seen; i++)
-            seen = strcmp(items[i].id, id) == 0;
-        if (seen)
-            continue;
-        if ((r = browse_album_read(st, arena, &items[n], NULL)) < 0)
-            goto out_finalize;
-        n++;
-    }
-    *ret_count = n;
-    r = 0;
-out_finalize:
+    if (n == (size_t)limit)
+        return browse_by_id(conn, arena, scope, ALBUM_SELECT " WHERE a.id IN (", BROWSE_ALBUM_SCOPE,
+                            ids, n, items, sizeof(*items), browse_album_row, ret_count);
+    DbStmt *st;
+    if ((r = browse_prepare(conn, arena, scope, ALBUM_SELECT " ORDER BY random() LIMIT ?",
+                            BROWSE_ALBUM_SCOPE, &st)) < 0)
+        return r;
+    int idx = 1;
+    if ((r = library_scope_bind(st, scope, BROWSE_ALBUM_SCOPE, &idx)) == 0)
+        r = db_bind_int64(st, idx, limit);
+    n = 0;
+    while (r == 0 && n < (size_t)limit && (r = db_step(st)) == DB_ROW)
+        r = browse_album_read(st, arena, &items[n++], NULL);
     db_finalize(st);
-    return r;
+    if (r < 0)
+        return r;
+    *ret_count = n;
+    return 0;
 }
 
 /* The per-user lists: the rows with the user's key `key`, then the scope condition, the
@@ -744,11 +743,6 @@ int library_browse_albums_at(DbConn *conn, Arena *arena, const AlbumQuery *q, in
                              int limit, Album **ret_items, size_t *ret_count, const char **ret_next)
 {
     return browse_albums(conn, arena, q, NULL, offset, limit, ret_items, ret_count, ret_next);
-}
-
-static int browse_album_row(DbStmt *st, Arena *arena, void *item)
-{
-    return browse_album_read(st, arena, item, NULL);
 }
 
 int library_browse_albums_by_id_scoped(DbConn *conn, Arena *arena, const LibraryScope *scope,

@@ -6,10 +6,9 @@
 
 #include "core/err.h"
 #include "core/limits.h"
-#include "core/str.h"
 #include "library/library_keyset.h"
+#include "library/library_random.h"
 
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -986,151 +985,41 @@ out_finalize:
     return r;
 }
 
-/* Probes one random song of song_random() per step. */
-#define SONG_RANDOM_DIGITS 12 /* hex digits of a probe drawn between two ids */
+/* The scope and the filter of song_random()'s probes. */
+typedef struct SongRandomCtx {
+    const LibraryScope *scope;
+    const SongFilter *f;
+} SongRandomCtx;
 
-/* Writes to `out` (room for strlen(lo) + 1 bytes) a random point between the ids lo < hi:
- * their common prefix, then up to SONG_RANDOM_DIGITS hex digits drawn uniformly between
- * theirs, so probes spread over the ids in use whatever their shape (the uniform hashes of
- * a scanned library, or sequential numbers). */
-static void song_random_point(const char *lo, const char *hi, char *out)
+static int song_random_bind(DbStmt *st, int *idx, const void *ctx)
 {
-    size_t p = 0, k = 0;
-    while (lo[p] && lo[p] == hi[p])
-        p++;
-    uint64_t a = 0, b = 0;
-    while (k < SONG_RANDOM_DIGITS && str_hex_digit(lo[p + k]) >= 0 &&
-           str_hex_digit(hi[p + k]) >= 0) {
-        a = a * 16 + (uint64_t)str_hex_digit(lo[p + k]);
-        b = b * 16 + (uint64_t)str_hex_digit(hi[p + k]);
-        k++;
-    }
-    memcpy(out, lo, p);
-    uint64_t v = a;
-    if (b > a) {
-        uint64_t rnd;
-        randombytes_buf(&rnd, sizeof(rnd));
-        v = a + rnd % (b - a + 1);
-    }
-    for (size_t i = k; i > 0; i--, v >>= 4)
-        out[p + i - 1] = "0123456789abcdef"[v & 15];
-    out[p + k] = '\0';
+    const SongRandomCtx *c = ctx;
+    int r = library_scope_bind(st, c->scope, SONG_SCOPE, idx);
+    return r < 0 ? r : song_filter_bind(st, c->f, idx);
 }
 
-/* Reads the smallest and the largest song id (two index lookups). Writes Arena-owned
- * strings, NULL when there are no songs. Returns 0, -ENOMEM or ERR_DB. */
-static int song_id_range(DbConn *conn, Arena *arena, const char **ret_lo, const char **ret_hi)
-{
-    DbStmt *st;
-    int r =
-        db_prepare(conn, "SELECT (SELECT MIN(id) FROM songs), (SELECT MAX(id) FROM songs)", &st);
-    if (r < 0)
-        return r;
-    if ((r = db_step(st)) < 0)
-        goto out_finalize;
-    const char *lo = r == DB_ROW ? db_column_text(st, 0) : NULL;
-    const char *hi = r == DB_ROW ? db_column_text(st, 1) : NULL;
-    *ret_lo = lo ? arena_strdup(arena, lo) : NULL;
-    *ret_hi = hi ? arena_strdup(arena, hi) : NULL;
-    r = (lo && !*ret_lo) || (hi && !*ret_hi) ? -ENOMEM : 0;
-out_finalize:
-    db_finalize(st);
-    return r;
-}
-
-/* Random points one statement probes: SONG_RANDOM_BATCH copies of one probe joined by
- * UNION ALL, so a page of random songs costs a few round trips, not one per song. */
-#define SONG_RANDOM_BATCH 50
-
-/* The probe statement of song_random(): SONG_RANDOM_BATCH times "the id of the first song
- * passing `f` in `scope` at or after ?". Arena-owned, or NULL. */
-static const char *song_random_sql(Arena *arena, const LibraryScope *scope, const SongFilter *f)
-{
-    const char *tail =
-        song_filter_where(arena, f, f->genre_id != NULL,
-                          f->genre_id ? " AND g.song_id >= ? ORDER BY g.song_id LIMIT 1) p"
-                                      : " AND s.id >= ? ORDER BY s.id LIMIT 1) p");
-    const char *one =
-        tail ? library_scope_sql(
-                   arena, scope,
-                   f->genre_id ? "SELECT * FROM (SELECT g.song_id" SONG_GENRE_FROM SONG_GENRE_WHERE
-                               : "SELECT * FROM (SELECT s.id FROM songs s"
-                                 " WHERE s.missing = 0",
-                   SONG_SCOPE, tail)
-             : NULL;
-    if (!one)
-        return NULL;
-    static const char sep[] = " UNION ALL ";
-    size_t len = strlen(one), at = 0;
-    char *sql = arena_alloc(arena, SONG_RANDOM_BATCH * (len + sizeof(sep)));
-    if (!sql)
-        return NULL;
-    for (int i = 0; i < SONG_RANDOM_BATCH; i++) {
-        if (i) {
-            memcpy(sql + at, sep, sizeof(sep) - 1);
-            at += sizeof(sep) - 1;
-        }
-        memcpy(sql + at, one, len);
-        at += len;
-    }
-    sql[at] = '\0';
-    return sql;
-}
-
-/* Up to `limit` distinct ids of random songs passing `f`: song ids are uniform hashes, so the
- * first passing song at or after a random point of the ids in use is a random one; one
- * indexed lookup each (through the genre's rows of song_genres with a genre), no sort of the
- * library, at most 3 * limit points. Writes Arena-owned ids to `ids` (room for `limit`). */
+/* Up to `limit` distinct ids of random songs passing `f` (library_random.h), through the
+ * genre's rows of song_genres with a genre. Writes Arena-owned ids to `ids` (room for
+ * `limit`). */
 static int song_random(DbConn *conn, Arena *arena, const LibraryScope *scope, const SongFilter *f,
                        int limit, const char **ids, size_t *ret_count)
 {
-    const char *lo, *hi;
-    int r = song_id_range(conn, arena, &lo, &hi);
-    *ret_count = 0;
-    if (r < 0 || !lo || !hi)
-        return r;
-    char *point = arena_alloc(arena, strlen(lo) + 1);
-    const char *sql = song_random_sql(arena, scope, f);
-    if (!point || !sql)
+    const char *tail = song_filter_where(
+        arena, f, f->genre_id != NULL,
+        f->genre_id ? " AND g.song_id >= " LIBRARY_RANDOM_POINT " ORDER BY g.song_id LIMIT 1"
+                    : " AND s.id >= " LIBRARY_RANDOM_POINT " ORDER BY s.id LIMIT 1");
+    const char *probe =
+        tail ? library_scope_sql(arena, scope,
+                                 f->genre_id ? "SELECT g.song_id" SONG_GENRE_FROM SONG_GENRE_WHERE
+                                             : "SELECT s.id FROM songs s WHERE s.missing = 0",
+                                 SONG_SCOPE, tail)
+             : NULL;
+    if (!probe)
         return -ENOMEM;
-    DbStmt *st;
-    if ((r = db_prepare(conn, sql, &st)) < 0)
-        return r;
-    size_t n = 0;
-    for (int probes = 0; probes < limit * 3 && n < (size_t)limit; probes += SONG_RANDOM_BATCH) {
-        int idx = 1;
-        if ((r = db_reset(st)) < 0)
-            goto out_finalize;
-        for (int i = 0; i < SONG_RANDOM_BATCH; i++) {
-            song_random_point(lo, hi, point);
-            if ((r = library_scope_bind(st, scope, SONG_SCOPE, &idx)) < 0 ||
-                (r = song_filter_bind(st, f, &idx)) < 0 || (r = db_bind_text(st, idx++, point)) < 0)
-                goto out_finalize;
-        }
-        size_t found = 0;
-        while ((r = db_step(st)) == DB_ROW) {
-            const char *id = db_column_text(st, 0);
-            bool seen = !id;
-            for (size_t i = 0; i < n && !seen; i++)
-                seen = strcmp(ids[i], id) == 0;
-            found++;
-            if (seen || n == (size_t)limit)
-                continue;
-            if (!(ids[n++] = arena_strdup(arena, id))) {
-                r = -ENOMEM;
-                goto out_finalize;
-            }
-        }
-        if (r < 0)
-            goto out_finalize;
-        if (found == 0)
-            break; /* no song passes, or too few to be found this way */
-    }
-    *ret_count = n;
-    r = 0;
-out_finalize:
-    db_finalize(st);
-    return r;
+    SongRandomCtx ctx = {scope, f};
+    LibraryRandom q = {"SELECT (SELECT MIN(id) FROM songs), (SELECT MAX(id) FROM songs)", probe,
+                       song_random_bind, &ctx};
+    return library_random_ids(conn, arena, &q, limit, ids, ret_count);
 }
 
 /* The first `limit` songs passing `f` by (sort_title, id), or, for a random filter, the
