@@ -1,0 +1,3 @@
+-- 0016 (SQLite): nothing to do. The PostgreSQL migration of this number gives the per-user
+-- tables' ids the bytewise collation of the ids they point to; SQLite compares every TEXT
+-- column bytewise (BINARY) already.
