@@ -31,7 +31,7 @@ now() { date +%s.%N; }
 secs_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 # load NAME URL [URLS_FILE]: $reps wrk runs (default 1); prints a row (the run of the median
-# p99, the errors of all) and sets $p99_ms. With URLS_FILE each
+# p99, the errors of all) and sets $p99_ms and $rate (its requests/s). With URLS_FILE each
 # request takes a random path of that file (urls.lua) on URL's host. Extra request headers:
 # the array $extra (e.g. Accept-Encoding).
 load() {
@@ -68,7 +68,7 @@ load() {
         awk -v m=$(((n + 1) / 2)) 'NR == m { print $2 }')
     p50=${p50l[picked]} p99=${p99l[picked]} rps=${rpsl[picked]} errs=0
     for i in "${errl[@]}"; do errs=$((errs + i)); done
-    p99_ms=$p99
+    p99_ms=$p99 rate=$rps
     local runs=
     ((n > 1)) && runs="  (median of $n runs: $(IFS=/; echo "${all[*]}") ms)"
     printf '  %-40s p50 %8s ms  p99 %8s ms  %7s req/s  errors %s%s\n' "$name" "$p50" "$p99" \
@@ -196,6 +196,12 @@ bench_db() {
     reps=1
     load "GET /api/songs (first page)" "$b/api/songs?limit=100"
     load "GET /api/songs ($(wc -l <"$u/songs") pages)" "$b" "$u/songs"
+    # The same pages offered at about half the rate just measured: each connection waits
+    # 2 x CONNS / rate between an answer and its next request.
+    if [[ ${rate:-0} -gt 0 ]]; then
+        local pace=$((2000 * conns / rate))
+        PACE_MS=$pace load "GET /api/songs (same, ~$((rate / 2)) req/s offered)" "$b" "$u/songs"
+    fi
     load "GET /api/albums alpha_name ($(wc -l <"$u/albums") pages)" "$b" "$u/albums"
     load "GET /api/artists ($(wc -l <"$u/artists") pages)" "$b" "$u/artists"
     load "GET /api/search ($(wc -l <"$u/search") queries)" "$b" "$u/search"

@@ -2,7 +2,9 @@
 -- environment variable URLS (one path per line), on the host of wrk's URL. With IN_ORDER=1
 -- the paths are asked in file order instead, cycling, thread k of wrk's -t N starting k/N of
 -- the way in: once every thread asked #paths / N of them, every path was asked (to fill a
--- cache). Set WRK_THREADS to N (default 2).
+-- cache). Set WRK_THREADS to N (default 2). With PACE_MS=n each connection waits n ms after
+-- each answer before its next request (an offered load below saturation; wrk's latency does
+-- not count the wait).
 local paths = {}
 for line in io.lines(os.getenv("URLS")) do
     paths[#paths + 1] = line
@@ -28,4 +30,11 @@ request = function()
         return wrk.format("GET", paths[next_path])
     end
     return wrk.format("GET", paths[math.random(#paths)])
+end
+
+local pace = tonumber(os.getenv("PACE_MS") or "")
+if pace then
+    delay = function()
+        return pace
+    end
 end
