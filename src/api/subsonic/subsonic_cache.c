@@ -36,6 +36,19 @@ typedef struct SubsonicCacheNote {
     unsigned char digest[LIBRARY_ANNOTATE_DIGEST_BYTES];
 } SubsonicCacheNote;
 
+char *subsonic_cache_key(SubsonicCall *call, const unsigned char *digest)
+{
+    char extra[16 + 2 * LIBRARY_ANNOTATE_DIGEST_BYTES + 1];
+    str_copy(extra, subsonic_doc_legacy(call->doc) ? "legacy" : "open", sizeof(extra));
+    if (digest) {
+        size_t n = strlen(extra);
+        extra[n++] = ' ';
+        sodium_bin2hex(extra + n, sizeof(extra) - n, digest, LIBRARY_ANNOTATE_DIGEST_BYTES);
+    }
+    return api_pages_key(call->req, call->params.items, call->params.count, subsonic_cache_skip,
+                         extra);
+}
+
 int subsonic_cache_answer(SubsonicCall *call, const SubsonicMethod *m)
 {
     call->cache = NULL;
@@ -50,19 +63,13 @@ int subsonic_cache_answer(SubsonicCall *call, const SubsonicMethod *m)
     if (!note)
         return 0; /* rendered as if there were no cache */
     note->artists = subsonic_cache_methods[i].artists;
-    char extra[16 + 2 * LIBRARY_ANNOTATE_DIGEST_BYTES + 1];
-    str_copy(extra, subsonic_doc_legacy(call->doc) ? "legacy" : "open", sizeof(extra));
     if (note->artists) {
         int r =
             library_annotate_digest(call->conn, call->user->user_id, ANNOTATE_ARTIST, note->digest);
         if (r < 0)
             return r;
-        size_t n = strlen(extra);
-        extra[n++] = ' ';
-        sodium_bin2hex(extra + n, sizeof(extra) - n, note->digest, sizeof(note->digest));
     }
-    const char *key = api_pages_key(call->req, call->params.items, call->params.count,
-                                    subsonic_cache_skip, extra);
+    const char *key = subsonic_cache_key(call, note->artists ? note->digest : NULL);
     int r = api_pages_answer(call->req, call->res, call->conn, key);
     if (r == 0)
         call->cache = note;

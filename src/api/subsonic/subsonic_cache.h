@@ -12,6 +12,12 @@
 
 #include "api/subsonic/subsonic.h"
 
+/* Returns the page key of the call: its path, its parameters but u, p, t, s, apiKey, c and v,
+ * "legacy" or "open", the hex of `digest` (LIBRARY_ANNOTATE_DIGEST_BYTES; NULL: none) and the
+ * libraries of req->user. Arena-owned; NULL when too long (LIMIT_PAGE_CACHE_KEY_BYTES) or out
+ * of memory. */
+char *subsonic_cache_key(SubsonicCall *call, const unsigned char *digest);
+
 /* Once the caller of method `m` is authenticated: answers the call from the page cache
  * (returns 1: the response is set), notes that the answer may be kept (returns 0; also for
  * the methods never kept), or returns a negative error. */
