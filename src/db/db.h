@@ -164,7 +164,7 @@ int db_generation_get(Db *db, DbConn *conn, const char *name, int64_t *ret_stamp
 
 /* Writes when generation `name` last moved, in Unix milliseconds, as committed in the table
  * (read on `conn` each call; another process's commit shows at once): the clock when the
- * last committed bump ran, or the time of migration 0014 when none ran since. Each bump moves
+ * last committed bump ran, or the time of migration 0017 when none ran since. Each bump moves
  * it forward by at least 1, even when the clock went back. Returns 0, -EINVAL, -ENOENT (no such
  * row), ERR_DB or ERR_DB_BUSY. */
 int db_generation_changed_at(DbConn *conn, const char *name, int64_t *ret_ms);

@@ -1,4 +1,4 @@
--- 0014: when each generation last moved (Unix milliseconds), set by the same UPDATE that adds
+-- 0017: when each generation last moved (Unix milliseconds), set by the same UPDATE that adds
 -- one to its value, so every process reads one time per change. getIndexes tells it to clients
 -- as lastModified (and answers ifModifiedSince from it). Rows that never moved get the time
 -- of this migration: nothing older can be told apart.
