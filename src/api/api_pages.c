@@ -2,8 +2,9 @@
  * api_pages.c - which answers are kept, under which key, and how they are sent again.
  *
  * The key is the route's path, every query parameter as received (length-prefixed, so
- * decoded values holding '&' or '=' cannot collide) and the libraries the user may see
- * ("*" for all). Keys longer than LIMIT_PAGE_CACHE_KEY_BYTES are not kept.
+ * decoded values holding '&' or '=' cannot collide) but those the caller leaves out, what
+ * else the caller says the answer depends on, and the libraries the user may see ("*" for
+ * all). Keys longer than LIMIT_PAGE_CACHE_KEY_BYTES are not kept.
  */
 #include "api/api_pages.h"
 
@@ -37,8 +38,9 @@ struct ApiPages {
 
 /* What the guard tells the after hook about a request it may keep. */
 typedef struct ApiPagesNote {
-    char *key;     /* Arena-owned */
-    int64_t stamp; /* the library generation read before the handler ran */
+    const char *key;  /* Arena-owned */
+    int64_t stamp;    /* the library generation read before the handler ran */
+    const char *type; /* the only content type kept; NULL: any (api_pages_answer()) */
 } ApiPagesNote;
 
 /* /api/albums keeps the lists that are the same for everyone: not random, and none of the
@@ -89,16 +91,30 @@ static bool api_pages_cacheable(const HttpRequest *req, const HttpRoute *route)
     return false;
 }
 
-/* Builds the key of the request; NULL when it is too long or out of memory. */
-static char *api_pages_key(HttpRequest *req, const Principal *who)
+static bool api_pages_skipped(const char *key, const char *const *skip)
 {
+    for (size_t i = 0; skip && skip[i]; i++) {
+        if (strcmp(key, skip[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+char *api_pages_key(HttpRequest *req, const HttpParam *params, size_t n, const char *const *skip,
+                    const char *extra)
+{
+    const Principal *who = api_auth_principal(req);
     Buf b;
     buf_init(&b, LIMIT_PAGE_CACHE_KEY_BYTES);
     int r = buf_append_str(&b, req->path);
-    for (size_t i = 0; r == 0 && i < req->query.count; i++) {
-        const HttpParam *q = &req->query.items[i];
-        r = buf_printf(&b, "\n%zu:%s=%zu:%s", strlen(q->key), q->key, strlen(q->value), q->value);
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        const HttpParam *q = &params[i];
+        if (!api_pages_skipped(q->key, skip))
+            r = buf_printf(&b, "\n%zu:%s=%zu:%s", strlen(q->key), q->key, strlen(q->value),
+                           q->value);
     }
+    if (r == 0 && extra)
+        r = buf_printf(&b, "\n+%s", extra);
     if (r == 0)
         r = buf_append_str(&b, who && !who->all_libraries ? "\n@" : "\n@*");
     for (size_t i = 0; r == 0 && who && !who->all_libraries && i < who->n_library_ids; i++)
@@ -179,23 +195,21 @@ void api_pages_free(ApiPages *pages)
     free(pages);
 }
 
-int api_pages_guard(HttpRequest *req, HttpResponse *res, const HttpRoute *route)
+/* Answers from the page kept under `key` (1), else notes the request for the after hook,
+ * which keeps answers of `type` only (NULL: any) (0). A negative error when sending failed. */
+static int api_pages_lookup(HttpRequest *req, HttpResponse *res, DbConn *conn, const char *key,
+                            const char *type)
 {
-    int r = api_auth_guard(req, res, route);
     const ApiContext *ctx = req->app;
     ApiPages *ap = ctx->pages;
     req->note = NULL;
-    if (r != 0 || !ap || !api_pages_cacheable(req, route))
-        return r;
-    const Principal *who = api_auth_principal(req);
-    char *key = api_pages_key(req, who);
     int64_t stamp;
-    if (!key || db_generation_get(ctx->db, NULL, DB_GENERATION_LIBRARY, &stamp) < 0)
+    if (!ap || !key || db_generation_get(ctx->db, conn, DB_GENERATION_LIBRARY, &stamp) < 0)
         return 0; /* rendered as if there were no cache */
     CachePage *page;
     if (cache_pages_get(ap->store, key, stamp, &page) == 0) {
         metrics_inc(METRICS_PAGES_HITS);
-        r = api_pages_send(req, res, page);
+        int r = api_pages_send(req, res, page);
         return r < 0 ? r : 1;
     }
     metrics_inc(METRICS_PAGES_MISSES);
@@ -203,9 +217,31 @@ int api_pages_guard(HttpRequest *req, HttpResponse *res, const HttpRoute *route)
     if (note) {
         note->key = key;
         note->stamp = stamp;
+        note->type = type;
         req->note = note;
     }
     return 0;
+}
+
+int api_pages_guard(HttpRequest *req, HttpResponse *res, const HttpRoute *route)
+{
+    int r = api_auth_guard(req, res, route);
+    const ApiContext *ctx = req->app;
+    req->note = NULL;
+    if (r != 0 || !ctx->pages || !api_pages_cacheable(req, route))
+        return r;
+    char *key = api_pages_key(req, req->query.items, req->query.count, NULL, NULL);
+    return api_pages_lookup(req, res, NULL, key, API_PAGES_TYPE);
+}
+
+int api_pages_answer(HttpRequest *req, HttpResponse *res, DbConn *conn, const char *key)
+{
+    return api_pages_lookup(req, res, conn, key, NULL);
+}
+
+void api_pages_drop(HttpRequest *req)
+{
+    req->note = NULL;
 }
 
 void api_pages_after(HttpRequest *req, HttpResponse *res, const HttpRoute *route)
@@ -218,8 +254,8 @@ void api_pages_after(HttpRequest *req, HttpResponse *res, const HttpRoute *route
     const char *type;
     if (!note || !ctx->pages || http_response_get_status(res) != 200 ||
         !http_response_memory(res, &data, &len, &type) || !type ||
-        strcmp(type, API_PAGES_TYPE) != 0 || http_response_has_header(res, "Content-Encoding") ||
-        len > LIMIT_PAGE_CACHE_BODY_BYTES)
+        (note->type && strcmp(type, note->type) != 0) ||
+        http_response_has_header(res, "Content-Encoding") || len > LIMIT_PAGE_CACHE_BODY_BYTES)
         return;
     /* Kept in gzip form only (about a tenth of the bytes), made once at a thorough level. */
     void *gz = NULL;

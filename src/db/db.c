@@ -601,16 +601,42 @@ int db_generation_bump(DbConn *conn, const char *name)
     int idx = db_generation_index(name);
     if (idx < 0)
         return -EINVAL;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     DbStmt *st;
-    int r = db_prepare(conn, "UPDATE generations SET value = value + 1 WHERE name = ?", &st);
+    /* changed_at never goes back, even when the clock does: lastModified must grow */
+    int r = db_prepare(conn,
+                       "UPDATE generations SET value = value + 1, changed_at = CASE WHEN"
+                       " changed_at < ? THEN ? ELSE changed_at + 1 END WHERE name = ?",
+                       &st);
     if (r < 0)
         return r;
-    if ((r = db_bind_text(st, 1, name)) == 0 && (r = db_step(st)) >= 0) {
+    if ((r = db_bind_int64(st, 1, now_ms)) == 0 && (r = db_bind_int64(st, 2, now_ms)) == 0 &&
+        (r = db_bind_text(st, 3, name)) == 0 && (r = db_step(st)) >= 0) {
         r = 0;
         if (conn->db->backend->conn_in_transaction(conn))
             conn->bumped |= 1u << idx; /* counted when it commits */
         else
             atomic_fetch_add(&conn->db->local_bumps[idx], 1); /* committed already */
+    }
+    db_finalize(st);
+    return r;
+}
+
+int db_generation_changed_at(DbConn *conn, const char *name, int64_t *ret_ms)
+{
+    if (db_generation_index(name) < 0)
+        return -EINVAL;
+    DbStmt *st;
+    int r = db_prepare(conn, "SELECT changed_at FROM generations WHERE name = ?", &st);
+    if (r < 0)
+        return r;
+    if ((r = db_bind_text(st, 1, name)) == 0 && (r = db_step(st)) == DB_ROW) {
+        *ret_ms = db_column_int64(st, 0);
+        r = 0;
+    } else if (r == DB_DONE) {
+        r = -ENOENT;
     }
     db_finalize(st);
     return r;

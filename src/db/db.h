@@ -162,6 +162,13 @@ int db_generation_bump(DbConn *conn, const char *name);
  * the same pool). Returns 0, -EINVAL, ERR_DB or ERR_DB_BUSY. Any thread. */
 int db_generation_get(Db *db, DbConn *conn, const char *name, int64_t *ret_stamp);
 
+/* Writes when generation `name` last moved, in Unix milliseconds, as committed in the table
+ * (read on `conn` each call; another process's commit shows at once): the clock when the
+ * last committed bump ran, or the time of migration 0018 when none ran since. Each bump moves
+ * it forward by at least 1, even when the clock went back. Returns 0, -EINVAL, -ENOENT (no such
+ * row), ERR_DB or ERR_DB_BUSY. */
+int db_generation_changed_at(DbConn *conn, const char *name, int64_t *ret_ms);
+
 /* Returns the last error message of the connection (never holding a password), for logs.
  * Borrowed until the next call on `conn`. */
 const char *db_errmsg(DbConn *conn);

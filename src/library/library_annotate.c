@@ -8,6 +8,7 @@
 #include "core/limits.h"
 #include "library/library_cursor.h"
 
+#include <sodium.h>
 #include <string.h>
 
 static const char *const annotate_kind_names[] = {
@@ -405,4 +406,43 @@ int library_annotate_user_data(DbConn *conn, Arena *arena, const char *user_id, 
             return r;
     }
     return 0;
+}
+
+int library_annotate_digest(DbConn *conn, const char *user_id, AnnotateKind kind,
+                            unsigned char ret_digest[LIBRARY_ANNOTATE_DIGEST_BYTES])
+{
+    const char *name = library_annotate_kind_name(kind);
+    crypto_generichash_state h;
+    DbStmt *st;
+    int r = db_prepare(conn,
+                       "SELECT 's', item_id, starred_at FROM stars WHERE user_id = ? AND kind = ?"
+                       " UNION ALL SELECT 'r', item_id, rating FROM ratings"
+                       " WHERE user_id = ? AND kind = ? ORDER BY 1, 2",
+                       &st);
+    if (r < 0)
+        return r;
+    if ((r = db_bind_text(st, 1, user_id)) < 0 || (r = db_bind_text(st, 2, name)) < 0 ||
+        (r = db_bind_text(st, 3, user_id)) < 0 || (r = db_bind_text(st, 4, name)) < 0)
+        goto out_finalize;
+    crypto_generichash_init(&h, NULL, 0, LIBRARY_ANNOTATE_DIGEST_BYTES);
+    while ((r = db_step(st)) == DB_ROW) {
+        const char *what = db_column_text(st, 0);
+        const char *id = db_column_text(st, 1);
+        /* one fixed-size record per row: what, the value, the id's length, then the id */
+        unsigned char rec[1 + 2 * sizeof(int64_t)];
+        int64_t value = db_column_int64(st, 2);
+        uint64_t len = id ? strlen(id) : 0;
+        rec[0] = (unsigned char)(what ? what[0] : '?');
+        memcpy(rec + 1, &value, sizeof(value));
+        memcpy(rec + 1 + sizeof(value), &len, sizeof(len));
+        crypto_generichash_update(&h, rec, sizeof(rec));
+        crypto_generichash_update(&h, (const unsigned char *)(id ? id : ""), (size_t)len);
+    }
+    if (r == DB_DONE) {
+        r = 0;
+        crypto_generichash_final(&h, ret_digest, LIBRARY_ANNOTATE_DIGEST_BYTES);
+    }
+out_finalize:
+    db_finalize(st);
+    return r;
 }

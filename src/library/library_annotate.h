@@ -93,4 +93,14 @@ int library_annotate_stars(DbConn *conn, Arena *arena, const LibraryScope *scope
 int library_annotate_user_data(DbConn *conn, Arena *arena, const char *user_id, AnnotateKind kind,
                                const char *const *ids, size_t n, AnnotateUserData *ret_data);
 
+/* Bytes of a digest of library_annotate_digest(). */
+#define LIBRARY_ANNOTATE_DIGEST_BYTES 16
+
+/* Writes to ret_digest a digest of every star (with its time) and rating `user_id` set on
+ * items of `kind`, visible or not: equal digests mean the same annotations, so an answer that
+ * shows them may be kept under the digest and shared by users whose digests are equal. One
+ * indexed read of the user's rows of that kind. Returns 0 or ERR_DB. */
+int library_annotate_digest(DbConn *conn, const char *user_id, AnnotateKind kind,
+                            unsigned char ret_digest[LIBRARY_ANNOTATE_DIGEST_BYTES]);
+
 #endif

@@ -5,6 +5,7 @@
 #include "api/subsonic/subsonic.h"
 
 #include "api/api_auth.h"
+#include "api/subsonic/subsonic_cache.h"
 #include "api/subsonic/subsonic_routes.h"
 #include "auth/auth_subsonic.h"
 #include "core/buf.h"
@@ -217,6 +218,7 @@ static int subsonic_respond(SubsonicCall *call, SubsonicFormat format, const cha
         if (r == 0 || r == -ENOMEM)
             return -ENOMEM;
         /* too large to send: say so in a small answer */
+        subsonic_cache_drop(call);
         subsonic_doc_error(call->doc, SUBSONIC_ERR_GENERIC, "The answer is too large; page it",
                            NULL);
         return subsonic_respond(call, format, callback);
@@ -295,8 +297,13 @@ static int subsonic_serve(HttpRequest *req, HttpResponse *res, SubsonicCall *cal
     if (r == 0 && (r = db_acquire(ctx->db, &call->conn)) == 0) {
         if (m->access != SUBSONIC_PUBLIC)
             r = subsonic_authenticate(call, m);
-        if (r == 0)
+        if (r == 0 && (r = subsonic_cache_answer(call, m)) > 0) {
+            r = 0;
+            call->answered = true; /* from the page cache */
+        } else if (r == 0) {
             r = m->handler(call);
+        }
+        subsonic_cache_done(call, r);
         if (call->conn) /* an endpoint may give it back early */
             db_release(call->conn);
         call->conn = NULL;

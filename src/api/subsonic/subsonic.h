@@ -47,6 +47,8 @@ typedef struct SubsonicCall {
     SubsonicFormat format; /* what the answer is written in (for subsonic_run_new) */
     const char *client;    /* the c= parameter, or "" */
     bool answered;         /* the endpoint wrote a body of its own (media) */
+    /* what subsonic_cache_answer() noted, or NULL */
+    struct SubsonicCacheNote *cache;
     int error_code;
     const char *error_message;
     const char *help_url;

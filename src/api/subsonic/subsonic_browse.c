@@ -81,18 +81,39 @@ static int subsonic_browse_index_page(SubsonicCall *call, const LibraryScope *sc
     return r;
 }
 
+/* The element `elem` of an index answer, without its indexes. */
+static SubsonicNode *subsonic_browse_index_top(SubsonicCall *call, const char *elem,
+                                               bool with_modified, int64_t modified)
+{
+    SubsonicNode *top = subsonic_child(call->root, elem);
+    subsonic_str(top, "ignoredArticles", SUBSONIC_BROWSE_ARTICLES);
+    if (with_modified)
+        subsonic_int(top, "lastModified", modified);
+    return top;
+}
+
 /* indexes / artists: every visible artist grouped under index{name} by letter (ArtistID3
  * items, a superset of the folder-style Artist), in sort order inside each; getIndexes also
- * has lastModified. Too many for the tree at a million songs: each keyset page is read and
- * written to the run of its letter in a scratch arena freed at once, so the request holds
- * the answer's text (at most LIMIT_SUBSONIC_RUN_BYTES) and not a node per artist. */
+ * has lastModified, the time the library last changed (db_generation_changed_at()), and
+ * leaves the indexes out when that is not after ifModifiedSince. Too many for the tree at a
+ * million songs: each keyset page is read and written to the run of its letter in a scratch
+ * arena freed at once, so the request holds the answer's text (at most
+ * LIMIT_SUBSONIC_RUN_BYTES) and not a node per artist. */
 static int subsonic_browse_index(SubsonicCall *call, const char *elem, bool with_modified)
 {
     const LibraryScope *scope;
     SubsonicRun *runs[SUBSONIC_BROWSE_LETTERS];
+    int64_t modified = 0, since = -1;
     int r = subsonic_items_folder_scope(call, &scope);
-    if (r < 0)
+    if (r < 0 ||
+        (with_modified &&
+         ((r = subsonic_param_int(call, "ifModifiedSince", -1, INT64_MIN, INT64_MAX, &since)) < 0 ||
+          (r = db_generation_changed_at(call->conn, DB_GENERATION_LIBRARY, &modified)) < 0)))
         return r;
+    if (with_modified && modified <= since) { /* the client's copy is current */
+        subsonic_browse_index_top(call, elem, with_modified, modified);
+        return 0;
+    }
     for (size_t i = 0; i < SUBSONIC_BROWSE_LETTERS; i++) {
         if (!(runs[i] = subsonic_run_new(call->doc, call->format)))
             return -ENOMEM;
@@ -113,10 +134,7 @@ static int subsonic_browse_index(SubsonicCall *call, const char *elem, bool with
         return subsonic_fail(call, SUBSONIC_ERR_GENERIC, "Too many artists; use search3");
     if (r < 0)
         return r;
-    SubsonicNode *top = subsonic_child(call->root, elem);
-    subsonic_str(top, "ignoredArticles", SUBSONIC_BROWSE_ARTICLES);
-    if (with_modified) /* we do not track changes per index: always "changed now" */
-        subsonic_int(top, "lastModified", (int64_t)time(NULL) * 1000);
+    SubsonicNode *top = subsonic_browse_index_top(call, elem, with_modified, modified);
     subsonic_list(top, "index");
     for (size_t i = 0; i < SUBSONIC_BROWSE_LETTERS; i++) {
         if (subsonic_run_count(runs[i]) == 0)

@@ -960,18 +960,32 @@ static void test_generations(void **state)
     DbConn *conn;
     assert_int_equal(db_acquire(t->db, &conn), 0);
     assert_int_equal(db_generation_bump(conn, "no such name!"), -EINVAL);
+    /* The time of the last change: the migration's until a bump commits. */
+    int64_t t0, t1;
+    assert_int_equal(db_generation_changed_at(conn, DB_GENERATION_LIBRARY, &t0), 0);
+    assert_true(t0 > 1600000000000 && t0 <= (int64_t)time(NULL) * 1000 + 1000);
+    assert_int_equal(db_generation_changed_at(conn, "Bad-Name", &x), -EINVAL);
     /* Rolled back: nothing moves. */
     assert_int_equal(db_begin_write(conn), 0);
     assert_int_equal(db_generation_bump(conn, DB_GENERATION_LIBRARY), 0);
     assert_int_equal(db_rollback(conn), 0);
     assert_int_equal(db_generation_get(t->db, conn, DB_GENERATION_LIBRARY, &x), 0);
     assert_true(x == a0);
+    assert_int_equal(db_generation_changed_at(conn, DB_GENERATION_LIBRARY, &t1), 0);
+    assert_true(t1 == t0);
     /* Committed: this pool sees it on its next read, with or without a connection. */
     assert_int_equal(db_begin_write(conn), 0);
     assert_int_equal(db_generation_bump(conn, DB_GENERATION_LIBRARY), 0);
     assert_int_equal(db_commit(conn), 0);
     assert_int_equal(db_generation_get(t->db, conn, DB_GENERATION_LIBRARY, &x), 0);
     assert_true(x > a0);
+    /* ... and its time moved on, by at least one even within the same millisecond. */
+    assert_int_equal(db_generation_changed_at(conn, DB_GENERATION_LIBRARY, &t1), 0);
+    assert_true(t1 > t0);
+    assert_int_equal(db_generation_bump(conn, DB_GENERATION_LIBRARY), 0);
+    assert_int_equal(db_generation_bump(conn, DB_GENERATION_LIBRARY), 0);
+    assert_int_equal(db_generation_changed_at(conn, DB_GENERATION_LIBRARY, &t0), 0);
+    assert_true(t0 >= t1 + 2);
     db_release(conn);
     /* The other pool (another process) sees it; the other generation did not move. */
     assert_true(test_stamp_moves(other, DB_GENERATION_LIBRARY, b0) > b0);

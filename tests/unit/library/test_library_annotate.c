@@ -2,7 +2,8 @@
  * test_library_annotate.c - stars and ratings on SQLite and PostgreSQL: visibility (unknown,
  * missing, malformed ids and libraries outside the scope are "not found"), idempotent
  * starring, rating bounds and removal, newest-first paging of favourites through every page
- * exactly once, per-user isolation, and the starred / highest album lists.
+ * exactly once, per-user isolation, the starred / highest album lists, and the digests of a
+ * user's annotations.
  */
 #include "core/err.h"
 #include "library/library_annotate.h"
@@ -279,6 +280,45 @@ static void annotate_case(const char *url, const char *dir)
     const char *artist[] = {"aa01"};
     assert_int_equal(library_annotate_user_data(c, a, "u1", ANNOTATE_ARTIST, artist, 1, data), 0);
     assert_int_equal(data[0].play_count, 0);
+
+    /* Digests: equal for equal annotations (none at all, for any user), moved by a star, a
+     * rating and a star's time, back when they are undone. */
+    unsigned char none[LIBRARY_ANNOTATE_DIGEST_BYTES], d1[LIBRARY_ANNOTATE_DIGEST_BYTES],
+        d2[LIBRARY_ANNOTATE_DIGEST_BYTES];
+    assert_int_equal(library_annotate_digest(c, "nobody", ANNOTATE_ARTIST, none), 0);
+    assert_int_equal(library_annotate_digest(c, "u2", ANNOTATE_ARTIST, d1), 0);
+    assert_memory_equal(d1, none, sizeof(none));
+    assert_int_equal(library_annotate_digest(c, "u1", ANNOTATE_ALBUM, d1), 0);
+    assert_int_equal(library_annotate_digest(c, "u2", ANNOTATE_ALBUM, d2), 0);
+    assert_memory_not_equal(d1, d2, sizeof(d1));
+    unsigned char songs_before[LIBRARY_ANNOTATE_DIGEST_BYTES];
+    assert_int_equal(library_annotate_digest(c, "u2", ANNOTATE_SONG, songs_before), 0);
+    assert_int_equal(library_annotate_star(c, a, &personal_all, "u2", ANNOTATE_ARTIST, "aa01", 7),
+                     0);
+    assert_int_equal(library_annotate_digest(c, "u2", ANNOTATE_ARTIST, d1), 0);
+    assert_memory_not_equal(d1, none, sizeof(none));
+    assert_int_equal(library_annotate_digest(c, "u2", ANNOTATE_SONG, d2), 0);
+    assert_memory_equal(d2, songs_before, sizeof(d2)); /* another kind is another digest */
+    assert_int_equal(library_annotate_unstar(c, a, &personal_all, "u2", ANNOTATE_ARTIST, "aa01"),
+                     0);
+    assert_int_equal(library_annotate_star(c, a, &personal_all, "u2", ANNOTATE_ARTIST, "aa01", 8),
+                     0);
+    assert_int_equal(library_annotate_digest(c, "u2", ANNOTATE_ARTIST, d2), 0);
+    assert_memory_not_equal(d1, d2, sizeof(d1));
+    assert_int_equal(library_annotate_unstar(c, a, &personal_all, "u2", ANNOTATE_ARTIST, "aa01"),
+                     0);
+    assert_int_equal(
+        library_annotate_rate(c, a, &personal_all, "u2", ANNOTATE_ARTIST, "aa01", 3, 9), 0);
+    assert_int_equal(library_annotate_digest(c, "u2", ANNOTATE_ARTIST, d1), 0);
+    assert_memory_not_equal(d1, none, sizeof(none));
+    assert_int_equal(
+        library_annotate_rate(c, a, &personal_all, "u2", ANNOTATE_ARTIST, "aa01", 4, 9), 0);
+    assert_int_equal(library_annotate_digest(c, "u2", ANNOTATE_ARTIST, d2), 0);
+    assert_memory_not_equal(d1, d2, sizeof(d1));
+    assert_int_equal(
+        library_annotate_rate(c, a, &personal_all, "u2", ANNOTATE_ARTIST, "aa01", 0, 9), 0);
+    assert_int_equal(library_annotate_digest(c, "u2", ANNOTATE_ARTIST, d1), 0);
+    assert_memory_equal(d1, none, sizeof(none));
 
     /* A per-user list without a user is a caller error. */
     AlbumQuery q = {.list = LIBRARY_ALBUMS_STARRED};
