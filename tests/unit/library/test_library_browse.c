@@ -287,6 +287,15 @@ static void browse_case(const char *url, const char *dir)
     q.genre_id = "dd02";
     album_pages(c, a, &q, 1, got, sizeof(got));
     assert_string_equal(got, "ab02,ab05,");
+    /* scoped, by cursor and by offset (whose seek reads album_genres alone) */
+    const int64_t in_music[] = {1}, in_other[] = {2};
+    LibraryScope music = {.ids = in_music, .n = 1}, other = {.ids = in_other, .n = 1};
+    q = (AlbumQuery){.list = LIBRARY_ALBUMS_GENRE, .genre_id = "dd01", .scope = &music};
+    album_pages(c, a, &q, 1, got, sizeof(got));
+    assert_string_equal(got, "ab01,ab03,ab04,ab05,");
+    q.scope = &other;
+    album_offsets(c, a, &q, 1, got, sizeof(got));
+    assert_string_equal(got, "");
 
     q = (AlbumQuery){.list = LIBRARY_ALBUMS_RANDOM};
     const char *next;
