@@ -100,16 +100,21 @@ typedef struct BrowsePage {
     const void *ctx;
     size_t item_size;
     const char *keys; /* the SQL of the cursor's parts, for browse_seek(); NULL: none */
+    /* browse_seek()'s " FROM ..." and scope clause when not the first page's: a source
+     * holding the keys alone (NULL: the first page's) */
+    const char *seek_from;
+    const char *seek_clause;
 } BrowsePage;
 
 /* Prepares `sql`, one of the SQL texts of `page`, with the scope clause (browse_prepare())
  * and binds the list's own parameters from *idx on, advancing *idx. Returns 0 or a negative
  * errno; on success the caller finalizes *ret_st. */
 static int browse_prepare_args(DbConn *conn, Arena *arena, const LibraryScope *scope,
-                               const BrowsePage *page, const char *sql, DbStmt **ret_st, int *idx)
+                               const BrowsePage *page, const char *sql, const char *clause,
+                               DbStmt **ret_st, int *idx)
 {
     DbStmt *st;
-    int r = browse_prepare(conn, arena, scope, sql, page->clause, &st);
+    int r = browse_prepare(conn, arena, scope, sql, clause, &st);
     if (r < 0)
         return r;
     for (size_t i = 0; i < page->n_args; i++) {
@@ -139,7 +144,7 @@ static int browse_page(DbConn *conn, Arena *arena, const LibraryScope *scope,
         return -ENOMEM;
     DbStmt *st;
     int idx = 1;
-    int r = browse_prepare_args(conn, arena, scope, page, sql, &st, &idx);
+    int r = browse_prepare_args(conn, arena, scope, page, sql, page->clause, &st, &idx);
     if (r < 0)
         return r;
     if ((after && (r = library_keyset_bind(st, page->ks, after, &idx)) < 0) ||
@@ -153,14 +158,16 @@ out_finalize:
 }
 
 /* Finds the sort key after which the page at `offset` (> 0) of `page` in `scope` starts: the
- * list's first-page SQL selecting only page->keys (an untagged cursor's parts, the id last),
- * so the index of the order alone is read, with OFFSET offset - 1. Writes the key (strings
- * Arena-owned). Returns 0, -ENOENT (the list is not longer than `offset`), -ENOMEM or ERR_DB. */
+ * list's first-page SQL (or page->seek_from) selecting only page->keys (an untagged cursor's
+ * parts, the id last), so the index of the order alone is read, with OFFSET offset - 1.
+ * Writes the key (strings Arena-owned). Returns 0, -ENOENT (the list is not longer than
+ * `offset`), -ENOMEM or ERR_DB. */
 static int browse_seek(DbConn *conn, Arena *arena, const LibraryScope *scope,
                        const BrowsePage *page, int64_t offset, LibraryKeysetKey *ret_after)
 {
     const LibraryKeyset *ks = page->ks;
-    const char *from = strstr(ks->first, " FROM ");
+    const char *from = page->seek_from ? page->seek_from : strstr(ks->first, " FROM ");
+    const char *clause = page->seek_clause ? page->seek_clause : page->clause;
     if (!from || !page->keys || ks->tag)
         return -EINVAL;
     const char *sql = arena_printf(arena, "SELECT %s%s OFFSET ?", page->keys, from);
@@ -168,10 +175,10 @@ static int browse_seek(DbConn *conn, Arena *arena, const LibraryScope *scope,
         return -ENOMEM;
     DbStmt *st;
     int idx = 1;
-    int r = browse_prepare_args(conn, arena, scope, page, sql, &st, &idx);
+    int r = browse_prepare_args(conn, arena, scope, page, sql, clause, &st, &idx);
     if (r < 0)
         return r;
-    if ((r = library_scope_bind(st, scope, page->clause, &idx)) < 0 ||
+    if ((r = library_scope_bind(st, scope, clause, &idx)) < 0 ||
         (r = db_bind_int64(st, idx++, 1)) < 0 || (r = db_bind_int64(st, idx, offset - 1)) < 0 ||
         (r = db_step(st)) < 0)
         goto out_finalize;
@@ -716,6 +723,11 @@ static int browse_albums(DbConn *conn, Arena *arena, const AlbumQuery *q, const 
     } else if (q->list == LIBRARY_ALBUMS_GENRE) {
         page.args[0].text = q->genre_id;
         page.n_args = 1;
+        /* album_genres alone: every row has its album (foreign key), and joined to albums
+         * PostgreSQL merge-joined along the albums' key from its start (13-22 ms for offset
+         * 6,000 of a genre at 100,000 albums) */
+        page.seek_from = " FROM album_genres ag WHERE ag.genre_id = ? ORDER BY ag.album_id LIMIT ?";
+        page.seek_clause = LIBRARY_SCOPE_ALBUM("ag.album_id");
     }
     bool seek = !cursor && offset > 0;
     if (seek && (r = browse_seek(conn, arena, q->scope, &page, offset, &after)) == -ENOENT)

@@ -1685,11 +1685,12 @@ static int scan_write_song(Scan *s, ScanTx *tx, Arena *a, const char *folder_id,
         if (c < 0)
             return (int)c;
     }
+    /* With the song's keys as just written (migration 0014's trigger would copy them). */
     for (size_t i = 0; i < t->n_genres; i++) {
         c = scan_exec(tx,
-                      "INSERT INTO song_genres (song_id, genre_id) VALUES (?, ?) "
-                      "ON CONFLICT DO NOTHING",
-                      "tt", ids.song, ids.genres[i]);
+                      "INSERT INTO song_genres (song_id, genre_id, sort_title, missing, "
+                      "library_id) VALUES (?, ?, ?, 0, ?) ON CONFLICT DO NOTHING",
+                      "ttti", ids.song, ids.genres[i], sort_title, s->lib->id);
         if (c < 0)
             return (int)c;
     }

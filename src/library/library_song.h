@@ -146,8 +146,8 @@ typedef struct SongFilter {
 
 /* Lists up to `limit` (1..LIMIT_PAGE_MAX) visible songs of `scope` that pass `f`, from
  * position `offset` (>= 0; ignored for random order) of the list by (sort_title, id): the
- * ids of the page are read from keys only (an index alone, or the genre's songs sorted),
- * then the songs by id, so a deep page costs about what the first does. Random songs are
+ * ids of the page are read from one index alone (songs_sort_present, or song_genres_sort
+ * with a genre), skipping `offset` entries of it, then the songs by id. Random songs are
  * distinct, found by probing random points of the id space. Returns 0, -EINVAL or ERR_DB.
  * Arena-owned array, related rows attached. */
 int library_song_filter(DbConn *conn, Arena *arena, const LibraryScope *scope, const SongFilter *f,

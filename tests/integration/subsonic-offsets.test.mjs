@@ -1,8 +1,9 @@
 // Subsonic lists paged by offset= the way syncing apps page them: every song, album and
 // artist is reached, paging by offset gives exactly the one-page list (same items, same
 // order), an offset past the end (however large) answers an empty list, a malformed one an
-// error; a scan that changes the library moves what every offset names; random
-// songs are distinct and honour their filters.
+// error; a scan that changes the library moves what every offset names (a genre's songs
+// too, in title order, in every library scope); random songs are distinct and honour their
+// filters.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import path from 'node:path';
 import { startServer, allSongs, tempDir, testLibrary } from './lib/server.mjs';
 import { request } from './lib/http.mjs';
 import { errorOf, plainAuth, restJson, restOk } from './lib/subsonic.mjs';
+import { lavfiAudio } from './lib/audio.mjs';
 
 /** @type {import('./lib/server.mjs').Server} */
 let server;
@@ -54,6 +56,25 @@ async function pagesMatchOnePage(method, elem, key, params, sizeParam, offsetPar
         assert.deepEqual(page, [], `${method} offset ${offset}`);
     }
     return whole;
+}
+
+/** Waits until the server on `port` has finished more than `after` scans and is idle;
+ * returns its count of scans. */
+async function scanIdle(port, after) {
+    for (let i = 0; i < 300; i++) {
+        const st = (await request(port, { path: '/api/scan' })).json();
+        if (st.scans > after && st.state === 'idle') return st.scans;
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    return assert.fail('the scan did not finish');
+}
+
+/** Starts a scan on the server on `port`, which has finished `scans` scans, and waits for it;
+ * returns the new count. */
+async function rescan(port, scans) {
+    assert.equal((await request(port, { method: 'POST', path: '/api/scan',
+        headers: { 'Content-Type': 'application/json' }, body: '{}' })).status, 202);
+    return scanIdle(port, scans);
 }
 
 test('search3 with an empty query reaches every song, album and artist by offset', async () => {
@@ -104,8 +125,9 @@ test('getSongsByGenre pages by offset to the last song of the genre', async () =
     const songs = await pagesMatchOnePage('getSongsByGenre', 'songsByGenre', 'song',
         { genre: 'Rock' }, 'count', 'offset', 2);
     assert.ok(songs.every((s) => s.genres.some((g) => g.name === 'Rock')));
-    assert.equal(songs.length, nativeSongs.filter((s) =>
-        (s.genres ?? []).some((g) => (g.name ?? g) === 'Rock')).length);
+    // in the order of the library's song list: by title sort key, then id
+    assert.deepEqual(songs.map((s) => s.id), nativeSongs.filter((s) =>
+        (s.genres ?? []).some((g) => (g.name ?? g) === 'Rock')).map((s) => s.id));
     const titles = songs.map((s) => s.title);
     assert.equal(new Set(songs.map((s) => s.id)).size, songs.length);
     assert.ok(titles.length >= 4);
@@ -194,19 +216,9 @@ test('a scan that changes the library moves every offset', async () => {
         assert.deepEqual([await page(0), await page(1), await page(2)],
             [['Closing Time'], ['Kaffi og kökur'], ['Long Night']]);
         // the scan at start-up may still be finishing: wait for it, then scan once more
-        const idle = async (after) => {
-            for (let i = 0; i < 300; i++) {
-                const st = (await request(own.port, { path: '/api/scan' })).json();
-                if (st.scans > after && st.state === 'idle') return st.scans;
-                await new Promise((r) => setTimeout(r, 100));
-            }
-            return assert.fail('the scan did not finish');
-        };
-        const scans = await idle(-1);
+        const scans = await scanIdle(own.port, -1);
         copy(aurora);
-        assert.equal((await request(own.port, { method: 'POST', path: '/api/scan',
-            headers: { 'Content-Type': 'application/json' }, body: '{}' })).status, 202);
-        await idle(scans);
+        await rescan(own.port, scans);
         assert.deepEqual(await titles({ songCount: 500 }),
             ['Aurora', 'Closing Time', 'Kaffi og kökur', 'Long Night']);
         assert.deepEqual([await page(1), await page(2), await page(3), await page(4)],
@@ -216,3 +228,69 @@ test('a scan that changes the library moves every offset', async () => {
         fs.rmSync(music, { recursive: true, force: true });
     }
 });
+
+test('a genre pages in title order in every library and scope, and follows a rescan',
+    async () => {
+        const dirs = [tempDir('swaz-genre-a-'), tempDir('swaz-genre-b-')];
+        /** Writes `title`.flac of genre `genre` into music folder `lib` (0 or 1). */
+        const write = (lib, title, genre = 'Drift') => lavfiAudio(
+            path.join(dirs[lib], `${title}.flac`), 'sine=frequency=440:sample_rate=8000:d=0.5',
+            ['-c:a', 'flac'], { title, artist: 'Drifter', album: `Drift ${lib}`, genre });
+        // the folders' names and the libraries interleave the titles
+        for (const [lib, title] of [[0, 'Delta'], [0, 'Alpha'], [0, 'Echo'], [1, 'Bravo'],
+            [1, 'Charlie']]) await write(lib, title);
+        await write(0, 'Aardvark', 'Other');
+        const own = await startServer({ musicDirs: dirs, minSongs: 6,
+            env: { SWAZ_WATCH: 'false' } });
+        try {
+            const libB = (await allSongs(own.port)).find((x) => x.title === 'Bravo').libraryId;
+            await own.createUser('so_dora', 'dora password 123');
+            const res = await request(own.port, { method: 'POST', path: '/api/users',
+                headers: { 'Content-Type': 'application/json' },
+                body: JSON.stringify({ username: 'so_scoped', password: 'scoped password 1',
+                    allLibraries: false, libraryIds: [libB] }) });
+            assert.equal(res.status, 201, res.text());
+            const DORA = plainAuth('so_dora', 'dora password 123');
+            const SCOPED = plainAuth('so_scoped', 'scoped password 1');
+            const genre = async (auth, params) => ((await restOk(own.port, 'getSongsByGenre',
+                { ...auth, genre: 'Drift', ...params })).songsByGenre.song ?? []);
+            const titles = async (auth, params) => (await genre(auth, params)).map((x) => x.title);
+            /** Checks the one-page list against pages of one and of two, and returns it. */
+            const paged = async (auth) => {
+                const whole = await titles(auth, { count: 500 });
+                for (const step of [1, 2]) {
+                    const pages = [];
+                    for (let offset = 0; offset < whole.length + 2; offset += step) {
+                        pages.push(...await titles(auth, { count: step, offset }));
+                    }
+                    assert.deepEqual(pages, whole, `pages of ${step}`);
+                }
+                return whole;
+            };
+            await scanIdle(own.port, -1);
+            assert.deepEqual(await paged(DORA), ['Alpha', 'Bravo', 'Charlie', 'Delta', 'Echo']);
+            assert.deepEqual(await titles(DORA, { count: 1, offset: 4 }), ['Echo']); // deepest
+            assert.deepEqual(await titles(DORA, { count: 10, offset: 3 }), ['Delta', 'Echo']);
+            assert.deepEqual(await paged(SCOPED), ['Bravo', 'Charlie']);
+            assert.deepEqual(await titles(SCOPED, { count: 1, offset: 1 }), ['Charlie']);
+            const alpha = (await genre(DORA, { count: 1 }))[0];
+            assert.equal(alpha.title, 'Alpha');
+
+            // Alpha retitled in place: the same song, now last; a file gone leaves the list
+            const file = path.join(dirs[0], 'Alpha.flac');
+            await lavfiAudio(file, 'sine=frequency=440:sample_rate=8000:d=0.5', ['-c:a', 'flac'],
+                { title: 'Zulu', artist: 'Drifter', album: 'Drift 0', genre: 'Drift' });
+            const later = new Date(Date.now() + 60000);
+            fs.utimesSync(file, later, later);
+            fs.rmSync(path.join(dirs[1], 'Charlie.flac'));
+            await rescan(own.port, await scanIdle(own.port, -1));
+            assert.deepEqual(await paged(DORA), ['Bravo', 'Delta', 'Echo', 'Zulu']);
+            const last = await genre(DORA, { count: 1, offset: 3 });
+            assert.deepEqual(last.map((x) => [x.id, x.title]), [[alpha.id, 'Zulu']]);
+            assert.deepEqual(await paged(SCOPED), ['Bravo']);
+            assert.deepEqual(await titles(SCOPED, { count: 1, offset: 1 }), []);
+        } finally {
+            await own.stop();
+            for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+        }
+    });

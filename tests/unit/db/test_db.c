@@ -914,6 +914,56 @@ static void test_optimize_stats(void **state)
     assert_true(test_optimize(t->db) == sqlite); /* half the rows */
 }
 
+/* Whether song_genres holds (song, genre) with the keys sort_title, missing, library_id. */
+static bool test_genre_keys_are(DbConn *conn, const char *song, const char *sort, int missing,
+                                int library)
+{
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "SELECT COUNT(*) FROM song_genres WHERE song_id = '%s' AND genre_id = 'g1' AND "
+             "sort_title = '%s' AND missing = %d AND library_id = %d",
+             song, sort, missing, library);
+    return test_query_int(conn, sql) == 1;
+}
+
+/* Migration 0014: a row of song_genres carries its song's sort_title, missing and library_id,
+ * whoever writes it (inserted without them or with wrong ones, moved to another song), and
+ * follows every change of the song; song_genres_sort lists a genre's present songs by
+ * (sort_title, id). */
+static void test_genre_keys(void **state)
+{
+    TestDb *t = test_begin(state);
+    DbConn *conn = NULL;
+    test_migrate_ok(t->db);
+    assert_int_equal(db_acquire(t->db, &conn), 0);
+    test_insert_library(conn, 1, "music");
+    test_insert_library(conn, 2, "more");
+    test_insert_song(conn, "s1");
+    test_insert_song(conn, "s2");
+    test_exec(conn, "INSERT INTO genres (id, name, sort_name) VALUES ('g1', 'Jazz', 'jazz')");
+    test_exec(conn, "INSERT INTO song_genres (song_id, genre_id) VALUES ('s1', 'g1')");
+    assert_true(test_genre_keys_are(conn, "s1", "s1", 0, 1));
+    test_exec(conn, "INSERT INTO song_genres (song_id, genre_id, sort_title, missing, library_id) "
+                    "VALUES ('s2', 'g1', 'wrong', 1, 2)");
+    assert_true(test_genre_keys_are(conn, "s2", "s2", 0, 1));
+    /* title order: s2 renamed before s1 */
+    test_exec(conn, "UPDATE songs SET sort_title = 'a' WHERE id = 's2'");
+    assert_true(test_genre_keys_are(conn, "s2", "a", 0, 1));
+    assert_int_equal(test_query_int(conn, "SELECT COUNT(*) FROM song_genres WHERE genre_id = 'g1' "
+                                          "AND missing = 0 AND (sort_title, song_id) < ('b', '')"),
+                     1);
+    test_exec(conn, "UPDATE songs SET missing = 1, library_id = 2 WHERE id = 's1'");
+    assert_true(test_genre_keys_are(conn, "s1", "s1", 1, 2));
+    test_exec(conn, "UPDATE songs SET missing = 0 WHERE id = 's1'");
+    assert_true(test_genre_keys_are(conn, "s1", "s1", 0, 2));
+    /* the scanner's move: a song's rows go to another song, which lends them its keys */
+    test_exec(conn, "DELETE FROM song_genres WHERE song_id = 's1'");
+    test_exec(conn, "UPDATE song_genres SET song_id = 's1' WHERE song_id = 's2'");
+    assert_true(test_genre_keys_are(conn, "s1", "s1", 0, 2));
+    assert_int_equal(test_query_int(conn, "SELECT COUNT(*) FROM song_genres"), 1);
+    db_release(conn);
+}
+
 /* Runs "SELECT ? + k" (its own SQL text per k) with `v` bound and checks the sum. */
 static void test_add(DbConn *conn, int k, int64_t v)
 {
@@ -1145,6 +1195,7 @@ static void test_redaction(void **state)
     X(test_statement_reuse)                                                                        \
     X(test_map_size)                                                                               \
     X(test_optimize_stats)                                                                         \
+    X(test_genre_keys)                                                                             \
     X(test_reconnect)                                                                              \
     X(test_generations)                                                                            \
     X(test_redaction)

@@ -162,6 +162,18 @@ static void folder_pages(DbConn *c, Arena *a, const char *id, int limit, char *o
     fail_msg("paging did not end");
 }
 
+/* The ids of library_song_filter()'s page, concatenated into `out`. */
+static void song_ids(DbConn *c, Arena *a, const LibraryScope *scope, const SongFilter *f,
+                     int64_t offset, int limit, char *out, size_t cap)
+{
+    Song *songs;
+    size_t n;
+    assert_int_equal(library_song_filter(c, a, scope, f, offset, limit, &songs, &n), 0);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        strncat(out, songs[i].id, cap - strlen(out) - 1);
+}
+
 static void browse_case(const char *url, const char *dir)
 {
     (void)dir;
@@ -275,6 +287,15 @@ static void browse_case(const char *url, const char *dir)
     q.genre_id = "dd02";
     album_pages(c, a, &q, 1, got, sizeof(got));
     assert_string_equal(got, "ab02,ab05,");
+    /* scoped, by cursor and by offset (whose seek reads album_genres alone) */
+    const int64_t in_music[] = {1}, in_other[] = {2};
+    LibraryScope music = {.ids = in_music, .n = 1}, other = {.ids = in_other, .n = 1};
+    q = (AlbumQuery){.list = LIBRARY_ALBUMS_GENRE, .genre_id = "dd01", .scope = &music};
+    album_pages(c, a, &q, 1, got, sizeof(got));
+    assert_string_equal(got, "ab01,ab03,ab04,ab05,");
+    q.scope = &other;
+    album_offsets(c, a, &q, 1, got, sizeof(got));
+    assert_string_equal(got, "");
 
     q = (AlbumQuery){.list = LIBRARY_ALBUMS_RANDOM};
     const char *next;
@@ -511,6 +532,44 @@ static void browse_case(const char *url, const char *dir)
     assert_int_equal(library_song_filter(c, a, NULL, &random_rock, 0, 5, &songs, &n), 0);
     assert_int_equal(n, 1);
     assert_string_equal(songs[0].id, "c008");
+    /* A genre's songs by (sort_title, id) come from song_genres_sort (migration 0014), whose
+     * copies of the songs' keys follow every change: a retitled song moves in the list, a
+     * missing one leaves it, and the scope reads the copied library. */
+    assert_int_equal(db_exec(c, "INSERT INTO song_genres (song_id, genre_id) VALUES"
+                                " ('c001', 'dd01'), ('c009', 'dd01'), ('c004', 'dd01')"),
+                     0);
+    song_ids(c, a, NULL, &rock, 0, 10, got, sizeof(got));
+    assert_string_equal(got, "c004c001c008"); /* c009 is missing */
+    song_ids(c, a, NULL, &rock, 1, 1, got, sizeof(got));
+    assert_string_equal(got, "c001");
+    song_ids(c, a, NULL, &rock, 2, 5, got, sizeof(got));
+    assert_string_equal(got, "c008");
+    SongFilter rock_years = {.genre_id = "dd01", .from_year = 1969, .to_year = 1994};
+    song_ids(c, a, NULL, &rock_years, 0, 10, got, sizeof(got));
+    assert_string_equal(got, "c001c008");
+    song_ids(c, a, NULL, &rock_years, 1, 10, got, sizeof(got));
+    assert_string_equal(got, "c008");
+    const int64_t lib1[] = {1}, lib2[] = {2};
+    LibraryScope only1 = {.ids = lib1, .n = 1}, only2 = {.ids = lib2, .n = 1};
+    song_ids(c, a, &only1, &rock, 1, 10, got, sizeof(got));
+    assert_string_equal(got, "c001c008");
+    song_ids(c, a, &only2, &rock, 0, 10, got, sizeof(got));
+    assert_string_equal(got, "");
+    assert_int_equal(db_exec(c, "UPDATE songs SET sort_title = 'zzz', missing = 0 WHERE id IN"
+                                " ('c004', 'c009')"),
+                     0);
+    song_ids(c, a, NULL, &rock, 0, 10, got, sizeof(got));
+    assert_string_equal(got, "c001c008c004c009");
+    song_ids(c, a, NULL, &rock, 3, 10, got, sizeof(got));
+    assert_string_equal(got, "c009");
+    assert_int_equal(db_exec(c, "UPDATE songs SET sort_title = 'back in the u.s.s.r.'"
+                                " WHERE id = 'c004'"),
+                     0);
+    assert_int_equal(db_exec(c, "UPDATE songs SET sort_title = 'gone', missing = 1"
+                                " WHERE id = 'c009'"),
+                     0);
+    song_ids(c, a, NULL, &rock, 0, 10, got, sizeof(got));
+    assert_string_equal(got, "c004c001c008");
 
     /* Related rows of a page, one query per relation: artists in tag order, genres by name,
      * the songs of one album share its album artists; repeated and unknown ids. */
