@@ -333,16 +333,14 @@ static char *annotate_placeholders(Arena *arena, size_t n)
 static int annotate_user_batch(DbConn *conn, Arena *arena, const char *user_id, AnnotateKind kind,
                                const char *const *ids, size_t n, AnnotateUserData *data)
 {
-    /* plays: per song from play_counts, per album summed over its songs */
+    /* plays: per song from play_counts, per album from album_play_counts (library_history.h) */
     static const char *const plays[] = {
         [ANNOTATE_SONG] = " UNION ALL SELECT 'p', song_id, count, last_played_at FROM play_counts"
                           " WHERE user_id = ? AND song_id IN (",
-        [ANNOTATE_ALBUM] = " UNION ALL SELECT 'p', s.album_id, SUM(pc.count),"
-                           " MAX(pc.last_played_at) FROM play_counts pc JOIN songs s"
-                           " ON s.id = pc.song_id WHERE pc.user_id = ? AND s.album_id IN (",
+        [ANNOTATE_ALBUM] = " UNION ALL SELECT 'p', album_id, count, last_played_at"
+                           " FROM album_play_counts WHERE user_id = ? AND album_id IN (",
         [ANNOTATE_ARTIST] = NULL,
     };
-    const char *tail = kind == ANNOTATE_ALBUM ? ") GROUP BY s.album_id" : ")";
     bool with_plays = kind <= ANNOTATE_ARTIST && plays[kind] != NULL;
     const char *in = annotate_placeholders(arena, n);
     const char *sql =
@@ -352,7 +350,7 @@ static int annotate_user_batch(DbConn *conn, Arena *arena, const char *user_id, 
                           " UNION ALL SELECT 'r', item_id, rating, 0 FROM ratings"
                           " WHERE user_id = ? AND kind = ? AND item_id IN (%s)%s%s%s",
                           in, in, with_plays ? plays[kind] : "", with_plays ? in : "",
-                          with_plays ? tail : "")
+                          with_plays ? ")" : "")
            : NULL;
     if (!sql)
         return -ENOMEM;
