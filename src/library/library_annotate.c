@@ -8,6 +8,7 @@
 #include "core/limits.h"
 #include "library/library_cursor.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const annotate_kind_names[] = {
@@ -330,6 +331,46 @@ static char *annotate_placeholders(Arena *arena, size_t n)
     return s;
 }
 
+/* The ids of one batch, for annotate_order_cmp() (qsort has no context argument). */
+typedef struct AnnotateOrder {
+    const char *const *ids;
+    size_t at;
+} AnnotateOrder;
+
+static int annotate_order_cmp(const void *a, const void *b)
+{
+    const AnnotateOrder *x = a, *y = b;
+    return strcmp(x->ids[x->at], y->ids[y->at]);
+}
+
+/* Writes to `order` the positions 0..n-1 of `ids` sorted by id. Returns 0 or -ENOMEM. */
+static int annotate_sort(Arena *arena, const char *const *ids, size_t n, size_t *order)
+{
+    AnnotateOrder *tmp = arena_alloc(arena, (n ? n : 1) * sizeof(*tmp));
+    if (!tmp)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = (AnnotateOrder){ids, i};
+    qsort(tmp, n, sizeof(*tmp), annotate_order_cmp);
+    for (size_t i = 0; i < n; i++)
+        order[i] = tmp[i].at;
+    return 0;
+}
+
+/* The first j with ids[order[j]] not less than `id` (n when none). */
+static size_t annotate_find(const char *const *ids, const size_t *order, size_t n, const char *id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(ids[order[mid]], id) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 static int annotate_user_batch(DbConn *conn, Arena *arena, const char *user_id, AnnotateKind kind,
                                const char *const *ids, size_t n, AnnotateUserData *data)
 {
@@ -354,9 +395,14 @@ static int annotate_user_batch(DbConn *conn, Arena *arena, const char *user_id, 
            : NULL;
     if (!sql)
         return -ENOMEM;
-    DbStmt *st;
-    int r = db_prepare(conn, sql, &st);
+    size_t *order = arena_alloc(arena, (n ? n : 1) * sizeof(*order));
+    if (!order)
+        return -ENOMEM;
+    int r = annotate_sort(arena, ids, n, order);
     if (r < 0)
+        return r;
+    DbStmt *st;
+    if ((r = db_prepare(conn, sql, &st)) < 0)
         return r;
     int idx = 1;
     for (int part = 0; part < (with_plays ? 3 : 2); part++) {
@@ -373,16 +419,17 @@ static int annotate_user_batch(DbConn *conn, Arena *arena, const char *user_id, 
         const char *id = db_column_text(st, 1);
         if (!what || !id)
             continue;
-        for (size_t i = 0; i < n; i++) {
-            if (strcmp(ids[i], id) != 0)
-                continue;
+        /* every position of the id, as an id may repeat (a playlist) */
+        for (size_t j = annotate_find(ids, order, n, id); j < n && !strcmp(ids[order[j]], id);
+             j++) {
+            AnnotateUserData *d = &data[order[j]];
             if (what[0] == 's')
-                data[i].starred_at = db_column_int64(st, 2);
+                d->starred_at = db_column_int64(st, 2);
             else if (what[0] == 'r')
-                data[i].rating = (int)db_column_int64(st, 2);
+                d->rating = (int)db_column_int64(st, 2);
             else {
-                data[i].play_count = db_column_int64(st, 2);
-                data[i].last_played_at = db_column_int64(st, 3);
+                d->play_count = db_column_int64(st, 2);
+                d->last_played_at = db_column_int64(st, 3);
             }
         }
     }
