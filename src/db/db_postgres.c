@@ -208,10 +208,14 @@ static void db_postgres_notice(void *arg, const PGresult *res)
 /* Connects to the pool's server; NULL when that fails. */
 static PGconn *db_postgres_connect(const Db *db)
 {
-    /* Entries before dbname are defaults the URL may override; entries after win. */
-    const char *const keywords[] = {"connect_timeout", "fallback_application_name", "dbname",
-                                    "client_encoding", NULL};
-    const char *const values[] = {"10", "swaz", db->target, "UTF8", NULL};
+    /* Entries before dbname are defaults the URL may override; entries after win. No
+     * parallel workers: Swaz's statements are short index reads, and a Gather (chosen for
+     * the IN lists of a page's related rows) spent more starting its workers than the scan
+     * took (docs/internals/db.md). */
+    const char *const keywords[] = {"connect_timeout", "fallback_application_name", "options",
+                                    "dbname",          "client_encoding",           NULL};
+    const char *const values[] = {"10",       "swaz", "-c max_parallel_workers_per_gather=0",
+                                  db->target, "UTF8", NULL};
     PGconn *pg = PQconnectdbParams(keywords, values, 1);
     if (!pg || PQstatus(pg) != CONNECTION_OK) {
         PQfinish(pg); /* NULL is a no-op */

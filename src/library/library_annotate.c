@@ -9,6 +9,7 @@
 #include "library/library_cursor.h"
 
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const annotate_kind_names[] = {
@@ -331,19 +332,57 @@ static char *annotate_placeholders(Arena *arena, size_t n)
     return s;
 }
 
+/* The ids of one batch, for annotate_order_cmp() (qsort has no context argument). */
+typedef struct AnnotateOrder {
+    const char *const *ids;
+    size_t at;
+} AnnotateOrder;
+
+static int annotate_order_cmp(const void *a, const void *b)
+{
+    const AnnotateOrder *x = a, *y = b;
+    return strcmp(x->ids[x->at], y->ids[y->at]);
+}
+
+/* Writes to `order` the positions 0..n-1 of `ids` sorted by id. Returns 0 or -ENOMEM. */
+static int annotate_sort(Arena *arena, const char *const *ids, size_t n, size_t *order)
+{
+    AnnotateOrder *tmp = arena_alloc(arena, (n ? n : 1) * sizeof(*tmp));
+    if (!tmp)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = (AnnotateOrder){ids, i};
+    qsort(tmp, n, sizeof(*tmp), annotate_order_cmp);
+    for (size_t i = 0; i < n; i++)
+        order[i] = tmp[i].at;
+    return 0;
+}
+
+/* The first j with ids[order[j]] not less than `id` (n when none). */
+static size_t annotate_find(const char *const *ids, const size_t *order, size_t n, const char *id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(ids[order[mid]], id) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 static int annotate_user_batch(DbConn *conn, Arena *arena, const char *user_id, AnnotateKind kind,
                                const char *const *ids, size_t n, AnnotateUserData *data)
 {
-    /* plays: per song from play_counts, per album summed over its songs */
+    /* plays: per song from play_counts, per album from album_play_counts (library_history.h) */
     static const char *const plays[] = {
         [ANNOTATE_SONG] = " UNION ALL SELECT 'p', song_id, count, last_played_at FROM play_counts"
                           " WHERE user_id = ? AND song_id IN (",
-        [ANNOTATE_ALBUM] = " UNION ALL SELECT 'p', s.album_id, SUM(pc.count),"
-                           " MAX(pc.last_played_at) FROM play_counts pc JOIN songs s"
-                           " ON s.id = pc.song_id WHERE pc.user_id = ? AND s.album_id IN (",
+        [ANNOTATE_ALBUM] = " UNION ALL SELECT 'p', album_id, count, last_played_at"
+                           " FROM album_play_counts WHERE user_id = ? AND album_id IN (",
         [ANNOTATE_ARTIST] = NULL,
     };
-    const char *tail = kind == ANNOTATE_ALBUM ? ") GROUP BY s.album_id" : ")";
     bool with_plays = kind <= ANNOTATE_ARTIST && plays[kind] != NULL;
     const char *in = annotate_placeholders(arena, n);
     const char *sql =
@@ -353,13 +392,18 @@ static int annotate_user_batch(DbConn *conn, Arena *arena, const char *user_id, 
                           " UNION ALL SELECT 'r', item_id, rating, 0 FROM ratings"
                           " WHERE user_id = ? AND kind = ? AND item_id IN (%s)%s%s%s",
                           in, in, with_plays ? plays[kind] : "", with_plays ? in : "",
-                          with_plays ? tail : "")
+                          with_plays ? ")" : "")
            : NULL;
     if (!sql)
         return -ENOMEM;
-    DbStmt *st;
-    int r = db_prepare(conn, sql, &st);
+    size_t *order = arena_alloc(arena, (n ? n : 1) * sizeof(*order));
+    if (!order)
+        return -ENOMEM;
+    int r = annotate_sort(arena, ids, n, order);
     if (r < 0)
+        return r;
+    DbStmt *st;
+    if ((r = db_prepare(conn, sql, &st)) < 0)
         return r;
     int idx = 1;
     for (int part = 0; part < (with_plays ? 3 : 2); part++) {
@@ -376,16 +420,17 @@ static int annotate_user_batch(DbConn *conn, Arena *arena, const char *user_id, 
         const char *id = db_column_text(st, 1);
         if (!what || !id)
             continue;
-        for (size_t i = 0; i < n; i++) {
-            if (strcmp(ids[i], id) != 0)
-                continue;
+        /* every position of the id, as an id may repeat (a playlist) */
+        for (size_t j = annotate_find(ids, order, n, id); j < n && !strcmp(ids[order[j]], id);
+             j++) {
+            AnnotateUserData *d = &data[order[j]];
             if (what[0] == 's')
-                data[i].starred_at = db_column_int64(st, 2);
+                d->starred_at = db_column_int64(st, 2);
             else if (what[0] == 'r')
-                data[i].rating = (int)db_column_int64(st, 2);
+                d->rating = (int)db_column_int64(st, 2);
             else {
-                data[i].play_count = db_column_int64(st, 2);
-                data[i].last_played_at = db_column_int64(st, 3);
+                d->play_count = db_column_int64(st, 2);
+                d->last_played_at = db_column_int64(st, 3);
             }
         }
     }

@@ -30,7 +30,7 @@ typedef struct StarEntry {
 typedef struct AnnotateUserData {
     int64_t starred_at;     /* Unix seconds; 0: not starred */
     int rating;             /* 1..5; 0: none */
-    int64_t play_count;     /* songs; albums: the plays of their songs together */
+    int64_t play_count;     /* songs; albums: their songs' plays, counted on the album */
     int64_t last_played_at; /* songs and albums; 0: never */
 } AnnotateUserData;
 

@@ -569,27 +569,28 @@ static int browse_albums_random(DbConn *conn, Arena *arena, const LibraryScope *
     return 0;
 }
 
-/* The per-user lists: the rows with the user's key `key`, then the scope condition, the
- * cursor and the order are appended (see browse_albums_personal()). */
-#define ALBUM_PLAYED(agg)                                                                          \
-    "SELECT " ALBUM_COLUMNS ", t.k FROM albums a JOIN (SELECT s.album_id AS album_id, " agg        \
-    " AS k FROM play_counts pc JOIN songs s ON s.id = pc.song_id WHERE pc.user_id = ?"             \
-    " AND s.album_id IS NOT NULL GROUP BY s.album_id) t ON t.album_id = a.id WHERE "
-#define ALBUM_MARKED(table, col)                                                                   \
-    "SELECT " ALBUM_COLUMNS ", m." col " FROM albums a JOIN " table " m ON m.item_id = a.id"       \
-    " WHERE m.user_id = ? AND m.kind = 'album' AND "
+/* The per-user lists: the user's rows `m` of a table with the album id and the key, joined
+ * to the albums; the scope condition, the cursor and the order are appended (see
+ * browse_albums_personal()). Each is a range of one index on (user_id[, kind], key, id). */
+#define ALBUM_PERSONAL(table, id, col, kind)                                                       \
+    "SELECT " ALBUM_COLUMNS ", m." col " FROM " table " m JOIN albums a ON a.id = m." id           \
+    " WHERE m.user_id = ?" kind " AND "
+#define ALBUM_PLAYED(col)        ALBUM_PERSONAL("album_play_counts", "album_id", col, "")
+#define ALBUM_MARKED(table, col) ALBUM_PERSONAL(table, "item_id", col, " AND m.kind = 'album'")
 
 static const struct {
     const char *from;
     const char *key;
+    const char *id;
 } album_personal[] = {
-    [LIBRARY_ALBUMS_RECENT - LIBRARY_ALBUMS_RECENT] = {ALBUM_PLAYED("MAX(pc.last_played_at)"),
-                                                       "t.k"},
-    [LIBRARY_ALBUMS_FREQUENT - LIBRARY_ALBUMS_RECENT] = {ALBUM_PLAYED("SUM(pc.count)"), "t.k"},
+    [LIBRARY_ALBUMS_RECENT - LIBRARY_ALBUMS_RECENT] = {ALBUM_PLAYED("last_played_at"),
+                                                       "m.last_played_at", "m.album_id"},
+    [LIBRARY_ALBUMS_FREQUENT -
+        LIBRARY_ALBUMS_RECENT] = {ALBUM_PLAYED("count"), "m.count", "m.album_id"},
     [LIBRARY_ALBUMS_STARRED -
-        LIBRARY_ALBUMS_RECENT] = {ALBUM_MARKED("stars", "starred_at"), "m.starred_at"},
+        LIBRARY_ALBUMS_RECENT] = {ALBUM_MARKED("stars", "starred_at"), "m.starred_at", "m.item_id"},
     [LIBRARY_ALBUMS_HIGHEST -
-        LIBRARY_ALBUMS_RECENT] = {ALBUM_MARKED("ratings", "rating"), "m.rating"},
+        LIBRARY_ALBUMS_RECENT] = {ALBUM_MARKED("ratings", "rating"), "m.rating", "m.item_id"},
 };
 
 static int browse_album_personal_key(DbStmt *st, Arena *arena, void *item, const void *ctx,
@@ -621,12 +622,15 @@ static int browse_albums_personal(DbConn *conn, Arena *arena, const AlbumQuery *
         library_scope_all(q->scope)
             ? "1 = 1"
             : library_annotate_visible_sql(arena, q->scope, ANNOTATE_ALBUM, "a.id", &binds);
-    bool skip = !cursor && offset > 0; /* the user's rows: OFFSET over them is what they cost */
-    const char *sql = cond ? arena_printf(arena, "%s%s%s%s%s ORDER BY %s DESC, a.id DESC LIMIT ?%s",
+    const char *id = album_personal[which].id;
+    bool skip = !cursor && offset > 0; /* OFFSET: that many entries of the user's index range */
+    const char *sql = cond ? arena_printf(arena, "%s%s%s%s%s%s%s ORDER BY %s DESC, %s DESC LIMIT ?",
                                           album_personal[which].from, cond, cursor ? " AND (" : "",
-                                          cursor ? key : "", cursor ? ", a.id) < (?, ?)" : "", key,
-                                          skip ? " OFFSET ?" : "")
+                                          cursor ? key : "", cursor ? ", " : "", cursor ? id : "",
+                                          cursor ? ") < (?, ?)" : "", key, id)
                            : NULL;
+    if (sql && (sql = library_keyset_limit_sql(arena, sql, limit + 1)) && skip)
+        sql = arena_printf(arena, "%s OFFSET ?", sql);
     if (!sql)
         return -ENOMEM;
     DbStmt *st;
@@ -636,7 +640,6 @@ static int browse_albums_personal(DbConn *conn, Arena *arena, const AlbumQuery *
     if ((r = db_bind_text(st, idx++, q->user_id)) < 0 ||
         (r = library_annotate_scope_bind(st, q->scope, binds, &idx)) < 0 ||
         (cursor && (r = library_keyset_bind(st, &ks, &after, &idx)) < 0) ||
-        (r = db_bind_int64(st, idx++, limit + 1)) < 0 ||
         (skip && (r = db_bind_int64(st, idx, offset)) < 0))
         goto out_finalize;
     r = library_keyset_read(st, arena, &ks, limit, items, sizeof(*items), browse_album_personal_key,

@@ -1,5 +1,6 @@
 /*
- * library_history.c - plays, play counts and popular songs (tables plays, play_counts).
+ * library_history.c - plays, play counts and popular songs (tables plays, play_counts,
+ * album_play_counts).
  * History pages are keyset scans of plays_user_time; popular songs are an aggregate over the
  * window, hence cached (see library_history.h).
  */
@@ -43,6 +44,37 @@ out_finalize:
     return r;
 }
 
+/* Counts one play at `played_at` in a counts table: `sql` takes the user, the time and the
+ * song, in that order. */
+static int history_count(DbConn *conn, const char *sql, const char *user_id, int64_t played_at,
+                         const char *song_id)
+{
+    DbStmt *st;
+    int r = db_prepare(conn, sql, &st);
+    if (r < 0)
+        return r;
+    if ((r = db_bind_text(st, 1, user_id)) == 0 && (r = db_bind_int64(st, 2, played_at)) == 0 &&
+        (r = db_bind_text(st, 3, song_id)) == 0)
+        r = history_step_done(st);
+    db_finalize(st);
+    return r;
+}
+
+/* The counts of a play: the song's, and its album's (migration 0017) as the song has it now. */
+static const char *const history_counts[] = {
+    "INSERT INTO play_counts (user_id, last_played_at, count, song_id)"
+    " VALUES (?, ?, 1, ?) ON CONFLICT (user_id, song_id) DO UPDATE SET"
+    " count = play_counts.count + 1, last_played_at = CASE"
+    " WHEN excluded.last_played_at > play_counts.last_played_at"
+    " THEN excluded.last_played_at ELSE play_counts.last_played_at END",
+    "INSERT INTO album_play_counts (user_id, last_played_at, count, album_id)"
+    " SELECT ?, ?, 1, s.album_id FROM songs s WHERE s.id = ? AND s.album_id IS NOT NULL"
+    " ON CONFLICT (user_id, album_id) DO UPDATE SET"
+    " count = album_play_counts.count + 1, last_played_at = CASE"
+    " WHEN excluded.last_played_at > album_play_counts.last_played_at"
+    " THEN excluded.last_played_at ELSE album_play_counts.last_played_at END",
+};
+
 static int history_insert(DbConn *conn, const char *user_id, const char *song_id, int64_t played_at,
                           const char *client)
 {
@@ -51,26 +83,12 @@ static int history_insert(DbConn *conn, const char *user_id, const char *song_id
         conn, "INSERT INTO plays (user_id, song_id, played_at, client) VALUES (?, ?, ?, ?)", &st);
     if (r < 0)
         return r;
-    if ((r = db_bind_text(st, 1, user_id)) < 0 || (r = db_bind_text(st, 2, song_id)) < 0 ||
-        (r = db_bind_int64(st, 3, played_at)) < 0 || (r = db_bind_text(st, 4, client)) < 0 ||
-        (r = history_step_done(st)) < 0)
-        goto out_finalize;
+    if ((r = db_bind_text(st, 1, user_id)) == 0 && (r = db_bind_text(st, 2, song_id)) == 0 &&
+        (r = db_bind_int64(st, 3, played_at)) == 0 && (r = db_bind_text(st, 4, client)) == 0)
+        r = history_step_done(st);
     db_finalize(st);
-    r = db_prepare(conn,
-                   "INSERT INTO play_counts (user_id, song_id, count, last_played_at)"
-                   " VALUES (?, ?, 1, ?) ON CONFLICT (user_id, song_id) DO UPDATE SET"
-                   " count = play_counts.count + 1, last_played_at = CASE"
-                   " WHEN excluded.last_played_at > play_counts.last_played_at"
-                   " THEN excluded.last_played_at ELSE play_counts.last_played_at END",
-                   &st);
-    if (r < 0)
-        return r;
-    if ((r = db_bind_text(st, 1, user_id)) < 0 || (r = db_bind_text(st, 2, song_id)) < 0 ||
-        (r = db_bind_int64(st, 3, played_at)) < 0)
-        goto out_finalize;
-    r = history_step_done(st);
-out_finalize:
-    db_finalize(st);
+    for (size_t i = 0; r == 0 && i < sizeof(history_counts) / sizeof(history_counts[0]); i++)
+        r = history_count(conn, history_counts[i], user_id, played_at, song_id);
     return r;
 }
 

@@ -1,6 +1,7 @@
 /*
  * library_history.h - play history ("scrobbles"): one plays row per play, per-user play
- * counts and last-played times kept with it (play_counts), and the popular songs computed
+ * counts and last-played times kept with it (play_counts, and per album album_play_counts:
+ * counted on the album the song had when played), and the popular songs computed
  * from every user's plays of the last LIBRARY_HISTORY_POPULAR_DAYS days.
  *
  * Popular lists are cached in a CacheKv (in-process or Redis) under a version counter that
@@ -39,7 +40,8 @@ typedef struct PopularEntry {
 } PopularEntry;
 
 /* Records that `user_id` played `song_id` at `played_at` (Unix seconds) from `client`: a
- * plays row and the play_counts upsert in one transaction, then bumps the popular version
+ * plays row and the play_counts and album_play_counts (the song's album now, if any) upserts
+ * in one transaction, then bumps the popular version
  * in `cache` (may be NULL). A play of the same song within LIBRARY_HISTORY_DUP_S seconds of
  * one already recorded is ignored (*ret_recorded false). Returns 0, -EINVAL (played_at
  * negative or more than LIBRARY_HISTORY_FUTURE_S after `now`, client too long), -ENOENT

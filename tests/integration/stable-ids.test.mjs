@@ -89,6 +89,8 @@ test('renamed and moved: the same ids, stars, rating, plays and playlist entries
     assert.equal(star.rating, 4);
     assert.ok((await starred('album')).includes(mp3.albumId));
     assert.equal((await call('GET', `/api/history/${mp3.id}`)).playCount, 1);
+    assert.deepEqual((await call('GET', '/api/albums?list=frequent')).items.map((a) => a.id),
+        [mp3.albumId], 'the album keeps its play');
     const entries = (await call('GET', `/api/playlists/${pl.id}`)).entries;
     assert.deepEqual(entries.map((e) => e.song?.id), [flac.id, mp3.id]);
     assert.equal(entries[1].song.path, moved);

@@ -788,6 +788,23 @@ static void test_ping(void **state)
     assert_int_equal(db_ping(t->db), 0);
 }
 
+/* PostgreSQL sessions plan no parallel workers (db_postgres_connect()). */
+static void test_no_parallel(void **state)
+{
+    TestDb *t = test_begin(state);
+    if (t->kind == DB_KIND_SQLITE)
+        return;
+    DbConn *conn = NULL;
+    assert_int_equal(db_acquire(t->db, &conn), 0);
+    assert_int_equal(
+        test_query_int(conn, "SELECT current_setting('max_parallel_workers_per_gather')::int"), 0);
+    db_release(conn);
+    assert_int_equal(db_acquire_bulk(t->db, &conn), 0);
+    assert_int_equal(
+        test_query_int(conn, "SELECT current_setting('max_parallel_workers_per_gather')::int"), 0);
+    db_release(conn);
+}
+
 /* db_set_map_size() maps connections borrowed with db_acquire() (SQLite), never those
  * borrowed with db_acquire_bulk(); one connection switches back and forth as its borrowers
  * change, and what one kind writes the other reads. PostgreSQL ignores the size. */
@@ -1192,6 +1209,7 @@ static void test_redaction(void **state)
     X(test_upsert_returning)                                                                       \
     X(test_pool_exhaustion)                                                                        \
     X(test_ping)                                                                                   \
+    X(test_no_parallel)                                                                            \
     X(test_statement_reuse)                                                                        \
     X(test_map_size)                                                                               \
     X(test_optimize_stats)                                                                         \

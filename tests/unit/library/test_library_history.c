@@ -1,9 +1,9 @@
 /*
  * test_library_history.c - plays and play counts on SQLite and PostgreSQL: recording,
  * duplicate suppression, future and unknown songs refused, newest-first paging, per-user
- * isolation and scope, the recent / frequent album lists, and popular songs overall and per
- * artist with the cache (in-process, and Redis when SWAZ_TEST_REDIS_URL is set) seeing
- * every new play at once.
+ * isolation and scope, the recent / frequent album lists (counted on the album a song had
+ * when played), and popular songs overall and per artist with the cache (in-process, and
+ * Redis when SWAZ_TEST_REDIS_URL is set) seeing every new play at once.
  */
 #include "cache/cache_kv.h"
 #include "cache/redis_client.h"
@@ -201,6 +201,20 @@ static void history_run(const char *url, CacheKv *cache)
     play(c, cache, a, "u2", "c003", NOW - (int64_t)LIBRARY_HISTORY_POPULAR_DAYS * 86400 - 10, true);
     popular(c, cache, a, NULL, got, sizeof(got));
     assert_string_equal(got, "c004=5,c001=4,c002=3,c003=1,");
+
+    /* A song moved to another album: its past plays stay with the album they were counted
+     * on, its next play counts on the new one; an album removed takes its counts along. */
+    album_list(c, a, LIBRARY_ALBUMS_FREQUENT, "u1", 2, got, sizeof(got));
+    assert_string_equal(got, "ab03,ab01,ab02,"); /* 3, 3 and 1 plays */
+    assert_int_equal(db_exec(c, "UPDATE songs SET album_id = 'ab01' WHERE id = 'c003'"), 0);
+    play(c, cache, a, "u1", "c003", NOW - 2, true);
+    album_list(c, a, LIBRARY_ALBUMS_FREQUENT, "u1", 2, got, sizeof(got));
+    assert_string_equal(got, "ab01,ab03,ab02,");
+    album_list(c, a, LIBRARY_ALBUMS_RECENT, "u1", 2, got, sizeof(got));
+    assert_string_equal(got, "ab03,ab01,ab02,");
+    assert_int_equal(db_exec(c, "DELETE FROM albums WHERE id = 'ab02'"), 0);
+    album_list(c, a, LIBRARY_ALBUMS_RECENT, "u1", 1, got, sizeof(got));
+    assert_string_equal(got, "ab03,ab01,");
 
     arena_free(a);
     db_release(c);
