@@ -285,6 +285,7 @@ static int song_ref_bind(DbStmt *st, int *idx, const SongRefKey *sorted, size_t 
 /* A related object (artist or genre) named by the rows of a page: its name is NULL until
  * read; NULL after, there is no such row and the relation row is dropped. */
 typedef LibraryName SongRefName;
+_Static_assert(LIBRARY_REF_KINDS <= LIBRARY_NAMES_KINDS, "each kind has its names apart");
 
 /* One relation row: the part and object it belongs to, its position and its target. */
 typedef struct SongRefRow {
