@@ -72,6 +72,10 @@ void db_set_data(Db *db, void *data);
  * writes that pool to *ret_db when ret_db is not NULL. Any thread. */
 void *db_conn_data(DbConn *conn, Db **ret_db);
 
+/* True while `conn` has a transaction open (begun by db_begin*() or raw SQL, or failed and
+ * not yet rolled back). */
+bool db_in_transaction(DbConn *conn);
+
 /* Returns a connection to the pool; an open transaction is rolled back. NULL is a no-op. */
 void db_release(DbConn *conn);
 

@@ -422,10 +422,13 @@ static int song_refs_names(DbConn *conn, Arena *arena, SongRefLoad *ld)
         [LIBRARY_REF_ARTIST] = "SELECT 0, r.id, r.name, '' FROM artists r WHERE r.id IN (",
         [LIBRARY_REF_GENRE] = "SELECT 1, g.id, g.name, g.sort_name FROM genres g WHERE g.id IN (",
     };
+    /* Not inside a transaction: its snapshot may be older than the stamp, or hold names it
+     * changed itself and may roll back. */
     Db *db;
     LibraryNames *cache = library_names_of(conn, &db);
     int64_t stamp = 0;
-    if (cache && db_generation_get(db, conn, DB_GENERATION_LIBRARY, &stamp) < 0)
+    if (cache &&
+        (db_in_transaction(conn) || db_generation_get(db, conn, DB_GENERATION_LIBRARY, &stamp) < 0))
         cache = NULL;                     /* read them all */
     SongRefName *miss[LIBRARY_REF_KINDS]; /* the targets not in the table, sorted by id */
     size_t n_miss[LIBRARY_REF_KINDS];

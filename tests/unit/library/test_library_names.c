@@ -3,7 +3,8 @@
  * same stamp and kind, a newer stamp empties it and an older one is ignored, the bound holds
  * under many more ids than slots, threads share it; and, on SQLite and PostgreSQL, the
  * related rows of songs name their artists from it until the library generation moves, as it
- * does when another pool (another process) renames an artist in a write transaction.
+ * does when another pool (another process) renames an artist in a write transaction; inside
+ * a transaction the names are read from the database.
  */
 #include "core/arena.h"
 #include "core/limits.h"
@@ -304,6 +305,21 @@ static void refs_case(const char *url, const char *dir)
 
     /* Renamed by this process: seen at once. */
     rename_artist(db, "Café Tacvba", true);
+    song_names(db, artist, album_artist);
+    assert_string_equal(artist, "Café Tacvba");
+
+    /* Inside a transaction the names are read, not taken from the table nor kept there: a
+     * rename it makes shows in it, and is gone with its rollback. */
+    Arena *a = arena_new(1 << 20);
+    Song s;
+    assert_int_equal(db_acquire(db, &c), 0);
+    assert_int_equal(db_begin_write(c), 0);
+    assert_int_equal(db_exec(c, "UPDATE artists SET name = 'Rolled Back' WHERE id = 'aa03'"), 0);
+    assert_int_equal(library_song_get(c, a, "c008", &s), 0);
+    assert_string_equal(s.artists.items[0].name, "Rolled Back");
+    assert_int_equal(db_rollback(c), 0);
+    db_release(c);
+    arena_free(a);
     song_names(db, artist, album_artist);
     assert_string_equal(artist, "Café Tacvba");
 
