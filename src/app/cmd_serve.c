@@ -27,6 +27,7 @@
 #include "core/log.h"
 #include "http/http_server.h"
 #include "library/library_ladder.h"
+#include "library/library_names.h"
 #include "library/library_service.h"
 #include "library/library_watch.h"
 #include "media/media_probe.h"
@@ -137,6 +138,12 @@ int cmd_serve(int argc, char **argv, char **envp)
     Db *db;
     if (app_db_open(&cfg, &db, NULL) < 0)
         return APP_EXIT_FAIL;
+    LibraryNames *ref_names = library_names_new(LIMIT_NAMES_CACHE_ENTRIES);
+    if (!ref_names) {
+        log_error("out of memory");
+        goto out_db;
+    }
+    library_names_attach(db, ref_names);
 
     RedisClient *redis = NULL;
     if (cfg.redis_url[0] && (r = redis_client_open(cfg.redis_url, &redis)) < 0) {
@@ -307,5 +314,6 @@ out_redis:
     redis_client_close(redis);
 out_db:
     db_close(db);
+    library_names_free(ref_names);
     return code;
 }

@@ -166,6 +166,8 @@
 #define LIMIT_PAGE_CACHE_MB_MAX      4096        /* largest page_cache_mb */
 #define LIMIT_PAGE_CACHE_KEY_BYTES   2048        /* a page cache key (path, query, libraries) */
 #define LIMIT_PAGE_CACHE_BODY_BYTES  (64 << 20)  /* largest answer the page cache keeps */
+#define LIMIT_NAMES_CACHE_ENTRIES    65536       /* artist and genre names kept (a power of two) */
+#define LIMIT_NAMES_CACHE_TEXT_BYTES 256         /* longest id + name + sort kept; longer: read */
 
 /* GET /metrics: the whole text exposition. */
 #define LIMIT_METRICS_BYTES (256 * 1024)

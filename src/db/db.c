@@ -187,6 +187,23 @@ void db_set_map_size(Db *db, uint64_t bytes)
     db->map_bytes = bytes;
 }
 
+void db_set_data(Db *db, void *data)
+{
+    db->data = data;
+}
+
+void *db_conn_data(DbConn *conn, Db **ret_db)
+{
+    if (ret_db)
+        *ret_db = conn->db;
+    return conn->db->data;
+}
+
+bool db_in_transaction(DbConn *conn)
+{
+    return conn->db->backend->conn_in_transaction(conn);
+}
+
 /* Takes an idle connection out of the stack (db->mu held, n_idle > 0): the most recently
  * released one whose map already has `map_bytes`, else the most recently released. A scan
  * and requests running at once then keep to their own connections instead of unmapping

@@ -63,6 +63,19 @@ int db_acquire_bulk(Db *db, DbConn **ret_conn);
  * borrowed. */
 void db_set_map_size(Db *db, uint64_t bytes);
 
+/* Sets the one pointer the pool carries for the layers above it, as libuv's `data` fields
+ * (the library keeps its cache of names there, library_names.h). Call after db_open(),
+ * before the pool is shared between threads; the pool never reads or frees it. */
+void db_set_data(Db *db, void *data);
+
+/* Returns the pointer db_set_data() gave the pool `conn` belongs to (NULL by default), and
+ * writes that pool to *ret_db when ret_db is not NULL. Any thread. */
+void *db_conn_data(DbConn *conn, Db **ret_db);
+
+/* True while `conn` has a transaction open (begun by db_begin*() or raw SQL, or failed and
+ * not yet rolled back). */
+bool db_in_transaction(DbConn *conn);
+
 /* Returns a connection to the pool; an open transaction is rolled back. NULL is a no-op. */
 void db_release(DbConn *conn);
 

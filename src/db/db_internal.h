@@ -71,6 +71,7 @@ struct Db {
     char *secret;           /* the password (or NULL), scrubbed from every error message */
     int pool_size;          /* immutable after db_open() */
     uint64_t map_bytes;     /* db_set_map_size(), before the pool is shared; 0: no map */
+    void *data;             /* db_set_data(), before the pool is shared */
     int acquire_timeout_ms; /* DB_ACQUIRE_TIMEOUT_MS; tests may lower it before use */
     pthread_mutex_t mu;
     pthread_cond_t cond;             /* signalled when a connection is released or a slot frees */

@@ -7,6 +7,7 @@
 #include "core/err.h"
 #include "core/limits.h"
 #include "library/library_keyset.h"
+#include "library/library_names.h"
 #include "library/library_random.h"
 
 #include <stdlib.h>
@@ -280,12 +281,10 @@ static int song_ref_bind(DbStmt *st, int *idx, const SongRefKey *sorted, size_t 
     return r;
 }
 
-/* A related object (artist or genre) named by the rows of a page. */
-typedef struct SongRefName {
-    const char *id;
-    const char *name; /* NULL until read; NULL after: no such row, the relation row is dropped */
-    const char *sort;
-} SongRefName;
+/* A related object (artist or genre) named by the rows of a page: its name is NULL until
+ * read; NULL after, there is no such row and the relation row is dropped. */
+typedef LibraryName SongRefName;
+_Static_assert(LIBRARY_REF_KINDS <= LIBRARY_NAMES_KINDS, "each kind has its names apart");
 
 /* One relation row: the part and object it belongs to, its position and its target. */
 typedef struct SongRefRow {
@@ -413,18 +412,41 @@ static int song_refs_targets(Arena *arena, const LibraryRefPart *parts, SongRefL
     return 0;
 }
 
-/* Step 3: the names of the targets, one statement ("kind, id, name, sort_text"). */
+/* Step 3: the names of the targets, from the pool's table of names (library_names.h) for
+ * the current library generation, the others with one statement ("kind, id, name,
+ * sort_text"), then kept in that table. */
 static int song_refs_names(DbConn *conn, Arena *arena, SongRefLoad *ld)
 {
     static const char *const select[LIBRARY_REF_KINDS] = {
         [LIBRARY_REF_ARTIST] = "SELECT 0, r.id, r.name, '' FROM artists r WHERE r.id IN (",
         [LIBRARY_REF_GENRE] = "SELECT 1, g.id, g.name, g.sort_name FROM genres g WHERE g.id IN (",
     };
+    /* Not inside a transaction: its snapshot may be older than the stamp, or hold names it
+     * changed itself and may roll back. */
+    Db *db;
+    LibraryNames *cache = library_names_of(conn, &db);
+    int64_t stamp = 0;
+    if (cache &&
+        (db_in_transaction(conn) || db_generation_get(db, conn, DB_GENERATION_LIBRARY, &stamp) < 0))
+        cache = NULL;                     /* read them all */
+    SongRefName *miss[LIBRARY_REF_KINDS]; /* the targets not in the table, sorted by id */
+    size_t n_miss[LIBRARY_REF_KINDS];
     SongRefSql q = {0};
     int r = 0;
     for (size_t k = 0; k < LIBRARY_REF_KINDS; k++) {
-        if (ld->n_names[k] &&
-            (r = song_ref_sql_branch(arena, &q, select[k], song_ref_marks(ld->n_names[k]))) < 0)
+        if (cache && (r = library_names_get(cache, arena, stamp, (unsigned)k, ld->names[k],
+                                            ld->n_names[k])) < 0)
+            return r;
+        size_t n = ld->n_names[k] - (cache ? (size_t)r : 0);
+        if (!(miss[k] = arena_alloc(arena, (n ? n : 1) * sizeof(*miss[k]))))
+            return -ENOMEM;
+        n_miss[k] = 0;
+        for (size_t i = 0; i < ld->n_names[k]; i++) {
+            if (!ld->names[k][i].name)
+                miss[k][n_miss[k]++] = ld->names[k][i];
+        }
+        if (n_miss[k] &&
+            (r = song_ref_sql_branch(arena, &q, select[k], song_ref_marks(n_miss[k]))) < 0)
             return r;
     }
     if (q.len == 0)
@@ -434,10 +456,9 @@ static int song_refs_names(DbConn *conn, Arena *arena, SongRefLoad *ld)
         return r;
     int idx = 1;
     for (size_t k = 0; r == 0 && k < LIBRARY_REF_KINDS; k++) {
-        size_t marks = ld->n_names[k] ? song_ref_marks(ld->n_names[k]) : 0;
+        size_t marks = n_miss[k] ? song_ref_marks(n_miss[k]) : 0;
         for (size_t i = 0; r == 0 && i < marks; i++)
-            r = i < ld->n_names[k] ? db_bind_text(st, idx++, ld->names[k][i].id)
-                                   : db_bind_null(st, idx++);
+            r = i < n_miss[k] ? db_bind_text(st, idx++, miss[k][i].id) : db_bind_null(st, idx++);
     }
     while (r == 0 && (r = db_step(st)) == DB_ROW) {
         r = 0;
@@ -445,17 +466,20 @@ static int song_refs_names(DbConn *conn, Arena *arena, SongRefLoad *ld)
         SongRefName key = {db_column_text(st, 1), NULL, NULL};
         if (k < 0 || k >= LIBRARY_REF_KINDS || !key.id)
             continue;
-        SongRefName *hit =
+        SongRefName *hit = bsearch(&key, miss[k], n_miss[k], sizeof(key), song_ref_name_cmp);
+        SongRefName *to =
             bsearch(&key, ld->names[k], ld->n_names[k], sizeof(key), song_ref_name_cmp);
-        if (!hit)
+        if (!hit || !to)
             continue;
         const char *name = db_column_text(st, 2), *sort = db_column_text(st, 3);
-        hit->name = arena_strdup(arena, name ? name : "");
-        hit->sort = arena_strdup(arena, sort ? sort : "");
+        hit->name = to->name = arena_strdup(arena, name ? name : "");
+        hit->sort = to->sort = arena_strdup(arena, sort ? sort : "");
         if (!hit->name || !hit->sort)
             r = -ENOMEM;
     }
     db_finalize(st);
+    for (size_t k = 0; cache && r >= 0 && k < LIBRARY_REF_KINDS; k++)
+        library_names_put(cache, stamp, (unsigned)k, miss[k], n_miss[k]);
     return r < 0 ? r : 0;
 }
 
