@@ -196,11 +196,15 @@ bench_db() {
     reps=1
     load "GET /api/songs (first page)" "$b/api/songs?limit=100"
     load "GET /api/songs ($(wc -l <"$u/songs") pages)" "$b" "$u/songs"
-    # The same pages offered at about half the rate just measured: each connection waits
-    # 2 x CONNS / rate between an answer and its next request.
+    # The same pages offered at about a quarter and half the rate just measured: each
+    # connection waits a random time of mean 4 (2) x CONNS / rate between an answer and its
+    # next request, so the requests arrive as a Poisson stream (urls.lua).
     if [[ ${rate:-0} -gt 0 ]]; then
-        local pace=$((2000 * conns / rate))
-        PACE_MS=$pace load "GET /api/songs (same, ~$((rate / 2)) req/s offered)" "$b" "$u/songs"
+        local part full=$rate
+        for part in 4 2; do
+            PACE_MS=$((1000 * part * conns / full)) \
+                load "GET /api/songs (same, ~$((full / part)) req/s offered)" "$b" "$u/songs"
+        done
     fi
     load "GET /api/albums alpha_name ($(wc -l <"$u/albums") pages)" "$b" "$u/albums"
     load "GET /api/artists ($(wc -l <"$u/artists") pages)" "$b" "$u/artists"

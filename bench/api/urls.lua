@@ -34,7 +34,10 @@ end
 
 local pace = tonumber(os.getenv("PACE_MS") or "")
 if pace then
+    -- Exponential waits of mean PACE_MS: the connections' requests form a Poisson stream
+    -- instead of marching in step (a fixed wait keeps wrk's 64 first requests, all sent at
+    -- once, together for the whole run).
     delay = function()
-        return pace
+        return math.floor(-pace * math.log(1 - math.random()))
     end
 end
