@@ -175,6 +175,12 @@ int db_generation_bump(DbConn *conn, const char *name);
  * the same pool). Returns 0, -EINVAL, ERR_DB or ERR_DB_BUSY. Any thread. */
 int db_generation_get(Db *db, DbConn *conn, const char *name, int64_t *ret_stamp);
 
+/* As db_generation_get() when the stamp is known without reading the database (followed by
+ * the notification connection, or read from the table less than DB_GENERATION_FRESH_US ago);
+ * never blocks on the database. Returns 0, -EINVAL or -EAGAIN (ask db_generation_get()). Any
+ * thread. */
+int db_generation_peek(Db *db, const char *name, int64_t *ret_stamp);
+
 /* Writes when generation `name` last moved, in Unix milliseconds, as committed in the table
  * (read on `conn` each call; another process's commit shows at once): the clock when the
  * last committed bump ran, or the time of migration 0018 when none ran since. Each bump moves

@@ -1069,6 +1069,29 @@ static void test_generations(void **state)
     assert_true(x > o_users);
     assert_true(test_stamp_moves(t->db, DB_GENERATION_USERS, u0) > u0);
     db_close(other);
+
+    /* db_generation_peek() never reads the table: a pool that has not read it knows nothing;
+     * once it has (and, on PostgreSQL, its LISTEN connection is up), it agrees with
+     * db_generation_get(); on SQLite the value it read goes stale after
+     * DB_GENERATION_FRESH_US. */
+    assert_int_equal(db_open(t->url, 1, &other), 0);
+    assert_int_equal(db_generation_peek(other, DB_GENERATION_LIBRARY, &x), -EAGAIN);
+    assert_int_equal(db_generation_peek(other, "Bad-Name", &x), -EINVAL);
+    int64_t got = 0, peeked = 0;
+    int r = -EAGAIN;
+    for (int i = 0; i < 200 && r != 0; i++) {
+        assert_int_equal(db_generation_get(other, NULL, DB_GENERATION_LIBRARY, &got), 0);
+        r = db_generation_peek(other, DB_GENERATION_LIBRARY, &peeked);
+        if (r != 0)
+            usleep(10000);
+    }
+    assert_int_equal(r, 0);
+    assert_true(peeked == got);
+    if (t->kind == DB_KIND_SQLITE) {
+        usleep(2 * DB_GENERATION_FRESH_US);
+        assert_int_equal(db_generation_peek(other, DB_GENERATION_LIBRARY, &x), -EAGAIN);
+    }
+    db_close(other);
 }
 
 /* Statements are cached per connection (prepared on the server on PostgreSQL): far more
