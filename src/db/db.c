@@ -775,6 +775,25 @@ int db_generation_get(Db *db, DbConn *conn, const char *name, int64_t *ret_stamp
     return 0;
 }
 
+/* For db_generation_peek(): writes the value of `name` from the last read of the table when
+ * that read is fresh, or less than twice DB_GENERATION_FRESH_US old while a caller sent to
+ * read it again is on its way (true). Else returns false, and the caller is the one sent. */
+static bool db_generation_recent(Db *db, const char *name, int64_t *ret_value)
+{
+    int64_t now = db_now_us();
+    pthread_mutex_lock(&db->gen_mu);
+    int64_t age = now - db->gen_read_us;
+    bool ok = db->gen_read_us != 0 &&
+              (age < DB_GENERATION_FRESH_US ||
+               (age < 2 * DB_GENERATION_FRESH_US && db->gen_claim_us > db->gen_read_us));
+    if (ok && db_generations_find(&db->gen, name, ret_value) < 0)
+        *ret_value = 0;
+    if (!ok)
+        db->gen_claim_us = now;
+    pthread_mutex_unlock(&db->gen_mu);
+    return ok;
+}
+
 int db_generation_peek(Db *db, const char *name, int64_t *ret_stamp)
 {
     int idx = db_generation_index(name);
@@ -783,7 +802,7 @@ int db_generation_peek(Db *db, const char *name, int64_t *ret_stamp)
     const DbBackend *b = db->backend;
     int64_t value = 0;
     int r = b->watch_get ? b->watch_get(db, name, &value) : -EAGAIN;
-    if (r < 0 && !db_generation_fresh(db, name, db_now_us(), &value))
+    if (r < 0 && !db_generation_recent(db, name, &value))
         return -EAGAIN;
     *ret_stamp = value + atomic_load(&db->local_bumps[idx]);
     return 0;

@@ -995,6 +995,13 @@ static void test_add(DbConn *conn, int k, int64_t v)
     db_finalize(stmt);
 }
 
+static int64_t test_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* Waits up to two seconds for the stamp of `name` in `db` to differ from `old`. */
 static int64_t test_stamp_moves(Db *db, const char *name, int64_t old)
 {
@@ -1088,7 +1095,23 @@ static void test_generations(void **state)
     assert_int_equal(r, 0);
     assert_true(peeked == got);
     if (t->kind == DB_KIND_SQLITE) {
-        usleep(2 * DB_GENERATION_FRESH_US);
+        /* Stale: the first caller is sent to read it, the next ones get the last value for a
+         * while (retried when this thread was preempted past it), then one is sent again. */
+        bool seen = false;
+        for (int i = 0; i < 100 && !seen; i++) {
+            assert_int_equal(db_generation_get(other, NULL, DB_GENERATION_LIBRARY, &got), 0);
+            int64_t read_us = test_now_us();
+            while (test_now_us() - read_us < DB_GENERATION_FRESH_US + 50)
+                ;
+            assert_int_equal(db_generation_peek(other, DB_GENERATION_LIBRARY, &x), -EAGAIN);
+            x = -1;
+            r = db_generation_peek(other, DB_GENERATION_LIBRARY, &x);
+            seen = r == 0 && x == got && test_now_us() - read_us < 2 * DB_GENERATION_FRESH_US;
+        }
+        assert_true(seen);
+        int64_t stale_us = test_now_us();
+        while (test_now_us() - stale_us < 2 * DB_GENERATION_FRESH_US + 50)
+            ;
         assert_int_equal(db_generation_peek(other, DB_GENERATION_LIBRARY, &x), -EAGAIN);
     }
     db_close(other);
