@@ -93,8 +93,9 @@ typedef struct Exchange {
     bool detached;           /* the sender took the answer over; it writes the log line */
     /* Handed to a worker (HttpServerConfig.workers): the connection is suspended until the
      * job resumes it; in between only the worker touches the exchange. */
-    bool worked;   /* the worker left the answer in res: queue it on the next call */
-    bool run_here; /* no worker took it: handle it on the next call, on this thread */
+    bool worked;     /* the worker left the answer in res: queue it on the next call */
+    bool run_here;   /* no worker took it: handle it on the next call, on this thread */
+    bool compressed; /* server_compress() ran: not again on the event thread */
 } Exchange;
 
 struct HttpServer {
@@ -371,7 +372,8 @@ static enum MHD_Result server_queue(Exchange *x, bool close_after)
         r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
         break;
     case HTTP_BODY_MEM:
-        server_compress(x);
+        if (!x->compressed)
+            server_compress(x);
         if (res->release) {
             r = MHD_create_response_from_buffer_with_free_callback_cls(
                 (size_t)res->length, (void *)(uintptr_t)res->data, res->release, res->release_cls);
@@ -491,8 +493,10 @@ static void server_handle(HttpServer *s, Exchange *x)
         log_error("http: handler for %s %s failed: %s", req->method, route->pattern, err_str(rc));
         server_error(x, 500);
     }
-    if (x->res.kind == HTTP_BODY_MEM)
+    if (x->res.kind == HTTP_BODY_MEM) {
         server_compress(x); /* here, not on the event thread */
+        x->compressed = true;
+    }
 }
 
 /* A worker's job: handles the request, then hands the connection back. The exchange is the
