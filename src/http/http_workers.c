@@ -7,6 +7,7 @@
 #include "http/http_workers.h"
 
 #include "core/limits.h"
+#include "core/metrics.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -46,6 +47,7 @@ static void *workers_main(void *arg)
         w->head = (w->head + 1) % w->cap;
         w->n--;
         w->running++;
+        metrics_add(METRICS_HTTP_JOBS_QUEUED, -1);
         pthread_mutex_unlock(&w->mu);
         job.fn(job.arg);
         pthread_mutex_lock(&w->mu);
@@ -110,6 +112,8 @@ int http_workers_post(HttpWorkers *workers, HttpWorkFn fn, void *arg)
     } else {
         w->ring[(w->head + w->n) % w->cap] = (HttpWork){fn, arg};
         w->n++;
+        metrics_inc(METRICS_HTTP_JOBS); /* before a worker can take it */
+        metrics_inc(METRICS_HTTP_JOBS_QUEUED);
         pthread_cond_signal(&w->ready);
     }
     pthread_mutex_unlock(&w->mu);

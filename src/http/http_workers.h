@@ -5,8 +5,9 @@
  * (the database, files, anything but a kept page) is handed here as a job while its
  * connection is suspended, and the job resumes it. A fixed number of threads take jobs in
  * order from one queue whose capacity is fixed at creation (the server's connection limit:
- * a connection has at most one request waiting). Any thread may post; create and free from
- * one thread.
+ * a connection has at most one request waiting). Jobs posted and waiting are counted in
+ * core/metrics.h (METRICS_HTTP_JOBS, METRICS_HTTP_JOBS_QUEUED). Any thread may post; create
+ * and free from one thread.
  */
 #ifndef SWAZ_HTTP_WORKERS_H
 #define SWAZ_HTTP_WORKERS_H

@@ -1,8 +1,10 @@
 /*
  * test_http_workers.c - the handler pool: every job runs once, one worker takes them in
- * order, a full ring and a drained pool refuse posts, and freeing runs what was queued.
+ * order, a full ring and a drained pool refuse posts, freeing runs what was queued, and the
+ * metrics count the jobs posted and waiting.
  */
 #include "core/limits.h"
+#include "core/metrics.h"
 #include "http/http_workers.h"
 
 #include <errno.h>
@@ -124,10 +126,14 @@ static void test_full_ring(void **state)
     for (int i = 0; i < 3; i++)
         assert_int_equal(http_workers_post(w, job_wait, NULL), 0);
     assert_int_equal(http_workers_queued(w), 3);
+    assert_int_equal(metrics_get(METRICS_HTTP_JOBS_QUEUED), 3);
+    int64_t posted = metrics_get(METRICS_HTTP_JOBS);
     assert_int_equal(http_workers_post(w, job_wait, NULL), -EAGAIN);
+    assert_int_equal(metrics_get(METRICS_HTTP_JOBS), posted); /* a refused post is no job */
     gate_set(true);
     http_workers_free(w);
     assert_int_equal(atomic_load(&ran), 4);
+    assert_int_equal(metrics_get(METRICS_HTTP_JOBS_QUEUED), 0);
 }
 
 int main(void)
