@@ -481,6 +481,45 @@ out_release:
     return rc;
 }
 
+int api_auth_quick(HttpRequest *req, const HttpRoute *route)
+{
+    const ApiContext *ctx = req->app;
+    req->user = NULL;
+    if (!ctx->auth || !ctx->keys || (route->access != API_USER && route->access != API_ADMIN) ||
+        (strcmp(req->method, "GET") != 0 && !req->is_head))
+        return 0; /* writes need the CSRF check of a cookie: the guard's */
+    const ApiAuthSettings *s = &ctx->auth->settings;
+    Principal *p = arena_alloc(req->arena, sizeof(*p));
+    if (!p)
+        return 0;
+    memset(p, 0, sizeof(*p));
+    const char *token = NULL;
+    const char *authz = http_request_header(req, "Authorization");
+    char cookie[LIMIT_AUTH_TOKEN_BYTES];
+    if (authz && strncasecmp(authz, "Bearer ", 7) == 0) {
+        p->method = AUTH_METHOD_TOKEN;
+        for (token = authz + 7; *token == ' '; token++)
+            ;
+    } else if (api_auth_cookie(req, API_AUTH_COOKIE_SESSION, cookie, sizeof(cookie)) == 0) {
+        p->method = AUTH_METHOD_COOKIE;
+        token = cookie;
+    } else {
+        return 0;
+    }
+    int64_t retry;
+    char user_id[AUTH_PRINCIPAL_ID_BYTES + 1];
+    AuthMethod method = p->method;
+    if (auth_ratelimit_check(ctx->auth->limiter, AUTH_RATELIMIT_ADDRESS, api_auth_client_addr(req),
+                             s->rate_address, s->rate_window_s, (int64_t)time(NULL), &retry) != 0 ||
+        api_auth_jwt(req, token, "", user_id) != GUARD_OK ||
+        auth_principals_peek(ctx->auth->principals, ctx->db, user_id, p) < 0 ||
+        (route->access == API_ADMIN && !p->is_admin))
+        return 0;
+    p->method = method;
+    req->user = p;
+    return 1;
+}
+
 const Principal *api_auth_principal(const HttpRequest *req)
 {
     return req->user;

@@ -106,6 +106,13 @@ int api_auth_cookie(const HttpRequest *req, const char *name, char *out, size_t 
 /* The guard (see the header comment). Returns 0 to run the handler, 1 when it answered. */
 int api_auth_guard(HttpRequest *req, HttpResponse *res, const HttpRoute *route);
 
+/* What the guard decides without reading the database or answering: for a GET or HEAD of an
+ * API_USER or API_ADMIN route signed in by an access token (header or cookie) that checks
+ * out, from an address under its limit, of a user kept under the current users generation
+ * (auth_principals_peek()) with the route's rights, sets req->user and returns 1. Else
+ * returns 0 with req->user NULL: api_auth_guard() decides. Any thread; never blocks. */
+int api_auth_quick(HttpRequest *req, const HttpRoute *route);
+
 /* Returns the Principal the guard resolved for this request, or NULL on API_PUBLIC routes
  * reached without credentials. Borrowed until the response completes. */
 const Principal *api_auth_principal(const HttpRequest *req);

@@ -234,6 +234,25 @@ int api_pages_guard(HttpRequest *req, HttpResponse *res, const HttpRoute *route)
     return api_pages_lookup(req, res, NULL, key, API_PAGES_TYPE);
 }
 
+int api_pages_quick(HttpRequest *req, HttpResponse *res, const HttpRoute *route)
+{
+    const ApiContext *ctx = req->app;
+    ApiPages *ap = ctx->pages;
+    if (!ap || !api_pages_cacheable(req, route) || api_auth_quick(req, route) != 1)
+        return 0;
+    char *key = api_pages_key(req, req->query.items, req->query.count, NULL, NULL);
+    int64_t stamp;
+    CachePage *page;
+    if (!key || db_generation_peek(ctx->db, DB_GENERATION_LIBRARY, &stamp) < 0 ||
+        cache_pages_get(ap->store, key, stamp, &page) < 0) {
+        req->user = NULL; /* the guard decides again, on a worker */
+        return 0;
+    }
+    metrics_inc(METRICS_PAGES_HITS);
+    int r = api_pages_send(req, res, page);
+    return r < 0 ? r : 1;
+}
+
 int api_pages_answer(HttpRequest *req, HttpResponse *res, DbConn *conn, const char *key)
 {
     return api_pages_lookup(req, res, conn, key, NULL);

@@ -46,6 +46,13 @@ int api_pages_guard(HttpRequest *req, HttpResponse *res, const HttpRoute *route)
  * LIMIT_PAGE_CACHE_BODY_BYTES, and sends the kept gzip form to a client that accepts gzip. */
 void api_pages_after(HttpRequest *req, HttpResponse *res, const HttpRoute *route);
 
+/* HttpServerConfig.quick: answers a GET of a kept route from the page kept for it, when the
+ * caller's sign-in checks out without the database (api_auth_quick()) and the library
+ * generation is known without reading it (db_generation_peek()). Returns 1 having answered, 0
+ * (res untouched: api_pages_guard() runs on a worker), or a negative error (a 500). Never
+ * blocks. */
+int api_pages_quick(HttpRequest *req, HttpResponse *res, const HttpRoute *route);
+
 /* Returns the page key of `req`: its path, the `n` parameters `params` in order except those
  * whose name is in `skip` (a NULL-ended list, or NULL), `extra` (what else the answer depends
  * on; NULL: nothing) and the libraries of the signed-in user (all, when none is). Arena-owned;

@@ -256,7 +256,8 @@ int cmd_serve(int argc, char **argv, char **envp)
     HttpServerConfig hc = {
         .address = cfg.listen_host,
         .port = cfg.listen_port,
-        .threads = cfg.threads,
+        .threads = cfg.event_threads,
+        .workers = cfg.threads,
         .max_connections = serve_fd_budget(cfg.max_connections),
         .per_ip_connections = cfg.per_ip_connections,
         .timeout_s = cfg.timeout_s,
@@ -265,6 +266,7 @@ int cmd_serve(int argc, char **argv, char **envp)
         .error_page = api_error_page,
         .guard = api_pages_guard, /* api_auth_guard(), then the page cache */
         .after = api_pages_after,
+        .quick = api_pages_quick, /* kept pages for a kept sign-in, on the event threads */
         .fallback = api_web_fallback,
     };
     HttpServer *server;
@@ -273,9 +275,10 @@ int cmd_serve(int argc, char **argv, char **envp)
         goto out_router;
     }
     bool v6 = strchr(cfg.listen_host, ':') != NULL;
-    log_info("swaz %s serving on http://%s%s%s:%u with %s (%u threads)", SWAZ_VERSION,
-             v6 ? "[" : "", cfg.listen_host, v6 ? "]" : "", http_server_port(server),
-             db_describe(db), cfg.threads);
+    log_info("swaz %s serving on http://%s%s%s:%u with %s (%u event threads, %u handler "
+             "threads)",
+             SWAZ_VERSION, v6 ? "[" : "", cfg.listen_host, v6 ? "]" : "", http_server_port(server),
+             db_describe(db), cfg.event_threads, cfg.threads);
 
     if (cfg.scan_on_start && n_folders)
         library_service_request_full(scans);

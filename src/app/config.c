@@ -58,7 +58,10 @@ static const ConfigSetting config_settings[] = {
     {"redis_url", "REDIS_URL", CONFIG_URL, CFG_FIELD(redis_url), 0, 0, "",
      "redis://HOST:PORT/DB or unix:///PATH (default: none)"},
     {"threads", "SWAZ_THREADS", CONFIG_UINT, CFG_FIELD(threads), 1, LIMIT_THREADS_MAX, "0",
-     "HTTP worker threads (default: 2 per core, at least 4)"},
+     "threads running request handlers (default: 2 per core, at least 4)"},
+    {"event_threads", "SWAZ_EVENT_THREADS", CONFIG_UINT, CFG_FIELD(event_threads), 1,
+     LIMIT_THREADS_MAX, "0",
+     "threads reading requests and sending answers (default: 1 per 2 cores, at least 1)"},
     {"max_connections", "SWAZ_MAX_CONNECTIONS", CONFIG_UINT, CFG_FIELD(max_connections), 1,
      LIMIT_CONN_TOTAL_MAX, "10000", "concurrent connections in all"},
     {"per_ip_connections", "SWAZ_PER_IP_CONNECTIONS", CONFIG_UINT, CFG_FIELD(per_ip_connections), 1,
@@ -505,6 +508,14 @@ int config_load(Config *cfg, int argc, char **argv, char **envp,
         cfg->threads = cores > 2 ? (unsigned)(cores * 2) : 4;
         if (cfg->threads > LIMIT_THREADS_MAX)
             cfg->threads = LIMIT_THREADS_MAX;
+    }
+    if (cfg->event_threads == 0) {
+        /* Answering kept pages and moving bytes takes little CPU: leave the cores to the
+         * handlers and the database. */
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        cfg->event_threads = cores > 3 ? (unsigned)(cores / 2) : 1;
+        if (cfg->event_threads > LIMIT_THREADS_MAX)
+            cfg->event_threads = LIMIT_THREADS_MAX;
     }
     if (cfg->accel_redirect[0] && !config_accel_ok(cfg->accel_redirect)) {
         config_err(err, err_len,

@@ -32,7 +32,8 @@ typedef struct Config {
     char database_url[CONFIG_URL_BYTES];             /* "" until config_load() fills the default */
     char redis_url[CONFIG_URL_BYTES];                /* "" when not configured */
     char redis_prefix[LIMIT_CACHE_PREFIX_BYTES + 1]; /* starts every Redis key */
-    unsigned threads;
+    unsigned threads;       /* run request handlers (HttpServerConfig.workers) */
+    unsigned event_threads; /* libmicrohttpd's: read requests, send answers */
     unsigned max_connections;
     unsigned per_ip_connections;
     unsigned timeout_s;

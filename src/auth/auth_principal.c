@@ -99,21 +99,26 @@ static AuthPrincipalSlot *auth_principals_slot(AuthPrincipals *t, const char *us
     return &t->slots[h & (AUTH_PRINCIPALS_SLOTS - 1)];
 }
 
+/* Copies the Principal `slot` keeps for `user_id` under users generation `stamp` (true). */
+static bool auth_principals_hit(AuthPrincipals *table, AuthPrincipalSlot *slot, const char *user_id,
+                                int64_t stamp, Principal *ret)
+{
+    pthread_mutex_lock(&table->mu);
+    bool hit = slot->used && slot->stamp == stamp && strcmp(slot->p.user_id, user_id) == 0;
+    if (hit)
+        *ret = slot->p;
+    pthread_mutex_unlock(&table->mu);
+    return hit;
+}
+
 int auth_principals_load(AuthPrincipals *table, Db *db, DbConn *conn, const char *user_id,
                          Principal *ret)
 {
     int64_t stamp;
     bool kept = table && user_id && db_generation_get(db, conn, DB_GENERATION_USERS, &stamp) == 0;
     AuthPrincipalSlot *slot = kept ? auth_principals_slot(table, user_id) : NULL;
-    if (slot) {
-        pthread_mutex_lock(&table->mu);
-        bool hit = slot->used && slot->stamp == stamp && strcmp(slot->p.user_id, user_id) == 0;
-        if (hit)
-            *ret = slot->p;
-        pthread_mutex_unlock(&table->mu);
-        if (hit)
-            return 0;
-    }
+    if (slot && auth_principals_hit(table, slot, user_id, stamp, ret))
+        return 0;
     DbConn *own = NULL;
     int r = conn ? 0 : db_acquire(db, &own);
     if (r == 0)
@@ -127,6 +132,16 @@ int auth_principals_load(AuthPrincipals *table, Db *db, DbConn *conn, const char
         pthread_mutex_unlock(&table->mu);
     }
     return r;
+}
+
+int auth_principals_peek(AuthPrincipals *table, Db *db, const char *user_id, Principal *ret)
+{
+    int64_t stamp;
+    if (!table || !user_id || db_generation_peek(db, DB_GENERATION_USERS, &stamp) < 0)
+        return -EAGAIN;
+    return auth_principals_hit(table, auth_principals_slot(table, user_id), user_id, stamp, ret)
+               ? 0
+               : -EAGAIN;
 }
 
 int auth_principal_find(DbConn *conn, const char *username,

@@ -66,6 +66,11 @@ void auth_principals_free(AuthPrincipals *table);
 int auth_principals_load(AuthPrincipals *table, Db *db, DbConn *conn, const char *user_id,
                          Principal *ret);
 
+/* As auth_principals_load() when the table holds the user under a users generation known
+ * without reading the database (db_generation_peek()); never blocks on the database. Returns 0
+ * or -EAGAIN (ask auth_principals_load()). */
+int auth_principals_peek(AuthPrincipals *table, Db *db, const char *user_id, Principal *ret);
+
 /* Writes the id of the user named `username` to ret_user_id. Returns 0, -ENOENT or ERR_DB. */
 int auth_principal_find(DbConn *conn, const char *username,
                         char ret_user_id[AUTH_PRINCIPAL_ID_BYTES + 1]);

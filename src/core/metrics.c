@@ -66,6 +66,10 @@ static const MetricsDef metrics_defs[METRICS_COUNT] = {
                              "Bytes held by the page cache (answers, mostly in gzip form)."},
     [METRICS_PAGES_COUNT] = {"swaz_page_cache_pages", NULL, true,
                              "Answers held by the page cache."},
+    [METRICS_HTTP_JOBS] = {"swaz_http_handler_jobs_total", NULL, false,
+                           "Requests handed from an event thread to a handler thread."},
+    [METRICS_HTTP_JOBS_QUEUED] = {"swaz_http_handler_queue", NULL, true,
+                                  "Requests waiting for a handler thread."},
 };
 
 static _Atomic int64_t metrics_values[METRICS_COUNT];

@@ -36,6 +36,8 @@ typedef enum MetricsId {
     METRICS_PAGES_MISSES,         /* library answers that had to be rendered */
     METRICS_PAGES_BYTES,          /* gauge: bytes held by the page cache */
     METRICS_PAGES_COUNT,          /* gauge: answers held by the page cache */
+    METRICS_HTTP_JOBS,            /* requests handed from an event thread to a handler thread */
+    METRICS_HTTP_JOBS_QUEUED,     /* gauge: of those, waiting for a handler thread */
     METRICS_COUNT
 } MetricsId;
 

@@ -717,15 +717,22 @@ static int db_generation_read(Db *db, DbConn *conn, DbGenerations *g)
 /* Writes the value of `name` from the table as read at most DB_GENERATION_FRESH_US ago (0
  * when the table has no such row). Threads that find it stale read it each (not under the
  * lock: a reader may be waiting for a connection). */
-static int db_generation_poll(Db *db, DbConn *conn, const char *name, int64_t *ret_value)
+/* Writes the value of `name` from the last read of the table when it is at most
+ * DB_GENERATION_FRESH_US old at `now` (true), else returns false. */
+static bool db_generation_fresh(Db *db, const char *name, int64_t now, int64_t *ret_value)
 {
-    int64_t now = db_now_us();
     pthread_mutex_lock(&db->gen_mu);
     bool fresh = db->gen_read_us != 0 && now - db->gen_read_us < DB_GENERATION_FRESH_US;
     if (fresh && db_generations_find(&db->gen, name, ret_value) < 0)
         *ret_value = 0;
     pthread_mutex_unlock(&db->gen_mu);
-    if (fresh)
+    return fresh;
+}
+
+static int db_generation_poll(Db *db, DbConn *conn, const char *name, int64_t *ret_value)
+{
+    int64_t now = db_now_us();
+    if (db_generation_fresh(db, name, now, ret_value))
         return 0;
     DbGenerations g = {0};
     int r = db_generation_read(db, conn, &g);
@@ -764,6 +771,39 @@ int db_generation_get(Db *db, DbConn *conn, const char *name, int64_t *ret_stamp
     if (r < 0)
         return r;
     /* This process's own commits count at once, before their notification comes back. */
+    *ret_stamp = value + atomic_load(&db->local_bumps[idx]);
+    return 0;
+}
+
+/* For db_generation_peek(): writes the value of `name` from the last read of the table when
+ * that read is fresh, or less than twice DB_GENERATION_FRESH_US old while a caller sent to
+ * read it again is on its way (true). Else returns false, and the caller is the one sent. */
+static bool db_generation_recent(Db *db, const char *name, int64_t *ret_value)
+{
+    int64_t now = db_now_us();
+    pthread_mutex_lock(&db->gen_mu);
+    int64_t age = now - db->gen_read_us;
+    bool ok = db->gen_read_us != 0 &&
+              (age < DB_GENERATION_FRESH_US ||
+               (age < 2 * DB_GENERATION_FRESH_US && db->gen_claim_us > db->gen_read_us));
+    if (ok && db_generations_find(&db->gen, name, ret_value) < 0)
+        *ret_value = 0;
+    if (!ok)
+        db->gen_claim_us = now;
+    pthread_mutex_unlock(&db->gen_mu);
+    return ok;
+}
+
+int db_generation_peek(Db *db, const char *name, int64_t *ret_stamp)
+{
+    int idx = db_generation_index(name);
+    if (idx < 0)
+        return -EINVAL;
+    const DbBackend *b = db->backend;
+    int64_t value = 0;
+    int r = b->watch_get ? b->watch_get(db, name, &value) : -EAGAIN;
+    if (r < 0 && !db_generation_recent(db, name, &value))
+        return -EAGAIN;
     *ret_stamp = value + atomic_load(&db->local_bumps[idx]);
     return 0;
 }

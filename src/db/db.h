@@ -175,6 +175,14 @@ int db_generation_bump(DbConn *conn, const char *name);
  * the same pool). Returns 0, -EINVAL, ERR_DB or ERR_DB_BUSY. Any thread. */
 int db_generation_get(Db *db, DbConn *conn, const char *name, int64_t *ret_stamp);
 
+/* As db_generation_get() when the stamp is known without reading the database: followed by
+ * the notification connection, or read from the table less than DB_GENERATION_FRESH_US ago.
+ * Once that read is older, the first caller gets -EAGAIN and should read it through
+ * db_generation_get(); the others get the value read, while it is less than twice
+ * DB_GENERATION_FRESH_US old. Never blocks on the database. Returns 0, -EINVAL or -EAGAIN.
+ * Any thread. */
+int db_generation_peek(Db *db, const char *name, int64_t *ret_stamp);
+
 /* Writes when generation `name` last moved, in Unix milliseconds, as committed in the table
  * (read on `conn` each call; another process's commit shows at once): the clock when the
  * last committed bump ran, or the time of migration 0018 when none ran since. Each bump moves

@@ -82,9 +82,10 @@ struct Db {
                                                         commits of this process that bumped it */
     bool watch_started;     /* guarded by mu: backend->watch_start() was called */
     void *watch;            /* the backend's generation watcher, or NULL */
-    pthread_mutex_t gen_mu; /* guards the three below */
+    pthread_mutex_t gen_mu; /* guards the four below */
     DbGenerations gen;      /* the table as last read without a watcher */
     int64_t gen_read_us;    /* CLOCK_MONOTONIC of that read; 0: never */
+    int64_t gen_claim_us;   /* when db_generation_peek() last sent a caller to read it */
 };
 
 /* The part of a connection db.c knows; backends embed it first. */

@@ -22,6 +22,7 @@
 #include "http/http_gzip.h"
 #include "http/http_internal.h"
 #include "http/http_sender.h"
+#include "http/http_workers.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -90,6 +91,11 @@ typedef struct Exchange {
     HttpSharedEntry *shared; /* the shared file response queued, released at completion */
     char *log_head;          /* "peer method target" once the arena was released early, else NULL */
     bool detached;           /* the sender took the answer over; it writes the log line */
+    /* Handed to a worker (HttpServerConfig.workers): the connection is suspended until the
+     * job resumes it; in between only the worker touches the exchange. */
+    bool worked;     /* the worker left the answer in res: queue it on the next call */
+    bool run_here;   /* no worker took it: handle it on the next call, on this thread */
+    bool compressed; /* server_compress() ran: not again on the event thread */
 } Exchange;
 
 struct HttpServer {
@@ -99,9 +105,10 @@ struct HttpServer {
     int64_t deadline_ms;
     atomic_int in_flight; /* requests between the URI callback and NOTIFY_COMPLETED */
     HttpLiveList lives;
-    HttpShared shared;  /* identical file answers in flight */
-    HttpSender *sender; /* long file answers, and the connection counts */
-    HttpGzip *gzip;     /* compressors for text answers (http_gzip.h) */
+    HttpShared shared;    /* identical file answers in flight */
+    HttpSender *sender;   /* long file answers, and the connection counts */
+    HttpGzip *gzip;       /* compressors for text answers (http_gzip.h) */
+    HttpWorkers *workers; /* run guards and handlers; NULL: the event threads do */
     uint64_t stream_min_bytes;
     pthread_mutex_t conn_mu;
     ConnSlot *conns; /* guarded by conn_mu */
@@ -365,7 +372,8 @@ static enum MHD_Result server_queue(Exchange *x, bool close_after)
         r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
         break;
     case HTTP_BODY_MEM:
-        server_compress(x);
+        if (!x->compressed)
+            server_compress(x);
         if (res->release) {
             r = MHD_create_response_from_buffer_with_free_callback_cls(
                 (size_t)res->length, (void *)(uintptr_t)res->data, res->release, res->release_cls);
@@ -466,21 +474,14 @@ static enum MHD_Result server_not_found(HttpServer *s, Exchange *x, int status, 
     return server_queue(x, false);
 }
 
-static enum MHD_Result server_dispatch(HttpServer *s, Exchange *x)
+/* Runs the guard, the handler and the after hook of a matched route, leaving the answer in
+ * x->res (a 500 when the handler failed), compressed when the client takes gzip. */
+static void server_handle(HttpServer *s, Exchange *x)
 {
     HttpRequest *req = &x->req;
-    if (x->has_body && !x->sink_begun) {
-        req->body = x->body.data ? x->body.data : "";
-        req->body_len = x->body.len;
-    }
     const HttpRoute *route = x->route;
-    int rc;
-    if (!route) {
-        bool get = strcmp(req->method, "GET") == 0 || req->is_head;
-        if (x->path_known || !get || !s->cfg.fallback ||
-            (rc = s->cfg.fallback(req, &x->res)) == -ENOENT)
-            return server_not_found(s, x, x->path_known ? 405 : 404, x->scratch);
-    } else if ((rc = s->cfg.guard && !x->guarded ? s->cfg.guard(req, &x->res, route) : 0) == 0) {
+    int rc = s->cfg.guard && !x->guarded ? s->cfg.guard(req, &x->res, route) : 0;
+    if (rc == 0) {
         x->handled = true;
         rc = route->handler(req, &x->res);
         if (rc == 0 && s->cfg.after)
@@ -489,10 +490,72 @@ static enum MHD_Result server_dispatch(HttpServer *s, Exchange *x)
         rc = 0; /* the guard answered */
     }
     if (rc < 0) {
-        log_error("http: handler for %s %s failed: %s", req->method,
-                  route ? route->pattern : "(fallback)", err_str(rc));
+        log_error("http: handler for %s %s failed: %s", req->method, route->pattern, err_str(rc));
         server_error(x, 500);
     }
+    if (x->res.kind == HTTP_BODY_MEM) {
+        server_compress(x); /* here, not on the event thread */
+        x->compressed = true;
+    }
+}
+
+/* A worker's job: handles the request, then hands the connection back. The exchange is the
+ * event thread's again as soon as it is resumed: nothing touches it after that. */
+static void server_work(void *arg)
+{
+    Exchange *x = arg;
+    server_handle(x->server, x);
+    x->worked = true;
+    MHD_resume_connection(x->conn);
+}
+
+/* Suspends the connection and gives its request to a worker. When none takes it (the pool is
+ * stopping), the connection is resumed at once and the next call handles it here. */
+static enum MHD_Result server_defer(HttpServer *s, Exchange *x)
+{
+    struct MHD_Connection *conn = x->conn;
+    MHD_suspend_connection(conn);
+    if (http_workers_post(s->workers, server_work, x) == 0)
+        return MHD_YES; /* the worker owns x now */
+    x->run_here = true;
+    MHD_resume_connection(conn);
+    return MHD_YES;
+}
+
+static enum MHD_Result server_dispatch(HttpServer *s, Exchange *x)
+{
+    HttpRequest *req = &x->req;
+    if (x->worked)
+        return server_queue(x, false);
+    if (x->has_body && !x->sink_begun) {
+        req->body = x->body.data ? x->body.data : "";
+        req->body_len = x->body.len;
+    }
+    const HttpRoute *route = x->route;
+    if (!route) {
+        int rc;
+        bool get = strcmp(req->method, "GET") == 0 || req->is_head;
+        if (x->path_known || !get || !s->cfg.fallback ||
+            (rc = s->cfg.fallback(req, &x->res)) == -ENOENT)
+            return server_not_found(s, x, x->path_known ? 405 : 404, x->scratch);
+        if (rc < 0) {
+            log_error("http: handler for %s (fallback) failed: %s", req->method, err_str(rc));
+            server_error(x, 500);
+        }
+        return server_queue(x, false);
+    }
+    if (s->workers && !x->run_here) {
+        int q = s->cfg.quick && !x->guarded ? s->cfg.quick(req, &x->res, route) : 0;
+        if (q < 0) {
+            log_error("http: quick answer to %s %s failed: %s", req->method, route->pattern,
+                      err_str(q));
+            server_error(x, 500);
+        }
+        if (q != 0)
+            return server_queue(x, false);
+        return server_defer(s, x);
+    }
+    server_handle(s, x);
     return server_queue(x, false);
 }
 
@@ -1097,7 +1160,7 @@ static void server_stream_done(void *cls, const char *log_head, int status, uint
 int http_server_start(const HttpServerConfig *cfg, HttpServer **ret_server)
 {
     if (!cfg->address || !cfg->router || cfg->threads > LIMIT_THREADS_MAX ||
-        cfg->max_connections > LIMIT_CONN_TOTAL_MAX)
+        cfg->workers > LIMIT_THREADS_MAX || cfg->max_connections > LIMIT_CONN_TOTAL_MAX)
         return -EINVAL;
     int rc = -ENOMEM;
     HttpServer *s = calloc(1, sizeof(*s));
@@ -1124,12 +1187,16 @@ int http_server_start(const HttpServerConfig *cfg, HttpServer **ret_server)
     rc = http_sender_start(&sc, &s->sender);
     if (rc < 0)
         goto out_free;
-    rc = http_gzip_new(SERVER_GZIP_LEVEL, s->cfg.threads, &s->gzip);
+    rc = http_gzip_new(SERVER_GZIP_LEVEL, s->cfg.threads + s->cfg.workers, &s->gzip);
     if (rc < 0)
         goto out_sender;
+    /* A connection has at most one request waiting: the queue never fills. */
+    if (s->cfg.workers &&
+        (rc = http_workers_new(s->cfg.workers, s->cfg.max_connections, &s->workers)) < 0)
+        goto out_gzip;
     rc = http_live_list_init(&s->lives);
     if (rc < 0)
-        goto out_gzip;
+        goto out_workers;
     rc = http_shared_init(&s->shared);
     if (rc < 0)
         goto out_live_list;
@@ -1192,6 +1259,8 @@ out_shared:
     http_shared_destroy(&s->shared);
 out_live_list:
     http_live_list_destroy(&s->lives);
+out_workers:
+    http_workers_free(s->workers);
 out_gzip:
     http_gzip_free(s->gzip);
 out_sender:
@@ -1218,8 +1287,12 @@ void http_server_stop(HttpServer *server, unsigned grace_ms)
         struct timespec ts = {0, 5 * 1000000L};
         nanosleep(&ts, NULL);
     }
-    /* A suspended connection must be resumed before MHD_stop_daemon: cancelling the live
-     * pipes resumes theirs, and their readers then end the bodies with an error. */
+    /* A suspended connection must be resumed before MHD_stop_daemon: the workers finish the
+     * requests they hold, which resumes theirs (later ones are handled on the event threads);
+     * cancelling the live pipes resumes theirs, and their readers then end the bodies with an
+     * error. */
+    if (server->workers)
+        http_workers_drain(server->workers);
     http_live_list_cancel_all(&server->lives);
     MHD_stop_daemon(server->daemon);
     if (listen_fd != MHD_INVALID_SOCKET)
@@ -1236,6 +1309,7 @@ void http_server_stop(HttpServer *server, unsigned grace_ms)
     pthread_mutex_destroy(&server->conn_mu);
     http_shared_destroy(&server->shared);
     http_live_list_destroy(&server->lives);
+    http_workers_free(server->workers);
     http_gzip_free(server->gzip);
     free(server);
 }

@@ -4,10 +4,13 @@
  * epoll with an internal thread pool; per-IP and total connection limits; an inactivity
  * timeout plus our own deadline for a request's head to arrive whole (slow-loris); limits on
  * URL, headers and body from core/limits.h; requests with both Transfer-Encoding and
- * Content-Length refused (400, close). Each request gets an arena, is routed, handled on a
- * pool thread, and logged in one access-log line when its response completes (method, path
- * with credential parameters redacted, status, bytes, duration). Start and stop from one
- * thread (app/); handlers run on the pool threads.
+ * Content-Length refused (400, close). Each request gets an arena, is routed, handled, and
+ * logged in one access-log line when its response completes (method, path with credential
+ * parameters redacted, status, bytes, duration). With workers, libmicrohttpd's threads only
+ * read requests, answer what `quick` answers without blocking (kept pages) and send answers;
+ * guards and handlers run on the worker threads (http_workers.h) while the connection is
+ * suspended, so a slow handler never delays another connection's kept page. Start and stop
+ * from one thread (app/).
  */
 #ifndef SWAZ_HTTP_SERVER_H
 #define SWAZ_HTTP_SERVER_H
@@ -19,7 +22,9 @@
 typedef struct HttpServerConfig {
     const char *address;         /* IPv4 or IPv6 literal to bind, e.g. "127.0.0.1" */
     uint16_t port;               /* 0: an ephemeral port (see http_server_port()) */
-    unsigned threads;            /* size of the thread pool, 1..LIMIT_THREADS_MAX (0: 1) */
+    unsigned threads;            /* libmicrohttpd's event threads, 1..LIMIT_THREADS_MAX (0: 1) */
+    unsigned workers;            /* threads running guards and handlers, 0..LIMIT_THREADS_MAX
+                                    (0: they run on the event threads) */
     unsigned max_connections;    /* total, <= LIMIT_CONN_TOTAL_MAX (0: that maximum) */
     unsigned per_ip_connections; /* concurrent connections from one address
                                     (0: LIMIT_CONN_PER_IP_DEFAULT) */
@@ -42,6 +47,12 @@ typedef struct HttpServerConfig {
     /* Runs after a matched route's handler returned 0, before the answer is sent: it may read
      * the response (http_response_memory()) and change it. NULL: nothing. */
     void (*after)(HttpRequest *req, HttpResponse *res, const HttpRoute *route);
+    /* With workers: runs on the event thread before a matched route's request is handed to a
+     * worker, and must not block (no database, no file, no network). Returns 1 when it
+     * answered (e.g. from kept pages, once a cached sign-in checked out), else 0 with `res`
+     * untouched: the guard and the handler then run on a worker as usual; a negative error
+     * answers 500. NULL: always 0. */
+    int (*quick)(HttpRequest *req, HttpResponse *res, const HttpRoute *route);
     /* Called for a GET or HEAD whose path no route knows (no guard runs): returns 0 having
      * answered, -ENOENT for the usual 404, another negative error for a 500. NULL: 404. */
     HttpHandler fallback;

@@ -3,7 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './lib/server.mjs';
+import { backend, startServer } from './lib/server.mjs';
 import { request } from './lib/http.mjs';
 import { parseMetrics, scrape } from './lib/metrics.mjs';
 
@@ -27,7 +27,8 @@ test('admins read the metrics; other users get 403, anonymous 401', async () => 
     assert.ok(m.get('process_open_fds') > 3, 'open files');
     for (const name of ['swaz_http_requests_total{class="2xx"}', 'swaz_live_streams',
         'swaz_transcodes_started_total', 'swaz_transcode_cache_requests_total{result="hit"}',
-        'swaz_transcode_cache_evictions_total', 'swaz_transcode_cache_bytes']) {
+        'swaz_transcode_cache_evictions_total', 'swaz_transcode_cache_bytes',
+        'swaz_http_handler_jobs_total', 'swaz_http_handler_queue']) {
         assert.ok(m.has(name), `${name} missing`);
     }
     const anon = await request(server.port, { path: '/metrics', token: null });
@@ -70,3 +71,28 @@ test('metrics_public opens /metrics to anonymous scrapers', async () => {
         await open.stop();
     }
 });
+
+test('handler jobs count the requests handed to handler threads, not kept pages sent at once',
+    async () => {
+        const jobs = 'swaz_http_handler_jobs_total';
+        const path = '/api/genres?limit=7';
+        const first = await scrape(server.port);
+        assert.equal(first.get('swaz_http_handler_queue'), 0, 'nothing waits at rest');
+        assert.equal((await request(server.port, { path })).status, 200); // rendered: a job
+        const rendered = await scrape(server.port);
+        // This scrape and the page: each went to a handler thread.
+        assert.ok(rendered.get(jobs) >= first.get(jobs) + 2, 'the rendered page was a job');
+        for (let i = 0; i < 20; i++) {
+            assert.equal((await request(server.port, { path })).status, 200);
+        }
+        const kept = await scrape(server.port);
+        const handed = kept.get(jobs) - rendered.get(jobs) - 1; // less this scrape
+        assert.ok(handed >= 0 && handed <= 20, `${handed} jobs for 20 kept pages`);
+        if (backend === 'postgres') {
+            // Generations arrive by notification: a kept page for a known token never needs
+            // the database, so it is answered on the event thread. (On SQLite the event thread
+            // sends a request to read the table once the last read is 1 ms old: at this pace,
+            // most of them.)
+            assert.ok(handed <= 2, `${handed} of 20 kept pages went to a handler thread`);
+        }
+    });

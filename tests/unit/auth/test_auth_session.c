@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -92,6 +93,31 @@ static void run_on(const char *url, const char *dir)
     assert_int_equal(auth_session_rotate(c, t3, 3600, NOW, user, t1), ERR_AUTH);
     assert_int_equal(auth_session_rotate(c, b1, 3600, NOW, user, t1), 0);
     assert_string_equal(user, bob);
+
+    /* Kept principals: a peek answers only with what a load kept, under the users generation
+     * it was kept under, and never reads the database. */
+    AuthPrincipals *kept = auth_principals_new();
+    assert_non_null(kept);
+    assert_int_equal(auth_principals_peek(kept, db, bob, &p), -EAGAIN);
+    assert_int_equal(auth_principals_load(kept, db, c, bob, &p), 0);
+    int r = -EAGAIN;
+    for (int i = 0; i < 200 && r != 0; i++) { /* PostgreSQL: until its LISTEN link is up */
+        int64_t stamp;
+        assert_int_equal(db_generation_get(db, c, DB_GENERATION_USERS, &stamp), 0);
+        memset(&p, 0, sizeof(p));
+        r = auth_principals_peek(kept, db, bob, &p);
+        if (r != 0) {
+            assert_int_equal(auth_principals_load(kept, db, c, bob, &p), 0);
+            usleep(10000);
+        }
+    }
+    assert_int_equal(r, 0);
+    assert_string_equal(p.username, "bob");
+    assert_true(p.is_admin);
+    assert_int_equal(auth_principals_peek(kept, db, alice, &p), -EAGAIN);
+    assert_int_equal(db_generation_bump(c, DB_GENERATION_USERS), 0); /* a user changed */
+    assert_int_equal(auth_principals_peek(kept, db, bob, &p), -EAGAIN);
+    auth_principals_free(kept);
 
     /* A disabled user cannot sign in and has no principal. */
     assert_int_equal(db_exec(c, "UPDATE users SET disabled = 1 WHERE username = 'alice'"), 0);

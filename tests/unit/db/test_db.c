@@ -995,6 +995,13 @@ static void test_add(DbConn *conn, int k, int64_t v)
     db_finalize(stmt);
 }
 
+static int64_t test_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* Waits up to two seconds for the stamp of `name` in `db` to differ from `old`. */
 static int64_t test_stamp_moves(Db *db, const char *name, int64_t old)
 {
@@ -1068,6 +1075,45 @@ static void test_generations(void **state)
     assert_int_equal(db_generation_get(other, NULL, DB_GENERATION_USERS, &x), 0);
     assert_true(x > o_users);
     assert_true(test_stamp_moves(t->db, DB_GENERATION_USERS, u0) > u0);
+    db_close(other);
+
+    /* db_generation_peek() never reads the table: a pool that has not read it knows nothing;
+     * once it has (and, on PostgreSQL, its LISTEN connection is up), it agrees with
+     * db_generation_get(); on SQLite the value it read goes stale after
+     * DB_GENERATION_FRESH_US. */
+    assert_int_equal(db_open(t->url, 1, &other), 0);
+    assert_int_equal(db_generation_peek(other, DB_GENERATION_LIBRARY, &x), -EAGAIN);
+    assert_int_equal(db_generation_peek(other, "Bad-Name", &x), -EINVAL);
+    int64_t got = 0, peeked = 0;
+    int r = -EAGAIN;
+    for (int i = 0; i < 200 && r != 0; i++) {
+        assert_int_equal(db_generation_get(other, NULL, DB_GENERATION_LIBRARY, &got), 0);
+        r = db_generation_peek(other, DB_GENERATION_LIBRARY, &peeked);
+        if (r != 0)
+            usleep(10000);
+    }
+    assert_int_equal(r, 0);
+    assert_true(peeked == got);
+    if (t->kind == DB_KIND_SQLITE) {
+        /* Stale: the first caller is sent to read it, the next ones get the last value for a
+         * while (retried when this thread was preempted past it), then one is sent again. */
+        bool seen = false;
+        for (int i = 0; i < 100 && !seen; i++) {
+            assert_int_equal(db_generation_get(other, NULL, DB_GENERATION_LIBRARY, &got), 0);
+            int64_t read_us = test_now_us();
+            while (test_now_us() - read_us < DB_GENERATION_FRESH_US + 50)
+                ;
+            assert_int_equal(db_generation_peek(other, DB_GENERATION_LIBRARY, &x), -EAGAIN);
+            x = -1;
+            r = db_generation_peek(other, DB_GENERATION_LIBRARY, &x);
+            seen = r == 0 && x == got && test_now_us() - read_us < 2 * DB_GENERATION_FRESH_US;
+        }
+        assert_true(seen);
+        int64_t stale_us = test_now_us();
+        while (test_now_us() - stale_us < 2 * DB_GENERATION_FRESH_US + 50)
+            ;
+        assert_int_equal(db_generation_peek(other, DB_GENERATION_LIBRARY, &x), -EAGAIN);
+    }
     db_close(other);
 }
 

@@ -1,6 +1,7 @@
 /*
  * test_http_server.c - the real server on 127.0.0.1 (ephemeral port) driven over raw
- * sockets: bodies from memory, files and live producers; limits; deadline; stop; log.
+ * sockets: bodies from memory, files and live producers; limits; deadline; stop; log. Every
+ * test runs twice: handlers on the event threads, then on workers (HttpServerConfig.workers).
  */
 #include "core/err.h"
 #include "core/limits.h"
@@ -144,6 +145,40 @@ static int h_hello(HttpRequest *req, HttpResponse *res)
 {
     (void)req;
     return http_response_body(res, "text/plain", "hello world\n", 12);
+}
+
+/* test_workers: /block waits until the test opens the gate; the quick hook answers /quick on
+ * the event thread. */
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static bool gate_open = true;
+static atomic_int blocked;
+
+static int h_block(HttpRequest *req, HttpResponse *res)
+{
+    (void)req;
+    atomic_fetch_add(&blocked, 1);
+    pthread_mutex_lock(&gate_mu);
+    while (!gate_open)
+        pthread_cond_wait(&gate_cv, &gate_mu);
+    pthread_mutex_unlock(&gate_mu);
+    return http_response_body(res, "text/plain", "unblocked\n", 10);
+}
+
+static void gate_set(bool open)
+{
+    pthread_mutex_lock(&gate_mu);
+    gate_open = open;
+    pthread_cond_broadcast(&gate_cv);
+    pthread_mutex_unlock(&gate_mu);
+}
+
+static int quick_answer(HttpRequest *req, HttpResponse *res, const HttpRoute *route)
+{
+    (void)route;
+    if (strcmp(req->path, "/quick") != 0)
+        return 0;
+    return http_response_body(res, "text/plain", "quick\n", 6) < 0 ? -ENOMEM : 1;
 }
 
 static int h_file(HttpRequest *req, HttpResponse *res)
@@ -315,6 +350,8 @@ static const HttpRoute test_routes[] = {
     {"GET", "/live-fail", h_live_fail, 0},
     {"POST", "/stream", h_stream, 0},
     {"GET", "/big", h_big, 0},
+    {"GET", "/block", h_block, 0},
+    {"GET", "/quick", h_hello, 0},
 };
 
 /* ---- server fixture ---- */
@@ -326,6 +363,7 @@ typedef struct Fixture {
 } Fixture;
 
 static unsigned fixture_per_ip = 50; /* test_stream_limits lowers it */
+static unsigned fixture_workers;     /* 0 for the first run of the suite, then 2 */
 
 static Fixture *fixture_new_threads(unsigned deadline_s, bool with_not_found, unsigned threads)
 {
@@ -340,6 +378,8 @@ static Fixture *fixture_new_threads(unsigned deadline_s, bool with_not_found, un
         .address = "127.0.0.1",
         .port = 0,
         .threads = threads,
+        .workers = fixture_workers,
+        .quick = quick_answer,
         .max_connections = 100,
         .per_ip_connections = fixture_per_ip,
         .timeout_s = 30,
@@ -1532,6 +1572,63 @@ static int suite_teardown(void **state)
     return 0;
 }
 
+/* With workers, a request whose handler blocks holds a worker, not an event thread: a quick
+ * answer on another connection comes at once, and requests beyond the workers wait in order
+ * until one is free. Without workers, /quick goes through its handler like any route. */
+static void test_workers(void **state)
+{
+    (void)state;
+    Fixture *f = fixture_new_threads(0, false, 1);
+    Resp r;
+    if (fixture_workers == 0) { /* the quick hook is not used: the handler answers */
+        Client *c = client_open(f->port, 0);
+        client_send_str(c, "GET /quick HTTP/1.1\r\nHost: x\r\n\r\n");
+        client_response(c, &r, false);
+        assert_int_equal(r.status, 200);
+        assert_memory_equal(r.body, "hello world\n", 12);
+        resp_free(&r);
+        client_close(c);
+        fixture_free(f, 1000);
+        return;
+    }
+    gate_set(false);
+    atomic_store(&blocked, 0);
+    Client *held[2];
+    for (int i = 0; i < 2; i++) { /* both workers blocked */
+        held[i] = client_open(f->port, 0);
+        client_send_str(held[i], "GET /block HTTP/1.1\r\nHost: x\r\n\r\n");
+    }
+    for (int i = 0; i < 200 && atomic_load(&blocked) < 2; i++)
+        sleep_ms(10);
+    assert_int_equal(atomic_load(&blocked), 2);
+    Client *waiting = client_open(f->port, 0); /* queued behind them */
+    client_send_str(waiting, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+    int64_t t0 = now_ms();
+    Client *q = client_open(f->port, 0);
+    client_send_str(q, "GET /quick HTTP/1.1\r\nHost: x\r\n\r\n");
+    client_response(q, &r, false);
+    assert_int_equal(r.status, 200);
+    assert_memory_equal(r.body, "quick\n", 6); /* the hook's, not the handler's */
+    resp_free(&r);
+    assert_true(now_ms() - t0 < 2000);
+    struct pollfd pfd = {.fd = waiting->fd, .events = POLLIN};
+    assert_int_equal(poll(&pfd, 1, 200), 0); /* no worker free: no answer yet */
+    gate_set(true);
+    for (int i = 0; i < 2; i++) {
+        client_response(held[i], &r, false);
+        assert_int_equal(r.status, 200);
+        assert_memory_equal(r.body, "unblocked\n", 10);
+        resp_free(&r);
+        client_close(held[i]);
+    }
+    client_response(waiting, &r, false);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    client_close(waiting);
+    client_close(q);
+    fixture_free(f, 1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1554,6 +1651,13 @@ int main(void)
         cmocka_unit_test(test_header_deadline),
         cmocka_unit_test(test_graceful_stop),
         cmocka_unit_test_setup_teardown(test_access_log_redaction, setup, teardown),
+        cmocka_unit_test(test_workers),
     };
-    return cmocka_run_group_tests(tests, suite_setup, suite_teardown);
+    fixture_workers = 0;
+    int failed = cmocka_run_group_tests_name("handlers on the event threads", tests, suite_setup,
+                                             suite_teardown);
+    fixture_workers = 2;
+    failed +=
+        cmocka_run_group_tests_name("handlers on workers", tests, suite_setup, suite_teardown);
+    return failed;
 }
