@@ -2666,7 +2666,8 @@ static int scan_agg_genre(ScanTx *tx, const char *id)
     if (c < 0 ||
         (c = scan_exec(tx, "DELETE FROM genre_library_counts WHERE genre_id = ?", "t", id)) < 0)
         return (int)c;
-    /* The same counts per library (migration 0019), a row where the genre has songs. */
+    /* The same counts per library (migration 0019), a row where the genre has songs (its
+     * albums may hold songs of other libraries, which do not make it visible there). */
     c = scan_exec(tx,
                   "INSERT INTO genre_library_counts (genre_id, library_id, song_count, "
                   "album_count) SELECT CAST(? AS TEXT), t.library_id, SUM(t.songs), SUM(t.albums) "
@@ -2674,7 +2675,8 @@ static int scan_agg_genre(ScanTx *tx, const char *id)
                   "song_genres sg WHERE sg.genre_id = ? AND sg.missing = 0 GROUP BY sg.library_id "
                   "UNION ALL SELECT s.library_id, 0, COUNT(DISTINCT s.album_id) FROM album_genres "
                   "ag JOIN songs s ON s.album_id = ag.album_id WHERE ag.genre_id = ? AND "
-                  "s.missing = 0 GROUP BY s.library_id) t GROUP BY t.library_id",
+                  "s.missing = 0 GROUP BY s.library_id) t GROUP BY t.library_id HAVING "
+                  "SUM(t.songs) > 0",
                   "ttt", id, id, id);
     return c < 0 ? (int)c : 0;
 }

@@ -8,7 +8,8 @@
 --   that hold a present song of the library;
 -- - genre_library_counts: song_count, the present songs of the library with the genre
 --   (song_genres); album_count, the albums of the genre (album_genres) that hold a present
---   song of the library.
+--   song of the library. Only where song_count > 0: a genre is in a library when one of
+--   its songs is (an album with songs in two libraries may have the genre from the other).
 -- An album with songs in two libraries counts in both. The scanner rewrites an artist's or
 -- genre's rows where it recomputes its library-wide counts, in the same transaction
 -- (library_scan.c). Ids compare bytewise (COLLATE "C"), as since 0012 and 0016.
@@ -53,6 +54,6 @@ SELECT t.genre_id, t.library_id, SUM(t.songs), SUM(t.albums) FROM (
     SELECT ag.genre_id, p.library_id, 0, COUNT(*)
     FROM album_genres ag JOIN album_libraries_0019 p ON p.album_id = ag.album_id
     GROUP BY ag.genre_id, p.library_id
-) t GROUP BY t.genre_id, t.library_id;
+) t GROUP BY t.genre_id, t.library_id HAVING SUM(t.songs) > 0;
 
 ANALYZE artist_library_counts, genre_library_counts;
