@@ -48,16 +48,10 @@ static int browse_limit_ok(int limit)
     return limit >= 1 && limit <= LIMIT_PAGE_MAX;
 }
 
-/* Scope clauses (library_scope.h): an object is visible when one of its songs is. An artist
- * or a genre has a row of counts in each library where it has something (migration 0019):
- * one probe of their key per library instead of a walk through its songs. */
-#define BROWSE_ARTIST_SCOPE                                                                        \
-    "EXISTS (SELECT 1 FROM artist_library_counts c WHERE c.artist_id = r.id"                       \
-    " AND c.library_id IN (@))"
-#define BROWSE_ALBUM_SCOPE LIBRARY_SCOPE_ALBUM("a.id")
-#define BROWSE_GENRE_SCOPE                                                                         \
-    "EXISTS (SELECT 1 FROM genre_library_counts c WHERE c.genre_id = g.id"                         \
-    " AND c.library_id IN (@))"
+/* Scope clauses (library_scope.h): an object is visible when one of its songs is. */
+#define BROWSE_ARTIST_SCOPE LIBRARY_SCOPE_ARTIST("r.id")
+#define BROWSE_ALBUM_SCOPE  LIBRARY_SCOPE_ALBUM("a.id")
+#define BROWSE_GENRE_SCOPE  LIBRARY_SCOPE_GENRE("g.id")
 #define BROWSE_FOLDER_SCOPE "f.library_id IN (@)"
 
 /* Prepares `sql` with the scope `clause` added to its WHERE (before GROUP BY / ORDER BY, or at
