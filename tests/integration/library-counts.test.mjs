@@ -158,6 +158,15 @@ test('each user sees the counts of their libraries; the administrator the sums',
         [GENRE, 'Alpha Genre'], [2, 5], [5, 2]));
 });
 
+test('musicFolderId narrows the administrator\'s artists and counts to that library', async () => {
+    const artists = (await sub('admin', 'getArtists', { musicFolderId: libB })).artists.index
+        .flatMap((i) => i.artist);
+    assert.deepEqual(artists.map((a) => a.name).sort(), [SHARED, 'Beta Loner'].sort());
+    assert.equal(byName(artists, SHARED).albumCount, 1);
+    const all = (await sub('admin', 'getArtists')).artists.index.flatMap((i) => i.artist);
+    assert.equal(byName(all, SHARED).albumCount, 2);
+});
+
 test('the artist and genre of another library are not found', async () => {
     const artists = (await getJson(server.port, '/api/artists?limit=50')).items;
     const beta = byName(artists, 'Beta Loner');
