@@ -2610,6 +2610,19 @@ static int scan_agg_album(ScanTx *tx, const char *id)
     return 0;
 }
 
+/* Recounts an artist or genre: counts[0] updates its library-wide counts, counts[1] deletes
+ * its rows per library and counts[2] writes them again (each binds the id for every '?';
+ * statements cached by address). Returns 0 or a negative error. */
+static int scan_agg_counts(ScanTx *tx, const char *const counts[3], const char *id)
+{
+    int64_t c = scan_exec(tx, counts[0], "ttt", id, id, id);
+    if (c >= 0)
+        c = scan_exec(tx, counts[1], "t", id);
+    if (c >= 0)
+        c = scan_exec(tx, counts[2], "ttt", id, id, id);
+    return c < 0 ? (int)c : 0;
+}
+
 static int scan_agg_artist(ScanTx *tx, const char *id)
 {
     int64_t c = scan_exec(tx,
@@ -2624,27 +2637,22 @@ static int scan_agg_artist(ScanTx *tx, const char *id)
         c = scan_exec(tx, "DELETE FROM search WHERE kind = 'artist' AND item_id = ?", "t", id);
         return c < 0 ? (int)c : 0;
     }
-    c = scan_exec(tx,
-                  "UPDATE artists SET album_count = (SELECT COUNT(*) FROM album_artists aa JOIN "
-                  "albums al ON al.id = aa.album_id WHERE aa.artist_id = ? AND al.song_count > "
-                  "0), song_count = (SELECT COUNT(*) FROM song_artists sa JOIN songs s ON s.id = "
-                  "sa.song_id WHERE sa.artist_id = ? AND s.missing = 0) WHERE id = ?",
-                  "ttt", id, id, id);
-    if (c < 0 ||
-        (c = scan_exec(tx, "DELETE FROM artist_library_counts WHERE artist_id = ?", "t", id)) < 0)
-        return (int)c;
-    /* The same counts per library (migration 0019), a row where the artist has something. */
-    c = scan_exec(tx,
-                  "INSERT INTO artist_library_counts (artist_id, library_id, album_count, "
-                  "song_count) SELECT CAST(? AS TEXT), t.library_id, SUM(t.albums), SUM(t.songs) "
-                  "FROM (SELECT s.library_id AS library_id, 0 AS albums, COUNT(*) AS songs FROM "
-                  "song_artists sa JOIN songs s ON s.id = sa.song_id WHERE sa.artist_id = ? AND "
-                  "s.missing = 0 GROUP BY s.library_id UNION ALL SELECT s.library_id, "
-                  "COUNT(DISTINCT s.album_id), 0 FROM album_artists aa JOIN songs s ON "
-                  "s.album_id = aa.album_id WHERE aa.artist_id = ? AND s.missing = 0 GROUP BY "
-                  "s.library_id) t GROUP BY t.library_id",
-                  "ttt", id, id, id);
-    return c < 0 ? (int)c : 0;
+    /* The library-wide counts, then the same per library (migration 0019): a row where the
+     * artist has a song, or an album holding one. */
+    static const char *const counts[3] = {
+        "UPDATE artists SET album_count = (SELECT COUNT(*) FROM album_artists aa JOIN albums al "
+        "ON al.id = aa.album_id WHERE aa.artist_id = ? AND al.song_count > 0), song_count = "
+        "(SELECT COUNT(*) FROM song_artists sa JOIN songs s ON s.id = sa.song_id WHERE "
+        "sa.artist_id = ? AND s.missing = 0) WHERE id = ?",
+        "DELETE FROM artist_library_counts WHERE artist_id = ?",
+        "INSERT INTO artist_library_counts (artist_id, library_id, album_count, song_count) "
+        "SELECT CAST(? AS TEXT), t.library_id, SUM(t.albums), SUM(t.songs) FROM (SELECT "
+        "s.library_id AS library_id, 0 AS albums, COUNT(*) AS songs FROM song_artists sa JOIN "
+        "songs s ON s.id = sa.song_id WHERE sa.artist_id = ? AND s.missing = 0 GROUP BY "
+        "s.library_id UNION ALL SELECT s.library_id, COUNT(DISTINCT s.album_id), 0 FROM "
+        "album_artists aa JOIN songs s ON s.album_id = aa.album_id WHERE aa.artist_id = ? AND "
+        "s.missing = 0 GROUP BY s.library_id) t GROUP BY t.library_id"};
+    return scan_agg_counts(tx, counts, id);
 }
 
 static int scan_agg_genre(ScanTx *tx, const char *id)
@@ -2657,28 +2665,23 @@ static int scan_agg_genre(ScanTx *tx, const char *id)
         return (int)c;
     if (c > 0)
         return 0;
-    c = scan_exec(tx,
-                  "UPDATE genres SET song_count = (SELECT COUNT(*) FROM song_genres sg JOIN songs "
-                  "s ON s.id = sg.song_id WHERE sg.genre_id = ? AND s.missing = 0), album_count "
-                  "= (SELECT COUNT(*) FROM album_genres ag JOIN albums al ON al.id = ag.album_id "
-                  "WHERE ag.genre_id = ? AND al.song_count > 0) WHERE id = ?",
-                  "ttt", id, id, id);
-    if (c < 0 ||
-        (c = scan_exec(tx, "DELETE FROM genre_library_counts WHERE genre_id = ?", "t", id)) < 0)
-        return (int)c;
-    /* The same counts per library (migration 0019), a row where the genre has songs (its
-     * albums may hold songs of other libraries, which do not make it visible there). */
-    c = scan_exec(tx,
-                  "INSERT INTO genre_library_counts (genre_id, library_id, song_count, "
-                  "album_count) SELECT CAST(? AS TEXT), t.library_id, SUM(t.songs), SUM(t.albums) "
-                  "FROM (SELECT sg.library_id AS library_id, COUNT(*) AS songs, 0 AS albums FROM "
-                  "song_genres sg WHERE sg.genre_id = ? AND sg.missing = 0 GROUP BY sg.library_id "
-                  "UNION ALL SELECT s.library_id, 0, COUNT(DISTINCT s.album_id) FROM album_genres "
-                  "ag JOIN songs s ON s.album_id = ag.album_id WHERE ag.genre_id = ? AND "
-                  "s.missing = 0 GROUP BY s.library_id) t GROUP BY t.library_id HAVING "
-                  "SUM(t.songs) > 0",
-                  "ttt", id, id, id);
-    return c < 0 ? (int)c : 0;
+    /* The library-wide counts, then the same per library (migration 0019): a row where the
+     * genre has songs (its albums may hold songs of other libraries, which do not make it
+     * visible there). */
+    static const char *const counts[3] = {
+        "UPDATE genres SET song_count = (SELECT COUNT(*) FROM song_genres sg JOIN songs s ON "
+        "s.id = sg.song_id WHERE sg.genre_id = ? AND s.missing = 0), album_count = (SELECT "
+        "COUNT(*) FROM album_genres ag JOIN albums al ON al.id = ag.album_id WHERE ag.genre_id = "
+        "? AND al.song_count > 0) WHERE id = ?",
+        "DELETE FROM genre_library_counts WHERE genre_id = ?",
+        "INSERT INTO genre_library_counts (genre_id, library_id, song_count, album_count) "
+        "SELECT CAST(? AS TEXT), t.library_id, SUM(t.songs), SUM(t.albums) FROM (SELECT "
+        "sg.library_id AS library_id, COUNT(*) AS songs, 0 AS albums FROM song_genres sg WHERE "
+        "sg.genre_id = ? AND sg.missing = 0 GROUP BY sg.library_id UNION ALL SELECT "
+        "s.library_id, 0, COUNT(DISTINCT s.album_id) FROM album_genres ag JOIN songs s ON "
+        "s.album_id = ag.album_id WHERE ag.genre_id = ? AND s.missing = 0 GROUP BY "
+        "s.library_id) t GROUP BY t.library_id HAVING SUM(t.songs) > 0"};
+    return scan_agg_counts(tx, counts, id);
 }
 
 static int scan_agg_fn(Scan *s, ScanTx *tx, void *arg)

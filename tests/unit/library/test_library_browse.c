@@ -91,6 +91,21 @@ static void seed(DbConn *c)
     }
 }
 
+/* Opens the database at `url`, migrates it and seeds it; returns a connection held until
+ * the caller releases it, and the pool. */
+static DbConn *seeded(const char *url, Db **ret_db)
+{
+    Db *db;
+    assert_int_equal(db_open(url, 2, &db), 0);
+    int applied;
+    assert_int_equal(db_migrate(db, &applied), 0);
+    DbConn *c;
+    assert_int_equal(db_acquire(db, &c), 0);
+    seed(c);
+    *ret_db = db;
+    return c;
+}
+
 /* Pages through albums of `q` with `limit` by offset (library_browse_albums_at()), writing
  * "id,id,..." into out; the page past the end is empty. */
 static void album_offsets(DbConn *c, Arena *a, const AlbumQuery *q, int limit, char *out,
@@ -178,12 +193,7 @@ static void browse_case(const char *url, const char *dir)
 {
     (void)dir;
     Db *db;
-    assert_int_equal(db_open(url, 2, &db), 0);
-    int applied;
-    assert_int_equal(db_migrate(db, &applied), 0);
-    DbConn *c;
-    assert_int_equal(db_acquire(db, &c), 0);
-    seed(c);
+    DbConn *c = seeded(url, &db);
     Arena *a = arena_new(8 << 20);
     char got[512];
 
@@ -637,12 +647,7 @@ static void scoped_counts_case(const char *url, const char *dir)
 {
     (void)dir;
     Db *db;
-    assert_int_equal(db_open(url, 2, &db), 0);
-    int applied;
-    assert_int_equal(db_migrate(db, &applied), 0);
-    DbConn *c;
-    assert_int_equal(db_acquire(db, &c), 0);
-    seed(c);
+    DbConn *c = seeded(url, &db);
     for (size_t i = 0; i < sizeof(counts_sql) / sizeof(counts_sql[0]); i++)
         assert_int_equal(db_exec(c, counts_sql[i]), 0);
     Arena *a = arena_new(1 << 20);
