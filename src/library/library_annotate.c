@@ -34,8 +34,8 @@ const char *library_annotate_kind_name(AnnotateKind kind)
     return kind <= ANNOTATE_ARTIST ? annotate_kind_names[kind] : "";
 }
 
-/* " AND s.library_id IN (?, ?, ...)" for a limited scope ("AND 1 = 0" with no library). */
-static const char *annotate_scope_in(Arena *arena, const LibraryScope *scope)
+/* " AND `column` IN (?, ?, ...)" for a limited scope ("AND 1 = 0" with no library). */
+static const char *annotate_scope_in(Arena *arena, const LibraryScope *scope, const char *column)
 {
     size_t n = scope->n;
     if (n == 0)
@@ -50,7 +50,7 @@ static const char *annotate_scope_in(Arena *arena, const LibraryScope *scope)
         marks[o++] = '?';
     }
     marks[o] = '\0';
-    return arena_printf(arena, " AND s.library_id IN (%s)", marks);
+    return arena_printf(arena, " AND %s IN (%s)", column, marks);
 }
 
 const char *library_annotate_visible_sql(Arena *arena, const LibraryScope *scope, AnnotateKind kind,
@@ -70,7 +70,9 @@ const char *library_annotate_visible_sql(Arena *arena, const LibraryScope *scope
                                 id_expr);
         }
     }
-    const char *in = annotate_scope_in(arena, scope);
+    /* an artist: its rows of counts per library (migration 0019), as the lists read them */
+    const char *in =
+        annotate_scope_in(arena, scope, kind == ANNOTATE_ARTIST ? "c.library_id" : "s.library_id");
     if (!in)
         return NULL;
     int per = scope->n > 0 ? 1 : 0;
@@ -86,16 +88,10 @@ const char *library_annotate_visible_sql(Arena *arena, const LibraryScope *scope
             arena, "EXISTS (SELECT 1 FROM songs s WHERE s.album_id = %s AND s.missing = 0%s)",
             id_expr, in);
     default:
-        *ret_binds = per * 3;
-        return arena_printf(arena,
-                            "(EXISTS (SELECT 1 FROM songs s WHERE s.artist_id = %s"
-                            " AND s.missing = 0%s)"
-                            " OR EXISTS (SELECT 1 FROM song_artists sa JOIN songs s"
-                            " ON s.id = sa.song_id WHERE sa.artist_id = %s AND s.missing = 0%s)"
-                            " OR EXISTS (SELECT 1 FROM album_artists aa JOIN songs s"
-                            " ON s.album_id = aa.album_id WHERE aa.artist_id = %s"
-                            " AND s.missing = 0%s))",
-                            id_expr, in, id_expr, in, id_expr, in);
+        *ret_binds = per;
+        return arena_printf(
+            arena, "EXISTS (SELECT 1 FROM artist_library_counts c WHERE c.artist_id = %s%s)",
+            id_expr, in);
     }
 }
 

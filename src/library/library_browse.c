@@ -51,9 +51,7 @@ static int browse_limit_ok(int limit)
 /* Scope clauses (library_scope.h): an object is visible when one of its songs is. */
 #define BROWSE_ARTIST_SCOPE LIBRARY_SCOPE_ARTIST("r.id")
 #define BROWSE_ALBUM_SCOPE  LIBRARY_SCOPE_ALBUM("a.id")
-#define BROWSE_GENRE_SCOPE                                                                         \
-    "EXISTS (SELECT 1 FROM song_genres sg JOIN songs s ON s.id = sg.song_id"                       \
-    " WHERE sg.genre_id = g.id AND s.missing = 0 AND s.library_id IN (@))"
+#define BROWSE_GENRE_SCOPE  LIBRARY_SCOPE_GENRE("g.id")
 #define BROWSE_FOLDER_SCOPE "f.library_id IN (@)"
 
 /* Prepares `sql` with the scope `clause` added to its WHERE (before GROUP BY / ORDER BY, or at
@@ -235,6 +233,7 @@ typedef int (*BrowseRead)(DbStmt *st, Arena *arena, void *item);
 
 _Static_assert(offsetof(Artist, id) == 0, "browse_by_id reads an artist's id first");
 _Static_assert(offsetof(Album, id) == 0, "browse_by_id reads an album's id first");
+_Static_assert(offsetof(Genre, id) == 0, "browse_counts reads a genre's id first");
 
 /* An item's id and where it was read, for putting rows back in the caller's order. */
 typedef struct BrowseFound {
@@ -245,6 +244,17 @@ typedef struct BrowseFound {
 static int browse_found_cmp(const void *a, const void *b)
 {
     return strcmp(((const BrowseFound *)a)->id, ((const BrowseFound *)b)->id);
+}
+
+/* Writes "?, ?, ...)" with n marks to `out` (room for 3 * n + 2 bytes). */
+static void browse_marks(char *out, size_t n)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(out + len, i ? ", ?" : "?", i ? 3 : 1);
+        len += i ? 3 : 1;
+    }
+    memcpy(out + len, ")", 2);
 }
 
 /* Looks up the well-formed ids of ids[0..n) with one statement, `head` followed by one
@@ -268,12 +278,7 @@ static int browse_by_id(DbConn *conn, Arena *arena, const LibraryScope *scope, c
     BrowseFound *found = arena_calloc(arena, valid, sizeof(*found));
     if (!marks || !rows || !found)
         return -ENOMEM;
-    size_t len = 0;
-    for (size_t i = 0; i < valid; i++) {
-        memcpy(marks + len, i ? ", ?" : "?", i ? 3 : 1);
-        len += i ? 3 : 1;
-    }
-    memcpy(marks + len, ")", 2);
+    browse_marks(marks, valid);
     const char *sql = arena_printf(arena, "%s%s", head, marks);
     if (!sql)
         return -ENOMEM;
@@ -310,6 +315,89 @@ static int browse_by_id(DbConn *conn, Arena *arena, const LibraryScope *scope, c
             memcpy((char *)items + count++ * item_size, rows + hit->at * item_size, item_size);
     }
     *ret_count = count;
+    r = 0;
+out_finalize:
+    db_finalize(st);
+    return r;
+}
+
+/* The per-library counts of one kind (migration 0019): the SQL summing the rows of a list of
+ * ids (`head` is followed by their marks, then " AND " `clause` `tail`), and where the two
+ * counts go in an item, which starts with its `const char *id`. */
+typedef struct BrowseCounts {
+    const char *head;
+    const char *tail;
+    size_t first, second;
+} BrowseCounts;
+
+#define BROWSE_COUNTS_SCOPE " AND c.library_id IN (@)"
+
+static const BrowseCounts browse_artist_counts = {
+    "SELECT c.artist_id, SUM(c.album_count), SUM(c.song_count) FROM artist_library_counts c"
+    " WHERE c.artist_id IN (",
+    " GROUP BY c.artist_id", offsetof(Artist, album_count), offsetof(Artist, song_count)};
+
+static const BrowseCounts browse_genre_counts = {
+    "SELECT c.genre_id, SUM(c.song_count), SUM(c.album_count) FROM genre_library_counts c"
+    " WHERE c.genre_id IN (",
+    " GROUP BY c.genre_id", offsetof(Genre, song_count), offsetof(Genre, album_count)};
+
+/* Replaces the library-wide counts of items[0..n) (item_size bytes each) by the sums of their
+ * rows in the libraries of a restricted `scope` (0 without one); nothing for an unrestricted
+ * scope, whose counts are the stored ones. One statement per page. Returns 0 or a negative
+ * errno. */
+static int browse_counts(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                         const BrowseCounts *kind, void *items, size_t n, size_t item_size)
+{
+    if (library_scope_all(scope) || n == 0)
+        return 0;
+    char *marks = arena_alloc(arena, 3 * n + 2);
+    BrowseFound *found = arena_calloc(arena, n, sizeof(*found));
+    int64_t(*sums)[2] = arena_calloc(arena, n, sizeof(*sums));
+    if (!marks || !found || !sums)
+        return -ENOMEM;
+    browse_marks(marks, n);
+    const char *head = arena_printf(arena, "%s%s", kind->head, marks);
+    const char *sql =
+        head ? library_scope_sql(arena, scope, head, BROWSE_COUNTS_SCOPE, kind->tail) : NULL;
+    if (!sql)
+        return -ENOMEM;
+    DbStmt *st;
+    int r = db_prepare(conn, sql, &st);
+    if (r < 0)
+        return r;
+    int idx = 1;
+    for (size_t i = 0; i < n; i++) {
+        if ((r = db_bind_text(st, idx++, *(const char *const *)((char *)items + i * item_size))) <
+            0)
+            goto out_finalize;
+    }
+    if ((r = library_scope_bind(st, scope, BROWSE_COUNTS_SCOPE, &idx)) < 0)
+        goto out_finalize;
+    size_t k = 0;
+    while (k < n && (r = db_step(st)) == DB_ROW) {
+        const char *id = db_column_text(st, 0);
+        if (!(found[k].id = arena_strdup(arena, id ? id : ""))) {
+            r = -ENOMEM;
+            goto out_finalize;
+        }
+        found[k].at = k;
+        sums[k][0] = db_column_int64(st, 1);
+        sums[k][1] = db_column_int64(st, 2);
+        k++;
+    }
+    if (r < 0)
+        goto out_finalize;
+    qsort(found, k, sizeof(*found), browse_found_cmp);
+    for (size_t i = 0; i < n; i++) {
+        char *item = (char *)items + i * item_size;
+        BrowseFound key = {.id = *(const char *const *)item};
+        const BrowseFound *hit = bsearch(&key, found, k, sizeof(*found), browse_found_cmp);
+        /* no row: the object left the scope's libraries since the list was read */
+        int64_t first = hit ? sums[hit->at][0] : 0, second = hit ? sums[hit->at][1] : 0;
+        memcpy(item + kind->first, &first, sizeof(first));
+        memcpy(item + kind->second, &second, sizeof(second));
+    }
     r = 0;
 out_finalize:
     db_finalize(st);
@@ -365,7 +453,8 @@ static int browse_artists(DbConn *conn, Arena *arena, const LibraryScope *scope,
     void *items;
     int r =
         browse_list(conn, arena, scope, &page, cursor, offset, limit, &items, ret_count, ret_next);
-    if (r == 0)
+    if (r == 0 && (r = browse_counts(conn, arena, scope, &browse_artist_counts, items, *ret_count,
+                                     sizeof(Artist))) == 0)
         *ret_items = items;
     return r;
 }
@@ -402,7 +491,8 @@ int library_browse_artists_by_id_scoped(DbConn *conn, Arena *arena, const Librar
     int r =
         browse_by_id(conn, arena, scope, "SELECT " ARTIST_COLUMNS " FROM artists r WHERE r.id IN (",
                      BROWSE_ARTIST_SCOPE, ids, n, items, sizeof(*items), browse_artist_row, &count);
-    if (r < 0)
+    if (r < 0 || (r = browse_counts(conn, arena, scope, &browse_artist_counts, items, count,
+                                    sizeof(*items))) < 0)
         return r;
     *ret_items = items;
     *ret_count = count;
@@ -883,7 +973,8 @@ int library_browse_genres_scoped(DbConn *conn, Arena *arena, const LibraryScope 
                              .item_size = sizeof(Genre)};
     void *items;
     int r = browse_list(conn, arena, scope, &page, cursor, 0, limit, &items, ret_count, ret_next);
-    if (r == 0)
+    if (r == 0 && (r = browse_counts(conn, arena, scope, &browse_genre_counts, items, *ret_count,
+                                     sizeof(Genre))) == 0)
         *ret_items = items;
     return r;
 }

@@ -10,8 +10,10 @@
  * (library_song_refs(): the relation rows, then the names of their targets); counts
  * come from the aggregates the scanner stores. The *_scoped forms (and AlbumQuery.scope)
  * see only the libraries of a LibraryScope: an artist, album, genre or year is visible when
- * one of its songs is; counts stay the stored, library-wide ones. Strings and arrays are
- * Arena-owned. Any thread, each with its own DbConn.
+ * one of its songs is. The counts of artists and genres for a restricted scope are the sums
+ * of their per-library rows over its libraries (one more statement per page); albums and
+ * years keep the stored, library-wide ones. Strings and arrays are Arena-owned. Any thread,
+ * each with its own DbConn.
  */
 #ifndef SWAZ_LIBRARY_BROWSE_H
 #define SWAZ_LIBRARY_BROWSE_H

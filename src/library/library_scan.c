@@ -2610,6 +2610,19 @@ static int scan_agg_album(ScanTx *tx, const char *id)
     return 0;
 }
 
+/* Recounts an artist or genre: counts[0] updates its library-wide counts, counts[1] deletes
+ * its rows per library and counts[2] writes them again (each binds the id for every '?';
+ * statements cached by address). Returns 0 or a negative error. */
+static int scan_agg_counts(ScanTx *tx, const char *const counts[3], const char *id)
+{
+    int64_t c = scan_exec(tx, counts[0], "ttt", id, id, id);
+    if (c >= 0)
+        c = scan_exec(tx, counts[1], "t", id);
+    if (c >= 0)
+        c = scan_exec(tx, counts[2], "ttt", id, id, id);
+    return c < 0 ? (int)c : 0;
+}
+
 static int scan_agg_artist(ScanTx *tx, const char *id)
 {
     int64_t c = scan_exec(tx,
@@ -2624,13 +2637,22 @@ static int scan_agg_artist(ScanTx *tx, const char *id)
         c = scan_exec(tx, "DELETE FROM search WHERE kind = 'artist' AND item_id = ?", "t", id);
         return c < 0 ? (int)c : 0;
     }
-    c = scan_exec(tx,
-                  "UPDATE artists SET album_count = (SELECT COUNT(*) FROM album_artists aa JOIN "
-                  "albums al ON al.id = aa.album_id WHERE aa.artist_id = ? AND al.song_count > "
-                  "0), song_count = (SELECT COUNT(*) FROM song_artists sa JOIN songs s ON s.id = "
-                  "sa.song_id WHERE sa.artist_id = ? AND s.missing = 0) WHERE id = ?",
-                  "ttt", id, id, id);
-    return c < 0 ? (int)c : 0;
+    /* The library-wide counts, then the same per library (migration 0019): a row where the
+     * artist has a song, or an album holding one. */
+    static const char *const counts[3] = {
+        "UPDATE artists SET album_count = (SELECT COUNT(*) FROM album_artists aa JOIN albums al "
+        "ON al.id = aa.album_id WHERE aa.artist_id = ? AND al.song_count > 0), song_count = "
+        "(SELECT COUNT(*) FROM song_artists sa JOIN songs s ON s.id = sa.song_id WHERE "
+        "sa.artist_id = ? AND s.missing = 0) WHERE id = ?",
+        "DELETE FROM artist_library_counts WHERE artist_id = ?",
+        "INSERT INTO artist_library_counts (artist_id, library_id, album_count, song_count) "
+        "SELECT CAST(? AS TEXT), t.library_id, SUM(t.albums), SUM(t.songs) FROM (SELECT "
+        "s.library_id AS library_id, 0 AS albums, COUNT(*) AS songs FROM song_artists sa JOIN "
+        "songs s ON s.id = sa.song_id WHERE sa.artist_id = ? AND s.missing = 0 GROUP BY "
+        "s.library_id UNION ALL SELECT s.library_id, COUNT(DISTINCT s.album_id), 0 FROM "
+        "album_artists aa JOIN songs s ON s.album_id = aa.album_id WHERE aa.artist_id = ? AND "
+        "s.missing = 0 GROUP BY s.library_id) t GROUP BY t.library_id"};
+    return scan_agg_counts(tx, counts, id);
 }
 
 static int scan_agg_genre(ScanTx *tx, const char *id)
@@ -2643,18 +2665,27 @@ static int scan_agg_genre(ScanTx *tx, const char *id)
         return (int)c;
     if (c > 0)
         return 0;
-    c = scan_exec(tx,
-                  "UPDATE genres SET song_count = (SELECT COUNT(*) FROM song_genres sg JOIN songs "
-                  "s ON s.id = sg.song_id WHERE sg.genre_id = ? AND s.missing = 0), album_count "
-                  "= (SELECT COUNT(*) FROM album_genres ag JOIN albums al ON al.id = ag.album_id "
-                  "WHERE ag.genre_id = ? AND al.song_count > 0) WHERE id = ?",
-                  "ttt", id, id, id);
-    return c < 0 ? (int)c : 0;
+    /* The library-wide counts, then the same per library (migration 0019): a row where the
+     * genre has songs (its albums may hold songs of other libraries, which do not make it
+     * visible there). */
+    static const char *const counts[3] = {
+        "UPDATE genres SET song_count = (SELECT COUNT(*) FROM song_genres sg JOIN songs s ON "
+        "s.id = sg.song_id WHERE sg.genre_id = ? AND s.missing = 0), album_count = (SELECT "
+        "COUNT(*) FROM album_genres ag JOIN albums al ON al.id = ag.album_id WHERE ag.genre_id = "
+        "? AND al.song_count > 0) WHERE id = ?",
+        "DELETE FROM genre_library_counts WHERE genre_id = ?",
+        "INSERT INTO genre_library_counts (genre_id, library_id, song_count, album_count) "
+        "SELECT CAST(? AS TEXT), t.library_id, SUM(t.songs), SUM(t.albums) FROM (SELECT "
+        "sg.library_id AS library_id, COUNT(*) AS songs, 0 AS albums FROM song_genres sg WHERE "
+        "sg.genre_id = ? AND sg.missing = 0 GROUP BY sg.library_id UNION ALL SELECT "
+        "s.library_id, 0, COUNT(DISTINCT s.album_id) FROM album_genres ag JOIN songs s ON "
+        "s.album_id = ag.album_id WHERE ag.genre_id = ? AND s.missing = 0 GROUP BY "
+        "s.library_id) t GROUP BY t.library_id HAVING SUM(t.songs) > 0"};
+    return scan_agg_counts(tx, counts, id);
 }
 
 static int scan_agg_fn(Scan *s, ScanTx *tx, void *arg)
 {
-    (void)s;
     const ScanAggArg *ag = arg;
     for (size_t i = ag->from; i < ag->to; i++) {
         const char *id = ag->set->keys[i];
@@ -2663,6 +2694,15 @@ static int scan_agg_fn(Scan *s, ScanTx *tx, void *arg)
         int r = ag->kind == 0   ? scan_agg_album(tx, id)
                 : ag->kind == 1 ? scan_agg_artist(tx, id)
                                 : scan_agg_genre(tx, id);
+        /* An album's artists and genres count it per library where it holds a song
+         * (migration 0019): a song leaving its library changes their rows even when the
+         * song had none of them. The artists and genres are recomputed after the albums. */
+        if (r == 0 && ag->kind == 0 &&
+            (r = scan_collect(tx, &s->touched_artists,
+                              "SELECT artist_id FROM album_artists WHERE album_id = ?", "t", id)) ==
+                0)
+            r = scan_collect(tx, &s->touched_genres,
+                             "SELECT genre_id FROM album_genres WHERE album_id = ?", "t", id);
         if (r < 0)
             return r;
     }
@@ -2671,8 +2711,8 @@ static int scan_agg_fn(Scan *s, ScanTx *tx, void *arg)
 
 static int scan_aggregates(Scan *s)
 {
-    /* Albums first (artists and genres count albums with songs). Nothing adds to the
-     * touched sets while this runs. */
+    /* Albums first (artists and genres count albums with songs); the album pass adds the
+     * albums' artists and genres to their sets, nothing else adds to them while this runs. */
     const ScanSet *sets[3] = {&s->touched_albums, &s->touched_artists, &s->touched_genres};
     int r = 0;
     for (int kind = 0; kind < 3 && r == 0; kind++) {

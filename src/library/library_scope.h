@@ -24,12 +24,16 @@ typedef struct LibraryScope {
 } LibraryScope;
 
 /* Scope clauses for library_scope_sql(), `ID` the SQL of the object's id: an object is
- * visible when one of its songs (present, for artists and albums) is in a visible library. */
+ * visible when one of its songs (present, for artists, albums and genres) is in a visible
+ * library. An artist or a genre has a row of counts in each library where it has such a song
+ * (or, for an artist, an album holding one; migration 0019), which the scanner writes with
+ * its counts: one probe of that key per library instead of a walk through its songs. */
 #define LIBRARY_SCOPE_ARTIST(ID)                                                                   \
-    "(EXISTS (SELECT 1 FROM song_artists sa JOIN songs s ON s.id = sa.song_id"                     \
-    " WHERE sa.artist_id = " ID " AND s.missing = 0 AND s.library_id IN (@))"                      \
-    " OR EXISTS (SELECT 1 FROM album_artists sx JOIN songs s ON s.album_id = sx.album_id"          \
-    " WHERE sx.artist_id = " ID " AND s.missing = 0 AND s.library_id IN (@)))"
+    "EXISTS (SELECT 1 FROM artist_library_counts c WHERE c.artist_id = " ID                        \
+    " AND c.library_id IN (@))"
+#define LIBRARY_SCOPE_GENRE(ID)                                                                    \
+    "EXISTS (SELECT 1 FROM genre_library_counts c WHERE c.genre_id = " ID                          \
+    " AND c.library_id IN (@))"
 #define LIBRARY_SCOPE_ALBUM(ID)                                                                    \
     "EXISTS (SELECT 1 FROM songs s WHERE s.album_id = " ID " AND s.missing = 0"                    \
     " AND s.library_id IN (@))"

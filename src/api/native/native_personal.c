@@ -235,7 +235,9 @@ static int personal_star_items(Personal *ps, HttpRequest *req, AnnotateKind kind
     } else {
         Artist *artists;
         size_t na;
-        if ((r = library_browse_artists_by_id(ps->conn, req->arena, ids, n, &artists, &na)) < 0)
+        /* scoped: a restricted caller sees the counts of their libraries */
+        if ((r = library_browse_artists_by_id_scoped(ps->conn, req->arena, &ps->scope, ids, n,
+                                                     &artists, &na)) < 0)
             return r;
         for (size_t i = 0; i < n; i++) {
             for (size_t k = 0; k < na; k++) {

@@ -40,6 +40,9 @@ static const char *const personal_seed_sql[] = {
     " 0, 0)",
     "INSERT INTO song_artists (song_id, artist_id, position) VALUES ('c001', 'aa01', 0),"
     " ('c004', 'aa02', 0), ('c004', 'aa01', 1)",
+    /* the artists' counts per library (migration 0019), as the scanner writes them */
+    "INSERT INTO artist_library_counts (artist_id, library_id, album_count, song_count) VALUES"
+    " ('aa01', 1, 2, 1), ('aa01', 2, 0, 1), ('aa02', 2, 1, 1)",
     "INSERT INTO users (id, username, password_hash, is_admin, created_at, updated_at) VALUES"
     " ('u1', 'alice', 'x', 0, 0, 0), ('u2', 'bob', 'x', 0, 0, 0)",
 };

@@ -91,6 +91,21 @@ static void seed(DbConn *c)
     }
 }
 
+/* Opens the database at `url`, migrates it and seeds it; returns a connection held until
+ * the caller releases it, and the pool. */
+static DbConn *seeded(const char *url, Db **ret_db)
+{
+    Db *db;
+    assert_int_equal(db_open(url, 2, &db), 0);
+    int applied;
+    assert_int_equal(db_migrate(db, &applied), 0);
+    DbConn *c;
+    assert_int_equal(db_acquire(db, &c), 0);
+    seed(c);
+    *ret_db = db;
+    return c;
+}
+
 /* Pages through albums of `q` with `limit` by offset (library_browse_albums_at()), writing
  * "id,id,..." into out; the page past the end is empty. */
 static void album_offsets(DbConn *c, Arena *a, const AlbumQuery *q, int limit, char *out,
@@ -178,12 +193,7 @@ static void browse_case(const char *url, const char *dir)
 {
     (void)dir;
     Db *db;
-    assert_int_equal(db_open(url, 2, &db), 0);
-    int applied;
-    assert_int_equal(db_migrate(db, &applied), 0);
-    DbConn *c;
-    assert_int_equal(db_acquire(db, &c), 0);
-    seed(c);
+    DbConn *c = seeded(url, &db);
     Arena *a = arena_new(8 << 20);
     char got[512];
 
@@ -602,6 +612,116 @@ static void browse_case(const char *url, const char *dir)
     db_close(db);
 }
 
+/* Per-library counts (migration 0019) as the scanner writes them, for scoped_counts_case(): the
+ * stored artists' and genres' counts cover both libraries, an artist and a genre are in one. */
+static const char *const counts_sql[] = {
+    "INSERT INTO libraries (id, name, path, created_at) VALUES (2, 'Other', '/o', 0)",
+    "INSERT INTO artist_library_counts (artist_id, library_id, album_count, song_count) VALUES"
+    " ('aa01', 1, 2, 4), ('aa01', 2, 1, 2), ('aa02', 2, 1, 1), ('aa03', 1, 1, 1)",
+    "INSERT INTO genre_library_counts (genre_id, library_id, song_count, album_count) VALUES"
+    " ('dd01', 1, 5, 3), ('dd01', 2, 2, 1), ('dd02', 2, 2, 2)",
+};
+
+/* "id:first/second," per item of `items` (Artist: albums/songs; Genre: songs/albums). */
+static void counts_text(const void *items, size_t n, bool genres, char *out, size_t cap)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        char one[64];
+        if (genres) {
+            const Genre *g = &((const Genre *)items)[i];
+            snprintf(one, sizeof(one), "%s:%lld/%lld,", g->id, (long long)g->song_count,
+                     (long long)g->album_count);
+        } else {
+            const Artist *r = &((const Artist *)items)[i];
+            snprintf(one, sizeof(one), "%s:%lld/%lld,", r->id, (long long)r->album_count,
+                     (long long)r->song_count);
+        }
+        strncat(out, one, cap - strlen(out) - 1);
+    }
+}
+
+/* Restricted scopes list the artists and genres of their libraries with the sums of their
+ * per-library rows; unrestricted ones the stored counts. */
+static void scoped_counts_case(const char *url, const char *dir)
+{
+    (void)dir;
+    Db *db;
+    DbConn *c = seeded(url, &db);
+    for (size_t i = 0; i < sizeof(counts_sql) / sizeof(counts_sql[0]); i++)
+        assert_int_equal(db_exec(c, counts_sql[i]), 0);
+    Arena *a = arena_new(1 << 20);
+    const int64_t lib1[] = {1}, lib2[] = {2}, both[] = {2, 1};
+    const LibraryScope one = {.ids = lib1, .n = 1}, two = {.ids = lib2, .n = 1},
+                       all_two = {.ids = both, .n = 2}, none = {.n = 0};
+    const struct {
+        const LibraryScope *scope;
+        const char *artists, *genres;
+    } cases[] = {
+        {NULL, "aa02:1/1,aa01:3/6,aa03:1/1,aa04:2/0,", "dd02:2/2,dd01:7/4,"},
+        {&one, "aa01:2/4,aa03:1/1,", "dd01:5/3,"},
+        {&two, "aa02:1/1,aa01:1/2,", "dd02:2/2,dd01:2/1,"},
+        {&all_two, "aa02:1/1,aa01:3/6,aa03:1/1,", "dd02:2/2,dd01:7/4,"},
+        {&none, "", ""},
+    };
+    char got[256];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        Artist *artists;
+        Genre *genres;
+        size_t n;
+        const char *next;
+        for (int limit = 1; limit <= 5; limit += 4) { /* by pages of 1, and in one */
+            char all[256] = "";
+            const char *cursor = NULL;
+            do {
+                assert_int_equal(library_browse_artists_scoped(c, a, cases[i].scope, cursor, limit,
+                                                               &artists, &n, &next),
+                                 0);
+                counts_text(artists, n, false, got, sizeof(got));
+                strncat(all, got, sizeof(all) - strlen(all) - 1);
+                cursor = next;
+            } while (cursor);
+            assert_string_equal(all, cases[i].artists);
+        }
+        assert_int_equal(
+            library_browse_genres_scoped(c, a, cases[i].scope, NULL, 10, &genres, &n, &next), 0);
+        counts_text(genres, n, true, got, sizeof(got));
+        assert_string_equal(got, cases[i].genres);
+    }
+    /* By id: repeats and unknown ids, in the caller's order, with the scope's counts. */
+    const char *ids[] = {"aa03", "aa01", "aa02", "aa01", "aa99"};
+    Artist *artists;
+    size_t n;
+    assert_int_equal(library_browse_artists_by_id_scoped(c, a, &one, ids, 5, &artists, &n), 0);
+    counts_text(artists, n, false, got, sizeof(got));
+    assert_string_equal(got, "aa03:1/1,aa01:2/4,aa01:2/4,");
+    assert_int_equal(library_browse_artists_by_id_scoped(c, a, NULL, ids, 5, &artists, &n), 0);
+    counts_text(artists, n, false, got, sizeof(got));
+    assert_string_equal(got, "aa03:1/1,aa01:3/6,aa02:1/1,aa01:3/6,");
+    Album *albums;
+    Artist artist;
+    assert_int_equal(library_browse_artist_scoped(c, a, &two, "aa01", &artist, &albums, &n), 0);
+    assert_int_equal(artist.album_count, 1);
+    assert_int_equal(artist.song_count, 2);
+    assert_int_equal(library_browse_artist_scoped(c, a, &one, "aa02", &artist, &albums, &n),
+                     -ENOENT);
+    arena_free(a);
+    db_release(c);
+    db_close(db);
+}
+
+static void test_scoped_counts_sqlite(void **state)
+{
+    (void)state;
+    testutil_on_backend(TESTUTIL_SQLITE, scoped_counts_case);
+}
+
+static void test_scoped_counts_postgres(void **state)
+{
+    (void)state;
+    testutil_on_backend(TESTUTIL_POSTGRES, scoped_counts_case);
+}
+
 static void test_browse_sqlite(void **state)
 {
     (void)state;
@@ -651,6 +771,8 @@ int main(void)
         cmocka_unit_test(test_browse_sqlite),
         cmocka_unit_test(test_browse_postgres),
         cmocka_unit_test(test_cursor),
+        cmocka_unit_test(test_scoped_counts_sqlite),
+        cmocka_unit_test(test_scoped_counts_postgres),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

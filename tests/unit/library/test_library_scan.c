@@ -224,6 +224,53 @@ static void wav_tags(const char *dir, const char *rel, const char *const *info)
     testutil_write_wav(p, 0.2, info);
 }
 
+/* The per-library counts (migration 0019) as they are, and as recomputed from the songs. */
+#define ARTIST_COUNTS_KEPT                                                                         \
+    "SELECT artist_id, library_id, album_count, song_count FROM artist_library_counts"
+#define ARTIST_COUNTS_NOW                                                                          \
+    "SELECT t.artist_id, t.library_id, SUM(t.albums), SUM(t.songs) FROM (SELECT sa.artist_id AS "  \
+    "artist_id, s.library_id AS library_id, 0 AS albums, COUNT(*) AS songs FROM song_artists sa "  \
+    "JOIN songs s ON s.id = sa.song_id WHERE s.missing = 0 GROUP BY sa.artist_id, s.library_id "   \
+    "UNION ALL SELECT aa.artist_id, p.library_id, COUNT(*), 0 FROM album_artists aa JOIN (SELECT " \
+    "DISTINCT album_id, library_id FROM songs WHERE missing = 0 AND album_id IS NOT NULL) p ON "   \
+    "p.album_id = aa.album_id GROUP BY aa.artist_id, p.library_id) t GROUP BY t.artist_id, "       \
+    "t.library_id"
+#define GENRE_COUNTS_KEPT                                                                          \
+    "SELECT genre_id, library_id, song_count, album_count FROM genre_library_counts"
+#define GENRE_COUNTS_NOW                                                                           \
+    "SELECT t.genre_id, t.library_id, SUM(t.songs), SUM(t.albums) FROM (SELECT sg.genre_id AS "    \
+    "genre_id, s.library_id AS library_id, COUNT(*) AS songs, 0 AS albums FROM song_genres sg "    \
+    "JOIN songs s ON s.id = sg.song_id WHERE s.missing = 0 GROUP BY sg.genre_id, s.library_id "    \
+    "UNION ALL SELECT ag.genre_id, p.library_id, 0, COUNT(*) FROM album_genres ag JOIN (SELECT "   \
+    "DISTINCT album_id, library_id FROM songs WHERE missing = 0 AND album_id IS NOT NULL) p ON "   \
+    "p.album_id = ag.album_id GROUP BY ag.genre_id, p.library_id) t GROUP BY t.genre_id, "         \
+    "t.library_id HAVING SUM(t.songs) > 0"
+
+/* Asserts that the scanner left the per-library counts equal to a recount from the songs, and
+ * (one library here) equal to the library-wide counts of every artist and genre with songs. */
+static void assert_library_counts(Db *db)
+{
+    assert_int_equal(q_int(db, "SELECT (SELECT COUNT(*) FROM (" ARTIST_COUNTS_KEPT
+                               " EXCEPT " ARTIST_COUNTS_NOW
+                               ") x) + (SELECT COUNT(*) FROM (" ARTIST_COUNTS_NOW
+                               " EXCEPT " ARTIST_COUNTS_KEPT ") y)"),
+                     0);
+    assert_int_equal(q_int(db, "SELECT (SELECT COUNT(*) FROM (" GENRE_COUNTS_KEPT
+                               " EXCEPT " GENRE_COUNTS_NOW
+                               ") x) + (SELECT COUNT(*) FROM (" GENRE_COUNTS_NOW
+                               " EXCEPT " GENRE_COUNTS_KEPT ") y)"),
+                     0);
+    assert_int_equal(q_int(db, "SELECT COUNT(*) FROM artists r JOIN artist_library_counts c ON "
+                               "c.artist_id = r.id WHERE c.album_count <> r.album_count OR "
+                               "c.song_count <> r.song_count"),
+                     0);
+    assert_int_equal(q_int(db, "SELECT COUNT(*) FROM genres g JOIN genre_library_counts c ON "
+                               "c.genre_id = g.id WHERE c.album_count <> g.album_count OR "
+                               "c.song_count <> g.song_count"),
+                     0);
+    assert_true(q_int(db, "SELECT COUNT(*) FROM artist_library_counts") > 0);
+}
+
 static void model_case(const char *url, const char *dir)
 {
     media_init();
@@ -267,6 +314,7 @@ static void model_case(const char *url, const char *dir)
 
     /* First scan: every table. */
     assert_int_equal(library_scan(db, folders, 1, &opts, NULL, NULL, &st), 0);
+    assert_library_counts(db);
     assert_int_equal(st.total, 5);
     assert_int_equal(st.seen, 5);
     assert_int_equal(st.added, 4);
@@ -334,6 +382,7 @@ static void model_case(const char *url, const char *dir)
 
     /* No change: nothing probed but the broken file (its folder has an error). */
     assert_int_equal(library_scan(db, folders, 1, &opts, NULL, NULL, &st), 0);
+    assert_library_counts(db);
     assert_int_equal(st.probed, 1);
     assert_int_equal(st.unchanged, 4);
     assert_int_equal(st.added + st.updated + st.missing, 0);
@@ -341,10 +390,12 @@ static void model_case(const char *url, const char *dir)
     /* The broken file is fixed: its error row goes. */
     wav(music, "Broken/b.mp3", "Fixed", "Z", "Zed", "1");
     assert_int_equal(library_scan(db, folders, 1, &opts, NULL, NULL, &st), 0);
+    assert_library_counts(db);
     assert_int_equal(st.added, 1);
     assert_int_equal(st.probed, 1);
     assert_int_equal(q_int(db, "SELECT COUNT(*) FROM scan_errors"), 0);
     assert_int_equal(library_scan(db, folders, 1, &opts, NULL, NULL, &st), 0);
+    assert_library_counts(db);
     assert_int_equal(st.probed, 0);
     assert_int_equal(st.unchanged, 5);
 
@@ -355,6 +406,7 @@ static void model_case(const char *url, const char *dir)
     snprintf(q, sizeof(q), "%s/Moved/two renamed.wav", music);
     assert_int_equal(rename(p, q), 0);
     assert_int_equal(library_scan(db, folders, 1, &opts, NULL, NULL, &st), 0);
+    assert_library_counts(db);
     assert_int_equal(st.moved, 1);
     assert_int_equal(st.missing, 0);
     q_text(db, "SELECT id FROM songs WHERE path = 'Moved/two renamed.wav' AND missing = 0", t2,
@@ -370,11 +422,13 @@ static void model_case(const char *url, const char *dir)
     snprintf(q, sizeof(q), "%s/c1-keep.wav", dir);
     assert_int_equal(rename(p, q), 0);
     assert_int_equal(library_scan(db, folders, 1, &opts, NULL, NULL, &st), 0);
+    assert_library_counts(db);
     assert_int_equal(st.missing, 1);
     assert_int_equal(q_int(db, "SELECT song_count FROM albums WHERE name = 'Comp Album'"), 1);
     snprintf(p, sizeof(p), "%s/Comp/c1 again.wav", music);
     assert_int_equal(rename(q, p), 0);
     assert_int_equal(library_scan(db, folders, 1, &opts, NULL, NULL, &st), 0);
+    assert_library_counts(db);
     assert_int_equal(st.moved, 1);
     q_text(db, "SELECT id FROM songs WHERE path = 'Comp/c1 again.wav' AND missing = 0", t2,
            sizeof(t2));
@@ -385,6 +439,7 @@ static void model_case(const char *url, const char *dir)
     assert_int_equal(unlink(p), 0);
     opts.purge_after_s = 0;
     assert_int_equal(library_scan(db, folders, 1, &opts, NULL, NULL, &st), 0);
+    assert_library_counts(db);
     assert_int_equal(st.missing, 1);
     assert_int_equal(q_int(db, "SELECT COUNT(*) FROM songs WHERE title = 'C2'"), 0);
     assert_int_equal(q_int(db, "SELECT COUNT(*) FROM artists WHERE name = 'Y'"), 0);
@@ -399,6 +454,7 @@ static void model_case(const char *url, const char *dir)
     opts.only_paths = only;
     opts.n_only_paths = 1;
     assert_int_equal(library_scan(db, folders, 1, &opts, NULL, NULL, &st), 0);
+    assert_library_counts(db);
     assert_int_equal(st.added, 1);
     assert_int_equal(st.missing, 0);
     assert_int_equal(q_int(db, "SELECT COUNT(*) FROM songs WHERE title = 'Three'"), 1);
@@ -410,6 +466,7 @@ static void model_case(const char *url, const char *dir)
     snprintf(p, sizeof(p), "%s/Alpha", music);
     opts.purge_after_s = 86400;
     assert_int_equal(library_scan(db, folders, 1, &opts, NULL, NULL, &st), 0);
+    assert_library_counts(db);
     assert_int_equal(st.missing, 2);
     assert_int_equal(q_int(db, "SELECT COUNT(*) FROM folders WHERE missing = 1"), 1);
     /* "Two" (moved away earlier) is all that is left of the album. */
