@@ -88,6 +88,19 @@ int db_ping(Db *db);
  * Writes the number applied to *ret_applied. Returns 0 or ERR_DB. */
 int db_migrate(Db *db, int *ret_applied);
 
+/* Writes to ret_tables (room for `max`) the tables that the migrations newer than
+ * `from_version` rewrite (their "-- vacuum:" lines), each once, in migration order, and
+ * returns how many there are (more than `max` when some did not fit). Strings are static.
+ * PostgreSQL only: after a table is rewritten, its index-only scans read the table until a
+ * VACUUM sets its visibility map again, and autovacuum may come much later. SQLite lists
+ * none: db_migrate()'s db_optimize() analyses there. */
+size_t db_migrate_rewritten(Db *db, int from_version, const char **ret_tables, size_t max);
+
+/* Runs VACUUM (ANALYZE) on `table`, one of db_migrate_rewritten()'s, on a bulk connection
+ * outside any transaction. Returns 0, -EINVAL (not a plain lower-case name, or a backend
+ * without the statement), ERR_DB or ERR_DB_BUSY. */
+int db_vacuum(Db *db, const char *table);
+
 /* Brings the query planner's statistics up to date where they are missing or stale, on a
  * connection the caller holds outside a transaction (borrowed with db_acquire_bulk(): it
  * may read the whole file). SQLite runs ANALYZE when the songs table has rows and either no
