@@ -188,16 +188,17 @@ void db_set_map_size(Db *db, uint64_t bytes)
     db->map_bytes = bytes;
 }
 
-void db_set_data(Db *db, void *data)
+void db_set_data(Db *db, DbDataSlot slot, void *data)
 {
-    db->data = data;
+    if (slot < DB_DATA_SLOTS)
+        db->data[slot] = data;
 }
 
-void *db_conn_data(DbConn *conn, Db **ret_db)
+void *db_conn_data(DbConn *conn, DbDataSlot slot, Db **ret_db)
 {
     if (ret_db)
         *ret_db = conn->db;
-    return conn->db->data;
+    return slot < DB_DATA_SLOTS ? conn->db->data[slot] : NULL;
 }
 
 bool db_in_transaction(DbConn *conn)

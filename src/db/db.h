@@ -63,14 +63,21 @@ int db_acquire_bulk(Db *db, DbConn **ret_conn);
  * borrowed. */
 void db_set_map_size(Db *db, uint64_t bytes);
 
-/* Sets the one pointer the pool carries for the layers above it, as libuv's `data` fields
- * (the library keeps its cache of names there, library_names.h). Call after db_open(),
- * before the pool is shared between threads; the pool never reads or frees it. */
-void db_set_data(Db *db, void *data);
+/* The pointers the pool carries for the layers above it (db_set_data()). */
+typedef enum DbDataSlot {
+    DB_DATA_NAMES, /* the library's cache of names, library_names.h */
+    DB_DATA_MARKS, /* the library's offset marks, library_marks.h */
+    DB_DATA_SLOTS
+} DbDataSlot;
 
-/* Returns the pointer db_set_data() gave the pool `conn` belongs to (NULL by default), and
- * writes that pool to *ret_db when ret_db is not NULL. Any thread. */
-void *db_conn_data(DbConn *conn, Db **ret_db);
+/* Sets pointer `slot` (< DB_DATA_SLOTS) the pool carries for the layers above it, as libuv's
+ * `data` fields. Call after db_open(), before the pool is shared between threads; the pool
+ * never reads or frees it. */
+void db_set_data(Db *db, DbDataSlot slot, void *data);
+
+/* Returns the pointer db_set_data() gave slot `slot` of the pool `conn` belongs to (NULL by
+ * default), and writes that pool to *ret_db when ret_db is not NULL. Any thread. */
+void *db_conn_data(DbConn *conn, DbDataSlot slot, Db **ret_db);
 
 /* True while `conn` has a transaction open (begun by db_begin*() or raw SQL, or failed and
  * not yet rolled back). */

@@ -67,13 +67,13 @@ int db_generations_find(const DbGenerations *g, const char *name, int64_t *ret_v
 struct Db {
     DbKind kind;
     const DbBackend *backend;
-    char *target;           /* what the backend connects to: a file path or a libpq URL */
-    char *describe;         /* the URL without password, for logs */
-    char *secret;           /* the password (or NULL), scrubbed from every error message */
-    int pool_size;          /* immutable after db_open() */
-    uint64_t map_bytes;     /* db_set_map_size(), before the pool is shared; 0: no map */
-    void *data;             /* db_set_data(), before the pool is shared */
-    int acquire_timeout_ms; /* DB_ACQUIRE_TIMEOUT_MS; tests may lower it before use */
+    char *target;              /* what the backend connects to: a file path or a libpq URL */
+    char *describe;            /* the URL without password, for logs */
+    char *secret;              /* the password (or NULL), scrubbed from every error message */
+    int pool_size;             /* immutable after db_open() */
+    uint64_t map_bytes;        /* db_set_map_size(), before the pool is shared; 0: no map */
+    void *data[DB_DATA_SLOTS]; /* db_set_data(), before the pool is shared */
+    int acquire_timeout_ms;    /* DB_ACQUIRE_TIMEOUT_MS; tests may lower it before use */
     pthread_mutex_t mu;
     pthread_cond_t cond;             /* signalled when a connection is released or a slot frees */
     DbConn *idle[LIMIT_DB_POOL_MAX]; /* guarded by mu: idle connections, a stack */

@@ -8,6 +8,7 @@
 #include "core/limits.h"
 #include "library/library_annotate.h"
 #include "library/library_keyset.h"
+#include "library/library_marks.h"
 #include "library/library_random.h"
 
 #include <stddef.h>
@@ -153,17 +154,17 @@ out_finalize:
     return r;
 }
 
-/* Finds the sort key after which the page at `offset` (> 0) of `page` in `scope` starts: the
- * list's first-page SQL selecting only page->keys (an untagged cursor's
- * parts, the id last), so the index of the order alone is read, with OFFSET offset - 1.
- * Writes the key (strings Arena-owned). Returns 0, -ENOENT (the list is not longer than
- * `offset`), -ENOMEM or ERR_DB. */
-static int browse_seek(DbConn *conn, Arena *arena, const LibraryScope *scope,
-                       const BrowsePage *page, int64_t offset, LibraryKeysetKey *ret_after)
+/* Reads into *ret_key the sort key of the row `skip` rows after `after` (NULL: the first
+ * row) of `page` in `scope`: the list's SQL (ks->after with a cursor, else ks->first)
+ * selecting only page->keys (an untagged cursor's parts, the id last), LIMIT 1 OFFSET skip,
+ * so the index of the order alone is read. Strings Arena-owned. Returns 0, -ENOENT (no such
+ * row), -ENOMEM or ERR_DB. */
+static int browse_key_at(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                         const BrowsePage *page, const LibraryKeysetKey *after, int64_t skip,
+                         LibraryKeysetKey *ret_key)
 {
     const LibraryKeyset *ks = page->ks;
-    const char *from = strstr(ks->first, " FROM ");
-    const char *clause = page->clause;
+    const char *from = strstr(after ? ks->after : ks->first, " FROM ");
     if (!from || !page->keys || ks->tag)
         return -EINVAL;
     const char *sql = arena_printf(arena, "SELECT %s%s OFFSET ?", page->keys, from);
@@ -171,11 +172,12 @@ static int browse_seek(DbConn *conn, Arena *arena, const LibraryScope *scope,
         return -ENOMEM;
     DbStmt *st;
     int idx = 1;
-    int r = browse_prepare_args(conn, arena, scope, page, sql, clause, &st, &idx);
+    int r = browse_prepare_args(conn, arena, scope, page, sql, page->clause, &st, &idx);
     if (r < 0)
         return r;
-    if ((r = library_scope_bind(st, scope, clause, &idx)) < 0 ||
-        (r = db_bind_int64(st, idx++, 1)) < 0 || (r = db_bind_int64(st, idx, offset - 1)) < 0 ||
+    if ((after && (r = library_keyset_bind(st, ks, after, &idx)) < 0) ||
+        (r = library_scope_bind(st, scope, page->clause, &idx)) < 0 ||
+        (r = db_bind_int64(st, idx++, 1)) < 0 || (r = db_bind_int64(st, idx, skip)) < 0 ||
         (r = db_step(st)) < 0)
         goto out_finalize;
     if (r == DB_DONE) {
@@ -183,16 +185,77 @@ static int browse_seek(DbConn *conn, Arena *arena, const LibraryScope *scope,
         goto out_finalize;
     }
     int oom = 0;
+    LibraryKeysetKey key = {0};
     for (size_t i = 0; i < ks->parts; i++) {
         if (ks->numeric & (1u << i))
-            ret_after->num[i] = db_column_int64(st, (int)i);
+            key.num[i] = db_column_int64(st, (int)i);
         else
-            ret_after->text[i] = browse_text(st, arena, (int)i, "", &oom);
+            key.text[i] = browse_text(st, arena, (int)i, "", &oom);
     }
     r = oom ? -ENOMEM : 0;
+    if (r == 0)
+        *ret_key = key;
 out_finalize:
     db_finalize(st);
     return r;
+}
+
+/* The name of the list of `page` in the table of offset marks: its SQL and parameters. */
+static const char *browse_marks_key(Arena *arena, const BrowsePage *page)
+{
+    const char *key = arena_printf(arena, "%s\x1f%s", page->ks->first, page->keys);
+    for (size_t i = 0; key && i < page->n_args; i++) {
+        const BrowseArg *a = &page->args[i];
+        key = a->text ? arena_printf(arena, "%s\x1f%s", key, a->text)
+                      : arena_printf(arena, "%s\x1f%lld", key, (long long)a->num);
+    }
+    return key;
+}
+
+/* Finds the sort key after which the page at `offset` (> 0) of `page` in `scope` starts (the
+ * key of row offset - 1, browse_key_at()). In every library, on a server that keeps offset
+ * marks (library_marks.h), it walks from the last mark before the offset, learning the
+ * marks it lacks on the way, one statement of `step` rows each; otherwise it walks the index
+ * from its start. Writes the key (strings Arena-owned). Returns 0, -ENOENT (the list is not
+ * longer than `offset`), -ENOMEM or ERR_DB. */
+static int browse_seek(DbConn *conn, Arena *arena, const LibraryScope *scope,
+                       const BrowsePage *page, int64_t offset, LibraryKeysetKey *ret_after)
+{
+    Db *db;
+    LibraryMarks *marks = library_scope_all(scope) ? library_marks_of(conn, &db) : NULL;
+    int64_t stamp = 0;
+    /* inside a transaction the snapshot may be older than the stamp */
+    if (marks && (offset < library_marks_step(marks) || db_in_transaction(conn) ||
+                  db_generation_get(db, conn, DB_GENERATION_LIBRARY, &stamp) < 0))
+        marks = NULL;
+    if (!marks)
+        return browse_key_at(conn, arena, scope, page, NULL, offset - 1, ret_after);
+    const LibraryKeyset *ks = page->ks;
+    int64_t step = library_marks_step(marks);
+    int64_t want = offset / step; /* mark want - 1 is row want * step - 1 <= offset - 1 */
+    const char *list = browse_marks_key(arena, page);
+    const char *cursor = NULL;
+    int64_t have = list ? library_marks_get(marks, arena, stamp, list, want, &cursor) : -ENOMEM;
+    if (have < 0)
+        return (int)have;
+    LibraryKeysetKey at = {0};
+    int r;
+    if (have > 0 && (r = library_keyset_unpack(arena, ks, cursor, &at)) < 0)
+        return r;
+    for (; have < want; have++) {
+        LibraryKeysetKey next;
+        if ((r = browse_key_at(conn, arena, scope, page, have ? &at : NULL, step - 1, &next)) < 0 ||
+            (r = library_keyset_encode(arena, ks, &next, &cursor)) < 0)
+            return r;
+        library_marks_put(marks, stamp, list, have, cursor);
+        at = next;
+    }
+    int64_t skip = offset - 1 - (have * step - 1) - 1; /* rows between the mark and offset - 1 */
+    if (skip < 0) {
+        *ret_after = at;
+        return 0;
+    }
+    return browse_key_at(conn, arena, scope, page, &at, skip, ret_after);
 }
 
 /* A whole list call without parameters of its own: decodes `cursor` or, without one, seeks
