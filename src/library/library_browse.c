@@ -221,13 +221,8 @@ static const char *browse_marks_key(Arena *arena, const BrowsePage *page)
 static int browse_seek(DbConn *conn, Arena *arena, const LibraryScope *scope,
                        const BrowsePage *page, int64_t offset, LibraryKeysetKey *ret_after)
 {
-    Db *db;
-    LibraryMarks *marks = library_scope_all(scope) ? library_marks_of(conn, &db) : NULL;
     int64_t stamp = 0;
-    /* inside a transaction the snapshot may be older than the stamp */
-    if (marks && (offset < library_marks_step(marks) || db_in_transaction(conn) ||
-                  db_generation_get(db, conn, DB_GENERATION_LIBRARY, &stamp) < 0))
-        marks = NULL;
+    LibraryMarks *marks = library_marks_for(conn, scope, offset, &stamp);
     if (!marks)
         return browse_key_at(conn, arena, scope, page, NULL, offset - 1, ret_after);
     const LibraryKeyset *ks = page->ks;

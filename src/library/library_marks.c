@@ -76,6 +76,17 @@ LibraryMarks *library_marks_of(DbConn *conn, Db **ret_db)
     return db_conn_data(conn, DB_DATA_MARKS, ret_db);
 }
 
+LibraryMarks *library_marks_for(DbConn *conn, const LibraryScope *scope, int64_t offset,
+                                int64_t *ret_stamp)
+{
+    Db *db;
+    LibraryMarks *marks = library_scope_all(scope) ? library_marks_of(conn, &db) : NULL;
+    if (!marks || offset < marks->step || db_in_transaction(conn) ||
+        db_generation_get(db, conn, DB_GENERATION_LIBRARY, ret_stamp) < 0)
+        return NULL;
+    return marks;
+}
+
 int64_t library_marks_step(const LibraryMarks *marks)
 {
     return marks->step;

@@ -14,6 +14,7 @@
 
 #include "core/arena.h"
 #include "db/db.h"
+#include "library/library_scope.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -35,6 +36,13 @@ void library_marks_attach(Db *db, LibraryMarks *marks);
 /* Returns the table attached to the pool of `conn`, or NULL, and writes the pool to *ret_db
  * when ret_db is not NULL. */
 LibraryMarks *library_marks_of(DbConn *conn, Db **ret_db);
+
+/* Returns the table attached to the pool of `conn` when a seek to `offset` in a list of
+ * `scope` should use it: a table is attached, `scope` is every library, `offset` is at least
+ * one step, `conn` is outside a transaction (whose snapshot may be older than the stamp) and
+ * the stamp of the library generation was read (written to *ret_stamp); else NULL. */
+LibraryMarks *library_marks_for(DbConn *conn, const LibraryScope *scope, int64_t offset,
+                                int64_t *ret_stamp);
 
 /* The rows between two marks. */
 int64_t library_marks_step(const LibraryMarks *marks);

@@ -175,6 +175,52 @@ static void song_ids(DbConn *c, Arena *a, const LibraryScope *scope, const SongF
         strncat(out, songs[i].id, cap - strlen(out) - 1);
 }
 
+/* Song lists (every song, a genre's, a genre's in years) at every offset on a server that
+ * keeps offset marks every 1, 2 and 3 rows: the same ids as the whole list read at once
+ * (ids are 4 characters), before and after a retitle that the generation bump announces. */
+static void marked_song_offsets(Db *db, DbConn *c)
+{
+    const SongFilter filters[] = {
+        {0}, {.genre_id = "dd01"}, {.genre_id = "dd01", .from_year = 1969, .to_year = 1994}};
+    Arena *a = arena_new(8 << 20);
+    assert_non_null(a);
+    char all[512], got[512];
+    for (int round = 0; round < 2; round++) {
+        for (int64_t step = 1; step <= 3; step++) {
+            LibraryMarks *marks = library_marks_new(4, step);
+            assert_non_null(marks);
+            for (size_t k = 0; k < sizeof(filters) / sizeof(filters[0]); k++) {
+                library_marks_attach(db, NULL);
+                song_ids(c, a, NULL, &filters[k], 0, 100, all, sizeof(all));
+                library_marks_attach(db, marks);
+                size_t len = strlen(all) / 4;
+                for (size_t offset = 0; offset <= len + 1; offset++) {
+                    for (int limit = 1; limit <= 2; limit++) {
+                        song_ids(c, a, NULL, &filters[k], (int64_t)offset, limit, got, sizeof(got));
+                        size_t from = offset < len ? offset : len;
+                        size_t n = len - from < (size_t)limit ? len - from : (size_t)limit;
+                        assert_int_equal(strlen(got), 4 * n);
+                        assert_memory_equal(got, all + 4 * from, 4 * n);
+                    }
+                }
+            }
+            assert_true(library_marks_count(marks) > 0);
+            library_marks_attach(db, NULL);
+            library_marks_free(marks);
+        }
+        /* a scan moves the first song of the list to its end */
+        assert_int_equal(db_begin_write(c), 0);
+        assert_int_equal(db_exec(c, round == 0 ? "UPDATE songs SET sort_title = 'zzzz'"
+                                                 " WHERE id = 'c004'"
+                                               : "UPDATE songs SET sort_title ="
+                                                 " 'back in the u.s.s.r.' WHERE id = 'c004'"),
+                         0);
+        assert_int_equal(db_generation_bump(c, DB_GENERATION_LIBRARY), 0);
+        assert_int_equal(db_commit(c), 0);
+    }
+    arena_free(a);
+}
+
 /* Album lists and artists at every offset on a server that keeps offset marks
  * (library_marks.h) every `step` rows: the same pages as without, the marks learnt on the
  * way; after a scan's change (the library generation bumped), pages follow the change. */
@@ -633,6 +679,7 @@ static void browse_case(const char *url, const char *dir)
                      0);
     song_ids(c, a, NULL, &rock, 0, 10, got, sizeof(got));
     assert_string_equal(got, "c004c001c008");
+    marked_song_offsets(db, c);
 
     /* Related rows of a page, one query per relation: artists in tag order, genres by name,
      * the songs of one album share its album artists; repeated and unknown ids. */
