@@ -140,9 +140,10 @@ int cmd_serve(int argc, char **argv, char **envp)
     if (app_db_open(&cfg, &db, NULL) < 0)
         return APP_EXIT_FAIL;
     LibraryNames *ref_names = library_names_new(LIMIT_NAMES_CACHE_ENTRIES);
-    LibraryMarks *offset_marks =
-        library_marks_new(LIMIT_OFFSET_MARKS_LISTS, LIMIT_OFFSET_MARKS_STEP);
-    if (!ref_names || !offset_marks) {
+    LibraryMarks *offset_marks = NULL; /* none when offset_mark_rows is 0 */
+    if (cfg.offset_mark_rows)
+        offset_marks = library_marks_new(LIMIT_OFFSET_MARKS_LISTS, cfg.offset_mark_rows);
+    if (!ref_names || (cfg.offset_mark_rows && !offset_marks)) {
         log_error("out of memory");
         goto out_db;
     }

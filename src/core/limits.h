@@ -170,7 +170,7 @@
 #define LIMIT_NAMES_CACHE_TEXT_BYTES 256         /* longest id + name + sort kept; longer: read */
 #define LIMIT_OFFSET_MARKS_LISTS     64          /* lists whose offset marks a server keeps */
 #define LIMIT_OFFSET_MARKS_PER_LIST  4096        /* marks per list; past them pages walk on */
-#define LIMIT_OFFSET_MARKS_STEP      1024        /* rows between two offset marks */
+#define LIMIT_OFFSET_MARK_ROWS_MAX   1048576     /* most offset_mark_rows (rows between marks) */
 
 /* GET /metrics: the whole text exposition. */
 #define LIMIT_METRICS_BYTES (256 * 1024)
