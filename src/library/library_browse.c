@@ -283,7 +283,9 @@ static int browse_seek(DbConn *conn, Arena *arena, const LibraryScope *scope,
         return browse_key_at(conn, arena, scope, page, NULL, offset - 1, ret_after);
     const LibraryKeyset *ks = page->ks;
     int64_t step = library_marks_step(marks);
-    int64_t want = offset / step; /* mark want - 1 is row want * step - 1 <= offset - 1 */
+    /* mark want - 1 is row want * step - 1 <= offset - 1; past the marks a list keeps, walk */
+    int64_t want =
+        offset / step < LIMIT_OFFSET_MARKS_PER_LIST ? offset / step : LIMIT_OFFSET_MARKS_PER_LIST;
     const char *list = browse_marks_key(arena, page);
     const char *cursor = NULL;
     int64_t have = list ? library_marks_get(marks, arena, stamp, list, want, &cursor) : -ENOMEM;

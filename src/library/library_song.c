@@ -1080,7 +1080,9 @@ static int song_seek_ids(DbConn *conn, Arena *arena, const LibraryScope *scope, 
     int64_t have = 0, step = marks ? library_marks_step(marks) : 1;
     int r;
     if (marks) {
-        int64_t want = offset / step; /* mark want - 1 is row want * step - 1 < offset */
+        /* mark want - 1 is row want * step - 1 < offset; past the marks a list keeps, walk */
+        int64_t want = offset / step < LIMIT_OFFSET_MARKS_PER_LIST ? offset / step
+                                                                   : LIMIT_OFFSET_MARKS_PER_LIST;
         const char *list =
             arena_printf(arena, "songs\x1f%s\x1f%lld\x1f%lld", f->genre_id ? f->genre_id : "",
                          (long long)f->from_year, (long long)f->to_year);
