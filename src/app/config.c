@@ -102,7 +102,7 @@ static const ConfigSetting config_settings[] = {
      LIMIT_PAGE_CACHE_MB_MAX, "64",
      "MiB of rendered library answers kept in memory (LRU; 0: no page cache)"},
     {"offset_mark_rows", "SWAZ_OFFSET_MARK_ROWS", CONFIG_UINT, CFG_FIELD(offset_mark_rows), 0,
-     LIMIT_OFFSET_MARK_ROWS_MAX, "1024",
+     LIMIT_OFFSET_MARK_ROWS_MAX, "4096",
      "rows between two remembered positions of a long list, for deep offset= pages (0: none)"},
     {"upload_max_mb", "SWAZ_UPLOAD_MAX_MB", CONFIG_UINT, CFG_FIELD(upload_max_mb), 1,
      (unsigned)(LIMIT_UPLOAD_BYTES_MAX >> 20), "1024",

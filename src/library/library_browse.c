@@ -154,25 +154,6 @@ out_finalize:
     return r;
 }
 
-/* Reads the first ks->parts columns of the current row of `st` into *ret_key (strings
- * Arena-owned). Returns 0 or -ENOMEM. */
-static int browse_key_read(DbStmt *st, Arena *arena, const LibraryKeyset *ks,
-                           LibraryKeysetKey *ret_key)
-{
-    int oom = 0;
-    LibraryKeysetKey key = {0};
-    for (size_t i = 0; i < ks->parts; i++) {
-        if (ks->numeric & (1u << i))
-            key.num[i] = db_column_int64(st, (int)i);
-        else
-            key.text[i] = browse_text(st, arena, (int)i, "", &oom);
-    }
-    if (oom)
-        return -ENOMEM;
-    *ret_key = key;
-    return 0;
-}
-
 /* Reads into *ret_key the sort key of the row `skip` rows after `after` (NULL: the first
  * row) of `page` in `scope`: the list's SQL (ks->after with a cursor, else ks->first)
  * selecting only page->keys (an untagged cursor's parts, the id last), LIMIT 1 OFFSET skip,
@@ -203,7 +184,17 @@ static int browse_key_at(DbConn *conn, Arena *arena, const LibraryScope *scope,
         r = -ENOENT;
         goto out_finalize;
     }
-    r = browse_key_read(st, arena, ks, ret_key);
+    int oom = 0;
+    LibraryKeysetKey key = {0};
+    for (size_t i = 0; i < ks->parts; i++) {
+        if (ks->numeric & (1u << i))
+            key.num[i] = db_column_int64(st, (int)i);
+        else
+            key.text[i] = browse_text(st, arena, (int)i, "", &oom);
+    }
+    r = oom ? -ENOMEM : 0;
+    if (r == 0)
+        *ret_key = key;
 out_finalize:
     db_finalize(st);
     return r;
@@ -221,59 +212,12 @@ static const char *browse_marks_key(Arena *arena, const BrowsePage *page)
     return key;
 }
 
-/* Learns marks first..first + count - 1 of list `list` of `page` (every library) in one
- * statement: the keys of the count * step rows after `at` (NULL: from the start) numbered by
- * ROW_NUMBER() in the list's order, every step-th kept; one walk of the index, as a plain
- * OFFSET would make. Keeps each as a mark (library_marks_put()) and writes the last to *at.
- * Returns 0, -ENOENT (the list ends before the last), -ENOMEM or ERR_DB. */
-static int browse_learn(DbConn *conn, Arena *arena, const BrowsePage *page, LibraryMarks *marks,
-                        int64_t stamp, const char *list, int64_t first, int64_t count,
-                        LibraryKeysetKey *at)
-{
-    const LibraryKeyset *ks = page->ks;
-    const char *sql = first ? ks->after : ks->first;
-    const char *from = strstr(sql, " FROM ");
-    const char *order = NULL;
-    for (const char *p = strstr(sql, " ORDER BY "); p; p = strstr(p + 1, " ORDER BY "))
-        order = p;
-    const char *limit = order ? strstr(order, " LIMIT ") : NULL;
-    if (!from || !limit || !page->keys || ks->tag)
-        return -EINVAL;
-    int64_t step = library_marks_step(marks);
-    sql = arena_printf(arena,
-                       "SELECT * FROM (SELECT %s, ROW_NUMBER() OVER (%.*s) AS swaz_rn%s) w"
-                       " WHERE w.swaz_rn %% ? = 0",
-                       page->keys, (int)(limit - order - 1), order + 1, from);
-    if (!sql)
-        return -ENOMEM;
-    DbStmt *st;
-    int idx = 1;
-    int r = browse_prepare_args(conn, arena, NULL, page, sql, page->clause, &st, &idx);
-    if (r < 0)
-        return r;
-    if ((first && (r = library_keyset_bind(st, ks, at, &idx)) < 0) ||
-        (r = db_bind_int64(st, idx++, count * step)) < 0 || (r = db_bind_int64(st, idx, step)) < 0)
-        goto out_finalize;
-    int64_t n = 0;
-    while (n < count && (r = db_step(st)) == DB_ROW) {
-        const char *cursor;
-        if ((r = browse_key_read(st, arena, ks, at)) < 0 ||
-            (r = library_keyset_encode(arena, ks, at, &cursor)) < 0)
-            goto out_finalize;
-        library_marks_put(marks, stamp, list, first + n++, cursor);
-    }
-    r = r < 0 ? r : n < count ? -ENOENT : 0;
-out_finalize:
-    db_finalize(st);
-    return r;
-}
-
 /* Finds the sort key after which the page at `offset` (> 0) of `page` in `scope` starts (the
  * key of row offset - 1, browse_key_at()). In every library, on a server that keeps offset
  * marks (library_marks.h), it walks from the last mark before the offset, learning the
- * marks it lacks on the way (browse_learn()); otherwise it walks the index from its start. Writes
- * the key (strings Arena-owned). Returns 0, -ENOENT (the list is not longer than `offset`), -ENOMEM
- * or ERR_DB. */
+ * marks it lacks on the way, one statement of `step` rows each; otherwise it walks the index
+ * from its start. Writes the key (strings Arena-owned). Returns 0, -ENOENT (the list is not
+ * longer than `offset`), -ENOMEM or ERR_DB. */
 static int browse_seek(DbConn *conn, Arena *arena, const LibraryScope *scope,
                        const BrowsePage *page, int64_t offset, LibraryKeysetKey *ret_after)
 {
@@ -295,10 +239,13 @@ static int browse_seek(DbConn *conn, Arena *arena, const LibraryScope *scope,
     int r;
     if (have > 0 && (r = library_keyset_unpack(arena, ks, cursor, &at)) < 0)
         return r;
-    if (have < want) {
-        if ((r = browse_learn(conn, arena, page, marks, stamp, list, have, want - have, &at)) < 0)
+    for (; have < want; have++) {
+        LibraryKeysetKey next;
+        if ((r = browse_key_at(conn, arena, scope, page, have ? &at : NULL, step - 1, &next)) < 0 ||
+            (r = library_keyset_encode(arena, ks, &next, &cursor)) < 0)
             return r;
-        have = want;
+        library_marks_put(marks, stamp, list, have, cursor);
+        at = next;
     }
     int64_t skip = offset - 1 - (have * step - 1) - 1; /* rows between the mark and offset - 1 */
     if (skip < 0) {

@@ -999,35 +999,27 @@ static const char *song_ids_scope(const SongFilter *f)
     return f->genre_id ? SONG_GENRE_SCOPE : SONG_SCOPE;
 }
 
-/* Reads up to `rows` rows of the list by (sort_title, id) of the songs passing `f`, from
+/* Reads up to `limit` rows of the list by (sort_title, id) of the songs passing `f`, from
  * keys only: without a genre the index songs_sort_present alone (migration 0013), with one
  * song_genres_sort alone (0014; the songs are joined only to test years), skipping `skip`
  * rows after the key `after` (its sort title and id; NULL: from the start) inside one index.
- * With `every` > 0, of the rows * every rows from there, every `every`-th (numbered by
- * ROW_NUMBER() in the list's order: one walk, the offset marks of song_seek_ids()). Writes
- * Arena-owned ids to `ids` and, when `sorts` is not NULL, their sort titles, both with room
- * for `rows`, and their count. Returns 0, -ENOMEM or ERR_DB. */
+ * Writes Arena-owned ids to `ids` and, when `sorts` is not NULL, their sort titles, both with
+ * room for `limit`, and their count. Returns 0, -ENOMEM or ERR_DB. */
 static int song_rows(DbConn *conn, Arena *arena, const LibraryScope *scope, const SongFilter *f,
-                     const char *const *after, int64_t skip, int64_t rows, int64_t every,
-                     const char **ids, const char **sorts, size_t *ret_count)
+                     const char *const *after, int64_t skip, int limit, const char **ids,
+                     const char **sorts, size_t *ret_count)
 {
     const char *head = song_ids_head(f); /* "SELECT <id> FROM ..." */
     const char *t = f->genre_id ? "g" : "s";
-    const char *order = f->genre_id ? SONG_GENRE_ORDER : " ORDER BY s.sort_title, s.id";
-    const char *from = strstr(head, " FROM ");
-    if (every > 0)
-        head = arena_printf(arena,
-                            "SELECT * FROM (SELECT %s.sort_title, %.*s, ROW_NUMBER() OVER (%s)"
-                            " AS swaz_rn%s",
-                            t, (int)(from - head - 7), head + 7, order + 1, from);
-    else if (sorts)
-        head = arena_printf(arena, "SELECT %s.sort_title, %s", t, head + 7);
+    if (sorts && !(head = arena_printf(arena, "SELECT %s.sort_title, %s", t, head + 7)))
+        return -ENOMEM;
     const char *keyset = !after        ? ""
                          : f->genre_id ? " AND (g.sort_title, g.song_id) > (?, ?)"
                                        : " AND (s.sort_title, s.id) > (?, ?)";
-    const char *tail = arena_printf(arena, "%s%s LIMIT ? OFFSET ?%s", keyset, order,
-                                    every > 0 ? ") w WHERE w.swaz_rn % ? = 0" : "");
-    if (!head || !tail || !(tail = song_filter_where(arena, f, tail)))
+    const char *tail =
+        arena_printf(arena, "%s%s LIMIT ? OFFSET ?", keyset,
+                     f->genre_id ? SONG_GENRE_ORDER : " ORDER BY s.sort_title, s.id");
+    if (!tail || !(tail = song_filter_where(arena, f, tail)))
         return -ENOMEM;
     DbStmt *st;
     int idx = 1;
@@ -1038,12 +1030,10 @@ static int song_rows(DbConn *conn, Arena *arena, const LibraryScope *scope, cons
     if ((r = song_filter_bind(st, f, &idx)) < 0 ||
         (after && ((r = db_bind_text(st, idx++, after[0])) < 0 ||
                    (r = db_bind_text(st, idx++, after[1])) < 0)) ||
-        (r = db_bind_int64(st, idx++, every > 0 ? rows * every : rows)) < 0 ||
-        (r = db_bind_int64(st, idx++, skip)) < 0 ||
-        (every > 0 && (r = db_bind_int64(st, idx, every)) < 0))
+        (r = db_bind_int64(st, idx++, limit)) < 0 || (r = db_bind_int64(st, idx, skip)) < 0)
         goto out_finalize;
-    int id_col = sorts || every > 0 ? 1 : 0;
-    while (n < (size_t)rows && (r = db_step(st)) == DB_ROW) {
+    int id_col = sorts ? 1 : 0;
+    while (n < (size_t)limit && (r = db_step(st)) == DB_ROW) {
         const char *id = db_column_text(st, id_col);
         const char *sort = sorts ? db_column_text(st, 0) : NULL;
         if (!(ids[n] = arena_strdup(arena, id ? id : "")) ||
@@ -1092,31 +1082,26 @@ static int song_seek_ids(DbConn *conn, Arena *arena, const LibraryScope *scope, 
             return (int)have;
         if (have > 0 && (r = library_cursor_unpack(arena, cursor, 2, at)) < 0)
             return r;
-        if (have < want) { /* learn the marks up to the offset, in one walk */
-            const char **mark_ids = arena_calloc(arena, (size_t)(want - have), sizeof(char *));
-            const char **mark_sorts = arena_calloc(arena, (size_t)(want - have), sizeof(char *));
+        for (; have < want; have++) {
+            const char *id, *sort;
             size_t n;
-            if (!mark_ids || !mark_sorts)
-                return -ENOMEM;
-            if ((r = song_rows(conn, arena, scope, f, have ? at : NULL, 0, want - have, step,
-                               mark_ids, mark_sorts, &n)) < 0)
+            if ((r = song_rows(conn, arena, scope, f, have ? at : NULL, step - 1, 1, &id, &sort,
+                               &n)) < 0)
                 return r;
-            for (size_t i = 0; i < n; i++) {
-                at[0] = mark_sorts[i];
-                at[1] = mark_ids[i];
-                if (!(cursor = library_cursor_pack(arena, at, 2)))
-                    return -ENOMEM;
-                library_marks_put(marks, stamp, list, have++, cursor);
-            }
-            if (have < want) { /* the list ends before the offset */
+            if (n == 0) { /* the list ends before the offset */
                 *ret_ids = ids;
                 *ret_count = 0;
                 return 0;
             }
+            at[0] = sort;
+            at[1] = id;
+            if (!(cursor = library_cursor_pack(arena, at, 2)))
+                return -ENOMEM;
+            library_marks_put(marks, stamp, list, have, cursor);
         }
     }
     size_t n;
-    if ((r = song_rows(conn, arena, scope, f, have ? at : NULL, offset - have * step, limit, 0, ids,
+    if ((r = song_rows(conn, arena, scope, f, have ? at : NULL, offset - have * step, limit, ids,
                        NULL, &n)) < 0)
         return r;
     *ret_ids = ids;
