@@ -213,8 +213,8 @@ static const char *browse_marks_key(Arena *arena, const BrowsePage *page)
 }
 
 /* Finds the sort key after which the page at `offset` (> 0) of `page` in `scope` starts (the
- * key of row offset - 1, browse_key_at()). In every library, on a server that keeps offset
- * marks (library_marks.h), it walks from the last mark before the offset, learning the
+ * key of row offset - 1, browse_key_at()). On a server that keeps offset marks
+ * (library_marks.h), it walks from the last mark before the offset, learning the
  * marks it lacks on the way, one statement of `step` rows each; otherwise it walks the index
  * from its start. Writes the key (strings Arena-owned). Returns 0, -ENOENT (the list is not
  * longer than `offset`), -ENOMEM or ERR_DB. */
@@ -222,7 +222,7 @@ static int browse_seek(DbConn *conn, Arena *arena, const LibraryScope *scope,
                        const BrowsePage *page, int64_t offset, LibraryKeysetKey *ret_after)
 {
     int64_t stamp = 0;
-    LibraryMarks *marks = library_marks_for(conn, scope, offset, &stamp);
+    LibraryMarks *marks = library_marks_for(conn, offset, &stamp);
     if (!marks)
         return browse_key_at(conn, arena, scope, page, NULL, offset - 1, ret_after);
     const LibraryKeyset *ks = page->ks;
@@ -230,7 +230,7 @@ static int browse_seek(DbConn *conn, Arena *arena, const LibraryScope *scope,
     /* mark want - 1 is row want * step - 1 <= offset - 1; past the marks a list keeps, walk */
     int64_t want =
         offset / step < LIMIT_OFFSET_MARKS_PER_LIST ? offset / step : LIMIT_OFFSET_MARKS_PER_LIST;
-    const char *list = browse_marks_key(arena, page);
+    const char *list = library_marks_list(arena, scope, browse_marks_key(arena, page));
     const char *cursor = NULL;
     int64_t have = list ? library_marks_get(marks, arena, stamp, list, want, &cursor) : -ENOMEM;
     if (have < 0)

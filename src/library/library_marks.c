@@ -76,15 +76,24 @@ LibraryMarks *library_marks_of(DbConn *conn, Db **ret_db)
     return db_conn_data(conn, DB_DATA_MARKS, ret_db);
 }
 
-LibraryMarks *library_marks_for(DbConn *conn, const LibraryScope *scope, int64_t offset,
-                                int64_t *ret_stamp)
+LibraryMarks *library_marks_for(DbConn *conn, int64_t offset, int64_t *ret_stamp)
 {
     Db *db;
-    LibraryMarks *marks = library_scope_all(scope) ? library_marks_of(conn, &db) : NULL;
+    LibraryMarks *marks = library_marks_of(conn, &db);
     if (!marks || offset < marks->step || db_in_transaction(conn) ||
         db_generation_get(db, conn, DB_GENERATION_LIBRARY, ret_stamp) < 0)
         return NULL;
     return marks;
+}
+
+const char *library_marks_list(Arena *arena, const LibraryScope *scope, const char *name)
+{
+    if (!name || library_scope_all(scope))
+        return name ? arena_printf(arena, "%s\x1f*", name) : NULL;
+    const char *key = arena_printf(arena, "%s\x1f", name);
+    for (size_t i = 0; key && i < scope->n; i++)
+        key = arena_printf(arena, "%s%lld,", key, (long long)scope->ids[i]);
+    return key;
 }
 
 int64_t library_marks_step(const LibraryMarks *marks)

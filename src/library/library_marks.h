@@ -37,12 +37,17 @@ void library_marks_attach(Db *db, LibraryMarks *marks);
  * when ret_db is not NULL. */
 LibraryMarks *library_marks_of(DbConn *conn, Db **ret_db);
 
-/* Returns the table attached to the pool of `conn` when a seek to `offset` in a list of
- * `scope` should use it: a table is attached, `scope` is every library, `offset` is at least
- * one step, `conn` is outside a transaction (whose snapshot may be older than the stamp) and
- * the stamp of the library generation was read (written to *ret_stamp); else NULL. */
-LibraryMarks *library_marks_for(DbConn *conn, const LibraryScope *scope, int64_t offset,
-                                int64_t *ret_stamp);
+/* Returns the table attached to the pool of `conn` when a seek to `offset` should use it: a
+ * table is attached, `offset` is at least one step, `conn` is outside a transaction (whose
+ * snapshot may be older than the stamp) and the stamp of the library generation was read
+ * (written to *ret_stamp); else NULL. */
+LibraryMarks *library_marks_for(DbConn *conn, int64_t offset, int64_t *ret_stamp);
+
+/* Returns the key under which the marks of list `name` as `scope` sees it are kept: `name`
+ * and the ids of a restricted scope's libraries ("*" for every library). What a scope sees
+ * changes only with the library, so the library generation's stamp covers every scope.
+ * Arena-owned; NULL when out of memory. */
+const char *library_marks_list(Arena *arena, const LibraryScope *scope, const char *name);
 
 /* The rows between two marks. */
 int64_t library_marks_step(const LibraryMarks *marks);

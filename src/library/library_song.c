@@ -1053,8 +1053,8 @@ out_finalize:
 }
 
 /* Reads the ids of up to `limit` songs from position `offset` of the list by (sort_title,
- * id) of the songs passing `f` (song_rows()). In every library, on a server that keeps
- * offset marks (library_marks.h), it skips from the last mark before the offset, learning the
+ * id) of the songs passing `f` (song_rows()). On a server that keeps offset marks
+ * (library_marks.h), it skips from the last mark before the offset, learning the
  * marks it lacks on the way; otherwise from the start of the index. The songs themselves are
  * then read by id. Writes an Arena-owned array (room for `limit`) and its length. Returns
  * 0, -ENOMEM or ERR_DB. */
@@ -1065,7 +1065,7 @@ static int song_seek_ids(DbConn *conn, Arena *arena, const LibraryScope *scope, 
     if (!ids)
         return -ENOMEM;
     int64_t stamp = 0;
-    LibraryMarks *marks = library_marks_for(conn, scope, offset, &stamp);
+    LibraryMarks *marks = library_marks_for(conn, offset, &stamp);
     const char *at[2] = {NULL, NULL}; /* the last mark: sort title, id */
     int64_t have = 0, step = marks ? library_marks_step(marks) : 1;
     int r;
@@ -1073,9 +1073,10 @@ static int song_seek_ids(DbConn *conn, Arena *arena, const LibraryScope *scope, 
         /* mark want - 1 is row want * step - 1 < offset; past the marks a list keeps, walk */
         int64_t want = offset / step < LIMIT_OFFSET_MARKS_PER_LIST ? offset / step
                                                                    : LIMIT_OFFSET_MARKS_PER_LIST;
-        const char *list =
+        const char *list = library_marks_list(
+            arena, scope,
             arena_printf(arena, "songs\x1f%s\x1f%lld\x1f%lld", f->genre_id ? f->genre_id : "",
-                         (long long)f->from_year, (long long)f->to_year);
+                         (long long)f->from_year, (long long)f->to_year));
         const char *cursor = NULL;
         have = list ? library_marks_get(marks, arena, stamp, list, want, &cursor) : -ENOMEM;
         if (have < 0)

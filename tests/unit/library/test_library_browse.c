@@ -175,13 +175,17 @@ static void song_ids(DbConn *c, Arena *a, const LibraryScope *scope, const SongF
         strncat(out, songs[i].id, cap - strlen(out) - 1);
 }
 
-/* Song lists (every song, a genre's, a genre's in years) at every offset on a server that
- * keeps offset marks every 1, 2 and 3 rows: the same ids as the whole list read at once
- * (ids are 4 characters), before and after a retitle that the generation bump announces. */
+/* Song lists (every song, a genre's, a genre's in years; in every library and in one) at
+ * every offset on a server that keeps offset marks every 1, 2 and 3 rows: the same ids as the whole
+ * list read at once (ids are 4 characters), before and after a retitle that the generation bump
+ * announces. */
 static void marked_song_offsets(Db *db, DbConn *c)
 {
     const SongFilter filters[] = {
         {0}, {.genre_id = "dd01"}, {.genre_id = "dd01", .from_year = 1969, .to_year = 1994}};
+    const int64_t lib1[] = {1};
+    const LibraryScope only1 = {.ids = lib1, .n = 1};
+    const LibraryScope *scopes[] = {NULL, &only1};
     Arena *a = arena_new(8 << 20);
     assert_non_null(a);
     char all[512], got[512];
@@ -189,14 +193,16 @@ static void marked_song_offsets(Db *db, DbConn *c)
         for (int64_t step = 1; step <= 3; step++) {
             LibraryMarks *marks = library_marks_new(4, step);
             assert_non_null(marks);
-            for (size_t k = 0; k < sizeof(filters) / sizeof(filters[0]); k++) {
+            for (size_t k = 0; k < 2 * sizeof(filters) / sizeof(filters[0]); k++) {
+                const LibraryScope *scope = scopes[k % 2];
+                const SongFilter *f = &filters[k / 2];
                 library_marks_attach(db, NULL);
-                song_ids(c, a, NULL, &filters[k], 0, 100, all, sizeof(all));
+                song_ids(c, a, scope, f, 0, 100, all, sizeof(all));
                 library_marks_attach(db, marks);
                 size_t len = strlen(all) / 4;
                 for (size_t offset = 0; offset <= len + 1; offset++) {
                     for (int limit = 1; limit <= 2; limit++) {
-                        song_ids(c, a, NULL, &filters[k], (int64_t)offset, limit, got, sizeof(got));
+                        song_ids(c, a, scope, f, (int64_t)offset, limit, got, sizeof(got));
                         size_t from = offset < len ? offset : len;
                         size_t n = len - from < (size_t)limit ? len - from : (size_t)limit;
                         assert_int_equal(strlen(got), 4 * n);
@@ -238,6 +244,15 @@ static void marked_offsets(Db *db, DbConn *c, int64_t step)
         assert_string_equal(got, "ab01,ab02,ab04,ab05,ab03,ab06,");
     }
     assert_true(library_marks_count(marks) > 0);
+    /* a restricted user's lists have marks of their own (by offset = by cursor) */
+    const int64_t in_music[] = {1};
+    const LibraryScope music = {.ids = in_music, .n = 1};
+    size_t held = library_marks_count(marks);
+    q.scope = &music;
+    album_pages(c, a, &q, 1, got, sizeof(got));
+    assert_true(strlen(got) > 0);
+    assert_true(library_marks_count(marks) > held);
+    q.scope = NULL;
     q.list = LIBRARY_ALBUMS_ALPHA_ARTIST;
     album_pages(c, a, &q, 1, got, sizeof(got));
     assert_string_equal(got, "ab02,ab01,ab04,ab03,ab05,ab06,");
