@@ -9,7 +9,9 @@ NNNN_description.sql; NNNN is its version. The output defines, for src/db/db_int
     const DbMigration db_migrations_sqlite[];   const size_t db_migrations_sqlite_count;
     const DbMigration db_migrations_postgres[]; const size_t db_migrations_postgres_count;
 
-sorted by version and ended by a {0, NULL, NULL} sentinel. Both backends must have the same
+sorted by version and ended by a {0, NULL, NULL, NULL} sentinel. A line
+`-- vacuum: table[, table...]` names the tables the migration rewrites (db_migrate_rewritten()):
+they become the migration's NULL-terminated `vacuum` list (NULL without such a line). Both backends must have the same
 set of versions (the same migrations exist for SQLite and PostgreSQL). The SQL is kept one
 C string literal piece per source line so the generated file stays readable.
 """
@@ -20,6 +22,8 @@ import sys
 
 BACKENDS = ("sqlite", "postgres")
 NAME_RE = re.compile(r"^(\d{4})_[A-Za-z0-9_]+\.sql$")
+VACUUM_RE = re.compile(r"^-- vacuum:(.*)$", re.MULTILINE)
+TABLE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
 def fail(msg):
@@ -93,7 +97,13 @@ def main(argv):
             fail("%s: contains a NUL byte" % path)
         if not sql.strip():
             fail("%s: empty migration" % path)
-        found[backend][version] = (name, sql)
+        tables = []
+        for line in VACUUM_RE.findall(sql):
+            for table in (t.strip() for t in line.split(",")):
+                if not TABLE_RE.match(table):
+                    fail("%s: '-- vacuum:' takes table names, not %r" % (path, table))
+                tables.append(table)
+        found[backend][version] = (name, sql, tables)
 
     if set(found["sqlite"]) != set(found["postgres"]):
         fail("SQLite and PostgreSQL migrations differ: sqlite %s, postgres %s"
@@ -109,10 +119,15 @@ def main(argv):
     for backend in BACKENDS:
         parts.append("\nconst DbMigration db_migrations_%s[] = {\n" % backend)
         for version in sorted(found[backend]):
-            name, sql = found[backend][version]
+            name, sql, tables = found[backend][version]
             parts.append("    {%d, \"%s\",\n" % (version, c_string_piece(name)))
-            parts.append(c_string_literal(sql, "     ") + "},\n")
-        parts.append("    {0, NULL, NULL},\n};\n")
+            parts.append(c_string_literal(sql, "     ") + ",\n")
+            if tables:
+                names = "".join('"%s", ' % t for t in tables)
+                parts.append("     (const char *const[]){%sNULL}},\n" % names)
+            else:
+                parts.append("     NULL},\n")
+        parts.append("    {0, NULL, NULL, NULL},\n};\n")
         parts.append("const size_t db_migrations_%s_count = %d;\n" % (backend, len(found[backend])))
 
     text = "".join(parts)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 int app_config(Config *cfg, int argc, char **argv, char **envp, const char *const *allowed_switches,
@@ -51,6 +52,34 @@ static int app_mkdirs(const char *path)
     return 0;
 }
 
+/* The most tables one run of the migrations names for VACUUM (db_migrate_rewritten()). */
+#define APP_VACUUM_TABLES_MAX 32
+
+/* VACUUM (ANALYZE) of each table that the migrations newer than `from_version` rewrote
+ * (PostgreSQL: db_migrate_rewritten()), outside their transactions, logged. A failure is
+ * logged and skipped: the schema is right, and autovacuum will come. */
+static void app_db_vacuum(Db *db, int from_version)
+{
+    const char *tables[APP_VACUUM_TABLES_MAX];
+    size_t n = db_migrate_rewritten(db, from_version, tables, APP_VACUUM_TABLES_MAX);
+    if (n > APP_VACUUM_TABLES_MAX)
+        n = APP_VACUUM_TABLES_MAX;
+    for (size_t i = 0; i < n; i++) {
+        log_info("migrate: VACUUM (ANALYZE) %s, rewritten by a migration", tables[i]);
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int r = db_vacuum(db, tables[i]);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        long long ms =
+            (long long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+        if (r < 0)
+            log_warn("migrate: VACUUM (ANALYZE) %s failed after %lld ms: %s", tables[i], ms,
+                     err_str(r));
+        else
+            log_info("migrate: VACUUM (ANALYZE) %s done in %lld ms", tables[i], ms);
+    }
+}
+
 int app_db_open(const Config *cfg, Db **ret_db, int *ret_applied)
 {
     int r = app_mkdirs(cfg->data_dir);
@@ -65,13 +94,17 @@ int app_db_open(const Config *cfg, Db **ret_db, int *ret_applied)
         return r;
     }
     db_set_map_size(db, (uint64_t)cfg->sqlite_mmap_mb << 20);
-    int applied = 0;
+    int applied = 0, before = 0;
+    if (db_schema_version(db, &before) < 0)
+        before = 0; /* db_migrate() reports what is wrong */
     r = db_migrate(db, &applied);
     if (r < 0) {
         fprintf(stderr, "swaz: database migration failed on %s: %s\n", db_describe(db), err_str(r));
         db_close(db);
         return r;
     }
+    if (applied > 0)
+        app_db_vacuum(db, before);
     if (ret_applied)
         *ret_applied = applied;
     *ret_db = db;

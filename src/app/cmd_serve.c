@@ -27,6 +27,7 @@
 #include "core/log.h"
 #include "http/http_server.h"
 #include "library/library_ladder.h"
+#include "library/library_marks.h"
 #include "library/library_names.h"
 #include "library/library_service.h"
 #include "library/library_watch.h"
@@ -139,11 +140,15 @@ int cmd_serve(int argc, char **argv, char **envp)
     if (app_db_open(&cfg, &db, NULL) < 0)
         return APP_EXIT_FAIL;
     LibraryNames *ref_names = library_names_new(LIMIT_NAMES_CACHE_ENTRIES);
-    if (!ref_names) {
+    LibraryMarks *offset_marks = NULL; /* none when offset_mark_rows is 0 */
+    if (cfg.offset_mark_rows)
+        offset_marks = library_marks_new(LIMIT_OFFSET_MARKS_LISTS, cfg.offset_mark_rows);
+    if (!ref_names || (cfg.offset_mark_rows && !offset_marks)) {
         log_error("out of memory");
         goto out_db;
     }
     library_names_attach(db, ref_names);
+    library_marks_attach(db, offset_marks);
 
     RedisClient *redis = NULL;
     if (cfg.redis_url[0] && (r = redis_client_open(cfg.redis_url, &redis)) < 0) {
@@ -318,5 +323,6 @@ out_redis:
 out_db:
     db_close(db);
     library_names_free(ref_names);
+    library_marks_free(offset_marks);
     return code;
 }

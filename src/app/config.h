@@ -52,6 +52,7 @@ typedef struct Config {
     unsigned transcode_cache_mb;  /* size of the transcode cache; 0: none */
     unsigned upload_max_mb;       /* largest POST /api/uploads body, MiB */
     unsigned page_cache_mb;       /* rendered library answers kept in memory; 0: none */
+    unsigned offset_mark_rows;    /* rows between two offset marks (library_marks.h); 0: none */
     char transcode_ladder[256];   /* "mp3:320,mp3:128,mp3:64" (library_ladder_parse()) */
     unsigned purge_after_s;       /* missing songs are deleted after this long */
     bool now_playing_visible;     /* users see each other's now-playing entries */

@@ -168,6 +168,9 @@
 #define LIMIT_PAGE_CACHE_BODY_BYTES  (64 << 20)  /* largest answer the page cache keeps */
 #define LIMIT_NAMES_CACHE_ENTRIES    65536       /* artist and genre names kept (a power of two) */
 #define LIMIT_NAMES_CACHE_TEXT_BYTES 256         /* longest id + name + sort kept; longer: read */
+#define LIMIT_OFFSET_MARKS_LISTS     64          /* lists whose offset marks a server keeps */
+#define LIMIT_OFFSET_MARKS_PER_LIST  4096        /* marks per list; past them pages walk on */
+#define LIMIT_OFFSET_MARK_ROWS_MAX   1048576     /* most offset_mark_rows (rows between marks) */
 
 /* GET /metrics: the whole text exposition. */
 #define LIMIT_METRICS_BYTES (256 * 1024)

@@ -11,6 +11,7 @@
 #include "db/db_internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -187,16 +188,17 @@ void db_set_map_size(Db *db, uint64_t bytes)
     db->map_bytes = bytes;
 }
 
-void db_set_data(Db *db, void *data)
+void db_set_data(Db *db, DbDataSlot slot, void *data)
 {
-    db->data = data;
+    if (slot < DB_DATA_SLOTS)
+        db->data[slot] = data;
 }
 
-void *db_conn_data(DbConn *conn, Db **ret_db)
+void *db_conn_data(DbConn *conn, DbDataSlot slot, Db **ret_db)
 {
     if (ret_db)
         *ret_db = conn->db;
-    return conn->db->data;
+    return slot < DB_DATA_SLOTS ? conn->db->data[slot] : NULL;
 }
 
 bool db_in_transaction(DbConn *conn)
@@ -455,6 +457,45 @@ out_unlock:
 out_release:
     db_release(conn);
     return r < 0 ? ERR_DB : 0;
+}
+
+size_t db_migrate_rewritten(Db *db, int from_version, const char **ret_tables, size_t max)
+{
+    const DbBackend *backend = db->backend;
+    size_t n = 0;
+    if (!backend->vacuum_sql)
+        return 0;
+    for (size_t i = 0; i < *backend->migrations_count; i++) {
+        const DbMigration *m = &backend->migrations[i];
+        for (size_t t = 0; m->version > from_version && m->vacuum && m->vacuum[t]; t++) {
+            bool seen = false;
+            for (size_t k = 0; k < n && k < max && !seen; k++)
+                seen = strcmp(ret_tables[k], m->vacuum[t]) == 0;
+            if (seen)
+                continue;
+            if (n < max)
+                ret_tables[n] = m->vacuum[t];
+            n++;
+        }
+    }
+    return n;
+}
+
+int db_vacuum(Db *db, const char *table)
+{
+    const char *head = db->backend->vacuum_sql;
+    size_t len = strlen(table);
+    char sql[128];
+    if (!head || len == 0 || strspn(table, "abcdefghijklmnopqrstuvwxyz_0123456789") != len ||
+        (size_t)snprintf(sql, sizeof(sql), "%s%s", head, table) >= sizeof(sql))
+        return -EINVAL;
+    DbConn *conn = NULL;
+    int r = db_acquire_bulk(db, &conn);
+    if (r < 0)
+        return r;
+    r = conn->db->backend->exec(conn, sql);
+    db_release(conn);
+    return r;
 }
 
 int db_schema_version(Db *db, int *ret_version)

@@ -63,14 +63,21 @@ int db_acquire_bulk(Db *db, DbConn **ret_conn);
  * borrowed. */
 void db_set_map_size(Db *db, uint64_t bytes);
 
-/* Sets the one pointer the pool carries for the layers above it, as libuv's `data` fields
- * (the library keeps its cache of names there, library_names.h). Call after db_open(),
- * before the pool is shared between threads; the pool never reads or frees it. */
-void db_set_data(Db *db, void *data);
+/* The pointers the pool carries for the layers above it (db_set_data()). */
+typedef enum DbDataSlot {
+    DB_DATA_NAMES, /* the library's cache of names, library_names.h */
+    DB_DATA_MARKS, /* the library's offset marks, library_marks.h */
+    DB_DATA_SLOTS
+} DbDataSlot;
 
-/* Returns the pointer db_set_data() gave the pool `conn` belongs to (NULL by default), and
- * writes that pool to *ret_db when ret_db is not NULL. Any thread. */
-void *db_conn_data(DbConn *conn, Db **ret_db);
+/* Sets pointer `slot` (< DB_DATA_SLOTS) the pool carries for the layers above it, as libuv's
+ * `data` fields. Call after db_open(), before the pool is shared between threads; the pool
+ * never reads or frees it. */
+void db_set_data(Db *db, DbDataSlot slot, void *data);
+
+/* Returns the pointer db_set_data() gave slot `slot` of the pool `conn` belongs to (NULL by
+ * default), and writes that pool to *ret_db when ret_db is not NULL. Any thread. */
+void *db_conn_data(DbConn *conn, DbDataSlot slot, Db **ret_db);
 
 /* True while `conn` has a transaction open (begun by db_begin*() or raw SQL, or failed and
  * not yet rolled back). */
@@ -87,6 +94,19 @@ int db_ping(Db *db);
  * concurrently from several processes (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock).
  * Writes the number applied to *ret_applied. Returns 0 or ERR_DB. */
 int db_migrate(Db *db, int *ret_applied);
+
+/* Writes to ret_tables (room for `max`) the tables that the migrations newer than
+ * `from_version` rewrite (their "-- vacuum:" lines), each once, in migration order, and
+ * returns how many there are (more than `max` when some did not fit). Strings are static.
+ * PostgreSQL only: after a table is rewritten, its index-only scans read the table until a
+ * VACUUM sets its visibility map again, and autovacuum may come much later. SQLite lists
+ * none: db_migrate()'s db_optimize() analyses there. */
+size_t db_migrate_rewritten(Db *db, int from_version, const char **ret_tables, size_t max);
+
+/* Runs VACUUM (ANALYZE) on `table`, one of db_migrate_rewritten()'s, on a bulk connection
+ * outside any transaction. Returns 0, -EINVAL (not a plain lower-case name, or a backend
+ * without the statement), ERR_DB or ERR_DB_BUSY. */
+int db_vacuum(Db *db, const char *table);
 
 /* Brings the query planner's statistics up to date where they are missing or stale, on a
  * connection the caller holds outside a transaction (borrowed with db_acquire_bulk(): it

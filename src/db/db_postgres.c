@@ -847,6 +847,7 @@ const DbBackend db_postgres_backend = {
     .conn_in_transaction = db_postgres_conn_in_transaction,
     .conn_quiesce = db_postgres_conn_quiesce,
     .exec = db_postgres_exec,
+    .vacuum_sql = "VACUUM (ANALYZE) ",
     .migrate_lock = db_postgres_migrate_lock,
     .migrate_unlock = db_postgres_migrate_unlock,
     .prepare = db_postgres_prepare,

@@ -88,12 +88,12 @@ void library_names_free(LibraryNames *names)
 
 void library_names_attach(Db *db, LibraryNames *names)
 {
-    db_set_data(db, names);
+    db_set_data(db, DB_DATA_NAMES, names);
 }
 
 LibraryNames *library_names_of(DbConn *conn, Db **ret_db)
 {
-    return db_conn_data(conn, ret_db);
+    return db_conn_data(conn, DB_DATA_NAMES, ret_db);
 }
 
 /* Returns the slot holding (kind, id) in its bucket, or NULL (names->mu held). */

@@ -6,7 +6,9 @@
 
 #include "core/err.h"
 #include "core/limits.h"
+#include "library/library_cursor.h"
 #include "library/library_keyset.h"
+#include "library/library_marks.h"
 #include "library/library_names.h"
 #include "library/library_random.h"
 
@@ -997,47 +999,115 @@ static const char *song_ids_scope(const SongFilter *f)
     return f->genre_id ? SONG_GENRE_SCOPE : SONG_SCOPE;
 }
 
-/* Reads the ids of up to `limit` songs from position `offset` of the list by (sort_title,
- * id) of the songs passing `f`, from keys only: without a genre the index
- * songs_sort_present alone (migration 0013), with one song_genres_sort alone (0014; the
- * songs are joined only to test years), so the offset is skipped inside one index. The songs
- * themselves are then read by id. Writes an Arena-owned array (room for `limit`) and its
- * length. Returns 0, -ENOMEM or ERR_DB. */
-static int song_seek_ids(DbConn *conn, Arena *arena, const LibraryScope *scope, const SongFilter *f,
-                         int64_t offset, int limit, const char ***ret_ids, size_t *ret_count)
+/* Reads up to `limit` rows of the list by (sort_title, id) of the songs passing `f`, from
+ * keys only: without a genre the index songs_sort_present alone (migration 0013), with one
+ * song_genres_sort alone (0014; the songs are joined only to test years), skipping `skip`
+ * rows after the key `after` (its sort title and id; NULL: from the start) inside one index.
+ * Writes Arena-owned ids to `ids` and, when `sorts` is not NULL, their sort titles, both with
+ * room for `limit`, and their count. Returns 0, -ENOMEM or ERR_DB. */
+static int song_rows(DbConn *conn, Arena *arena, const LibraryScope *scope, const SongFilter *f,
+                     const char *const *after, int64_t skip, int limit, const char **ids,
+                     const char **sorts, size_t *ret_count)
 {
+    const char *head = song_ids_head(f); /* "SELECT <id> FROM ..." */
+    const char *t = f->genre_id ? "g" : "s";
+    if (sorts && !(head = arena_printf(arena, "SELECT %s.sort_title, %s", t, head + 7)))
+        return -ENOMEM;
+    const char *keyset = !after        ? ""
+                         : f->genre_id ? " AND (g.sort_title, g.song_id) > (?, ?)"
+                                       : " AND (s.sort_title, s.id) > (?, ?)";
     const char *tail =
-        song_filter_where(arena, f,
-                          f->genre_id ? SONG_GENRE_ORDER " LIMIT ? OFFSET ?"
-                                      : " ORDER BY s.sort_title, s.id LIMIT ? OFFSET ?");
-    const char **ids = arena_calloc(arena, (size_t)limit, sizeof(*ids));
-    if (!tail || !ids)
+        arena_printf(arena, "%s%s LIMIT ? OFFSET ?", keyset,
+                     f->genre_id ? SONG_GENRE_ORDER : " ORDER BY s.sort_title, s.id");
+    if (!tail || !(tail = song_filter_where(arena, f, tail)))
         return -ENOMEM;
     DbStmt *st;
     int idx = 1;
-    int r =
-        song_prepare_in(conn, arena, scope, song_ids_head(f), song_ids_scope(f), tail, &st, &idx);
+    int r = song_prepare_in(conn, arena, scope, head, song_ids_scope(f), tail, &st, &idx);
     if (r < 0)
         return r;
     size_t n = 0;
-    if ((r = song_filter_bind(st, f, &idx)) < 0 || (r = db_bind_int64(st, idx++, limit)) < 0 ||
-        (r = db_bind_int64(st, idx, offset)) < 0)
+    if ((r = song_filter_bind(st, f, &idx)) < 0 ||
+        (after && ((r = db_bind_text(st, idx++, after[0])) < 0 ||
+                   (r = db_bind_text(st, idx++, after[1])) < 0)) ||
+        (r = db_bind_int64(st, idx++, limit)) < 0 || (r = db_bind_int64(st, idx, skip)) < 0)
         goto out_finalize;
+    int id_col = sorts ? 1 : 0;
     while (n < (size_t)limit && (r = db_step(st)) == DB_ROW) {
-        const char *id = db_column_text(st, 0);
-        if (!(ids[n++] = arena_strdup(arena, id ? id : ""))) {
+        const char *id = db_column_text(st, id_col);
+        const char *sort = sorts ? db_column_text(st, 0) : NULL;
+        if (!(ids[n] = arena_strdup(arena, id ? id : "")) ||
+            (sorts && !(sorts[n] = arena_strdup(arena, sort ? sort : "")))) {
             r = -ENOMEM;
             goto out_finalize;
         }
+        n++;
     }
     if (r < 0)
         goto out_finalize;
-    *ret_ids = ids;
     *ret_count = n;
     r = 0;
 out_finalize:
     db_finalize(st);
     return r;
+}
+
+/* Reads the ids of up to `limit` songs from position `offset` of the list by (sort_title,
+ * id) of the songs passing `f` (song_rows()). On a server that keeps offset marks
+ * (library_marks.h), it skips from the last mark before the offset, learning the
+ * marks it lacks on the way; otherwise from the start of the index. The songs themselves are
+ * then read by id. Writes an Arena-owned array (room for `limit`) and its length. Returns
+ * 0, -ENOMEM or ERR_DB. */
+static int song_seek_ids(DbConn *conn, Arena *arena, const LibraryScope *scope, const SongFilter *f,
+                         int64_t offset, int limit, const char ***ret_ids, size_t *ret_count)
+{
+    const char **ids = arena_calloc(arena, (size_t)limit, sizeof(*ids));
+    if (!ids)
+        return -ENOMEM;
+    int64_t stamp = 0;
+    LibraryMarks *marks = library_marks_for(conn, offset, &stamp);
+    const char *at[2] = {NULL, NULL}; /* the last mark: sort title, id */
+    int64_t have = 0, step = marks ? library_marks_step(marks) : 1;
+    int r;
+    if (marks) {
+        /* mark want - 1 is row want * step - 1 < offset; past the marks a list keeps, walk */
+        int64_t want = offset / step < LIMIT_OFFSET_MARKS_PER_LIST ? offset / step
+                                                                   : LIMIT_OFFSET_MARKS_PER_LIST;
+        const char *list = library_marks_list(
+            arena, scope,
+            arena_printf(arena, "songs\x1f%s\x1f%lld\x1f%lld", f->genre_id ? f->genre_id : "",
+                         (long long)f->from_year, (long long)f->to_year));
+        const char *cursor = NULL;
+        have = list ? library_marks_get(marks, arena, stamp, list, want, &cursor) : -ENOMEM;
+        if (have < 0)
+            return (int)have;
+        if (have > 0 && (r = library_cursor_unpack(arena, cursor, 2, at)) < 0)
+            return r;
+        for (; have < want; have++) {
+            const char *id, *sort;
+            size_t n;
+            if ((r = song_rows(conn, arena, scope, f, have ? at : NULL, step - 1, 1, &id, &sort,
+                               &n)) < 0)
+                return r;
+            if (n == 0) { /* the list ends before the offset */
+                *ret_ids = ids;
+                *ret_count = 0;
+                return 0;
+            }
+            at[0] = sort;
+            at[1] = id;
+            if (!(cursor = library_cursor_pack(arena, at, 2)))
+                return -ENOMEM;
+            library_marks_put(marks, stamp, list, have, cursor);
+        }
+    }
+    size_t n;
+    if ((r = song_rows(conn, arena, scope, f, have ? at : NULL, offset - have * step, limit, ids,
+                       NULL, &n)) < 0)
+        return r;
+    *ret_ids = ids;
+    *ret_count = n;
+    return 0;
 }
 
 /* The scope and the filter of song_random()'s probes. */

@@ -3,7 +3,9 @@
 // order), an offset past the end (however large) answers an empty list, a malformed one an
 // error; a scan that changes the library moves what every offset names (a genre's songs
 // too, in title order, in every library scope); random songs are distinct and honour their
-// filters.
+// filters. subsonic-offset-marks.test.mjs runs the same tests on a server that remembers
+// the position of every second row of a list (--offset-mark-rows 2), so that every offset
+// past the first rows starts from such a mark.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +22,8 @@ const ALICE = plainAuth('so_alice', 'alice password 1');
 let nativeSongs = [];
 
 before(async () => {
-    server = await startServer();
+    const rows = process.env.SWAZ_TEST_OFFSET_MARK_ROWS;
+    server = await startServer(rows ? { args: ['--offset-mark-rows', rows] } : {});
     await server.createUser('so_alice', 'alice password 1');
     nativeSongs = await allSongs(server.port);
 });

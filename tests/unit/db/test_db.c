@@ -981,6 +981,70 @@ static void test_genre_keys(void **state)
     db_release(conn);
 }
 
+/* Whether `table` is among the n names of `tables`. */
+static bool test_named(const char *const *tables, size_t n, const char *table)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(tables[i], table) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* db_migrate_rewritten() names each table the migrations after a version rewrite ("--
+ * vacuum:" lines), once, on PostgreSQL only; db_vacuum() sets such a table's visibility map
+ * (so index-only scans skip the table) and takes plain lower-case names only. */
+static void test_vacuum_rewritten(void **state)
+{
+    TestDb *t = test_begin(state);
+    test_migrate_ok(t->db);
+    const char *tables[16];
+    size_t n = db_migrate_rewritten(t->db, 0, tables, 16);
+    if (t->kind == DB_KIND_SQLITE) {
+        assert_int_equal(n, 0);
+        assert_int_equal(db_vacuum(t->db, "song_genres"), -EINVAL);
+        return;
+    }
+    /* 0014 rewrote song_genres, 0017 filled album_play_counts */
+    assert_true(n >= 2 && n <= 16);
+    assert_string_equal(tables[0], "song_genres");
+    assert_true(test_named(tables, n, "album_play_counts"));
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = i + 1; k < n; k++)
+            assert_string_not_equal(tables[i], tables[k]);
+    }
+    size_t after14 = db_migrate_rewritten(t->db, 14, tables, 16);
+    assert_int_equal(after14, n - 1);
+    assert_false(test_named(tables, after14, "song_genres"));
+    assert_int_equal(db_migrate_rewritten(t->db, 0, tables, 1), n); /* the count, past max */
+    assert_string_equal(tables[0], "song_genres");
+    assert_int_equal(db_migrate_rewritten(t->db, test_last_version(t->kind), tables, 16), 0);
+
+    DbConn *conn = NULL;
+    assert_int_equal(db_acquire(t->db, &conn), 0);
+    /* A row is marked visible to all only once its commit is on disk: the test server runs
+     * with synchronous_commit = off, so this commit waits for it. */
+    assert_int_equal(db_begin_write(conn), 0);
+    test_exec(conn, "SET LOCAL synchronous_commit = on");
+    test_insert_library(conn, 1, "music");
+    test_insert_song(conn, "s1");
+    test_exec(conn, "INSERT INTO genres (id, name, sort_name) VALUES ('g1', 'Jazz', 'jazz')");
+    test_exec(conn, "INSERT INTO song_genres (song_id, genre_id) VALUES ('s1', 'g1')");
+    assert_int_equal(db_commit(conn), 0);
+    const char *visible = "SELECT relallvisible FROM pg_class WHERE relname = 'song_genres'";
+    assert_int_equal(test_query_int(conn, visible), 0);
+    db_release(conn);
+    assert_int_equal(db_vacuum(t->db, "song_genres"), 0);
+    assert_int_equal(db_acquire(t->db, &conn), 0);
+    assert_int_equal(test_query_int(conn, visible), 1);
+    assert_int_equal(test_query_int(conn, "SELECT COUNT(*) FROM song_genres"), 1);
+    db_release(conn);
+    assert_int_equal(db_vacuum(t->db, "song_genres; DROP TABLE songs"), -EINVAL);
+    assert_int_equal(db_vacuum(t->db, "Songs"), -EINVAL);
+    assert_int_equal(db_vacuum(t->db, ""), -EINVAL);
+    assert_int_equal(db_vacuum(t->db, "no_such_table"), ERR_DB);
+}
+
 /* Runs "SELECT ? + k" (its own SQL text per k) with `v` bound and checks the sum. */
 static void test_add(DbConn *conn, int k, int64_t v)
 {
@@ -1260,6 +1324,7 @@ static void test_redaction(void **state)
     X(test_map_size)                                                                               \
     X(test_optimize_stats)                                                                         \
     X(test_genre_keys)                                                                             \
+    X(test_vacuum_rewritten)                                                                       \
     X(test_reconnect)                                                                              \
     X(test_generations)                                                                            \
     X(test_redaction)

@@ -8,6 +8,7 @@
 #include "core/limits.h"
 #include "library/library_browse.h"
 #include "library/library_cursor.h"
+#include "library/library_marks.h"
 #include "library/library_song.h"
 
 #include <setjmp.h>
@@ -189,6 +190,127 @@ static void song_ids(DbConn *c, Arena *a, const LibraryScope *scope, const SongF
         strncat(out, songs[i].id, cap - strlen(out) - 1);
 }
 
+/* Song lists (every song, a genre's, a genre's in years; in every library and in one) at
+ * every offset on a server that keeps offset marks every 1, 2 and 3 rows: the same ids as the whole
+ * list read at once (ids are 4 characters), before and after a retitle that the generation bump
+ * announces. */
+static void marked_song_offsets(Db *db, DbConn *c)
+{
+    const SongFilter filters[] = {
+        {0}, {.genre_id = "dd01"}, {.genre_id = "dd01", .from_year = 1969, .to_year = 1994}};
+    const int64_t lib1[] = {1};
+    const LibraryScope only1 = {.ids = lib1, .n = 1};
+    const LibraryScope *scopes[] = {NULL, &only1};
+    Arena *a = arena_new(8 << 20);
+    assert_non_null(a);
+    char all[512], got[512];
+    for (int round = 0; round < 2; round++) {
+        for (int64_t step = 1; step <= 3; step++) {
+            LibraryMarks *marks = library_marks_new(4, step);
+            assert_non_null(marks);
+            for (size_t k = 0; k < 2 * sizeof(filters) / sizeof(filters[0]); k++) {
+                const LibraryScope *scope = scopes[k % 2];
+                const SongFilter *f = &filters[k / 2];
+                library_marks_attach(db, NULL);
+                song_ids(c, a, scope, f, 0, 100, all, sizeof(all));
+                library_marks_attach(db, marks);
+                size_t len = strlen(all) / 4;
+                for (size_t offset = 0; offset <= len + 1; offset++) {
+                    for (int limit = 1; limit <= 2; limit++) {
+                        song_ids(c, a, scope, f, (int64_t)offset, limit, got, sizeof(got));
+                        size_t from = offset < len ? offset : len;
+                        size_t n = len - from < (size_t)limit ? len - from : (size_t)limit;
+                        assert_int_equal(strlen(got), 4 * n);
+                        assert_memory_equal(got, all + 4 * from, 4 * n);
+                    }
+                }
+            }
+            assert_true(library_marks_count(marks) > 0);
+            library_marks_attach(db, NULL);
+            library_marks_free(marks);
+        }
+        /* a scan moves the first song of the list to its end */
+        assert_int_equal(db_begin_write(c), 0);
+        assert_int_equal(db_exec(c, round == 0 ? "UPDATE songs SET sort_title = 'zzzz'"
+                                                 " WHERE id = 'c004'"
+                                               : "UPDATE songs SET sort_title ="
+                                                 " 'back in the u.s.s.r.' WHERE id = 'c004'"),
+                         0);
+        assert_int_equal(db_generation_bump(c, DB_GENERATION_LIBRARY), 0);
+        assert_int_equal(db_commit(c), 0);
+    }
+    arena_free(a);
+}
+
+/* Album lists and artists at every offset on a server that keeps offset marks
+ * (library_marks.h) every `step` rows: the same pages as without, the marks learnt on the
+ * way; after a scan's change (the library generation bumped), pages follow the change. */
+static void marked_offsets(Db *db, DbConn *c, int64_t step)
+{
+    LibraryMarks *marks = library_marks_new(4, step);
+    Arena *a = arena_new(8 << 20);
+    assert_non_null(marks);
+    assert_non_null(a);
+    library_marks_attach(db, marks);
+    char got[512];
+    AlbumQuery q = {.list = LIBRARY_ALBUMS_ALPHA_NAME};
+    for (int limit = 1; limit <= 4; limit++) {
+        album_pages(c, a, &q, limit, got, sizeof(got));
+        assert_string_equal(got, "ab01,ab02,ab04,ab05,ab03,ab06,");
+    }
+    assert_true(library_marks_count(marks) > 0);
+    /* a restricted user's lists have marks of their own (by offset = by cursor) */
+    const int64_t in_music[] = {1};
+    const LibraryScope music = {.ids = in_music, .n = 1};
+    size_t held = library_marks_count(marks);
+    q.scope = &music;
+    album_pages(c, a, &q, 1, got, sizeof(got));
+    assert_true(strlen(got) > 0);
+    assert_true(library_marks_count(marks) > held);
+    q.scope = NULL;
+    q.list = LIBRARY_ALBUMS_ALPHA_ARTIST;
+    album_pages(c, a, &q, 1, got, sizeof(got));
+    assert_string_equal(got, "ab02,ab01,ab04,ab03,ab05,ab06,");
+    q.list = LIBRARY_ALBUMS_NEWEST;
+    album_pages(c, a, &q, 1, got, sizeof(got));
+    assert_string_equal(got, "ab06,ab05,ab04,ab03,ab02,ab01,");
+    q = (AlbumQuery){.list = LIBRARY_ALBUMS_YEAR, .from = 1965, .to = 1970};
+    album_pages(c, a, &q, 1, got, sizeof(got));
+    assert_string_equal(got, "ab04,ab03,ab01,");
+    q = (AlbumQuery){.list = LIBRARY_ALBUMS_YEAR, .from = 1970, .to = 1965};
+    album_pages(c, a, &q, 2, got, sizeof(got));
+    assert_string_equal(got, "ab01,ab03,ab04,");
+    got[0] = '\0';
+    for (int64_t offset = 0;; offset++) {
+        Artist *items;
+        size_t n;
+        const char *next;
+        assert_int_equal(library_browse_artists_at(c, a, NULL, offset, 1, &items, &n, &next), 0);
+        if (n == 0)
+            break;
+        strncat(got, items[0].name, sizeof(got) - strlen(got) - 2);
+        strncat(got, ",", sizeof(got) - strlen(got) - 1);
+    }
+    assert_string_equal(got, "ABBA,The Beatles,Café Tacvba,Zed,");
+    /* a scan renames Zzz to the front: the marks of the old order must not be used */
+    assert_int_equal(db_begin_write(c), 0);
+    assert_int_equal(db_exec(c, "UPDATE albums SET sort_name = 'aaa' WHERE id = 'ab06'"), 0);
+    assert_int_equal(db_generation_bump(c, DB_GENERATION_LIBRARY), 0);
+    assert_int_equal(db_commit(c), 0);
+    q = (AlbumQuery){.list = LIBRARY_ALBUMS_ALPHA_NAME};
+    album_pages(c, a, &q, 1, got, sizeof(got));
+    assert_string_equal(got, "ab06,ab01,ab02,ab04,ab05,ab03,");
+    assert_int_equal(db_begin_write(c), 0);
+    assert_int_equal(db_exec(c, "UPDATE albums SET sort_name = 'zzz' WHERE id = 'ab06'"), 0);
+    assert_int_equal(db_generation_bump(c, DB_GENERATION_LIBRARY), 0);
+    assert_int_equal(db_commit(c), 0);
+    album_pages(c, a, &q, 1, got, sizeof(got));
+    assert_string_equal(got, "ab01,ab02,ab04,ab05,ab03,ab06,");
+    library_marks_attach(db, NULL);
+    library_marks_free(marks);
+    arena_free(a);
+}
+
 static void browse_case(const char *url, const char *dir)
 {
     (void)dir;
@@ -282,6 +404,8 @@ static void browse_case(const char *url, const char *dir)
     q = (AlbumQuery){.list = LIBRARY_ALBUMS_YEAR, .from = 2000, .to = 2010};
     album_pages(c, a, &q, 10, got, sizeof(got));
     assert_string_equal(got, "");
+    for (int64_t step = 1; step <= 3; step++)
+        marked_offsets(db, c, step);
 
     const char *genre_id;
     assert_int_equal(library_browse_genre_find(c, a, "rock", &genre_id), 0);
@@ -580,6 +704,7 @@ static void browse_case(const char *url, const char *dir)
                      0);
     song_ids(c, a, NULL, &rock, 0, 10, got, sizeof(got));
     assert_string_equal(got, "c004c001c008");
+    marked_song_offsets(db, c);
 
     /* Related rows of a page, one query per relation: artists in tag order, genres by name,
      * the songs of one album share its album artists; repeated and unknown ids. */

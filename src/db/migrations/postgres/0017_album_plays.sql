@@ -7,6 +7,9 @@
 -- from then on: a rescan that moves a song to another album, or removes it, leaves its past
 -- plays with the album it was played on (as Navidrome keeps album play counts); an album that
 -- disappears takes its rows with it (ON DELETE CASCADE), as a removed user does.
+-- The table is filled from play_counts; its visibility map is set by the VACUUM that swaz
+-- runs after the migrations (db_migrate_rewritten()).
+-- vacuum: album_play_counts
 CREATE TABLE album_play_counts (
     user_id         TEXT COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     album_id        TEXT COLLATE "C" NOT NULL REFERENCES albums (id) ON DELETE CASCADE,
