@@ -129,26 +129,27 @@ static size_t api_json_escape(char *dst, const char *s, size_t len)
 {
     static const char hex[] = "0123456789ABCDEF";
     char *o = dst;
-    const char *p = s, *end = s + len;
+    const char *p = s, *end = s + len, *run = s;
     *o++ = '"';
+    /* Bytes that go out as they are (printable ASCII but '"' and '\\', well-formed UTF-8)
+     * are passed over and copied a run at a time: a name or a title is mostly one run. */
     while (p < end) {
         unsigned char c = (unsigned char)*p;
         if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-            *o++ = (char)c;
             p++;
             continue;
         }
-        if (c >= 0x80) {
-            size_t n = utf8_seq_len(p, (size_t)(end - p));
-            if (n) {
-                memcpy(o, p, n);
-                o += n;
-                p += n;
-            } else { /* as utf8_repair(): one ill-formed byte becomes U+FFFD */
-                memcpy(o, "\xEF\xBF\xBD", 3);
-                o += 3;
-                p++;
-            }
+        size_t n = c >= 0x80 ? utf8_seq_len(p, (size_t)(end - p)) : 0;
+        if (n) {
+            p += n;
+            continue;
+        }
+        memcpy(o, run, (size_t)(p - run));
+        o += p - run;
+        if (c >= 0x80) { /* as utf8_repair(): one ill-formed byte becomes U+FFFD */
+            memcpy(o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            run = ++p;
             continue;
         }
         *o++ = '\\';
@@ -178,8 +179,10 @@ static size_t api_json_escape(char *dst, const char *s, size_t len)
             o[4] = hex[c & 15];
             o += 5;
         }
-        p++;
+        run = ++p;
     }
+    memcpy(o, run, (size_t)(p - run));
+    o += p - run;
     *o++ = '"';
     return (size_t)(o - dst);
 }
