@@ -7,8 +7,8 @@
 -- Triggers keep the copies equal to the relation rows, whoever writes: a BEFORE trigger on
 -- songs sets the three lists of a new row, of one moved to another album or id, and of any
 -- write of a list itself; every change of song_artists, song_genres or album_artists
--- rewrites the lists of the songs it touches (the songs of the album for album_artists)
--- where they differ. The table is rewritten once here (VACUUM it afterwards, as after 0014).
+-- rewrites the songs it touches (the songs of the album for album_artists) where their
+-- lists differ. The table is rewritten once here (VACUUM it afterwards, as after 0014).
 ALTER TABLE songs
     ADD COLUMN artist_refs TEXT NOT NULL DEFAULT '',
     ADD COLUMN album_artist_refs TEXT NOT NULL DEFAULT '',
@@ -57,55 +57,35 @@ CREATE TRIGGER songs_refs BEFORE INSERT OR UPDATE OF id, album_id, artist_refs, 
     genre_refs ON songs
     FOR EACH ROW EXECUTE FUNCTION swaz_songs_refs();
 
-CREATE FUNCTION swaz_song_artists_refs() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A change of a relation row passes to the songs it names, by song id or (album_artists) by
+-- album id, given as the trigger's argument; writing a list fires songs_refs, which sets
+-- all three, and only songs whose lists differ are written.
+CREATE FUNCTION swaz_relation_refs() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    keys TEXT[] := ARRAY[]::TEXT[];
 BEGIN
     IF TG_OP <> 'INSERT' THEN
-        UPDATE songs SET artist_refs = swaz_song_artist_refs(id)
-            WHERE id = OLD.song_id AND artist_refs <> swaz_song_artist_refs(id);
+        keys := keys || (to_jsonb(OLD) ->> TG_ARGV[0]);
     END IF;
     IF TG_OP <> 'DELETE' THEN
-        UPDATE songs SET artist_refs = swaz_song_artist_refs(id)
-            WHERE id = NEW.song_id AND artist_refs <> swaz_song_artist_refs(id);
+        keys := keys || (to_jsonb(NEW) ->> TG_ARGV[0]);
+    END IF;
+    IF TG_ARGV[0] = 'album_id' THEN
+        UPDATE songs SET album_artist_refs = ''
+            WHERE album_id = ANY (keys)
+              AND album_artist_refs <> swaz_album_artist_refs(album_id);
+    ELSE
+        UPDATE songs SET artist_refs = ''
+            WHERE id = ANY (keys) AND (artist_refs, genre_refs) <>
+                (swaz_song_artist_refs(id), swaz_song_genre_refs(id));
     END IF;
     RETURN NULL;
 END
 $$;
 
 CREATE TRIGGER song_artists_refs AFTER INSERT OR UPDATE OR DELETE ON song_artists
-    FOR EACH ROW EXECUTE FUNCTION swaz_song_artists_refs();
-
-CREATE FUNCTION swaz_song_genres_refs() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP <> 'INSERT' THEN
-        UPDATE songs SET genre_refs = swaz_song_genre_refs(id)
-            WHERE id = OLD.song_id AND genre_refs <> swaz_song_genre_refs(id);
-    END IF;
-    IF TG_OP <> 'DELETE' THEN
-        UPDATE songs SET genre_refs = swaz_song_genre_refs(id)
-            WHERE id = NEW.song_id AND genre_refs <> swaz_song_genre_refs(id);
-    END IF;
-    RETURN NULL;
-END
-$$;
-
+    FOR EACH ROW EXECUTE FUNCTION swaz_relation_refs('song_id');
 CREATE TRIGGER song_genres_refs AFTER INSERT OR DELETE OR UPDATE OF song_id, genre_id
-    ON song_genres FOR EACH ROW EXECUTE FUNCTION swaz_song_genres_refs();
-
-CREATE FUNCTION swaz_album_artists_refs() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP <> 'INSERT' THEN
-        UPDATE songs SET album_artist_refs = swaz_album_artist_refs(album_id)
-            WHERE album_id = OLD.album_id
-              AND album_artist_refs <> swaz_album_artist_refs(album_id);
-    END IF;
-    IF TG_OP <> 'DELETE' THEN
-        UPDATE songs SET album_artist_refs = swaz_album_artist_refs(album_id)
-            WHERE album_id = NEW.album_id
-              AND album_artist_refs <> swaz_album_artist_refs(album_id);
-    END IF;
-    RETURN NULL;
-END
-$$;
-
+    ON song_genres FOR EACH ROW EXECUTE FUNCTION swaz_relation_refs('song_id');
 CREATE TRIGGER album_artists_refs AFTER INSERT OR UPDATE OR DELETE ON album_artists
-    FOR EACH ROW EXECUTE FUNCTION swaz_album_artists_refs();
+    FOR EACH ROW EXECUTE FUNCTION swaz_relation_refs('album_id');
