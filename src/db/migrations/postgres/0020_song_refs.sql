@@ -6,9 +6,9 @@
 --
 -- Triggers keep the copies equal to the relation rows, whoever writes: a BEFORE trigger on
 -- songs sets the three lists of a new row, of one moved to another album or id, and of any
--- write of a list itself; every change of song_artists, song_genres or album_artists
--- rewrites the songs it touches (the songs of the album for album_artists) where their
--- lists differ. The table is rewritten once here (VACUUM it afterwards, as after 0014).
+-- write of a list itself (but those of the relation triggers, which write what they just
+-- computed); every change of song_artists, song_genres or album_artists rewrites the list
+-- of the songs it touches (the songs of the album for album_artists) where it differs. The table is rewritten once here (VACUUM it afterwards, as after 0014).
 ALTER TABLE songs
     ADD COLUMN artist_refs TEXT NOT NULL DEFAULT '',
     ADD COLUMN album_artist_refs TEXT NOT NULL DEFAULT '',
@@ -44,11 +44,21 @@ LEFT JOIN (SELECT album_id, string_agg(position || ' ' || artist_id, ','
            FROM album_artists GROUP BY album_id) b ON b.album_id = s0.album_id
 WHERE s0.id = s.id;
 
+-- A new row has no song_artists or song_genres rows yet (they reference it); an update by
+-- swaz_relation_refs() (nested, id and album unchanged) writes what it just computed.
 CREATE FUNCTION swaz_songs_refs() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    NEW.artist_refs := swaz_song_artist_refs(NEW.id);
+    IF TG_OP = 'INSERT' THEN
+        NEW.artist_refs := '';
+        NEW.genre_refs := '';
+    ELSIF pg_trigger_depth() > 1 AND NEW.id = OLD.id
+          AND NEW.album_id IS NOT DISTINCT FROM OLD.album_id THEN
+        RETURN NEW;
+    ELSE
+        NEW.artist_refs := swaz_song_artist_refs(NEW.id);
+        NEW.genre_refs := swaz_song_genre_refs(NEW.id);
+    END IF;
     NEW.album_artist_refs := COALESCE(swaz_album_artist_refs(NEW.album_id), '');
-    NEW.genre_refs := swaz_song_genre_refs(NEW.id);
     RETURN NEW;
 END
 $$;
@@ -57,9 +67,8 @@ CREATE TRIGGER songs_refs BEFORE INSERT OR UPDATE OF id, album_id, artist_refs, 
     genre_refs ON songs
     FOR EACH ROW EXECUTE FUNCTION swaz_songs_refs();
 
--- A change of a relation row passes to the songs it names, by song id or (album_artists) by
--- album id, given as the trigger's argument; writing a list fires songs_refs, which sets
--- all three, and only songs whose lists differ are written.
+-- A change of a relation row passes to the songs it names (by song id, or by album id for
+-- album_artists), written only where the list differs.
 CREATE FUNCTION swaz_relation_refs() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     keys TEXT[] := ARRAY[]::TEXT[];
@@ -70,14 +79,15 @@ BEGIN
     IF TG_OP <> 'DELETE' THEN
         keys := keys || (to_jsonb(NEW) ->> TG_ARGV[0]);
     END IF;
-    IF TG_ARGV[0] = 'album_id' THEN
-        UPDATE songs SET album_artist_refs = ''
-            WHERE album_id = ANY (keys)
-              AND album_artist_refs <> swaz_album_artist_refs(album_id);
+    IF TG_TABLE_NAME = 'album_artists' THEN
+        UPDATE songs SET album_artist_refs = swaz_album_artist_refs(album_id)
+            WHERE album_id = ANY (keys) AND album_artist_refs <> swaz_album_artist_refs(album_id);
+    ELSIF TG_TABLE_NAME = 'song_artists' THEN
+        UPDATE songs SET artist_refs = swaz_song_artist_refs(id)
+            WHERE id = ANY (keys) AND artist_refs <> swaz_song_artist_refs(id);
     ELSE
-        UPDATE songs SET artist_refs = ''
-            WHERE id = ANY (keys) AND (artist_refs, genre_refs) <>
-                (swaz_song_artist_refs(id), swaz_song_genre_refs(id));
+        UPDATE songs SET genre_refs = swaz_song_genre_refs(id)
+            WHERE id = ANY (keys) AND genre_refs <> swaz_song_genre_refs(id);
     END IF;
     RETURN NULL;
 END
