@@ -139,7 +139,7 @@ void db_close(Db *db)
 {
     if (!db)
         return;
-    if (db->watch_started && db->backend->watch_stop)
+    if (atomic_load(&db->watch_started) && db->backend->watch_stop)
         db->backend->watch_stop(db);
     /* Every DbConn has been released (db.h), so every open connection is idle. */
     for (int i = 0; i < db->n_idle; i++)
@@ -799,13 +799,11 @@ int db_generation_get(Db *db, DbConn *conn, const char *name, int64_t *ret_stamp
     int64_t value = 0;
     int r = -EAGAIN;
     if (b->watch_start) {
-        pthread_mutex_lock(&db->mu);
-        bool start = !db->watch_started;
-        db->watch_started = true;
-        pthread_mutex_unlock(&db->mu);
-        if (start && b->watch_start(db) < 0)
+        /* One plain load once started: this runs for every request, under no lock. */
+        if (!atomic_load_explicit(&db->watch_started, memory_order_acquire) &&
+            !atomic_exchange(&db->watch_started, true) && b->watch_start(db) < 0)
             log_warn("db: cannot follow generation changes; reading them from the database");
-        r = b->watch_get(db, name, &value);
+        r = b->watch_get(db, idx, &value);
     }
     if (r < 0)
         r = db_generation_poll(db, conn, name, &value);
@@ -842,7 +840,7 @@ int db_generation_peek(Db *db, const char *name, int64_t *ret_stamp)
         return -EINVAL;
     const DbBackend *b = db->backend;
     int64_t value = 0;
-    int r = b->watch_get ? b->watch_get(db, name, &value) : -EAGAIN;
+    int r = b->watch_get ? b->watch_get(db, idx, &value) : -EAGAIN;
     if (r < 0 && !db_generation_recent(db, name, &value))
         return -EAGAIN;
     *ret_stamp = value + atomic_load(&db->local_bumps[idx]);

@@ -81,12 +81,12 @@ struct Db {
     int n_open;                      /* guarded by mu: connections open or being opened */
     _Atomic int64_t local_bumps[DB_GENERATIONS_MAX]; /* per generation (db_generation_index()):
                                                         commits of this process that bumped it */
-    bool watch_started;     /* guarded by mu: backend->watch_start() was called */
-    void *watch;            /* the backend's generation watcher, or NULL */
-    pthread_mutex_t gen_mu; /* guards the four below */
-    DbGenerations gen;      /* the table as last read without a watcher */
-    int64_t gen_read_us;    /* CLOCK_MONOTONIC of that read; 0: never */
-    int64_t gen_claim_us;   /* when db_generation_peek() last sent a caller to read it */
+    atomic_bool watch_started; /* backend->watch_start() was called (by the thread that set it) */
+    void *_Atomic watch;       /* the backend's generation watcher, or NULL */
+    pthread_mutex_t gen_mu;    /* guards the four below */
+    DbGenerations gen;         /* the table as last read without a watcher */
+    int64_t gen_read_us;       /* CLOCK_MONOTONIC of that read; 0: never */
+    int64_t gen_claim_us;      /* when db_generation_peek() last sent a caller to read it */
 };
 
 /* The part of a connection db.c knows; backends embed it first. */
@@ -152,11 +152,12 @@ struct DbBackend {
     /* Generations (db.h). Optional: NULL where reading the row is cheap (SQLite).
      * watch_start begins following changes on a connection of its own (db->watch) and
      * returns 0 or -ENOMEM; watch_stop ends it (db_close()); watch_get writes the value of
-     * `name` and returns 0, or -EAGAIN while the watcher is not following (the caller
-     * reads the row) or -ENOENT for a name it has not seen. */
+     * the generation of index `idx` (db_generation_index()) and returns 0, or -EAGAIN while
+     * the watcher is not following (the caller reads the row) or -ENOENT for one it has not
+     * seen. watch_get takes no lock: it is on the path of every request. */
     int (*watch_start)(Db *db);
     void (*watch_stop)(Db *db);
-    int (*watch_get)(Db *db, const char *name, int64_t *ret_value);
+    int (*watch_get)(Db *db, int idx, int64_t *ret_value);
 };
 
 extern const DbBackend db_sqlite_backend;

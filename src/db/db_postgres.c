@@ -685,15 +685,24 @@ static void db_postgres_finalize(DbStmt *stmt)
 #define DB_POSTGRES_WATCH_RETRY_MS 1000
 
 /* One LISTEN connection per pool: it reads the generations once listening, then applies
- * each "name value" notification; db_generation_get() reads its copy under `mu`. */
+ * each "name value" notification. Only the watcher thread writes `values` and `live`;
+ * db_generation_get() reads them with atomic loads, no lock (a request reads a stamp or two,
+ * and every request of every thread did, so a mutex here was shared by all of them). */
 typedef struct DbPostgresWatch {
     Db *db;
     pthread_t thread;
-    int wake[2]; /* a byte on wake[1] stops the thread */
-    pthread_mutex_t mu;
-    bool live;         /* guarded by mu: listening, and the values are current */
-    DbGenerations gen; /* guarded by mu */
+    int wake[2];       /* a byte on wake[1] stops the thread */
+    _Atomic bool live; /* listening, and the values are current (release after the values) */
+    _Atomic int64_t values[DB_GENERATIONS_MAX]; /* by db_generation_index(); -1: not seen */
 } DbPostgresWatch;
+
+/* Raises the generation `name` to `value` (values only grow; one writer, the watcher). */
+static void db_postgres_watch_set(DbPostgresWatch *w, const char *name, int64_t value)
+{
+    int idx = db_generation_index(name);
+    if (idx >= 0 && atomic_load_explicit(&w->values[idx], memory_order_relaxed) < value)
+        atomic_store_explicit(&w->values[idx], value, memory_order_release);
+}
 
 /* Applies a notification payload "name value". */
 static void db_postgres_watch_payload(DbPostgresWatch *w, const char *payload)
@@ -707,12 +716,9 @@ static void db_postgres_watch_payload(DbPostgresWatch *w, const char *payload)
     int64_t value;
     if (str_to_int64(sp + 1, 0, INT64_MAX, &value) < 0)
         return;
-    pthread_mutex_lock(&w->mu);
-    db_generations_set(&w->gen, name, value);
-    pthread_mutex_unlock(&w->mu);
+    db_postgres_watch_set(w, name, value);
 }
 
-/* Starts listening on `pg`, then reads every generation. Returns true when following. */
 static bool db_postgres_watch_begin(DbPostgresWatch *w, PGconn *pg)
 {
     PGresult *res = PQexec(pg, "LISTEN swaz_generations");
@@ -722,14 +728,12 @@ static bool db_postgres_watch_begin(DbPostgresWatch *w, PGconn *pg)
         return false;
     res = PQexec(pg, "SELECT name, value FROM generations");
     ok = res && PQresultStatus(res) == PGRES_TUPLES_OK;
-    pthread_mutex_lock(&w->mu);
     for (int i = 0; ok && i < PQntuples(res); i++) {
         int64_t v;
         if (str_to_int64(PQgetvalue(res, i, 1), 0, INT64_MAX, &v) == 0)
-            db_generations_set(&w->gen, PQgetvalue(res, i, 0), v);
+            db_postgres_watch_set(w, PQgetvalue(res, i, 0), v);
     }
-    w->live = ok;
-    pthread_mutex_unlock(&w->mu);
+    atomic_store_explicit(&w->live, ok, memory_order_release);
     PQclear(res);
     return ok;
 }
@@ -765,9 +769,7 @@ static void *db_postgres_watch_main(void *arg)
             }
             log_warn("db: lost the connection that follows generation changes; reconnecting");
         }
-        pthread_mutex_lock(&w->mu);
-        w->live = false;
-        pthread_mutex_unlock(&w->mu);
+        atomic_store_explicit(&w->live, false, memory_order_release);
         PQfinish(pg);
         if (db_postgres_watch_wait(w, -1, DB_POSTGRES_WATCH_RETRY_MS) == 1)
             return NULL;
@@ -780,31 +782,27 @@ static int db_postgres_watch_start(Db *db)
     if (!w)
         return -ENOMEM;
     w->db = db;
+    atomic_init(&w->live, false);
+    for (int i = 0; i < DB_GENERATIONS_MAX; i++)
+        atomic_init(&w->values[i], -1);
     if (pipe2(w->wake, O_CLOEXEC) < 0) {
         free(w);
         return -errno;
     }
-    int r = pthread_mutex_init(&w->mu, NULL);
-    if (r == 0) {
-        r = pthread_create(&w->thread, NULL, db_postgres_watch_main, w);
-        if (r != 0)
-            pthread_mutex_destroy(&w->mu);
-    }
+    int r = pthread_create(&w->thread, NULL, db_postgres_watch_main, w);
     if (r != 0) {
         close(w->wake[0]);
         close(w->wake[1]);
         free(w);
         return -r;
     }
-    pthread_mutex_lock(&db->mu);
-    db->watch = w;
-    pthread_mutex_unlock(&db->mu);
+    atomic_store_explicit(&db->watch, w, memory_order_release);
     return 0;
 }
 
 static void db_postgres_watch_stop(Db *db)
 {
-    DbPostgresWatch *w = db->watch;
+    DbPostgresWatch *w = atomic_load(&db->watch);
     if (!w)
         return;
     char b = 1;
@@ -813,24 +811,21 @@ static void db_postgres_watch_stop(Db *db)
     pthread_join(w->thread, NULL);
     close(w->wake[0]);
     close(w->wake[1]);
-    pthread_mutex_destroy(&w->mu);
+    atomic_store(&db->watch, NULL);
     free(w);
-    db->watch = NULL;
 }
 
-static int db_postgres_watch_get(Db *db, const char *name, int64_t *ret_value)
+static int db_postgres_watch_get(Db *db, int idx, int64_t *ret_value)
 {
-    pthread_mutex_lock(&db->mu);
-    DbPostgresWatch *w = db->watch;
-    pthread_mutex_unlock(&db->mu);
-    if (!w)
+    DbPostgresWatch *w = atomic_load_explicit(&db->watch, memory_order_acquire);
+    if (!w || idx < 0 || idx >= DB_GENERATIONS_MAX ||
+        !atomic_load_explicit(&w->live, memory_order_acquire))
         return -EAGAIN;
-    int r = -EAGAIN;
-    pthread_mutex_lock(&w->mu);
-    if (w->live)
-        r = db_generations_find(&w->gen, name, ret_value);
-    pthread_mutex_unlock(&w->mu);
-    return r;
+    int64_t v = atomic_load_explicit(&w->values[idx], memory_order_acquire);
+    if (v < 0)
+        return -ENOENT;
+    *ret_value = v;
+    return 0;
 }
 
 const DbBackend db_postgres_backend = {

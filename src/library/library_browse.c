@@ -602,9 +602,9 @@ static int browse_album_attach(DbConn *conn, Arena *arena, Album *albums, size_t
         ids[i] = albums[i].id;
     const LibraryRefPart parts[] = {
         {"aa.album_id, aa.artist_id, aa.position FROM album_artists aa WHERE aa.album_id IN (",
-         LIBRARY_REF_ARTIST, ids, n, artists},
+         LIBRARY_REF_ARTIST, ids, n, artists, NULL},
         {"ag.album_id, ag.genre_id, 0 FROM album_genres ag WHERE ag.album_id IN (",
-         LIBRARY_REF_GENRE, ids, n, genres},
+         LIBRARY_REF_GENRE, ids, n, genres, NULL},
     };
     int r = library_song_refs(conn, arena, parts, sizeof(parts) / sizeof(parts[0]));
     if (r < 0)

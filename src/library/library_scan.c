@@ -1373,6 +1373,29 @@ typedef struct ScanIds {
     char identity[SCAN_ID_BYTES];
 } ScanIds;
 
+/* Writes whether the album's stored artists are ids->album_artists[0..n) at positions 0..n-1:
+ * each song of an album would otherwise delete and insert them again, and each such change
+ * rewrites the copies on the album's songs (migration 0020). */
+static int scan_album_artists_same(ScanTx *tx, const ScanIds *ids, size_t n, bool *ret_same)
+{
+    DbStmt *st;
+    bool same = true;
+    size_t i = 0;
+    int r = scan_query(tx, &st,
+                       "SELECT artist_id, position FROM album_artists WHERE album_id = ? "
+                       "ORDER BY position, artist_id",
+                       "t", ids->album);
+    for (; r == DB_ROW; r = db_step(st), i++) {
+        const char *id = db_column_text(st, 0);
+        same = same && i < n && id && strcmp(id, ids->album_artists[i]) == 0 &&
+               db_column_int64(st, 1) == (int64_t)i;
+    }
+    if (r < 0)
+        return r;
+    *ret_same = same && i == n;
+    return 0;
+}
+
 static int scan_write_album(Scan *s, ScanTx *tx, Arena *a, const Track *t, const ScanIds *ids)
 {
     if (scan_set_add(&s->touched_albums, ids->album) < 0)
@@ -1408,16 +1431,18 @@ static int scan_write_album(Scan *s, ScanTx *tx, Arena *a, const Track *t, const
         t->mbid_release_group, s->now, s->now);
     if (c < 0)
         return (int)c;
+    bool same = false;
     if (exists) {
         if ((r = scan_collect(tx, &s->touched_artists,
                               "SELECT artist_id FROM album_artists WHERE album_id = ?", "t",
-                              ids->album)) < 0)
+                              ids->album)) < 0 ||
+            (r = scan_album_artists_same(tx, ids, t->n_album_artists, &same)) < 0)
             return r;
-        if ((c = scan_exec(tx, "DELETE FROM album_artists WHERE album_id = ?", "t", ids->album)) <
-            0)
+        if (!same && (c = scan_exec(tx, "DELETE FROM album_artists WHERE album_id = ?", "t",
+                                    ids->album)) < 0)
             return (int)c;
     }
-    for (size_t i = 0; i < t->n_album_artists; i++) {
+    for (size_t i = 0; !same && i < t->n_album_artists; i++) {
         c = scan_exec(tx,
                       "INSERT INTO album_artists (album_id, artist_id, position) VALUES (?, ?, ?) "
                       "ON CONFLICT DO NOTHING",

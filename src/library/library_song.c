@@ -24,7 +24,7 @@
     "s.mbid_album_artist, s.mbid_release_group, s.rg_track_gain, s.rg_track_peak, "                \
     "s.rg_album_gain, s.rg_album_peak, s.comment, "                                                \
     "CASE WHEN s.lyrics = '' THEN 0 ELSE 1 END, s.lyrics_synced, s.bpm, s.label, s.folder_id, "    \
-    "s.cover_id, s.created_at, l.name"
+    "s.cover_id, s.created_at, l.name, s.artist_refs, s.album_artist_refs, s.genre_refs"
 
 #define SONG_FROM " FROM songs s JOIN libraries l ON l.id = s.library_id WHERE s.missing = 0"
 
@@ -135,6 +135,9 @@ static int song_read(DbStmt *st, Arena *arena, Song *s, const char **ret_sort_ke
     s->cover_id = song_text_or_null(st, arena, 46, &oom);
     s->created_at = db_column_int64(st, 47);
     s->library_name = song_text(st, arena, 48, &oom);
+    s->artist_refs = song_text(st, arena, 49, &oom);
+    s->album_artist_refs = song_text(st, arena, 50, &oom);
+    s->genre_refs = song_text(st, arena, 51, &oom);
     if (oom)
         return -ENOMEM;
     if (ret_sort_key)
@@ -340,17 +343,57 @@ static int song_ref_row_add(Arena *arena, SongRefLoad *ld, const SongRefRow *row
     return 0;
 }
 
-/* Step 1: the relation rows of every part, one statement ("p, key, target, position"). */
+/* Adds the rows of one object's list (LibraryRefPart.lists): "position target" or "target"
+ * entries separated by ','. */
+static int song_refs_list(Arena *arena, SongRefLoad *ld, size_t p, size_t index, const char *list)
+{
+    while (*list) {
+        const char *end = strchr(list, ',');
+        size_t len = end ? (size_t)(end - list) : strlen(list);
+        const char *sp = memchr(list, ' ', len);
+        SongRefRow row = {p, index, 0, NULL, NULL};
+        if (sp) {
+            row.position = strtoll(list, NULL, 10);
+            len -= (size_t)(sp + 1 - list);
+            list = sp + 1;
+        }
+        if (len) {
+            if (!(row.target = arena_strndup(arena, list, len)))
+                return -ENOMEM;
+            int r = song_ref_row_add(arena, ld, &row);
+            if (r < 0)
+                return r;
+        }
+        list += len;
+        list += *list == ',';
+    }
+    return 0;
+}
+
+/* Step 1: the relation rows of every part, from the objects' lists or with one statement
+ * ("p, key, target, position") for the parts that have none. */
 static int song_refs_rows(DbConn *conn, Arena *arena, const LibraryRefPart *parts, size_t n_parts,
                           SongRefLoad *ld)
 {
     SongRefSql q = {0};
     int r = 0;
     for (size_t p = 0; p < n_parts; p++) {
+        const SongRefSet *set = &ld->sets[p];
         if ((r = song_ref_set(arena, &parts[p], &ld->sets[p])) < 0)
             return r;
-        if (ld->sets[p].bound == 0)
+        if (set->bound == 0)
             continue;
+        if (parts[p].lists) { /* once per distinct key: its other objects share the rows */
+            for (size_t i = 0; r == 0 && i < set->m; i++) {
+                if (i == 0 || strcmp(set->sorted[i - 1].key, set->sorted[i].key) != 0) {
+                    const char *list = parts[p].lists[set->sorted[i].index];
+                    r = song_refs_list(arena, ld, p, set->sorted[i].index, list ? list : "");
+                }
+            }
+            if (r < 0)
+                return r;
+            continue;
+        }
         const char *head = arena_printf(arena, "SELECT %zu, %s", p, parts[p].sql);
         if (!head)
             return -ENOMEM;
@@ -365,7 +408,7 @@ static int song_refs_rows(DbConn *conn, Arena *arena, const LibraryRefPart *part
     int idx = 1;
     for (size_t p = 0; r == 0 && p < n_parts; p++) {
         const SongRefSet *set = &ld->sets[p];
-        if (set->bound)
+        if (set->bound && !parts[p].lists)
             r = song_ref_bind(st, &idx, set->sorted, set->m, song_ref_marks(set->bound));
     }
     while (r == 0 && (r = db_step(st)) == DB_ROW) {
@@ -537,18 +580,30 @@ int library_song_attach(DbConn *conn, Arena *arena, Song *songs, size_t n)
     LibraryRefs *genres = arena_calloc(arena, n, sizeof(*genres));
     if (!ids || !album_ids || !artists || !album_artists || !genres)
         return -ENOMEM;
+    const char **lists[3];
+    for (size_t k = 0; k < 3; k++) {
+        if (!(lists[k] = arena_calloc(arena, n, sizeof(*lists[k]))))
+            return -ENOMEM;
+    }
+    /* The rows' copies of their related ids (migration 0020) when every song has them: then
+     * only the names are looked up (and those are mostly held by library_names.c). */
+    bool copied = true;
     for (size_t i = 0; i < n; i++) {
         ids[i] = songs[i].id;
         album_ids[i] = songs[i].album_id;
+        lists[0][i] = songs[i].artist_refs;
+        lists[1][i] = songs[i].album_artist_refs;
+        lists[2][i] = songs[i].genre_refs;
+        copied = copied && lists[0][i] && lists[1][i] && lists[2][i];
     }
     /* Artists in tag order, genres by name. */
     const LibraryRefPart parts[] = {
         {"sa.song_id, sa.artist_id, sa.position FROM song_artists sa WHERE sa.song_id IN (",
-         LIBRARY_REF_ARTIST, ids, n, artists},
+         LIBRARY_REF_ARTIST, ids, n, artists, copied ? lists[0] : NULL},
         {"aa.album_id, aa.artist_id, aa.position FROM album_artists aa WHERE aa.album_id IN (",
-         LIBRARY_REF_ARTIST, album_ids, n, album_artists},
+         LIBRARY_REF_ARTIST, album_ids, n, album_artists, copied ? lists[1] : NULL},
         {"sg.song_id, sg.genre_id, 0 FROM song_genres sg WHERE sg.song_id IN (", LIBRARY_REF_GENRE,
-         ids, n, genres},
+         ids, n, genres, copied ? lists[2] : NULL},
     };
     int r = library_song_refs(conn, arena, parts, sizeof(parts) / sizeof(parts[0]));
     if (r < 0)

@@ -84,6 +84,8 @@ typedef struct Song {
     LibraryRefs artists;    /* filled by library_song_attach() */
     LibraryRefs album_artists;
     LibraryRefs genres;
+    /* The row's copies of its related ids (migration 0020), read with it; NULL when not. */
+    const char *artist_refs, *album_artist_refs, *genre_refs;
 } Song;
 
 /* Fetches the song `id` with its related rows. Returns 0, -ENOENT (no such visible song,
@@ -174,17 +176,21 @@ typedef enum { LIBRARY_REF_ARTIST, LIBRARY_REF_GENRE, LIBRARY_REF_KINDS } Librar
 /* One kind of related row for library_song_refs(): `sql` is fixed text of the caller (never
  * request text) selecting "key, target id, position FROM <relation> WHERE key IN (" over the
  * relation table alone, `kind` names the table of the targets, and refs[i] receives the rows
- * whose key is keys[i] (n entries; "" keys are skipped). */
+ * whose key is keys[i] (n entries; "" keys are skipped). When `lists` is not NULL, lists[i]
+ * holds the rows of keys[i] as copied on the object's own row (migration 0020): entries
+ * "position target" or "target" (position 0) separated by ','; the part then reads nothing. */
 typedef struct LibraryRefPart {
     const char *sql;
     LibraryRefKind kind;
     const char *const *keys;
     size_t n;
-    LibraryRefs *refs; /* n entries, zeroed by the caller */
+    LibraryRefs *refs;        /* n entries, zeroed by the caller */
+    const char *const *lists; /* n entries, or NULL: read the relation with `sql` */
 } LibraryRefPart;
 
 /* Loads the related rows of the `n_parts` (at most LIBRARY_REF_PARTS_MAX) parts with two
- * statements: the relation rows of every part (each distinct key bound once), then the names
+ * statements: the relation rows of every part without `lists` (each distinct key bound
+ * once), then the names
  * of every distinct target (an artist named by a song and its album is read once). Appends
  * each row, ordered by position, sort text (a genre's sort_name), id, to refs[i] for every i
  * whose key equals the row's, dropping rows whose target is gone; objects with the same key

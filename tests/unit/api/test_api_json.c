@@ -61,6 +61,21 @@ static void test_escapes(void **state)
         char s[4] = {'a', (char)c, 'z', '\0'};
         check_string(s);
     }
+    /* plain text is copied 8 bytes at a time: each byte that is not plain (and the edges of
+     * the plain range), at every place of a longer text, alone or after another */
+    static const char odd[] = {'"', '\\', '\x01', '\x1f', ' ', '~', '\x7f', '\x80', '\xc3', '\xff'};
+    for (size_t i = 0; i < sizeof(odd); i++) {
+        for (size_t at = 0; at < 20; at++) {
+            char s[24];
+            memset(s, 'm', 20);
+            s[20] = '\0';
+            s[at] = odd[i];
+            check_string(s);
+            s[(at + 9) % 20] = odd[(i + 3) % sizeof(odd)];
+            check_string(s);
+        }
+    }
+    check_string("caf\xc3\xa9 au lait, s'il vous pla\xc3\xaet \xe2\x80\x94 merci beaucoup");
 }
 
 static void test_invalid_utf8(void **state)

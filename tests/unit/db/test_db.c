@@ -1045,6 +1045,113 @@ static void test_vacuum_rewritten(void **state)
     assert_int_equal(db_vacuum(t->db, "no_such_table"), ERR_DB);
 }
 
+static int test_cmp_text(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Checks column `col` (one of migration 0020's lists) of song `song` against `want`: the same
+ * entries, in any order. */
+static void test_refs_are(DbConn *conn, const char *song, const char *col, const char *want)
+{
+    char sql[128], got[256], *entries[16];
+    snprintf(sql, sizeof(sql), "SELECT %s FROM songs WHERE id = ?", col);
+    DbStmt *stmt = NULL;
+    assert_int_equal(db_prepare(conn, sql, &stmt), 0);
+    assert_int_equal(db_bind_text(stmt, 1, song), 0);
+    assert_int_equal(db_step(stmt), DB_ROW);
+    snprintf(got, sizeof(got), "%s", db_column_text(stmt, 0));
+    db_finalize(stmt);
+    size_t n = 0;
+    for (char *e = got; *e && n < 16;) {
+        entries[n++] = e;
+        char *comma = strchr(e, ',');
+        if (!comma)
+            break;
+        *comma = '\0';
+        e = comma + 1;
+    }
+    qsort(entries, n, sizeof(*entries), test_cmp_text);
+    char sorted[256] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < n && len < sizeof(sorted); i++)
+        len +=
+            (size_t)snprintf(sorted + len, sizeof(sorted) - len, "%s%s", i ? "," : "", entries[i]);
+    if (strcmp(sorted, want) != 0)
+        fail_msg("%s of %s: \"%s\", want \"%s\"", col, song, sorted, want);
+}
+
+/* Migration 0020: songs.artist_refs, album_artist_refs and genre_refs follow song_artists,
+ * album_artists (through the song's album) and song_genres, whoever writes: inserted,
+ * updated, moved to another song, deleted by a cascade; a new song or one moved to another
+ * album takes its lists; a list written directly is put back. */
+static void test_song_refs(void **state)
+{
+    TestDb *t = test_begin(state);
+    DbConn *conn = NULL;
+    test_migrate_ok(t->db);
+    assert_int_equal(db_acquire(t->db, &conn), 0);
+    test_insert_library(conn, 1, "music");
+    test_insert_song(conn, "s1");
+    test_insert_song(conn, "s2");
+    test_exec(conn, "INSERT INTO artists (id, name, sort_name, created_at, updated_at) VALUES "
+                    "('a1', 'A', 'a', 1, 1), ('a2', 'B', 'b', 1, 1), ('a3', 'C', 'c', 1, 1)");
+    test_exec(conn, "INSERT INTO genres (id, name, sort_name) VALUES ('g1', 'Jazz', 'jazz'), "
+                    "('g2', 'Funk', 'funk')");
+    test_exec(conn, "INSERT INTO albums (id, name, sort_name, created_at, updated_at) VALUES "
+                    "('al1', 'One', 'one', 1, 1), ('al2', 'Two', 'two', 1, 1)");
+    test_refs_are(conn, "s1", "artist_refs", "");
+    test_exec(conn, "INSERT INTO song_artists (song_id, artist_id, position) VALUES "
+                    "('s1', 'a1', 0), ('s1', 'a2', 1)");
+    test_exec(conn,
+              "INSERT INTO song_genres (song_id, genre_id) VALUES ('s1', 'g2'), ('s1', 'g1')");
+    test_refs_are(conn, "s1", "artist_refs", "0 a1,1 a2");
+    test_refs_are(conn, "s1", "genre_refs", "g1,g2");
+    test_exec(conn, "INSERT INTO album_artists (album_id, artist_id, position) VALUES "
+                    "('al1', 'a3', 0), ('al2', 'a2', 0)");
+    test_exec(conn, "UPDATE songs SET album_id = 'al1' WHERE id IN ('s1', 's2')");
+    test_refs_are(conn, "s1", "album_artist_refs", "0 a3");
+    test_refs_are(conn, "s2", "album_artist_refs", "0 a3");
+    /* an album's new artist reaches each of its songs; a new song takes its album's */
+    test_exec(conn, "INSERT INTO album_artists (album_id, artist_id, position) VALUES "
+                    "('al1', 'a1', 1)");
+    test_refs_are(conn, "s2", "album_artist_refs", "0 a3,1 a1");
+    test_exec(conn, "INSERT INTO songs (id, library_id, path, size, mtime, format, title, "
+                    "sort_title, album_id, created_at, updated_at) VALUES ('s3', 1, 's3', 1, 1, "
+                    "'mp3', 's3', 's3', 'al1', 1, 1)");
+    test_refs_are(conn, "s3", "album_artist_refs", "0 a3,1 a1");
+    test_exec(conn, "UPDATE songs SET album_id = 'al2' WHERE id = 's3'");
+    test_refs_are(conn, "s3", "album_artist_refs", "0 a2");
+    test_exec(conn, "UPDATE album_artists SET album_id = 'al2' WHERE artist_id = 'a3'");
+    test_refs_are(conn, "s1", "album_artist_refs", "1 a1");
+    test_refs_are(conn, "s3", "album_artist_refs", "0 a2,0 a3");
+    /* the scanner's move: a song's rows go to another song */
+    test_exec(conn, "UPDATE song_artists SET position = 5 WHERE song_id = 's1' AND "
+                    "artist_id = 'a2'");
+    test_refs_are(conn, "s1", "artist_refs", "0 a1,5 a2");
+    test_exec(conn, "UPDATE song_artists SET song_id = 's2' WHERE song_id = 's1'");
+    test_exec(conn, "UPDATE song_genres SET song_id = 's2' WHERE genre_id = 'g1'");
+    test_refs_are(conn, "s1", "artist_refs", "");
+    test_refs_are(conn, "s2", "artist_refs", "0 a1,5 a2");
+    test_refs_are(conn, "s1", "genre_refs", "g2");
+    test_refs_are(conn, "s2", "genre_refs", "g1");
+    /* a list written by hand is put back */
+    test_exec(conn, "UPDATE songs SET artist_refs = 'x', album_artist_refs = 'y', "
+                    "genre_refs = 'z' WHERE id = 's2'");
+    test_refs_are(conn, "s2", "artist_refs", "0 a1,5 a2");
+    test_refs_are(conn, "s2", "album_artist_refs", "1 a1");
+    test_refs_are(conn, "s2", "genre_refs", "g1");
+    /* deletes, by hand and by cascade */
+    test_exec(conn, "DELETE FROM song_genres WHERE song_id = 's1'");
+    test_refs_are(conn, "s1", "genre_refs", "");
+    test_exec(conn, "DELETE FROM artists WHERE id = 'a1'");
+    test_refs_are(conn, "s2", "artist_refs", "5 a2");
+    test_refs_are(conn, "s2", "album_artist_refs", "");
+    test_exec(conn, "DELETE FROM albums WHERE id = 'al2'");
+    test_refs_are(conn, "s3", "album_artist_refs", "");
+    db_release(conn);
+}
+
 /* Runs "SELECT ? + k" (its own SQL text per k) with `v` bound and checks the sum. */
 static void test_add(DbConn *conn, int k, int64_t v)
 {
@@ -1325,6 +1432,7 @@ static void test_redaction(void **state)
     X(test_optimize_stats)                                                                         \
     X(test_genre_keys)                                                                             \
     X(test_vacuum_rewritten)                                                                       \
+    X(test_song_refs)                                                                              \
     X(test_reconnect)                                                                              \
     X(test_generations)                                                                            \
     X(test_redaction)
