@@ -113,6 +113,11 @@ int db_open(const char *url, int pool_size, Db **ret_db)
         r = -ENOMEM;
         goto out_mu;
     }
+    if (pthread_cond_init(&db->gen_cv, NULL) != 0) {
+        pthread_mutex_destroy(&db->gen_mu);
+        r = -ENOMEM;
+        goto out_mu;
+    }
 
     /* One connection at once, so that a wrong URL or a server that is down fails here. */
     DbConn *first = NULL;
@@ -125,6 +130,7 @@ int db_open(const char *url, int pool_size, Db **ret_db)
     return 0;
 
 out_gen_mu:
+    pthread_cond_destroy(&db->gen_cv);
     pthread_mutex_destroy(&db->gen_mu);
 out_mu:
     pthread_mutex_destroy(&db->mu);
@@ -141,9 +147,17 @@ void db_close(Db *db)
         return;
     if (atomic_load(&db->watch_started) && db->backend->watch_stop)
         db->backend->watch_stop(db);
+    pthread_mutex_lock(&db->gen_mu);
+    db->gen_stop = true;
+    bool refresher = db->gen_thread_on;
+    pthread_cond_signal(&db->gen_cv);
+    pthread_mutex_unlock(&db->gen_mu);
+    if (refresher)
+        pthread_join(db->gen_thread, NULL); /* it returns its connection first */
     /* Every DbConn has been released (db.h), so every open connection is idle. */
     for (int i = 0; i < db->n_idle; i++)
         db->backend->conn_close(db->idle[i]);
+    pthread_cond_destroy(&db->gen_cv);
     pthread_mutex_destroy(&db->gen_mu);
     pthread_mutex_destroy(&db->mu);
     pthread_cond_destroy(&db->cond);
@@ -755,9 +769,6 @@ static int db_generation_read(Db *db, DbConn *conn, DbGenerations *g)
     return r < 0 ? r : 0;
 }
 
-/* Writes the value of `name` from the table as read at most DB_GENERATION_FRESH_US ago (0
- * when the table has no such row). Threads that find it stale read it each (not under the
- * lock: a reader may be waiting for a connection). */
 /* Writes the value of `name` from the last read of the table when it is at most
  * DB_GENERATION_FRESH_US old at `now` (true), else returns false. */
 static bool db_generation_fresh(Db *db, const char *name, int64_t now, int64_t *ret_value)
@@ -770,6 +781,21 @@ static bool db_generation_fresh(Db *db, const char *name, int64_t now, int64_t *
     return fresh;
 }
 
+/* Keeps `g`, a read of the table begun at `began_us`, unless a later read is kept already. */
+static void db_generation_store(Db *db, const DbGenerations *g, int64_t began_us)
+{
+    pthread_mutex_lock(&db->gen_mu);
+    if (began_us > db->gen_read_us) {
+        for (size_t i = 0; i < g->n; i++)
+            db_generations_set(&db->gen, g->names[i], g->values[i]);
+        db->gen_read_us = began_us;
+    }
+    pthread_mutex_unlock(&db->gen_mu);
+}
+
+/* Writes the value of `name` from the table as read at most DB_GENERATION_FRESH_US ago (0
+ * when the table has no such row). Threads that find it stale read it each (not under the
+ * lock: a reader may be waiting for a connection). */
 static int db_generation_poll(Db *db, DbConn *conn, const char *name, int64_t *ret_value)
 {
     int64_t now = db_now_us();
@@ -779,12 +805,7 @@ static int db_generation_poll(Db *db, DbConn *conn, const char *name, int64_t *r
     int r = db_generation_read(db, conn, &g);
     if (r < 0)
         return r;
-    pthread_mutex_lock(&db->gen_mu);
-    for (size_t i = 0; i < g.n; i++)
-        db_generations_set(&db->gen, g.names[i], g.values[i]);
-    if (now > db->gen_read_us)
-        db->gen_read_us = now;
-    pthread_mutex_unlock(&db->gen_mu);
+    db_generation_store(db, &g, now);
     if (db_generations_find(&g, name, ret_value) < 0)
         *ret_value = 0;
     return 0;
@@ -814,21 +835,49 @@ int db_generation_get(Db *db, DbConn *conn, const char *name, int64_t *ret_stamp
     return 0;
 }
 
+/* The refresher of db_generation_peek(): reads the table each time a peek asks for it, on a
+ * borrowed connection, until db_close(). */
+static void *db_generation_refresher(void *arg)
+{
+    Db *db = arg;
+    pthread_mutex_lock(&db->gen_mu);
+    for (;;) {
+        while (!db->gen_wanted && !db->gen_stop)
+            pthread_cond_wait(&db->gen_cv, &db->gen_mu);
+        if (db->gen_stop)
+            break;
+        db->gen_wanted = false;
+        pthread_mutex_unlock(&db->gen_mu);
+        int64_t began = db_now_us();
+        DbGenerations g = {0};
+        if (db_generation_read(db, NULL, &g) == 0)
+            db_generation_store(db, &g, began);
+        pthread_mutex_lock(&db->gen_mu);
+    }
+    pthread_mutex_unlock(&db->gen_mu);
+    return NULL;
+}
+
 /* For db_generation_peek(): writes the value of `name` from the last read of the table when
- * that read is fresh, or less than twice DB_GENERATION_FRESH_US old while a caller sent to
- * read it again is on its way (true). Else returns false, and the caller is the one sent. */
+ * that read is less than twice DB_GENERATION_FRESH_US old (true), else returns false. Past
+ * DB_GENERATION_FRESH_US it asks the refresher thread (started on the first such call) to
+ * read the table again. */
 static bool db_generation_recent(Db *db, const char *name, int64_t *ret_value)
 {
     int64_t now = db_now_us();
     pthread_mutex_lock(&db->gen_mu);
     int64_t age = now - db->gen_read_us;
-    bool ok = db->gen_read_us != 0 &&
-              (age < DB_GENERATION_FRESH_US ||
-               (age < 2 * DB_GENERATION_FRESH_US && db->gen_claim_us > db->gen_read_us));
+    bool ok = db->gen_read_us != 0 && age < 2 * DB_GENERATION_FRESH_US;
     if (ok && db_generations_find(&db->gen, name, ret_value) < 0)
         *ret_value = 0;
-    if (!ok)
-        db->gen_claim_us = now;
+    if ((db->gen_read_us == 0 || age >= DB_GENERATION_FRESH_US) && !db->gen_wanted &&
+        !db->gen_stop) {
+        if (!db->gen_thread_on &&
+            pthread_create(&db->gen_thread, NULL, db_generation_refresher, db) == 0)
+            db->gen_thread_on = true;
+        db->gen_wanted = db->gen_thread_on;
+        pthread_cond_signal(&db->gen_cv);
+    }
     pthread_mutex_unlock(&db->gen_mu);
     return ok;
 }

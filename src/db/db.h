@@ -196,11 +196,12 @@ int db_generation_bump(DbConn *conn, const char *name);
 int db_generation_get(Db *db, DbConn *conn, const char *name, int64_t *ret_stamp);
 
 /* As db_generation_get() when the stamp is known without reading the database: followed by
- * the notification connection, or read from the table less than DB_GENERATION_FRESH_US ago.
- * Once that read is older, the first caller gets -EAGAIN and should read it through
- * db_generation_get(); the others get the value read, while it is less than twice
- * DB_GENERATION_FRESH_US old. Never blocks on the database. Returns 0, -EINVAL or -EAGAIN.
- * Any thread. */
+ * the notification connection, or from a read of the table less than twice
+ * DB_GENERATION_FRESH_US old. A peek that finds that read older than DB_GENERATION_FRESH_US
+ * asks the pool's refresher thread (started then, stopped by db_close()) to read the table
+ * again, so while peeks keep coming the read stays fresh without their callers ever reading
+ * it. Never blocks on the database. Returns 0, -EINVAL or -EAGAIN (older than that: ask
+ * db_generation_get()). Any thread. */
 int db_generation_peek(Db *db, const char *name, int64_t *ret_stamp);
 
 /* Writes when generation `name` last moved, in Unix milliseconds, as committed in the table

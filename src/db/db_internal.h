@@ -83,10 +83,14 @@ struct Db {
                                                         commits of this process that bumped it */
     atomic_bool watch_started; /* backend->watch_start() was called (by the thread that set it) */
     void *_Atomic watch;       /* the backend's generation watcher, or NULL */
-    pthread_mutex_t gen_mu;    /* guards the four below */
+    pthread_mutex_t gen_mu;    /* guards the fields below */
     DbGenerations gen;         /* the table as last read without a watcher */
-    int64_t gen_read_us;       /* CLOCK_MONOTONIC of that read; 0: never */
-    int64_t gen_claim_us;      /* when db_generation_peek() last sent a caller to read it */
+    int64_t gen_read_us;       /* CLOCK_MONOTONIC of the start of that read; 0: never */
+    pthread_cond_t gen_cv;     /* wakes the refresher (db_generation_peek()) */
+    pthread_t gen_thread;      /* the refresher, when gen_thread_on */
+    bool gen_thread_on;
+    bool gen_wanted; /* a peek found the read stale: the refresher reads the table again */
+    bool gen_stop;   /* db_close(): the refresher leaves */
 };
 
 /* The part of a connection db.c knows; backends embed it first. */
