@@ -279,21 +279,45 @@ typedef enum {
     GUARD_ANSWERED, /* 429 (or 500) already written */
 } GuardResult;
 
+/* True while `client` is under its limit of failed sign-ins (nothing is answered). */
+static bool api_auth_address_ok(HttpRequest *req, const char *client)
+{
+    const ApiContext *ctx = req->app;
+    const ApiAuthSettings *s = &ctx->auth->settings;
+    int64_t retry;
+    return auth_ratelimit_check(ctx->auth->limiter, AUTH_RATELIMIT_ADDRESS, client, s->rate_address,
+                                s->rate_window_s, (int64_t)time(NULL), &retry) == 0;
+}
+
+/* The access token the request presents: the Authorization header's Bearer token, else the
+ * session cookie (copied into `cookie`), with how it came in *ret_method. NULL: neither. */
+static const char *api_auth_access_token(HttpRequest *req, char cookie[LIMIT_AUTH_TOKEN_BYTES],
+                                         AuthMethod *ret_method)
+{
+    const char *authz = http_request_header(req, "Authorization");
+    if (authz && strncasecmp(authz, "Bearer ", 7) == 0) {
+        const char *t = authz + 7;
+        while (*t == ' ')
+            t++;
+        *ret_method = AUTH_METHOD_TOKEN;
+        return t;
+    }
+    if (api_auth_cookie(req, API_AUTH_COOKIE_SESSION, cookie, LIMIT_AUTH_TOKEN_BYTES) == 0) {
+        *ret_method = AUTH_METHOD_COOKIE;
+        return cookie;
+    }
+    return NULL;
+}
+
 /* Before checking presented credentials: GUARD_OK to go on; on a client address over its
  * limit, GUARD_ANSWERED (429 written) or, on public routes, GUARD_NONE (credentials ignored). */
 static GuardResult api_auth_gate(HttpRequest *req, HttpResponse *res, const HttpRoute *route,
                                  const char *client)
 {
-    const ApiContext *ctx = req->app;
-    const ApiAuthSettings *s = &ctx->auth->settings;
     if (route->access != API_PUBLIC)
         return api_auth_limited(req, res, AUTH_RATELIMIT_ADDRESS, client) ? GUARD_ANSWERED
                                                                           : GUARD_OK;
-    int64_t retry;
-    return auth_ratelimit_check(ctx->auth->limiter, AUTH_RATELIMIT_ADDRESS, client, s->rate_address,
-                                s->rate_window_s, (int64_t)time(NULL), &retry) == 0
-               ? GUARD_OK
-               : GUARD_NONE;
+    return api_auth_address_ok(req, client) ? GUARD_OK : GUARD_NONE;
 }
 
 /* Verifies a JWT of scope `scope` ("" for access tokens). */
@@ -351,24 +375,16 @@ static GuardResult api_auth_resolve(HttpRequest *req, HttpResponse *res, const H
     const ApiContext *ctx = req->app;
     const ApiAuth *auth = ctx->auth;
     GuardResult g;
-    const char *authz = http_request_header(req, "Authorization");
-    if (authz && strncasecmp(authz, "Bearer ", 7) == 0) {
-        if ((g = api_auth_gate(req, res, route, client)) != GUARD_OK)
-            return g;
-        p->method = AUTH_METHOD_TOKEN;
-        const char *t = authz + 7;
-        while (*t == ' ')
-            t++;
-        return api_auth_jwt(req, t, "", user_id);
-    }
     char cookie[LIMIT_AUTH_TOKEN_BYTES];
-    if (api_auth_cookie(req, API_AUTH_COOKIE_SESSION, cookie, sizeof(cookie)) == 0) {
+    AuthMethod method;
+    const char *token = api_auth_access_token(req, cookie, &method);
+    if (token) {
         if ((g = api_auth_gate(req, res, route, client)) != GUARD_OK)
             return g;
-        p->method = AUTH_METHOD_COOKIE;
-        g = api_auth_jwt(req, cookie, "", user_id);
-        if (g == GUARD_OK && strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0 &&
-            !api_auth_csrf_ok(req))
+        p->method = method;
+        g = api_auth_jwt(req, token, "", user_id);
+        if (method == AUTH_METHOD_COOKIE && g == GUARD_OK && strcmp(req->method, "GET") != 0 &&
+            strcmp(req->method, "HEAD") != 0 && !api_auth_csrf_ok(req))
             return GUARD_CSRF;
         return g;
     }
@@ -488,29 +504,12 @@ int api_auth_quick(HttpRequest *req, const HttpRoute *route)
     if (!ctx->auth || !ctx->keys || (route->access != API_USER && route->access != API_ADMIN) ||
         (strcmp(req->method, "GET") != 0 && !req->is_head))
         return 0; /* writes need the CSRF check of a cookie: the guard's */
-    const ApiAuthSettings *s = &ctx->auth->settings;
-    Principal *p = arena_alloc(req->arena, sizeof(*p));
-    if (!p)
-        return 0;
-    memset(p, 0, sizeof(*p));
-    const char *token = NULL;
-    const char *authz = http_request_header(req, "Authorization");
     char cookie[LIMIT_AUTH_TOKEN_BYTES];
-    if (authz && strncasecmp(authz, "Bearer ", 7) == 0) {
-        p->method = AUTH_METHOD_TOKEN;
-        for (token = authz + 7; *token == ' '; token++)
-            ;
-    } else if (api_auth_cookie(req, API_AUTH_COOKIE_SESSION, cookie, sizeof(cookie)) == 0) {
-        p->method = AUTH_METHOD_COOKIE;
-        token = cookie;
-    } else {
-        return 0;
-    }
-    int64_t retry;
+    AuthMethod method;
+    const char *token = api_auth_access_token(req, cookie, &method);
     char user_id[AUTH_PRINCIPAL_ID_BYTES + 1];
-    AuthMethod method = p->method;
-    if (auth_ratelimit_check(ctx->auth->limiter, AUTH_RATELIMIT_ADDRESS, api_auth_client_addr(req),
-                             s->rate_address, s->rate_window_s, (int64_t)time(NULL), &retry) != 0 ||
+    Principal *p = token ? arena_alloc(req->arena, sizeof(*p)) : NULL;
+    if (!p || !api_auth_address_ok(req, api_auth_client_addr(req)) ||
         api_auth_jwt(req, token, "", user_id) != GUARD_OK ||
         auth_principals_peek(ctx->auth->principals, ctx->db, user_id, p) < 0 ||
         (route->access == API_ADMIN && !p->is_admin))

@@ -120,14 +120,6 @@ int http_workers_post(HttpWorkers *workers, HttpWorkFn fn, void *arg)
     return rc;
 }
 
-size_t http_workers_queued(HttpWorkers *workers)
-{
-    pthread_mutex_lock(&workers->mu);
-    size_t n = workers->n;
-    pthread_mutex_unlock(&workers->mu);
-    return n;
-}
-
 void http_workers_drain(HttpWorkers *workers)
 {
     HttpWorkers *w = workers;

@@ -28,9 +28,6 @@ int http_workers_new(unsigned threads, size_t capacity, HttpWorkers **ret_worker
  * http_workers_drain() began. On failure fn is never called. */
 int http_workers_post(HttpWorkers *workers, HttpWorkFn fn, void *arg);
 
-/* Jobs queued and not yet taken by a worker. */
-size_t http_workers_queued(HttpWorkers *workers);
-
 /* Refuses new jobs, then waits until every queued job has run and returned. */
 void http_workers_drain(HttpWorkers *workers);
 
